@@ -1,0 +1,278 @@
+"""The JSON API under ``/api/v1``: one error shape, token or session auth, pagination,
+``Idempotency-Key`` on creating POSTs and an OpenAPI document generated from the code.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from typing import Any, Callable
+
+import marshmallow as ma
+from flask import Flask, Response, current_app, g, request
+from flask_babel import gettext
+from flask_login import current_user
+from flask_smorest import Api
+from flask_smorest import Blueprint as SmorestBlueprint
+from flask_wtf.csrf import CSRFError, validate_csrf
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import HTTPException
+
+from models import IdempotencyRecord, db
+
+from ..errors import IdempotencyConflict, MarketError
+from . import messages as messages_module
+
+API_PREFIX = "/api/v1"
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+class ErrorBodySchema(ma.Schema):
+    code = ma.fields.String(metadata={"description": "machine-readable error code"})
+    message = ma.fields.String(metadata={"description": "translated message for people"})
+    fields = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.List(ma.fields.String()),
+                            metadata={"description": "translated messages per input field"})
+
+
+class ErrorSchema(ma.Schema):
+    error = ma.fields.Nested(ErrorBodySchema)
+
+
+class MarketApi(Api):
+    """flask-smorest's Api, with our error shape, and pages left to render HTML errors."""
+
+    ERROR_SCHEMA = ErrorSchema
+
+    def _register_error_handlers(self) -> None:  # errors are handled in market.errors_http
+        pass
+
+
+api = MarketApi()
+
+
+def error_response(code: str, message: str, status: int, fields: dict | None = None,
+                   headers: dict | None = None) -> Response:
+    body: dict[str, Any] = {"code": code, "message": message}
+    if fields:
+        body["fields"] = fields
+    response = current_app.json.response({"error": body})
+    response.status_code = status
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def _translate_messages(messages: Any) -> Any:
+    if isinstance(messages, dict):
+        return {k: _translate_messages(v) for k, v in messages.items()}
+    if isinstance(messages, list):
+        return [_translate_messages(m) for m in messages]
+    return messages_module.translate(messages) if isinstance(messages, str) else messages
+
+
+def _flatten_locations(messages: dict) -> dict:
+    """webargs nests errors by location ({"json": {...}}); people want field names."""
+    flat: dict[str, Any] = {}
+    for location, fields in messages.items():
+        if isinstance(fields, dict):
+            for name, value in fields.items():
+                flat[str(name)] = value if isinstance(value, list) else [value]
+        else:
+            flat[location] = fields if isinstance(fields, list) else [fields]
+    return flat
+
+
+_HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+               405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
+               422: "validation_error", 429: "too_many_requests", 500: "server_error", 503: "unavailable"}
+
+
+def http_error_response(error: HTTPException) -> Response:
+    data = getattr(error, "data", None) or {}
+    fields = None
+    if "messages" in data or "errors" in data:
+        fields = _translate_messages(_flatten_locations(data.get("errors") or data.get("messages") or {}))
+    status = error.code or 500
+    if status == 422:
+        message = gettext("Some fields are not valid.")
+    elif status == 401:
+        message = gettext("Log in or send a valid API token.")
+    elif status == 403:
+        message = gettext("You are not allowed to do this.")
+    elif status == 404:
+        message = gettext("Not found.")
+    elif status == 429:
+        message = gettext("Too many attempts. Wait a minute and try again.")
+    elif status == 413:
+        message = gettext("The upload is too large.")
+    else:
+        message = gettext(error.description) if error.description else error.name
+    return error_response(_HTTP_CODES.get(status, "error"), message, status, fields,
+                          data.get("headers"))
+
+
+def market_error_response(error: MarketError) -> Response:
+    body = error.to_dict()["error"]
+    return error_response(body["code"], body["message"], error.status, body.get("fields"))
+
+
+def _check_auth() -> Response | None:
+    """Every API route needs a user: a bearer token, or a session plus its CSRF token."""
+    if request.endpoint in (None, "api-docs.openapi_json") or request.path in PUBLIC_PATHS:
+        return None
+    if not current_user.is_authenticated:
+        return error_response("unauthorized", gettext("Log in or send a valid API token."), 401,
+                              headers={"WWW-Authenticate": "Bearer"})
+    if (request.method in UNSAFE_METHODS and not g.get("auth_via_token")
+            and current_app.config.get("WTF_CSRF_ENABLED", True)):
+        try:
+            validate_csrf(request.headers.get("X-CSRFToken") or request.headers.get("X-CSRF-Token"))
+        except Exception:  # wtforms raises ValidationError; any failure means no
+            return error_response("csrf_failed", gettext("The form expired. Reload the page and try again."), 400)
+    return None
+
+
+PUBLIC_PATHS = {f"{API_PREFIX}/openapi.json"}
+
+
+class Blueprint(SmorestBlueprint):
+    """A feature's API blueprint: authenticated, CSRF-checked for sessions."""
+
+    def __init__(self, name: str, import_name: str, **kwargs: Any) -> None:
+        super().__init__(name, import_name, **kwargs)
+        self.before_request(_check_auth)
+
+
+# --- pagination -----------------------------------------------------------------
+
+class PageArgsSchema(ma.Schema):
+    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1))
+    per_page = ma.fields.Integer(load_default=None, validate=ma.validate.Range(min=1, max=500))
+
+
+def page_schema(item_schema: type[ma.Schema]) -> type[ma.Schema]:
+    name = item_schema.__name__.replace("Schema", "") + "PageSchema"
+    return type(name, (ma.Schema,), {
+        "items": ma.fields.List(ma.fields.Nested(item_schema)),
+        "page": ma.fields.Integer(),
+        "per_page": ma.fields.Integer(),
+        "total": ma.fields.Integer(),
+    })
+
+
+def paginate(statement, page_args: dict) -> dict[str, Any]:
+    """One page of ``statement``'s rows and the total, for a :func:`page_schema`."""
+    per_page = page_args.get("per_page") or current_app.config["API_PAGE_SIZE"]
+    per_page = min(per_page, current_app.config["API_MAX_PAGE_SIZE"])
+    page = page_args.get("page") or 1
+    total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    items = db.session.scalars(statement.limit(per_page).offset((page - 1) * per_page)).all()
+    return {"items": items, "page": page, "per_page": per_page, "total": total}
+
+
+# --- idempotency ------------------------------------------------------------------
+
+IDEMPOTENCY_PARAMETER = {
+    "name": "Idempotency-Key", "in": "header", "required": False,
+    "schema": {"type": "string", "maxLength": 128},
+    "description": "Retry safely: the same key and body returns the original response; "
+                   "the same key with another body is refused with 409.",
+}
+
+
+def _request_hash() -> str:
+    body = request.get_json(silent=True)
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False) \
+        if body is not None else request.get_data(as_text=True)
+    return hashlib.sha256(f"{request.method} {request.path}\n{canonical}".encode()).hexdigest()
+
+
+def _stored_response(record: IdempotencyRecord) -> Response:
+    response = current_app.response_class(record.response_body, status=record.status_code,
+                                          mimetype="application/json")
+    response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+def creates(view: Callable) -> Callable:
+    """Commit a creating POST, honouring ``Idempotency-Key``.
+
+    The view calls services and returns its response without committing. On success the
+    reply is stored under the key in the same transaction as the change, so a retry after a
+    lost reply finds the original; two racing first attempts collide on the unique key and
+    the loser replays the winner's reply.
+    """
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any):
+        key = request.headers.get("Idempotency-Key")
+        if key is not None:
+            key = key.strip()
+            if not key or len(key) > 128:
+                return error_response("bad_request", gettext("Idempotency-Key must be 1 to 128 characters."), 400)
+            digest = _request_hash()
+            found = _find_record(key)
+            if found is not None:
+                if found.request_hash != digest:
+                    return market_error_response(IdempotencyConflict())
+                return _stored_response(found)
+        try:
+            response = current_app.make_response(view(*args, **kwargs))
+        except MarketError:
+            db.session.rollback()
+            raise
+        if response.status_code >= 400:
+            db.session.rollback()
+            return response
+        if key is not None:
+            db.session.add(IdempotencyRecord(
+                user_id=current_user.id, key=key, method=request.method, path=request.path,
+                request_hash=digest, status_code=response.status_code,
+                response_body=response.get_data(as_text=True)))
+        try:
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+            found = _find_record(key) if key is not None else None
+            if found is None:
+                raise
+            if found.request_hash != digest:
+                return market_error_response(IdempotencyConflict())
+            return _stored_response(found)
+        return response
+
+    doc = dict(getattr(view, "_apidoc", {}))
+    manual = dict(doc.get("manual_doc", {}))
+    manual["parameters"] = list(manual.get("parameters", [])) + [IDEMPOTENCY_PARAMETER]
+    doc["manual_doc"] = manual
+    wrapper._apidoc = doc  # type: ignore[attr-defined]
+    return wrapper
+
+
+def _find_record(key: str) -> IdempotencyRecord | None:
+    return db.session.scalar(select(IdempotencyRecord).where(
+        IdempotencyRecord.user_id == current_user.id, IdempotencyRecord.key == key))
+
+
+def commit() -> None:
+    db.session.commit()
+
+
+def init_app(app: Flask) -> None:
+    from flask_swagger_ui import get_swaggerui_blueprint
+
+    api.init_app(app, spec_kwargs={
+        "info": {"description": "Produce, contracts, weigh slips, orders and settlements of 空港浓香园."},
+        "components": {"securitySchemes": {
+            "bearer": {"type": "http", "scheme": "bearer"},
+            "session": {"type": "apiKey", "in": "cookie", "name": "session"},
+        }},
+        "security": [{"bearer": []}, {"session": []}],
+    })
+    from .. import registry
+    for module in registry.API_MODULES:
+        api.register_blueprint(module.blp, url_prefix=API_PREFIX + module.URL_PREFIX)
+    app.register_blueprint(get_swaggerui_blueprint(
+        f"{API_PREFIX}/docs", f"{API_PREFIX}/openapi.json",
+        config={"app_name": app.config["API_TITLE"]}), url_prefix=f"{API_PREFIX}/docs")

@@ -1,0 +1,186 @@
+"""Accounts, passwords and API tokens."""
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from models import ApiToken, Role, RoleName, User, db, utcnow
+
+from .. import audit
+from ..errors import Conflict, NotFound, ValidationFailed
+from .permissions import require_role
+
+#: argon2id with the library's current defaults (RFC 9106 low-memory profile).
+_hasher = PasswordHasher()
+PHONE_RE = re.compile(r"^1[3-9][0-9]{9}$")
+MIN_PASSWORD_LENGTH = 8
+USER_FIELDS = ("phone", "name", "locale", "household_id", "party_group_id", "is_active_flag")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(user: User, password: str) -> bool:
+    try:
+        _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    return True
+
+
+def ensure_roles() -> dict[RoleName, Role]:
+    """The five roles exist; returns them by name."""
+    existing = {r.name: r for r in db.session.scalars(select(Role))}
+    for name in RoleName:
+        if name not in existing:
+            existing[name] = Role(name=name)
+            db.session.add(existing[name])
+    db.session.flush()
+    return existing
+
+
+def _check_phone(phone: str) -> str:
+    phone = (phone or "").strip().replace(" ", "")
+    if not PHONE_RE.match(phone):
+        raise ValidationFailed(_l("Enter an 11-digit mobile number."), field="phone")
+    return phone
+
+
+def _check_password(password: str) -> None:
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise ValidationFailed(_l("The password needs at least %(n)d characters."),
+                               field="password", n=MIN_PASSWORD_LENGTH)
+
+
+def create_user(actor: User | None, *, phone: str, name: str, password: str, roles: list[RoleName],
+                household_id: int | None = None, party_group_id: int | None = None,
+                locale: str | None = None) -> User:
+    """Create a login. ``actor`` is ``None`` only for the command line and the demo seed.
+
+    :raises PermissionDenied: unless the actor is an admin.
+    :raises ValidationFailed: bad phone, short password, no role, villager without household.
+    :raises Conflict: the phone is taken.
+    """
+    if actor is not None:
+        require_role(actor, RoleName.ADMIN)
+    phone = _check_phone(phone)
+    _check_password(password)
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed(_l("Enter a name."), field="name")
+    if not roles:
+        raise ValidationFailed(_l("Choose at least one role."), field="roles")
+    if RoleName.VILLAGER in roles and household_id is None:
+        raise ValidationFailed(_l("A villager login belongs to a household."), field="household_id")
+    if db.session.scalar(select(User.id).where(User.phone == phone)) is not None:
+        raise Conflict(_l("This phone number already has a login."), field="phone")
+    by_name = ensure_roles()
+    user = User(phone=phone, name=name, password_hash=hash_password(password), locale=locale,
+                household_id=household_id, party_group_id=party_group_id,
+                roles=[by_name[r] for r in roles])
+    db.session.add(user)
+    db.session.flush()
+    audit.record(actor, "user.create", user, after={**audit.snapshot(user, USER_FIELDS),
+                                                    "roles": sorted(r.value for r in roles)})
+    return user
+
+
+def update_user(actor: User, user: User, *, name: str | None = None, roles: list[RoleName] | None = None,
+                household_id: int | None = None, party_group_id: int | None = None,
+                active: bool | None = None, password: str | None = None) -> User:
+    """Admin edit of a login; every change is audited (a new password is recorded as changed)."""
+    require_role(actor, RoleName.ADMIN)
+    before = {**audit.snapshot(user, USER_FIELDS), "roles": sorted(r.name.value for r in user.roles)}
+    if name is not None:
+        if not name.strip():
+            raise ValidationFailed(_l("Enter a name."), field="name")
+        user.name = name.strip()
+    if roles is not None:
+        if not roles:
+            raise ValidationFailed(_l("Choose at least one role."), field="roles")
+        by_name = ensure_roles()
+        user.roles = [by_name[r] for r in roles]
+    user.household_id = household_id if household_id is not None else user.household_id
+    user.party_group_id = party_group_id if party_group_id is not None else user.party_group_id
+    if RoleName.VILLAGER in user.role_names and user.household_id is None:
+        raise ValidationFailed(_l("A villager login belongs to a household."), field="household_id")
+    if active is not None:
+        if not active and user.id == actor.id:
+            raise ValidationFailed(_l("You cannot disable your own login."), field="active")
+        user.is_active_flag = active
+    after = {**audit.snapshot(user, USER_FIELDS), "roles": sorted(r.name.value for r in user.roles)}
+    if password:
+        _check_password(password)
+        user.password_hash = hash_password(password)
+        after["password"] = "changed"
+    db.session.flush()
+    audit.record(actor, "user.update", user, before=before, after=after)
+    return user
+
+
+def authenticate(phone: str, password: str) -> User | None:
+    """The active user with this phone and password, or ``None`` (same answer either way)."""
+    user = db.session.scalar(select(User).where(User.phone == (phone or "").strip()))
+    if user is None:
+        # Spend the same time as a real check so timing does not reveal which phones exist.
+        _hasher.hash(password or "x")
+        return None
+    if not verify_password(user, password or "") or not user.is_active:
+        return None
+    user.last_login_at = utcnow()
+    return user
+
+
+def change_own_password(user: User, current: str, new: str) -> None:
+    if not verify_password(user, current):
+        raise ValidationFailed(_l("The current password is wrong."), field="current_password")
+    _check_password(new)
+    user.password_hash = hash_password(new)
+    audit.record(user, "user.password_change", user)
+
+
+def set_locale(user: User, locale: str) -> None:
+    user.locale = locale
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(actor: User, name: str) -> tuple[ApiToken, str]:
+    """A new bearer token for ``actor``; the plain text is returned once and never stored."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed(_l("Name the token, e.g. after the machine that uses it."), field="name")
+    plain = "kg_" + secrets.token_urlsafe(32)
+    token = ApiToken(user_id=actor.id, name=name[:64], token_hash=_token_hash(plain), prefix=plain[:10])
+    db.session.add(token)
+    db.session.flush()
+    audit.record(actor, "api_token.issue", token, after={"name": token.name, "prefix": token.prefix})
+    return token, plain
+
+
+def revoke_token(actor: User, token_id: int) -> None:
+    token = db.session.get(ApiToken, token_id)
+    if token is None or (token.user_id != actor.id and not actor.has_role(RoleName.ADMIN)):
+        raise NotFound()
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        audit.record(actor, "api_token.revoke", token)
+
+
+def user_for_token(plain: str) -> User | None:
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(plain)))
+    if token is None or token.revoked_at is not None or not token.user.is_active:
+        return None
+    token.last_used_at = utcnow()
+    return token.user

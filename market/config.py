@@ -1,0 +1,64 @@
+"""Configuration. ``DATABASE_URL`` wins; otherwise SQLite in the instance folder."""
+from __future__ import annotations
+
+import os
+
+
+def normalise_database_url(url: str) -> str:
+    """Point PostgreSQL URLs at psycopg 3; SQLAlchemy refuses the old ``postgres://``."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+class Config:
+    SECRET_KEY: str | None = None
+    SQLALCHEMY_DATABASE_URI = "sqlite:///market.sqlite"
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    BABEL_DEFAULT_LOCALE = "zh_CN"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = ("zh_CN", "en")
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    #: a photo may be at most this many bytes; at most three per lot
+    PHOTO_MAX_BYTES = 5 * 1024 * 1024
+    PHOTOS_PER_LOT = 3
+    #: where lot photos live; defaults to "photos" in the instance folder
+    PHOTO_DIR: str | None = None
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None
+    # API and OpenAPI document
+    API_TITLE = "空港浓香园 market API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+    API_PAGE_SIZE = 50
+    API_MAX_PAGE_SIZE = 500
+    # Login throttling (Flask-Limiter). Use a shared store such as redis:// under gunicorn.
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
+    #: 定金 may be at most this share of the contract value (民法典 art. 586)
+    DEPOSIT_MAX_PERCENT = 20
+
+
+class TestConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret-key"
+    WTF_CSRF_ENABLED = False
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+    RATELIMIT_ENABLED = True
+    SERVER_NAME = None
+
+
+def load_environment(app) -> None:
+    """Read deployment settings from the environment (the factory's only input)."""
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(url)
+    if os.environ.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = os.environ["SECRET_KEY"]
+    app.config.from_prefixed_env("MARKET")

@@ -1,0 +1,2 @@
+"""Pages of the contracts feature."""
+from . import bp  # noqa: F401

@@ -1,0 +1,79 @@
+"""Named domain errors, and how pages and the API show them.
+
+Services raise these; views turn them into a flashed message or a form error, and the API
+into one JSON shape::
+
+    {"error": {"code": "validation_error", "message": "...", "fields": {"quantity": ["..."]}}}
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from flask_babel import lazy_gettext as _l
+
+
+class MarketError(Exception):
+    """Base of every refusal a user can cause. ``message`` is already translated (lazily)."""
+
+    status = 400
+    code = "bad_request"
+    default_message = _l("The request could not be carried out.")
+
+    def __init__(self, message: Any = None, *, field: str | None = None,
+                 fields: Mapping[str, list[Any]] | None = None, **params: Any) -> None:
+        self.message = message if message is not None else self.default_message
+        self.params = params
+        self.fields: dict[str, list[Any]] = {k: list(v) for k, v in (fields or {}).items()}
+        if field is not None:
+            self.fields.setdefault(field, []).append(self.message)
+        super().__init__(str(self.message))
+
+    def text(self) -> str:
+        text = str(self.message)
+        return text % self.params if self.params else text
+
+    def field_texts(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for name, messages in self.fields.items():
+            out[name] = [(str(m) % self.params) if self.params else str(m) for m in messages]
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"code": self.code, "message": self.text()}
+        if self.fields:
+            body["fields"] = self.field_texts()
+        return {"error": body}
+
+
+class ValidationFailed(MarketError):
+    status = 422
+    code = "validation_error"
+    default_message = _l("Some fields are not valid.")
+
+
+class NotFound(MarketError):
+    status = 404
+    code = "not_found"
+    default_message = _l("Not found.")
+
+
+class PermissionDenied(MarketError):
+    status = 403
+    code = "forbidden"
+    default_message = _l("You are not allowed to do this.")
+
+
+class Conflict(MarketError):
+    status = 409
+    code = "conflict"
+    default_message = _l("This conflicts with the current state.")
+
+
+class InvalidTransition(Conflict):
+    code = "invalid_transition"
+    default_message = _l("This step is not allowed from the current status.")
+
+
+class IdempotencyConflict(Conflict):
+    code = "idempotency_key_reused"
+    default_message = _l("This Idempotency-Key was already used with a different request.")

@@ -1,0 +1,58 @@
+"""Errors as people and machines see them: an HTML page, or the API's JSON shape."""
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from models import db
+
+from .api import API_PREFIX, error_response, http_error_response, market_error_response
+from .errors import MarketError
+
+
+def _wants_json() -> bool:
+    return request.path.startswith(API_PREFIX + "/")
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(MarketError)
+    def handle_market_error(error: MarketError):
+        db.session.rollback()
+        if _wants_json():
+            return market_error_response(error)
+        return render_template("errors/error.html", status=error.status, message=error.text()), error.status
+
+    @app.errorhandler(CSRFError)
+    def handle_csrf(error: CSRFError):
+        message = _("The form expired. Reload the page and try again.")
+        if _wants_json():
+            return error_response("csrf_failed", message, 400)
+        return render_template("errors/error.html", status=400, message=message), 400
+
+    @app.errorhandler(HTTPException)
+    def handle_http(error: HTTPException):
+        if _wants_json():
+            return http_error_response(error)
+        messages = {
+            403: _("You are not allowed to see this page."),
+            404: _("This page does not exist."),
+            413: _("The upload is too large."),
+            429: _("Too many attempts. Wait a minute and try again."),
+        }
+        status = error.code or 500
+        message = messages.get(status, _("Something went wrong."))
+        return render_template("errors/error.html", status=status, message=message), status
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(error: Exception):
+        if isinstance(error, HTTPException):  # pragma: no cover - handled above
+            return handle_http(error)
+        db.session.rollback()
+        if app.testing and app.config.get("PROPAGATE_TEST_ERRORS", True):
+            raise error
+        app.logger.exception("unhandled error")
+        if _wants_json():
+            return http_error_response(InternalServerError())
+        return render_template("errors/error.html", status=500, message=_("Something went wrong.")), 500

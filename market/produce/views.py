@@ -1,0 +1,2 @@
+"""Pages of the produce feature."""
+from . import bp  # noqa: F401

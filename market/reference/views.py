@@ -1,0 +1,2 @@
+"""Pages of the reference feature."""
+from . import bp  # noqa: F401

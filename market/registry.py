@@ -1,0 +1,17 @@
+"""Every feature's page blueprint and API module, registered by ``create_app``."""
+from __future__ import annotations
+
+from .auth import bp as auth_bp
+from .main import bp as main_bp
+from .reference import bp as reference_bp
+from .produce import bp as produce_bp
+from .contracts import bp as contracts_bp
+from .weighing import bp as weighing_bp
+from .reference import api as reference_api
+from .produce import api as produce_api
+from .contracts import api as contracts_api
+from .weighing import api as weighing_api
+from .auth import api as auth_api
+
+BLUEPRINTS = [auth_bp, main_bp, reference_bp, produce_bp, contracts_bp, weighing_bp]
+API_MODULES = [auth_api, reference_api, produce_api, contracts_api, weighing_api]

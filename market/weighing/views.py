@@ -1,0 +1,2 @@
+"""Pages of the weighing feature."""
+from . import bp  # noqa: F401

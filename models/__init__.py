@@ -1,0 +1,13 @@
+"""All models. Importing this package registers every table on ``db.metadata``."""
+from .base import Base, db, utcnow  # noqa: F401
+from . import users, places, catalogue, produce, contracts, weighing, audit  # noqa: F401
+from .users import ApiToken, Role, RoleName, User  # noqa: F401
+from .audit import AuditEvent, IdempotencyRecord  # noqa: F401
+from .places import Household, PartyBranch, PartyGroup, PayoutMethod, Village, VillageGroup  # noqa: F401
+from .catalogue import Grade, GradeTable, Product, Variety  # noqa: F401
+from .produce import LotPhoto, LotStatus, ProduceLot, QuantityUnit  # noqa: F401
+from .contracts import (  # noqa: F401
+    ContractGradePrice, ContractPrepayment, ContractStatus, MarketQuote, PrepaymentKind,
+    PriceMechanism, PurchaseContract,
+)
+from .weighing import DeductionKind, SlipStatus, WeighSlip, WeighSlipLine  # noqa: F401
