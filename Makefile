@@ -31,13 +31,13 @@ install: $(VENV)/.installed compile-translations
 install-test: $(VENV)/.installed-test compile-translations
 
 compile-translations: $(VENV)/.installed
-	@$(BIN)/pybabel compile --use-fuzzy -q -d market/translations
+	@$(BIN)/pybabel compile --use-fuzzy -d market/translations
 
 # Re-extract strings after changing code or templates, then translate the new ones in the .po file.
 translations: $(VENV)/.installed
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
 		--project konggang-market -o market/translations/messages.pot .
-	$(BIN)/pybabel update -q --no-fuzzy-matching -i market/translations/messages.pot -d market/translations
+	$(BIN)/pybabel update --no-fuzzy-matching -i market/translations/messages.pot -d market/translations
 
 instance/secret_key:
 	@mkdir -p instance
