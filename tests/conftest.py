@@ -10,6 +10,7 @@ import contextvars
 import os
 
 import pytest
+from hypothesis import settings
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
@@ -17,6 +18,10 @@ from market import create_app
 from market.config import TestConfig, normalise_database_url
 from market.extensions import limiter
 from models import db
+
+# Timing belongs in bench/, not in unit tests: no per-example deadline on a busy 2-core machine.
+settings.register_profile("market", deadline=None, print_blob=True)
+settings.load_profile("market")
 
 TEST_DATABASE_URL = normalise_database_url(os.environ.get("TEST_DATABASE_URL", "sqlite://"))
 ON_POSTGRES = TEST_DATABASE_URL.startswith("postgresql")

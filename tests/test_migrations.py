@@ -1,0 +1,58 @@
+"""The migrations build exactly the schema the models describe, on SQLite and PostgreSQL."""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import make_url
+
+from market import create_app
+from models import db
+from tests.conftest import ON_POSTGRES, TEST_DATABASE_URL
+
+
+def _diff(url: str) -> list:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True, "render_as_batch": True})
+            return compare_metadata(context, db.metadata)
+    finally:
+        engine.dispose()
+
+
+def _upgrade_and_compare(url: str) -> None:
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade()
+        assert _diff(url) == []
+        downgrade(revision="base")
+        engine = create_engine(url)
+        with engine.connect() as conn:
+            assert set(inspect(conn).get_table_names()) <= {"alembic_version"}
+        engine.dispose()
+        upgrade()
+        assert _diff(url) == []
+        db.engine.dispose()
+
+
+def test_migrations_on_an_empty_sqlite_file_match_the_models(tmp_path):
+    _upgrade_and_compare(f"sqlite:///{tmp_path / 'migrated.sqlite'}")
+
+
+@pytest.mark.postgres_only
+def test_migrations_on_an_empty_postgresql_database_match_the_models():
+    name = f"market_migrations_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        _upgrade_and_compare(make_url(TEST_DATABASE_URL).set(database=name).render_as_string(hide_password=False))
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
