@@ -1,6 +1,6 @@
 """All models. Importing this package registers every table on ``db.metadata``."""
 from .base import Base, db, utcnow  # noqa: F401
-from . import users, places, catalogue, produce, contracts, weighing, audit  # noqa: F401
+from . import users, places, catalogue, produce, contracts, weighing, audit, orders  # noqa: F401
 from .users import ApiToken, Role, RoleName, User  # noqa: F401
 from .audit import AuditEvent, IdempotencyRecord  # noqa: F401
 from .places import Household, PartyBranch, PartyGroup, PayoutMethod, Village, VillageGroup  # noqa: F401
@@ -11,3 +11,7 @@ from .contracts import (  # noqa: F401
     PriceMechanism, PurchaseContract,
 )
 from .weighing import DeductionKind, SlipStatus, WeighSlip, WeighSlipLine  # noqa: F401
+from .orders import (  # noqa: F401
+    Allocation, AllocationPolicy, AllocationRun, Buyer, BuyerOrder, OrderGradePrice, OrderStatus,
+    RejectPolicy, RunStatus, SaleMode,
+)

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from decimal import Decimal
 from typing import Optional
 
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import db, utcnow
-from .types import UTCDateTime, enum_column
+from .types import Distance, UTCDateTime, enum_column
 
 
 class Village(db.Model):
@@ -43,6 +44,8 @@ class VillageGroup(db.Model):
     village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"), index=True)
     number: Mapped[int] = mapped_column()
     name: Mapped[str] = mapped_column(String(64))
+    #: road distance from the company's collection point, km (the optimal allocation's cost)
+    distance_km: Mapped[Decimal] = mapped_column(Distance, default=Decimal("0"))
 
     village: Mapped[Village] = relationship(back_populates="groups")
 

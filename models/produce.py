@@ -37,6 +37,7 @@ class ProduceLot(db.Model):
     __table_args__ = (
         CheckConstraint("quantity_kg > 0", name="quantity_positive"),
         CheckConstraint("ready_to >= ready_from", name="ready_window_ordered"),
+        CheckConstraint("reserved_kg >= 0 AND reserved_kg <= quantity_kg", name="reserved_within_quantity"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -46,6 +47,8 @@ class ProduceLot(db.Model):
     grade_id: Mapped[int] = mapped_column(ForeignKey("grades.id"))
     quantity_kg: Mapped[Decimal] = mapped_column(Weight)
     entered_unit: Mapped[QuantityUnit] = mapped_column(enum_column(QuantityUnit))
+    #: kilograms promised to confirmed orders; changed only under a row lock
+    reserved_kg: Mapped[Decimal] = mapped_column(Weight, default=Decimal("0"))
     ready_from: Mapped[date] = mapped_column()
     ready_to: Mapped[date] = mapped_column()
     #: after this day the fruit is lost (滞销 urgency)

@@ -63,6 +63,8 @@ Price = ScaledDecimal(2)
 Area = ScaledDecimal(2)
 #: percent (12.50 means 12.5 %), stored as hundredths of a percent.
 Percent = ScaledDecimal(2)
+#: kilometres, stored as tens of metres.
+Distance = ScaledDecimal(2)
 
 
 class UTCDateTime(TypeDecorator):
@@ -98,5 +100,5 @@ def enum_column(enum_cls: type[enum.Enum], length: int = 32) -> Enum:
     )
 
 
-__all__ = ["ScaledDecimal", "Money", "Weight", "Price", "Area", "Percent", "UTCDateTime",
+__all__ = ["ScaledDecimal", "Money", "Weight", "Price", "Area", "Percent", "Distance", "UTCDateTime",
            "enum_column", "String"]

@@ -57,6 +57,8 @@ class User(UserMixin, db.Model):
     household_id: Mapped[Optional[int]] = mapped_column(ForeignKey("households.id"))
     #: A coordinator's party group.
     party_group_id: Mapped[Optional[int]] = mapped_column(ForeignKey("party_groups.id"))
+    #: A buyer's staff member: the buyer whose orders they see.
+    buyer_id: Mapped[Optional[int]] = mapped_column(ForeignKey("buyers.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
 

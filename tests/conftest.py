@@ -61,6 +61,7 @@ def database_url():
             db.create_all()
             from market import database_rules
             database_rules.install(db.engine)
+            db.engine.dispose()
     return TEST_DATABASE_URL
 
 

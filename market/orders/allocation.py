@@ -314,7 +314,14 @@ def _round_to_crates(shares: dict[int, Fraction], capacity: dict[int, int], targ
             grams[h] += crate_g
             extra -= 1
     leftover = target - sum(grams.values())
+    # Everyone up to the whole grams of their share, furthest below first; then single grams by
+    # the largest fractional part.
     for h in sorted(shares, key=lambda h: (-(shares[h] - grams[h]), h)):
+        take = min(leftover, max(0, int(shares[h]) - grams[h]), ceiling[h] - grams[h])
+        if take > 0:
+            grams[h] += take
+            leftover -= take
+    for h in sorted(shares, key=lambda h: (-(shares[h] - int(shares[h])), h)):
         take = min(leftover, max(0, _ceil(shares[h]) - grams[h]), ceiling[h] - grams[h])
         if take > 0:
             grams[h] += take

@@ -1,0 +1,232 @@
+"""The demo: 北里村's peach season, loaded through the services (``flask seed-demo``).
+
+Deterministic for a given seed and day: the same households, lots, contracts, quotes and weigh
+slips every time. Dates are laid around ``today`` so the demo always looks like the season is on.
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import select
+
+from models import (GradeTable, PrepaymentKind, PriceMechanism, Product, QuantityUnit, RoleName, User,
+                    Variety, db)
+
+DEMO_PASSWORD = "peach-2016"
+QUOTE_SOURCE = "西安朱雀农产品交易中心"
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙马胡朱郭何罗高林郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢"
+GIVEN = ["建国", "秀英", "桂兰", "玉兰", "志强", "永红", "德胜", "福生", "海燕", "文华", "春梅", "金花", "振华",
+         "小军", "红梅", "建华", "淑珍", "国庆", "秀兰", "俊峰", "明亮", "彩霞", "长安", "兴旺", "新民", "凤英",
+         "宝山", "丽娟", "天佑", "爱民", "翠萍", "守成", "满仓", "银花", "世杰", "喜梅"]
+#: 水蜜桃 prices per grade, 元/公斤, around which the week's quotes move
+BASE_QUOTES = {"特级": Decimal("9.60"), "一级": Decimal("7.80"), "二级": Decimal("6.00"), "等外": Decimal("3.20")}
+
+
+@dataclass
+class Summary:
+    loaded: bool
+    counts: dict[str, int] = field(default_factory=dict)
+    logins: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def report(self) -> str:
+        lines = ["演示数据已加载 / demo loaded:" if self.loaded else
+                 "演示数据已存在，未重复加载 / demo already present, nothing loaded:"]
+        for name, count in self.counts.items():
+            lines.append(f"  {name}: {count}")
+        lines.append(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+        for role, phone, name in self.logins:
+            lines.append(f"  {role:<12} {phone}  {name}")
+        return "\n".join(lines)
+
+
+LOGINS = [
+    (RoleName.ADMIN, "13800000005", "管理员"),
+    (RoleName.COORDINATOR, "13800000002", "李建国"),
+    (RoleName.ACCOUNTANT, "13800000003", "赵会计"),
+    (RoleName.BUYER, "13800000004", "金昌赢华联超市 采购"),
+]
+VILLAGER_PHONE = "13900000001"
+
+
+def _logins() -> list[tuple[str, str, str]]:
+    rows = [(RoleName.VILLAGER.value, VILLAGER_PHONE, "张秀英")]
+    rows += [(role.value, phone, name) for role, phone, name in LOGINS]
+    return rows
+
+
+def reset_all() -> None:
+    """Empty every table (development only)."""
+    for table in reversed(db.metadata.sorted_tables):
+        db.session.execute(table.delete())
+    db.session.flush()
+
+
+def _id_number(rnd: random.Random, birth_year: int, female: bool) -> str:
+    from .reference.services import id_check_character
+
+    born = date(birth_year, rnd.randint(1, 12), rnd.randint(1, 28))
+    sequence = rnd.randint(10, 99) * 10 + (rnd.choice([0, 2, 4, 6, 8]) if female else rnd.choice([1, 3, 5, 7, 9]))
+    first17 = f"610404{born:%Y%m%d}{sequence:03d}"
+    return first17 + id_check_character(first17)
+
+
+def seed(*, reset: bool = False, today: date | None = None, seed_value: int = 2016) -> Summary:
+    """Load the demo through the services; the caller commits.
+
+    :param reset: empty every table first.
+    :param today: the day the demo is laid around (default: today in China).
+    """
+    from .auth.services import create_user
+    from .contracts import services as contracts
+    from .produce import services as produce
+    from .reference import services as reference
+    from .weighing import services as weighing
+
+    if reset:
+        reset_all()
+    elif db.session.scalar(select(User.id).where(User.phone == LOGINS[0][1])) is not None:
+        return Summary(loaded=False, logins=_logins())
+
+    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    today = today or datetime.now(zone).date()
+    rnd = random.Random(seed_value)
+
+    users: dict[RoleName, User] = {}
+    for role, phone, name in LOGINS:
+        users[role] = create_user(None, phone=phone, name=name, password=DEMO_PASSWORD, roles=[role])
+    admin, coordinator = users[RoleName.ADMIN], users[RoleName.COORDINATOR]
+
+    # Places and people
+    village = reference.create_village(admin, code="610404004201", name="北里村", township="北杜街道",
+                                       county="咸阳市渭城区")
+    groups = [reference.create_village_group(admin, village_id=village.id, number=n, name=f"{'一二三四五六'[n - 1]}组")
+              for n in range(1, 7)]
+    branch = reference.create_party_branch(admin, village_id=village.id, name="北里村党支部", secretary="王志强")
+    party_groups = [reference.create_party_group(admin, branch_id=branch.id, name=f"第{'一二三四'[n]}党小组",
+                                                 leader=rnd.choice(SURNAMES) + rnd.choice(GIVEN))
+                    for n in range(4)]
+    coordinator.party_group_id = party_groups[0].id
+
+    households = []
+    used_names = {"张秀英"}
+    for index in range(60):
+        if index == 0:
+            name, female = "张秀英", True
+        else:
+            while True:
+                name = rnd.choice(SURNAMES) + rnd.choice(GIVEN)
+                if name not in used_names:
+                    used_names.add(name)
+                    break
+            female = name[-1] in "英兰梅花燕霞珍娟萍"
+        households.append(reference.create_household(
+            coordinator, head_name=name, village_id=village.id, group_id=groups[index % 6].id,
+            party_group_id=party_groups[index % 4].id,
+            id_number=_id_number(rnd, rnd.randint(1948, 1985), female),
+            phone=f"139{rnd.randint(10000000, 99999999)}" if index else "13900000001",
+            payout_method=rnd.choice(["bank", "bank", "bank", "wechat", "cash"]),
+            bank_name="陕西信合", account_number=f"62302701{rnd.randint(10**10, 10**11 - 1)}",
+            priority=index in (7, 23, 41)))
+    villager = create_user(None, phone=VILLAGER_PHONE, name="张秀英", password=DEMO_PASSWORD,
+                           roles=[RoleName.VILLAGER], household_id=households[0].id)
+    users[RoleName.VILLAGER] = villager
+
+    # Catalogue
+    peach = reference.create_peach_defaults(admin)
+    table = db.session.scalar(select(GradeTable).where(GradeTable.product_id == peach.id,
+                                                       GradeTable.is_default.is_(True)))
+    grades = {g.name: g for g in table.grades}
+    shuimi = db.session.scalar(select(Variety).where(Variety.product_id == peach.id, Variety.name == "水蜜桃"))
+    youtao = db.session.scalar(select(Variety).where(Variety.product_id == peach.id, Variety.name == "油桃"))
+
+    # A week of quotes
+    quotes = 0
+    for back in range(6, -1, -1):
+        day = today - timedelta(days=back)
+        drift = Decimal(rnd.randint(-40, 40)) / 100
+        for grade_name, base in BASE_QUOTES.items():
+            contracts.record_quote(coordinator, shuimi.id, grades[grade_name].id, day, base + drift, QUOTE_SOURCE)
+            quotes += 1
+
+    # Produce lots: most households offer one or two lots, in 斤 as villagers say it
+    lots = 0
+    grade_weights = [("特级", 2), ("一级", 5), ("二级", 3), ("等外", 1)]
+    for index, household in enumerate(households):
+        for _ in range(1 if index % 3 else 2):
+            grade_name = rnd.choices([g for g, _ in grade_weights], [w for _, w in grade_weights])[0]
+            ready_from = today + timedelta(days=rnd.randint(-3, 5))
+            ready_to = ready_from + timedelta(days=rnd.randint(2, 5))
+            spoil_by = ready_to + timedelta(days=rnd.randint(2, 7))
+            variety = shuimi if rnd.random() < 0.85 else youtao
+            if rnd.random() < 0.75:
+                quantity = f"{rnd.randint(8, 50) * 10}斤"
+            else:
+                quantity = f"{rnd.randint(5, 30) * 10}公斤"
+            actor = villager if household.id == villager.household_id else coordinator
+            produce.register_lot(actor, household_id=household.id, variety_id=variety.id,
+                                 grade_id=grades[grade_name].id, quantity=quantity, ready_from=ready_from,
+                                 ready_to=ready_to, spoil_by=spoil_by, location_note=f"{household.head_name}家桃园",
+                                 today=min(ready_from, today))
+            lots += 1
+
+    # Contract purchases: one household per price mechanism
+    season = str(today.year)
+    price_rows = {
+        PriceMechanism.FIXED: {"特级": "9.00", "一级": "7.60", "二级": "5.80", "等外": "3.00"},
+        PriceMechanism.FLOOR: {"特级": "8.60", "一级": "7.00", "二级": "5.40", "等外": "2.80"},
+        PriceMechanism.MARKET_PLUS: {"特级": "8.40", "一级": "6.80", "二级": "5.20", "等外": "2.60"},
+        PriceMechanism.BASE_BONUS: {"特级": "8.80", "一级": "7.20", "二级": "5.60", "等外": "2.80"},
+    }
+    contract_list = []
+    for offset, mechanism in enumerate(price_rows):
+        household = households[offset]
+        contract = contracts.create_contract(
+            coordinator, household_id=household.id, season=season, variety_id=shuimi.id,
+            main_grade_id=grades["一级"].id, area_mu=str(rnd.choice([2, 3, 4, 5])) + ".5",
+            expected_kg=f"{rnd.randint(30, 60) * 100}公斤", tolerance_pct="5", mechanism=mechanism,
+            grade_prices={grades[g].id: p for g, p in price_rows[mechanism].items()},
+            premium_pct="5" if mechanism is PriceMechanism.MARKET_PLUS else "0",
+            bonus_per_kg="0.40" if mechanism is PriceMechanism.BASE_BONUS else "0",
+            quote_source=QUOTE_SOURCE if mechanism in (PriceMechanism.FLOOR, PriceMechanism.MARKET_PLUS) else "",
+            starts_on=today - timedelta(days=20), ends_on=today + timedelta(days=40),
+            delivery_terms="农户送至北里村收购点过磅，以质论价，钱货两清。")
+        contracts.sign(coordinator, contract)
+        value = contracts.contract_value(contract)
+        contracts.record_prepayment(coordinator, contract, PrepaymentKind.DEPOSIT,
+                                    Decimal(value.fen * 10 // 100) / 100, today - timedelta(days=18),
+                                    "签约定金（合同价值的10%）")
+        if offset % 2 == 0:
+            contracts.record_prepayment(coordinator, contract, PrepaymentKind.ADVANCE, Decimal("2000"),
+                                        today - timedelta(days=10), "农资预付款")
+        contract_list.append(contract)
+
+    # Deliveries on weigh slips over the last days
+    slips = 0
+    for contract in contract_list:
+        for back in (3, 1):
+            day = today - timedelta(days=back)
+            weighed_at = datetime.combine(day, time(7 + back, 20 + slips), tzinfo=zone)
+            gross = Decimal(rnd.randint(380, 620))
+            crates = int(gross // 16)
+            net_guess = gross - Decimal(crates) * Decimal("1.2")
+            first = (net_guess * Decimal("0.6")).quantize(Decimal("1"))
+            second = net_guess - first - Decimal("20")
+            weighing.issue_slip(
+                coordinator, household_id=contract.household_id, contract_id=contract.id,
+                variety_id=shuimi.id, weighed_at=weighed_at, plate="陕D·3K721", crates=crates,
+                gross=str(gross), tare=str(Decimal(crates) * Decimal("1.2")),
+                deduction_kind="fixed", deduction_value="20",
+                grade_split=[{"grade_id": grades["一级"].id, "amount": str(first)},
+                             {"grade_id": grades["二级"].id, "amount": str(second)}],
+                note="田间过磅")
+            slips += 1
+    db.session.flush()
+    return Summary(loaded=True, counts={
+        "households": len(households), "produce lots": lots, "contracts": len(contract_list),
+        "market quotes": quotes, "weigh slips": slips,
+    }, logins=_logins())

@@ -1,0 +1,23 @@
+"""The buyer order's life, as a table."""
+from __future__ import annotations
+
+from models import OrderStatus as S
+
+from ..states import StateMachine
+
+ORDER = StateMachine("buyer_order", {
+    (S.DRAFT, "open"): S.OPEN,
+    (S.OPEN, "allocate"): S.ALLOCATED,
+    (S.ALLOCATED, "allocate"): S.ALLOCATED,     # a supplementary run for a shortfall
+    (S.ALLOCATED, "start_collection"): S.COLLECTING,
+    (S.COLLECTING, "allocate"): S.COLLECTING,
+    (S.COLLECTING, "ship"): S.SHIPPED,
+    (S.SHIPPED, "receive"): S.RECEIVED,
+    (S.RECEIVED, "settle"): S.SETTLED,
+    (S.DRAFT, "cancel"): S.CANCELLED,
+    (S.OPEN, "cancel"): S.CANCELLED,
+    (S.ALLOCATED, "cancel"): S.CANCELLED,
+})
+
+#: an allocation may be run while the order is in one of these
+ALLOCATABLE = frozenset({S.OPEN, S.ALLOCATED, S.COLLECTING})
