@@ -225,8 +225,39 @@ def seed(*, reset: bool = False, today: date | None = None, seed_value: int = 20
                              {"grade_id": grades["二级"].id, "amount": str(second)}],
                 note="田间过磅")
             slips += 1
+    # The peach story: 金昌赢华联超市 orders 5.4 t field-direct; the fair allocation draws on the village
+    order = _peach_order(coordinator, users[RoleName.BUYER], shuimi, grades, today, party_groups[0].id)
     db.session.flush()
     return Summary(loaded=True, counts={
         "households": len(households), "produce lots": lots, "contracts": len(contract_list),
         "market quotes": quotes, "weigh slips": slips,
+        "order households allocated": len({line.household_id for line in order.runs[-1].lines}),
     }, logins=_logins())
+
+
+#: 金昌赢华联超市's unified social credit code body (illustrative); the check character is computed
+BUYER_CODE_BODY = "91620300MA74XK3B0"
+
+
+def _peach_order(coordinator: User, buyer_user: User, variety: Variety, grades: dict, today: date,
+                 party_group_id: int):
+    from .orders import services as orders
+    from .orders.services import CREDIT_CODE_CHARS, CREDIT_CODE_WEIGHTS
+
+    total = sum(CREDIT_CODE_CHARS.index(ch) * w for ch, w in zip(BUYER_CODE_BODY, CREDIT_CODE_WEIGHTS))
+    buyer = orders.create_buyer(
+        coordinator, name="金昌赢华联超市", credit_code=BUYER_CODE_BODY + CREDIT_CODE_CHARS[(31 - total % 31) % 31],
+        province="甘肃省", city="金昌市", address="甘肃省金昌市金川区", contact_name="赢华联生鲜部",
+        contact_phone="13809350000", accept_below_pct="1", reject_above_pct="5", payment_terms_days=30)
+    buyer_user.buyer_id = buyer.id
+    order = orders.create_order(
+        coordinator, buyer_id=buyer.id, variety_id=variety.id, min_grade_id=grades["二级"].id,
+        quantity="5.4吨", delivered_price="8.60", mode="field_direct", window_start=today,
+        window_end=today + timedelta(days=3), destination="甘肃省金昌市 赢华联超市配送中心", crate_kg="10",
+        party_group_id=party_group_id, share_cap_pct="5",
+        farm_gate_prices={grades["特级"].id: "8.00", grades["一级"].id: "6.80", grades["二级"].id: "5.20"},
+        note="田间直采：按超市标准在田间分级采摘、装箱，当晚装车直发金昌。")
+    orders.open_order(coordinator, order)
+    run = orders.run_allocation(coordinator, order, "fair")
+    orders.confirm_run(coordinator, run)
+    return order

@@ -7,7 +7,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from market import demo
-from models import (AuditEvent, Household, ProduceLot, PurchaseContract, RoleName, User, WeighSlip,
+from models import (AuditEvent, BuyerOrder, Household, ProduceLot, PurchaseContract, RoleName, User, WeighSlip,
                     WeighSlipLine, db)
 
 DAY = date(2026, 8, 20)
@@ -38,6 +38,12 @@ def test_the_demo_tells_the_beili_village_peach_story(app):
     for slip in db.session.scalars(select(WeighSlip)):
         assert sum(line.amount for line in slip.lines) == slip.amount
         assert sum(line.net_kg for line in slip.lines) == slip.net_kg
+    # the peach story: 5.4 t for 金昌赢华联超市, filled by the fair allocation from about 40 households
+    order = db.session.scalar(select(BuyerOrder))
+    assert order.buyer.name == "金昌赢华联超市" and order.quantity_kg == Decimal("5400.000")
+    run = order.runs[-1]
+    assert run.filled_kg == Decimal("5400.000") and run.policy.value == "fair"
+    assert 30 <= len({line.household_id for line in run.lines}) <= 60
     # proxy entry by the coordinator is audited as such
     assert db.session.scalar(select(func.count()).select_from(AuditEvent)
                              .where(AuditEvent.action == "produce_lot.create_proxy")) > 50
