@@ -1,0 +1,203 @@
+"""The three-way settlement of an order, exact to the fen. Pure: no database.
+
+For one order::
+
+    buyer total      = round(accepted kg × delivered price) − agreed buyer deductions
+    household gross  = Σ over its grade lines round(payable kg × farm-gate price)
+    household net    = gross − recovered (advances 预付款, input credit 农资), never below zero
+    input VAT        = Σ per household invoice round(gross × rate)   (农产品收购发票, 9 % by default)
+    purchase cost    = Σ gross − input VAT                         (the remainder, so vouchers balance)
+    company margin   = buyer total − Σ gross − logistics − packing
+
+so that ``buyer total = Σ household gross + costs + margin`` and ``Σ gross = Σ net + Σ recovered``
+hold exactly. Supermarket rejects and shrink (field kg − accepted kg) are borne by the company
+(``company_bears``: households are paid on field kg) or passed back ``pro_rata`` to households'
+field kg, split in grams by largest remainder (ties to the smaller household id, then grade id).
+Every amount is rounded once, ROUND_HALF_UP.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from ..units import Weight, amount_for, round_half_up, split_largest_remainder
+
+DEFAULT_VAT_RATE = Decimal("0.09")
+REJECT_POLICIES = ("company_bears", "pro_rata")
+
+
+class SettlementError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class DeliveryLine:
+    grade_id: int
+    #: field net grams delivered in this grade
+    grams: int
+    #: farm-gate price, 元/公斤
+    price: Decimal
+
+
+@dataclass(frozen=True)
+class HouseholdDelivery:
+    household_id: int
+    lines: tuple[DeliveryLine, ...]
+    #: 预付款 to recover, fen
+    advances_fen: int = 0
+    #: 农资 bought on credit to recover, fen
+    input_credit_fen: int = 0
+
+
+@dataclass(frozen=True)
+class OrderSettlementInput:
+    accepted_g: int
+    #: 元/公斤 the buyer pays delivered
+    delivered_price: Decimal
+    households: tuple[HouseholdDelivery, ...]
+    reject_policy: str = "company_bears"
+    buyer_deductions_fen: int = 0
+    logistics_fen: int = 0
+    packing_fen: int = 0
+    vat_rate: Decimal = DEFAULT_VAT_RATE
+
+
+@dataclass(frozen=True)
+class HouseholdLineResult:
+    grade_id: int
+    field_g: int
+    payable_g: int
+    price: Decimal
+    amount_fen: int
+
+
+@dataclass(frozen=True)
+class HouseholdResult:
+    household_id: int
+    lines: tuple[HouseholdLineResult, ...]
+    field_g: int
+    payable_g: int
+    #: the purchase price (买价) on the household's invoice
+    gross_fen: int
+    input_vat_fen: int
+    recovered_advances_fen: int
+    recovered_input_credit_fen: int
+    #: what is still owed to the household in cash
+    net_fen: int
+    #: deductions that did not fit into this settlement and stay owed by the household
+    carried_over_fen: int
+
+
+@dataclass(frozen=True)
+class OrderSettlement:
+    buyer_gross_fen: int
+    buyer_deductions_fen: int
+    buyer_total_fen: int
+    households: tuple[HouseholdResult, ...]
+    purchase_total_fen: int
+    input_vat_fen: int
+    purchase_cost_fen: int
+    logistics_fen: int
+    packing_fen: int
+    margin_fen: int
+    field_g: int
+    accepted_g: int
+    #: field kg − accepted kg, the rejects and shrink
+    lost_g: int
+
+    @property
+    def costs_fen(self) -> int:
+        return self.logistics_fen + self.packing_fen
+
+    def reconciles(self) -> bool:
+        return (self.buyer_total_fen == self.purchase_total_fen + self.costs_fen + self.margin_fen
+                and self.purchase_total_fen == sum(h.gross_fen for h in self.households)
+                and self.purchase_total_fen == sum(h.net_fen + h.recovered_advances_fen + h.recovered_input_credit_fen
+                                                   for h in self.households)
+                and self.purchase_total_fen == self.input_vat_fen + self.purchase_cost_fen)
+
+
+def _check(condition: bool, message: str) -> None:
+    if not condition:
+        raise SettlementError(message)
+
+
+def settle_order(data: OrderSettlementInput) -> OrderSettlement:
+    """The three parties' amounts for one order.
+
+    :raises SettlementError: negative quantities or amounts, an unknown reject policy, a VAT
+        rate outside [0, 1), or more accepted than delivered under ``pro_rata``.
+    """
+    _check(data.reject_policy in REJECT_POLICIES, f"unknown reject policy {data.reject_policy!r}")
+    _check(data.accepted_g >= 0, "accepted weight must not be negative")
+    _check(Decimal(0) <= data.vat_rate < Decimal(1), "VAT rate must be in [0, 1)")
+    _check(min(data.buyer_deductions_fen, data.logistics_fen, data.packing_fen) >= 0, "amounts must not be negative")
+    ids = [h.household_id for h in data.households]
+    _check(len(ids) == len(set(ids)), "a household appears twice")
+    for household in data.households:
+        _check(min(household.advances_fen, household.input_credit_fen) >= 0, "deductions must not be negative")
+        grades = [line.grade_id for line in household.lines]
+        _check(len(grades) == len(set(grades)), "a grade appears twice for one household")
+        for line in household.lines:
+            _check(line.grams >= 0 and line.price >= 0, "weights and prices must not be negative")
+
+    buyer_gross = amount_for(data.delivered_price, Weight.from_grams(data.accepted_g)).fen
+    buyer_total = buyer_gross - data.buyer_deductions_fen
+    field_g = sum(line.grams for h in data.households for line in h.lines)
+    lost_g = field_g - data.accepted_g
+    if data.reject_policy == "pro_rata":
+        _check(lost_g >= 0, "more accepted than delivered")
+        payable = _pass_back(data.households, lost_g)
+    else:
+        payable = {(h.household_id, line.grade_id): line.grams for h in data.households for line in h.lines}
+
+    results = []
+    for household in sorted(data.households, key=lambda h: h.household_id):
+        lines = tuple(HouseholdLineResult(
+            grade_id=line.grade_id, field_g=line.grams, payable_g=payable[(household.household_id, line.grade_id)],
+            price=line.price,
+            amount_fen=amount_for(line.price, Weight.from_grams(payable[(household.household_id, line.grade_id)])).fen)
+            for line in sorted(household.lines, key=lambda l: l.grade_id))
+        gross = sum(line.amount_fen for line in lines)
+        vat, _cost = input_vat(gross, data.vat_rate)
+        # Advances first, then input credit; what does not fit stays owed for the next settlement.
+        advances = min(household.advances_fen, gross)
+        credit = min(household.input_credit_fen, gross - advances)
+        results.append(HouseholdResult(
+            household_id=household.household_id, lines=lines, field_g=sum(l.field_g for l in lines),
+            payable_g=sum(l.payable_g for l in lines), gross_fen=gross, input_vat_fen=vat,
+            recovered_advances_fen=advances, recovered_input_credit_fen=credit,
+            net_fen=gross - advances - credit,
+            carried_over_fen=household.advances_fen + household.input_credit_fen - advances - credit))
+    purchase_total = sum(h.gross_fen for h in results)
+    total_vat = sum(h.input_vat_fen for h in results)
+    margin = buyer_total - purchase_total - data.logistics_fen - data.packing_fen
+    settlement = OrderSettlement(
+        buyer_gross_fen=buyer_gross, buyer_deductions_fen=data.buyer_deductions_fen, buyer_total_fen=buyer_total,
+        households=tuple(results), purchase_total_fen=purchase_total, input_vat_fen=total_vat,
+        purchase_cost_fen=purchase_total - total_vat, logistics_fen=data.logistics_fen,
+        packing_fen=data.packing_fen, margin_fen=margin, field_g=field_g, accepted_g=data.accepted_g,
+        lost_g=lost_g)
+    assert settlement.reconciles()
+    return settlement
+
+
+def _pass_back(households: tuple[HouseholdDelivery, ...], lost_g: int) -> dict[tuple[int, int], int]:
+    """Share the lost grams over households by field kg, then over each one's grades."""
+    weights = {h.household_id: sum(l.grams for l in h.lines) for h in households}
+    if sum(weights.values()) == 0:
+        return {(h.household_id, l.grade_id): 0 for h in households for l in h.lines}
+    per_household = split_largest_remainder(lost_g, weights)
+    payable: dict[tuple[int, int], int] = {}
+    for household in households:
+        share = split_largest_remainder(per_household[household.household_id],
+                                        {l.grade_id: l.grams for l in household.lines}) if household.lines else {}
+        for line in household.lines:
+            payable[(household.household_id, line.grade_id)] = line.grams - share.get(line.grade_id, 0)
+    return payable
+
+
+def input_vat(purchase_fen: int, rate: Decimal = DEFAULT_VAT_RATE) -> tuple[int, int]:
+    """(calculated input VAT, cost) of a purchase invoice: the tax first, the cost the remainder."""
+    vat = int(round_half_up(Decimal(purchase_fen) * rate, Decimal(1)))
+    return vat, purchase_fen - vat
