@@ -1,0 +1,77 @@
+"""The ledger's rules as pure functions over plain values (DESIGN.md §6).
+
+A voucher (记账凭证) is a list of lines; each line is on one account, optionally for a party
+(辅助核算), and is a debit xor a credit, strictly positive, in whole fen. A voucher balances
+when its debits equal its credits to the fen — no tolerance, since amounts are integers.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+
+class LedgerRuleError(ValueError):
+    """A voucher that breaks a rule; ``code`` names the rule."""
+
+    def __init__(self, code: str, detail: str = "") -> None:
+        super().__init__(f"{code}: {detail}" if detail else code)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Line:
+    account: str
+    debit_fen: int = 0
+    credit_fen: int = 0
+    party: str | None = None
+    memo: str = ""
+
+
+def check_line(line: Line) -> None:
+    for value in (line.debit_fen, line.credit_fen):
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise LedgerRuleError("not_integer_fen", repr(value))
+    if line.debit_fen < 0 or line.credit_fen < 0:
+        raise LedgerRuleError("negative_amount", line.account)
+    if (line.debit_fen > 0) == (line.credit_fen > 0):
+        raise LedgerRuleError("debit_xor_credit", line.account)
+
+
+def check_voucher(lines: Sequence[Line]) -> None:
+    """:raises LedgerRuleError: fewer than two lines, a bad line, or debits ≠ credits."""
+    if len(lines) < 2:
+        raise LedgerRuleError("too_few_lines")
+    for line in lines:
+        check_line(line)
+    debits = sum(line.debit_fen for line in lines)
+    credits = sum(line.credit_fen for line in lines)
+    if debits != credits:
+        raise LedgerRuleError("unbalanced", f"debits {debits} ≠ credits {credits}")
+
+
+def reversal(lines: Sequence[Line]) -> list[Line]:
+    """红字冲销: the same lines with negative amounts are not allowed (every line is > 0), so the
+    reversal swaps each line's side; posted together with the original every account nets to
+    zero."""
+    return [Line(line.account, debit_fen=line.credit_fen, credit_fen=line.debit_fen, party=line.party,
+                 memo=line.memo) for line in lines]
+
+
+def balances(vouchers: Iterable[Sequence[Line]]) -> dict[tuple[str, str | None], int]:
+    """Debit-positive balance per (account, party)."""
+    totals: dict[tuple[str, str | None], int] = {}
+    for lines in vouchers:
+        for line in lines:
+            key = (line.account, line.party)
+            totals[key] = totals.get(key, 0) + line.debit_fen - line.credit_fen
+    return totals
+
+
+def trial_balance_is_zero(vouchers: Iterable[Sequence[Line]]) -> bool:
+    return sum(balances(vouchers).values()) == 0
+
+
+def gapless(numbers: Iterable[int]) -> bool:
+    """Voucher numbers of one period are exactly 1..N."""
+    ordered = sorted(numbers)
+    return ordered == list(range(1, len(ordered) + 1))

@@ -1,0 +1,70 @@
+"""Pure ledger rules: balance, debit xor credit, reversals net to zero, gapless numbers."""
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, strategies as st
+
+from market.ledger.rules import (LedgerRuleError, Line, balances, check_voucher, gapless, reversal,
+                                 trial_balance_is_zero)
+
+ACCOUNTS = ["1002", "1122", "1123", "2202", "2221", "5001", "5401", "5601"]
+
+
+@st.composite
+def balanced_vouchers(draw):
+    debits = draw(st.lists(st.integers(1, 10**12), min_size=1, max_size=5))
+    total = sum(debits)
+    credit_count = draw(st.integers(1, 5))
+    cuts = sorted(draw(st.lists(st.integers(1, max(1, total - 1)), min_size=credit_count - 1,
+                                max_size=credit_count - 1, unique=True))) if total > credit_count else []
+    bounds = [0] + cuts + [total]
+    credits = [b - a for a, b in zip(bounds, bounds[1:]) if b - a > 0]
+    lines = [Line(draw(st.sampled_from(ACCOUNTS)), debit_fen=d) for d in debits]
+    lines += [Line(draw(st.sampled_from(ACCOUNTS)), credit_fen=c, party=draw(st.sampled_from([None, "h1", "h2"])))
+              for c in credits]
+    return lines
+
+
+@given(balanced_vouchers())
+def test_balanced_vouchers_pass_and_any_single_fen_off_fails(lines):
+    check_voucher(lines)
+    broken = list(lines)
+    first = broken[0]
+    broken[0] = Line(first.account, debit_fen=first.debit_fen + 1, party=first.party)
+    with pytest.raises(LedgerRuleError) as error:
+        check_voucher(broken)
+    assert error.value.code == "unbalanced"
+
+
+@given(st.lists(balanced_vouchers(), max_size=8))
+def test_the_trial_balance_of_balanced_vouchers_is_zero(vouchers):
+    assert trial_balance_is_zero(vouchers)
+
+
+@given(balanced_vouchers())
+def test_a_reversal_nets_every_account_and_party_to_zero(lines):
+    check_voucher(reversal(lines))
+    assert all(v == 0 for v in balances([lines, reversal(lines)]).values())
+
+
+@pytest.mark.parametrize("line, code", [
+    (Line("1002", debit_fen=5, credit_fen=5), "debit_xor_credit"),
+    (Line("1002"), "debit_xor_credit"),
+    (Line("1002", debit_fen=-5), "negative_amount"),
+    (Line("1002", debit_fen=1.5), "not_integer_fen"),  # type: ignore[arg-type]
+])
+def test_each_line_is_a_debit_xor_a_credit_in_whole_positive_fen(line, code):
+    with pytest.raises(LedgerRuleError) as error:
+        check_voucher([line, Line("5001", credit_fen=5)])
+    assert error.value.code == code
+
+
+def test_a_voucher_needs_two_lines():
+    with pytest.raises(LedgerRuleError):
+        check_voucher([Line("1002", debit_fen=1)])
+
+
+def test_voucher_numbers_must_be_gapless():
+    assert gapless([3, 1, 2])
+    assert not gapless([1, 3])
+    assert not gapless([1, 1, 2])
