@@ -1,6 +1,6 @@
 """All models. Importing this package registers every table on ``db.metadata``."""
 from .base import Base, db, utcnow  # noqa: F401
-from . import users, places, catalogue, produce, contracts, weighing, audit, orders  # noqa: F401
+from . import users, places, catalogue, produce, contracts, weighing, audit, orders, ledger  # noqa: F401
 from .users import ApiToken, Role, RoleName, User  # noqa: F401
 from .audit import AuditEvent, IdempotencyRecord  # noqa: F401
 from .places import Household, PartyBranch, PartyGroup, PayoutMethod, Village, VillageGroup  # noqa: F401
@@ -14,4 +14,7 @@ from .weighing import DeductionKind, SlipStatus, WeighSlip, WeighSlipLine  # noq
 from .orders import (  # noqa: F401
     Allocation, AllocationPolicy, AllocationRun, Buyer, BuyerOrder, OrderGradePrice, OrderStatus,
     RejectPolicy, RunStatus, SaleMode,
+)
+from .ledger import (  # noqa: F401
+    Account, AccountKind, PartyType, Period, PeriodStatus, Voucher, VoucherLine, VoucherSource, VoucherStatus,
 )
