@@ -47,6 +47,33 @@ def seed_demo_command(reset: bool):
     click.echo(summary.report())
 
 
+ledger_cli = AppGroup("ledger", help="The double-entry ledger.")
+
+
+@ledger_cli.command("verify")
+def ledger_verify_command():
+    """Prove the books: trial balance zero, vouchers balanced, numbering gapless, snapshots true."""
+    from .ledger.services import verify
+
+    problems = verify()
+    for problem in problems:
+        click.echo(f"FAIL {problem}", err=True)
+    if problems:
+        raise SystemExit(1)
+    click.echo("ledger ok: trial balance zero, every voucher balanced, numbering gapless, snapshots equal")
+
+
+@ledger_cli.command("seed-chart")
+def ledger_seed_chart_command():
+    """Create the standard chart of accounts where missing."""
+    from .ledger.services import seed_chart
+
+    accounts = seed_chart()
+    db.session.commit()
+    click.echo(f"{len(accounts)} accounts in the chart")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(users_cli)
+    app.cli.add_command(ledger_cli)
     app.cli.add_command(seed_demo_command)

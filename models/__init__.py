@@ -1,6 +1,6 @@
 """All models. Importing this package registers every table on ``db.metadata``."""
 from .base import Base, db, utcnow  # noqa: F401
-from . import users, places, catalogue, produce, contracts, weighing, audit, orders, ledger  # noqa: F401
+from . import users, places, catalogue, produce, contracts, weighing, audit, orders, ledger, fulfilment  # noqa: F401
 from .users import ApiToken, Role, RoleName, User  # noqa: F401
 from .audit import AuditEvent, IdempotencyRecord  # noqa: F401
 from .places import Household, PartyBranch, PartyGroup, PayoutMethod, Village, VillageGroup  # noqa: F401
@@ -15,6 +15,10 @@ from .orders import (  # noqa: F401
     Allocation, AllocationPolicy, AllocationRun, Buyer, BuyerOrder, OrderGradePrice, OrderStatus,
     RejectPolicy, RunStatus, SaleMode,
 )
+from .fulfilment import (  # noqa: F401
+    AllocationClosure, Certificate, CertificateBasis, CertificateLot, CertificateParent, CrateLabel, FieldReject,
+    Receipt, ReceiptOutcome, Shipment,
+)
 from .ledger import (  # noqa: F401
-    Account, AccountKind, PartyType, Period, PeriodStatus, Voucher, VoucherLine, VoucherSource, VoucherStatus,
+    Account, AccountKind, PartyType, Period, PeriodBalance, PeriodStatus, Voucher, VoucherLine, VoucherSource, VoucherStatus,
 )

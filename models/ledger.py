@@ -147,3 +147,25 @@ class VoucherLine(db.Model):
 
     voucher: Mapped[Voucher] = relationship(back_populates="lines")
     account: Mapped[Account] = relationship()
+
+
+class PeriodBalance(db.Model):
+    """Closing balances snapshotted when a period closes (per account and party)."""
+
+    __tablename__ = "period_balances"
+    __table_args__ = (UniqueConstraint("period_id", "account_id", "party_type", "party_key",
+                                       name="uq_period_balances_period_account_party"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("periods.id"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    party_type: Mapped[PartyType] = mapped_column(enum_column(PartyType), default=PartyType.NONE)
+    #: party id, or 0 for none (so the unique constraint sees one row per account without party)
+    party_key: Mapped[int] = mapped_column(Integer, default=0)
+    #: the period's own movements
+    debit: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    credit: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    #: cumulative debit-positive balance at the period's end
+    closing: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+
+    account: Mapped[Account] = relationship()

@@ -1,0 +1,364 @@
+"""The ledger's services: chart of accounts, vouchers through review, reversals, periods, verify.
+
+Review is 制单 (prepare) → 审核 (approve, by someone else) → 记账 (post), each step exactly once:
+the voucher's row is locked and re-read before it moves. Numbers are given at posting, gapless per
+period, under a lock on the period's row. Every posting carries an idempotency key: the same key
+and body returns the original voucher; the same key with another body is refused.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any, Iterable, Sequence
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from models import (Account, AccountKind, PartyType, Period, PeriodBalance, PeriodStatus, RoleName, User, Voucher,
+                    VoucherLine, VoucherSource, VoucherStatus, db, utcnow)
+
+from .. import audit
+from ..auth.permissions import require_role
+from ..errors import Conflict, IdempotencyConflict, NotFound, PermissionDenied, ValidationFailed
+from ..states import StateMachine
+from ..units import Money, UnitError
+from . import rules
+
+#: 小企业会计准则 numbering; a party type on an account means 辅助核算 by that party.
+CHART = [
+    ("1001", "库存现金", AccountKind.ASSET, PartyType.NONE),
+    ("1002", "银行存款", AccountKind.ASSET, PartyType.NONE),
+    ("1122", "应收账款", AccountKind.ASSET, PartyType.BUYER),
+    ("1123", "预付账款", AccountKind.ASSET, PartyType.HOUSEHOLD),
+    ("1405", "库存商品", AccountKind.ASSET, PartyType.NONE),
+    ("2202", "应付账款", AccountKind.LIABILITY, PartyType.HOUSEHOLD),
+    ("222101", "应交税费—应交增值税(进项税额)", AccountKind.LIABILITY, PartyType.NONE),
+    ("5001", "主营业务收入", AccountKind.REVENUE, PartyType.NONE),
+    ("5401", "主营业务成本", AccountKind.COST, PartyType.NONE),
+    ("5601", "销售费用", AccountKind.EXPENSE, PartyType.NONE),
+]
+
+REVIEW = StateMachine("voucher", {
+    (VoucherStatus.PREPARED, "approve"): VoucherStatus.APPROVED,
+    (VoucherStatus.PREPARED, "reject"): VoucherStatus.REJECTED,
+    (VoucherStatus.APPROVED, "post"): VoucherStatus.POSTED,
+    (VoucherStatus.APPROVED, "reject"): VoucherStatus.REJECTED,
+})
+
+ACCOUNTANTS = (RoleName.ACCOUNTANT,)
+
+
+@dataclass(frozen=True)
+class LineInput:
+    account_code: str
+    debit: Decimal | str | int = 0
+    credit: Decimal | str | int = 0
+    party_type: PartyType | str = PartyType.NONE
+    party_id: int | None = None
+    memo: str = ""
+
+
+def seed_chart() -> list[Account]:
+    """Create the standard accounts that are missing (idempotent)."""
+    existing = {a.code: a for a in db.session.scalars(select(Account))}
+    for code, name, kind, party_type in CHART:
+        if code not in existing:
+            existing[code] = Account(code=code, name=name, kind=kind, party_type=party_type)
+            db.session.add(existing[code])
+    db.session.flush()
+    return [existing[code] for code, *_ in CHART]
+
+
+def account(code: str) -> Account:
+    found = db.session.scalar(select(Account).where(Account.code == code))
+    if found is None:
+        raise ValidationFailed(_l("There is no account %(code)s."), field="lines", code=code)
+    return found
+
+
+def period_for(day: date, *, create: bool = True) -> Period:
+    period = db.session.scalar(select(Period).where(Period.year == day.year, Period.month == day.month))
+    if period is None:
+        if not create:
+            raise NotFound()
+        try:
+            with db.session.begin_nested():
+                period = Period(year=day.year, month=day.month, status=PeriodStatus.OPEN, last_number=0)
+                db.session.add(period)
+        except IntegrityError:
+            # another transaction opened the same month a moment ago
+            period = db.session.scalar(select(Period).where(Period.year == day.year, Period.month == day.month))
+    return period
+
+
+def _fen(value: Any) -> int:
+    try:
+        return Money(value if not isinstance(value, Decimal) else value).fen if value not in (None, "") else 0
+    except UnitError:
+        raise ValidationFailed(_l("Amounts are in 元 to the fen."), field="lines") from None
+
+
+def _body(voucher_date: date, summary: str, lines: Sequence[LineInput], source: VoucherSource,
+          source_id: int | None, reverses_id: int | None) -> dict[str, Any]:
+    return {"date": voucher_date.isoformat(), "summary": summary, "source": source.value, "source_id": source_id,
+            "reverses_id": reverses_id,
+            "lines": [[l.account_code, _fen(l.debit), _fen(l.credit), PartyType(l.party_type).value, l.party_id,
+                       l.memo] for l in lines]}
+
+
+def body_hash(body: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def prepare_voucher(actor: User, *, voucher_date: date, summary: str, lines: Sequence[LineInput],
+                    idempotency_key: str, source: VoucherSource | str = VoucherSource.MANUAL,
+                    source_id: int | None = None, attachments: int = 0, reverses_id: int | None = None,
+                    system: bool = False) -> Voucher:
+    """制单: record a balanced voucher awaiting review.
+
+    :param system: prepared by a service on an accountant's behalf (settlement, payment).
+    :raises ValidationFailed: unbalanced, a line both or neither debit and credit, an unknown
+        account, a party missing where the account needs one, a closed period.
+    :raises IdempotencyConflict: the key was used for a different voucher.
+    """
+    if not system:
+        require_role(actor, *ACCOUNTANTS)
+    source = VoucherSource(source)
+    summary = (summary or "").strip()
+    if not summary:
+        raise ValidationFailed(_l("Write a summary (摘要)."), field="summary")
+    body = _body(voucher_date, summary, lines, source, source_id, reverses_id)
+    digest = body_hash(body)
+    existing = db.session.scalar(select(Voucher).where(Voucher.idempotency_key == idempotency_key))
+    if existing is not None:
+        if existing.body_hash != digest:
+            raise IdempotencyConflict()
+        return existing
+    pure = [rules.Line(code, debit_fen=debit, credit_fen=credit, party=f"{ptype}:{pid}" if pid else None)
+            for code, debit, credit, ptype, pid, _memo in body["lines"]]
+    try:
+        rules.check_voucher(pure)
+    except rules.LedgerRuleError as error:
+        messages = {"unbalanced": _l("Debits and credits must be equal to the fen."),
+                    "too_few_lines": _l("A voucher needs at least two lines."),
+                    "debit_xor_credit": _l("Each line is either a debit or a credit, above zero."),
+                    "negative_amount": _l("Each line is either a debit or a credit, above zero.")}
+        raise ValidationFailed(messages.get(error.code, _l("The voucher breaks a ledger rule.")), field="lines") from None
+    period = period_for(voucher_date)
+    if period.status is PeriodStatus.CLOSED:
+        raise Conflict(_l("The period %(period)s is closed."), field="voucher_date", period=str(period))
+    voucher = Voucher(period_id=period.id, voucher_date=voucher_date, summary=summary[:255],
+                      attachments=max(0, int(attachments or 0)), status=VoucherStatus.PREPARED, source=source,
+                      source_id=source_id, idempotency_key=idempotency_key, body_hash=digest,
+                      reverses_id=reverses_id, prepared_by_id=actor.id)
+    for number, (code, debit, credit, ptype, pid, memo) in enumerate(body["lines"], start=1):
+        acct = account(code)
+        party_type = PartyType(ptype)
+        if acct.party_type is not PartyType.NONE and (party_type is not acct.party_type or not pid):
+            raise ValidationFailed(_l("Account %(code)s needs a party (辅助核算)."), field="lines", code=code)
+        voucher.lines.append(VoucherLine(line_no=number, account_id=acct.id, party_type=party_type,
+                                         party_id=pid, debit=Decimal(debit).scaleb(-2),
+                                         credit=Decimal(credit).scaleb(-2), memo=(memo or "")[:255]))
+    try:
+        with db.session.begin_nested():
+            db.session.add(voucher)
+            db.session.flush()
+    except IntegrityError:
+        # Another request took the key between our look and our write.
+        existing = db.session.scalar(select(Voucher).where(Voucher.idempotency_key == idempotency_key))
+        if existing is None:
+            raise
+        if existing.body_hash != digest:
+            raise IdempotencyConflict() from None
+        return existing
+    audit.record(actor, "voucher.prepare", voucher, after={"summary": summary, "key": idempotency_key,
+                                                           "lines": body["lines"]})
+    return voucher
+
+
+def _locked(voucher: Voucher) -> Voucher:
+    db.session.execute(select(Voucher.id).where(Voucher.id == voucher.id).with_for_update())
+    db.session.refresh(voucher)
+    return voucher
+
+
+def approve(actor: User, voucher: Voucher) -> Voucher:
+    """审核, by an accountant other than the preparer; exactly once."""
+    require_role(actor, *ACCOUNTANTS)
+    _locked(voucher)
+    if voucher.prepared_by_id == actor.id:
+        raise PermissionDenied(_l("The accountant who prepared a voucher cannot approve it."))
+    REVIEW.apply(actor, voucher, "approve")
+    voucher.approved_by_id, voucher.approved_at = actor.id, utcnow()
+    db.session.flush()
+    return voucher
+
+
+def reject(actor: User, voucher: Voucher, reason: str) -> Voucher:
+    require_role(actor, *ACCOUNTANTS)
+    if not (reason or "").strip():
+        raise ValidationFailed(_l("Say why the voucher is rejected."), field="reason")
+    _locked(voucher)
+    REVIEW.apply(actor, voucher, "reject", reason=reason.strip())
+    voucher.rejected_reason = reason.strip()
+    db.session.flush()
+    return voucher
+
+
+def post(actor: User, voucher: Voucher) -> Voucher:
+    """记账: give the next number of the period and make the voucher immutable; exactly once."""
+    require_role(actor, *ACCOUNTANTS)
+    _locked(voucher)
+    if voucher.status is not VoucherStatus.APPROVED:
+        REVIEW.apply(actor, voucher, "post")  # raises InvalidTransition
+    period = db.session.scalar(select(Period).where(Period.id == voucher.period_id).with_for_update())
+    db.session.refresh(period)
+    if period.status is PeriodStatus.CLOSED:
+        raise Conflict(_l("The period %(period)s is closed."), period=str(period))
+    period.last_number += 1
+    voucher.number = period.last_number
+    voucher.posted_by_id, voucher.posted_at = actor.id, utcnow()
+    REVIEW.apply(actor, voucher, "post")
+    db.session.flush()
+    return voucher
+
+
+def reverse(actor: User, voucher: Voucher, *, reason: str, voucher_date: date, idempotency_key: str) -> Voucher:
+    """红字冲销: a new voucher, linked to the original, whose lines net every account to zero.
+
+    It goes through review like any other. A reversal cannot itself be reversed, and a voucher is
+    reversed at most once.
+    """
+    require_role(actor, *ACCOUNTANTS)
+    if voucher.status is not VoucherStatus.POSTED:
+        raise Conflict(_l("Only a posted voucher can be reversed."))
+    if voucher.reverses_id is not None:
+        raise Conflict(_l("A reversal cannot be reversed; post a new voucher instead."))
+    taken = db.session.scalar(select(Voucher.id).where(Voucher.reverses_id == voucher.id))
+    if taken is not None:
+        existing = db.session.get(Voucher, taken)
+        if existing.idempotency_key == idempotency_key:
+            return existing
+        raise Conflict(_l("This voucher was already reversed."))
+    if not (reason or "").strip():
+        raise ValidationFailed(_l("Say why the voucher is reversed."), field="reason")
+    lines = [LineInput(l.account.code, debit=l.credit, credit=l.debit, party_type=l.party_type, party_id=l.party_id,
+                       memo=l.memo) for l in voucher.lines]
+    return prepare_voucher(actor, voucher_date=voucher_date,
+                           summary=f"冲销{voucher.period}第{voucher.number}号凭证：{reason.strip()}"[:255],
+                           lines=lines, idempotency_key=idempotency_key, source=VoucherSource.REVERSAL,
+                           source_id=voucher.id, reverses_id=voucher.id)
+
+
+# --- balances, periods, verification -----------------------------------------------------
+
+def posted_totals(until_period: Period | None = None, only_period: Period | None = None):
+    """(account_id, party_type, party_id, Σdebit, Σcredit) over posted vouchers."""
+    statement = (select(VoucherLine.account_id, VoucherLine.party_type, VoucherLine.party_id,
+                        func.coalesce(func.sum(VoucherLine.debit), 0), func.coalesce(func.sum(VoucherLine.credit), 0))
+                 .join(Voucher).join(Period)
+                 .where(Voucher.status == VoucherStatus.POSTED)
+                 .group_by(VoucherLine.account_id, VoucherLine.party_type, VoucherLine.party_id)
+                 .order_by(VoucherLine.account_id, VoucherLine.party_type, VoucherLine.party_id))
+    if only_period is not None:
+        statement = statement.where(Voucher.period_id == only_period.id)
+    if until_period is not None:
+        statement = statement.where((Period.year * 100 + Period.month) <= until_period.year * 100 + until_period.month)
+    return db.session.execute(statement).all()
+
+
+def close_period(actor: User, period: Period) -> list[PeriodBalance]:
+    """结账: no voucher may wait in review; balances are snapshotted; nothing posts here after."""
+    require_role(actor, *ACCOUNTANTS)
+    period = db.session.scalar(select(Period).where(Period.id == period.id).with_for_update())
+    db.session.refresh(period)
+    if period.status is PeriodStatus.CLOSED:
+        raise Conflict(_l("The period %(period)s is closed."), period=str(period))
+    waiting = db.session.scalar(select(func.count()).select_from(Voucher).where(
+        Voucher.period_id == period.id, Voucher.status.in_([VoucherStatus.PREPARED, VoucherStatus.APPROVED])))
+    if waiting:
+        raise Conflict(_l("%(n)d vouchers of this period still wait for review or posting."), n=waiting)
+    movements = {(a, t, p): (d, c) for a, t, p, d, c in posted_totals(only_period=period)}
+    snapshot = []
+    for account_id, party_type, party_id, debit, credit in posted_totals(until_period=period):
+        own_debit, own_credit = movements.get((account_id, party_type, party_id), (Decimal(0), Decimal(0)))
+        snapshot.append(PeriodBalance(period_id=period.id, account_id=account_id, party_type=party_type,
+                                      party_key=party_id or 0, debit=Decimal(own_debit), credit=Decimal(own_credit),
+                                      closing=Decimal(debit) - Decimal(credit)))
+    db.session.add_all(snapshot)
+    period.status, period.closed_at, period.closed_by_id = PeriodStatus.CLOSED, utcnow(), actor.id
+    db.session.flush()
+    audit.record(actor, "period.close", period, after={"period": str(period), "balances": len(snapshot)})
+    return snapshot
+
+
+def reopen_period(actor: User, period: Period, reason: str) -> None:
+    """Reopen a closed period (audited, with its reason); the snapshot is discarded."""
+    require_role(actor, *ACCOUNTANTS)
+    if not (reason or "").strip():
+        raise ValidationFailed(_l("Say why the period is reopened."), field="reason")
+    period = db.session.scalar(select(Period).where(Period.id == period.id).with_for_update())
+    db.session.refresh(period)
+    if period.status is not PeriodStatus.CLOSED:
+        raise Conflict(_l("The period is open."))
+    for row in db.session.scalars(select(PeriodBalance).where(PeriodBalance.period_id == period.id)):
+        db.session.delete(row)
+    period.status, period.closed_at, period.closed_by_id = PeriodStatus.OPEN, None, None
+    db.session.flush()
+    audit.record(actor, "period.reopen", period, reason=reason.strip())
+
+
+def verify() -> list[str]:
+    """Every check the ledger promises; an empty list means all hold.
+
+    Trial balance zero; every posted voucher balanced with two or more lines each a debit xor a
+    credit; numbers gapless per period and matching the period's counter; snapshots of closed
+    periods equal to the sums of lines.
+    """
+    problems: list[str] = []
+    totals = posted_totals()
+    debit = sum((Decimal(d) for *_k, d, _c in totals), Decimal(0))
+    credit = sum((Decimal(c) for *_k, _d, c in totals), Decimal(0))
+    if debit != credit:
+        problems.append(f"trial balance is not zero: debits {debit} credits {credit}")
+    rows = db.session.execute(
+        select(Voucher.id, Voucher.period_id, Voucher.number, func.count(VoucherLine.id),
+               func.coalesce(func.sum(VoucherLine.debit), 0), func.coalesce(func.sum(VoucherLine.credit), 0))
+        .join(VoucherLine, VoucherLine.voucher_id == Voucher.id)
+        .where(Voucher.status == VoucherStatus.POSTED).group_by(Voucher.id, Voucher.period_id, Voucher.number)).all()
+    numbers: dict[int, list[int]] = {}
+    for voucher_id, period_id, number, count, d, c in rows:
+        if count < 2 or Decimal(d) != Decimal(c):
+            problems.append(f"voucher {voucher_id} does not balance")
+        numbers.setdefault(period_id, []).append(number or 0)
+    bad_lines = db.session.scalar(select(func.count()).select_from(VoucherLine).where(
+        ~(((VoucherLine.debit > 0) & (VoucherLine.credit == 0)) | ((VoucherLine.credit > 0) & (VoucherLine.debit == 0)))))
+    if bad_lines:
+        problems.append(f"{bad_lines} lines are not a debit xor a credit above zero")
+    for period in db.session.scalars(select(Period)):
+        given = numbers.get(period.id, [])
+        if not rules.gapless(given) or len(given) != period.last_number:
+            problems.append(f"voucher numbers of {period} are not 1..{period.last_number} without gaps")
+        if period.status is PeriodStatus.CLOSED:
+            expected = {(a, t, p or 0): Decimal(d) - Decimal(c) for a, t, p, d, c in posted_totals(until_period=period)}
+            stored = {(b.account_id, b.party_type, b.party_key): b.closing
+                      for b in db.session.scalars(select(PeriodBalance).where(PeriodBalance.period_id == period.id))}
+            if expected != stored:
+                problems.append(f"closing balances of {period} differ from the sum of its lines")
+    return problems
+
+
+def trial_balance(period: Period | None = None) -> list[dict[str, Any]]:
+    """科目余额表 rows per account: debit, credit and debit-positive balance (to ``period``'s end)."""
+    per_account: dict[int, list[Decimal]] = {}
+    for account_id, _t, _p, d, c in posted_totals(until_period=period):
+        row = per_account.setdefault(account_id, [Decimal(0), Decimal(0)])
+        row[0] += Decimal(d)
+        row[1] += Decimal(c)
+    accounts = {a.id: a for a in db.session.scalars(select(Account))}
+    return [{"account": accounts[a], "debit": d, "credit": c, "balance": d - c}
+            for a, (d, c) in sorted(per_account.items(), key=lambda item: accounts[item[0]].code)]

@@ -1,0 +1,239 @@
+"""Vouchers through review, numbering, reversals, periods and `flask ledger verify`."""
+from __future__ import annotations
+
+import threading
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select, text
+
+from market.errors import Conflict, IdempotencyConflict, InvalidTransition, PermissionDenied, ValidationFailed
+from market.ledger import services
+from market.ledger.services import LineInput
+from models import PeriodStatus, RoleName, Voucher, VoucherStatus, db
+
+DAY = date(2026, 8, 20)
+
+
+@pytest.fixture
+def books(app, make_user):
+    services.seed_chart()
+    db.session.commit()
+    return {"preparer": make_user(RoleName.ACCOUNTANT, name="钱制单"),
+            "reviewer": make_user(RoleName.ACCOUNTANT, name="孙审核")}
+
+
+def sale(actor, key="k1", amount="4597.56", day=DAY):
+    return services.prepare_voucher(actor, voucher_date=day, summary="销售桃子给金昌赢华联超市", idempotency_key=key,
+                                    lines=[LineInput("1122", debit=amount, party_type="buyer", party_id=1),
+                                           LineInput("5001", credit=amount)])
+
+
+def posted(books, key="k1", **kwargs):
+    voucher = sale(books["preparer"], key, **kwargs)
+    services.approve(books["reviewer"], voucher)
+    services.post(books["reviewer"], voucher)
+    db.session.commit()
+    return voucher
+
+
+def test_a_voucher_goes_prepare_approve_post_and_gets_number_one(books):
+    voucher = posted(books)
+    assert voucher.status is VoucherStatus.POSTED and voucher.number == 1
+    assert services.verify() == []
+
+
+def test_the_preparer_cannot_approve_their_own_voucher(books):
+    voucher = sale(books["preparer"])
+    with pytest.raises(PermissionDenied):
+        services.approve(books["preparer"], voucher)
+
+
+def test_a_voucher_cannot_be_posted_before_approval_nor_twice(books):
+    voucher = sale(books["preparer"])
+    with pytest.raises(InvalidTransition):
+        services.post(books["reviewer"], voucher)
+    services.approve(books["reviewer"], voucher)
+    services.post(books["reviewer"], voucher)
+    with pytest.raises(InvalidTransition):
+        services.post(books["reviewer"], voucher)
+
+
+def test_an_unbalanced_voucher_is_refused_and_nothing_written(books):
+    with pytest.raises(ValidationFailed):
+        services.prepare_voucher(books["preparer"], voucher_date=DAY, summary="错账", idempotency_key="bad",
+                                 lines=[LineInput("1002", debit="100.00"), LineInput("5001", credit="99.99")])
+    db.session.rollback()
+    assert db.session.scalar(select(Voucher.id)) is None
+
+
+def test_a_receivable_line_needs_its_buyer(books):
+    with pytest.raises(ValidationFailed):
+        services.prepare_voucher(books["preparer"], voucher_date=DAY, summary="x", idempotency_key="p",
+                                 lines=[LineInput("1122", debit="1"), LineInput("5001", credit="1")])
+
+
+def test_the_same_key_and_body_returns_the_original_and_another_body_is_refused(books):
+    first = sale(books["preparer"], "same")
+    assert sale(books["preparer"], "same").id == first.id
+    with pytest.raises(IdempotencyConflict):
+        sale(books["preparer"], "same", amount="1.00")
+
+
+def test_numbers_are_gapless_per_period_in_posting_order(books):
+    vouchers = [sale(books["preparer"], f"k{i}") for i in range(3)]
+    services.reject(books["reviewer"], vouchers[1], "金额有误")
+    for voucher in (vouchers[2], vouchers[0]):
+        services.approve(books["reviewer"], voucher)
+        services.post(books["reviewer"], voucher)
+    assert [vouchers[2].number, vouchers[0].number] == [1, 2]
+    assert vouchers[1].number is None
+    assert services.verify() == []
+
+
+def test_a_reversal_nets_every_account_to_zero_and_cannot_be_reversed(books):
+    original = posted(books)
+    red = services.reverse(books["preparer"], original, reason="重复记账", voucher_date=DAY, idempotency_key="r1")
+    services.approve(books["reviewer"], red)
+    services.post(books["reviewer"], red)
+    db.session.commit()
+    assert all(row["balance"] == 0 for row in services.trial_balance())
+    with pytest.raises(Conflict):
+        services.reverse(books["preparer"], red, reason="x", voucher_date=DAY, idempotency_key="r2")
+    with pytest.raises(Conflict):
+        services.reverse(books["preparer"], original, reason="again", voucher_date=DAY, idempotency_key="r3")
+
+
+def test_no_posting_into_a_closed_period_and_reopening_is_audited(books):
+    posted(books)
+    period = services.period_for(DAY)
+    services.close_period(books["reviewer"], period)
+    db.session.commit()
+    assert period.status is PeriodStatus.CLOSED
+    with pytest.raises(Conflict):
+        sale(books["preparer"], "late")
+    db.session.rollback()
+    assert services.verify() == []
+    services.reopen_period(books["reviewer"], period, "补记漏账")
+    db.session.commit()
+    assert period.status is PeriodStatus.OPEN
+
+
+def test_a_period_with_vouchers_waiting_cannot_close(books):
+    sale(books["preparer"])
+    with pytest.raises(Conflict):
+        services.close_period(books["reviewer"], services.period_for(DAY))
+
+
+def test_ledger_verify_command_passes_on_good_books_and_fails_on_tampered_ones(books, runner, app):
+    voucher = posted(books)
+    result = runner.invoke(args=["ledger", "verify"])
+    assert result.exit_code == 0, result.output
+    # Tamper behind the triggers' back, as a forger with database access would.
+    if db.engine.dialect.name == "sqlite":
+        db.session.execute(text("DROP TRIGGER trg_voucher_lines_no_update_when_posted"))
+    else:
+        db.session.execute(text("ALTER TABLE voucher_lines DISABLE TRIGGER USER"))
+    db.session.execute(text("UPDATE voucher_lines SET debit = debit + 1 WHERE voucher_id = :id AND line_no = 1"),
+                       {"id": voucher.id})
+    if db.engine.dialect.name != "sqlite":
+        db.session.execute(text("ALTER TABLE voucher_lines ENABLE TRIGGER USER"))
+        db.session.execute(text("ALTER TABLE voucher_lines DISABLE TRIGGER trg_voucher_lines_balanced"))
+    db.session.commit()
+    result = runner.invoke(args=["ledger", "verify"])
+    assert result.exit_code == 1
+    assert "does not balance" in result.output
+    if db.engine.dialect.name != "sqlite":
+        db.session.execute(text("ALTER TABLE voucher_lines ENABLE TRIGGER trg_voucher_lines_balanced"))
+        db.session.commit()
+
+
+@pytest.mark.postgres_only
+def test_two_accountants_approving_at_the_same_moment_approve_exactly_once(app, books, make_user):
+    third = make_user(RoleName.ACCOUNTANT, name="周审核")
+    voucher_id = sale(books["preparer"]).id
+    db.session.commit()
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def approve(user_id):
+        with app.app_context():
+            from models import User
+            actor = db.session.get(User, user_id)
+            voucher = db.session.get(Voucher, voucher_id)
+            barrier.wait()
+            try:
+                services.approve(actor, voucher)
+                db.session.commit()
+                outcomes.append("approved")
+            except InvalidTransition:
+                db.session.rollback()
+                outcomes.append("refused")
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=approve, args=(u.id,)) for u in (books["reviewer"], third)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert sorted(outcomes) == ["approved", "refused"]
+
+
+@pytest.mark.postgres_only
+def test_concurrent_postings_get_gapless_numbers(app, books):
+    ids = []
+    for i in range(8):
+        voucher = sale(books["preparer"], f"c{i}")
+        services.approve(books["reviewer"], voucher)
+        ids.append(voucher.id)
+    db.session.commit()
+    reviewer_id = books["reviewer"].id
+    barrier = threading.Barrier(4)
+
+    def post_some(chunk):
+        with app.app_context():
+            from models import User
+            actor = db.session.get(User, reviewer_id)
+            barrier.wait()
+            for voucher_id in chunk:
+                services.post(actor, db.session.get(Voucher, voucher_id))
+                db.session.commit()
+            db.session.remove()
+
+    threads = [threading.Thread(target=post_some, args=(ids[i::4],)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    db.session.expire_all()
+    numbers = sorted(db.session.scalars(select(Voucher.number)))
+    assert numbers == list(range(1, 9))
+    assert services.verify() == []
+
+
+@pytest.mark.postgres_only
+def test_fifty_concurrent_replays_of_one_key_make_one_voucher(app, books):
+    preparer_id = books["preparer"].id
+    barrier = threading.Barrier(10)
+    seen: list[int] = []
+
+    def replay():
+        with app.app_context():
+            from models import User
+            actor = db.session.get(User, preparer_id)
+            barrier.wait()
+            for _ in range(5):
+                voucher = sale(actor, "one-key")
+                db.session.commit()
+                seen.append(voucher.id)
+            db.session.remove()
+
+    threads = [threading.Thread(target=replay) for _ in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert len(seen) == 50 and len(set(seen)) == 1
+    assert db.session.scalar(select(db.func.count()).select_from(Voucher)) == 1
