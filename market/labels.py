@@ -4,11 +4,35 @@ from __future__ import annotations
 import enum
 
 from flask_babel import lazy_gettext as _l
+from wtforms.fields.choices import SelectChoice
 
-from models import (ContractStatus, DeductionKind, LotStatus, PayoutMethod, PrepaymentKind,
-                    PriceMechanism, QuantityUnit, RoleName, SlipStatus)
+from models import (AllocationPolicy, ContractStatus, DeductionKind, LotStatus, OrderStatus, PayoutMethod,
+                    PrepaymentKind, PriceMechanism, QuantityUnit, RejectPolicy, RoleName, RunStatus, SaleMode,
+                    SlipStatus)
+from models import CertificateBasis, ReceiptOutcome
 
 LABELS: dict[enum.Enum, object] = {
+    CertificateBasis.QUALITY_CONTROL: _l("Quality and safety control (质量安全控制)"),
+    CertificateBasis.OWN_TEST: _l("Own testing (自行检测)"),
+    CertificateBasis.LAB_TEST: _l("Commissioned testing (委托检测)"),
+    ReceiptOutcome.ACCEPTED: _l("Accepted in full"),
+    ReceiptOutcome.DEDUCTED: _l("Accepted with a deduction"),
+    ReceiptOutcome.REJECTED: _l("Rejected"),
+    # buyer orders; their draft, allocated and confirmed share the labels below
+    OrderStatus.OPEN: _l("Open"),
+    OrderStatus.COLLECTING: _l("Collecting"),
+    OrderStatus.SHIPPED: _l("Shipped"),
+    OrderStatus.RECEIVED: _l("Received"),
+    OrderStatus.SETTLED: _l("Settled"),
+    OrderStatus.CANCELLED: _l("Cancelled"),
+    SaleMode.FIELD_DIRECT: _l("Field-direct picking (田间直采)"),
+    SaleMode.FARM_TO_SUPERMARKET: _l("Farm to supermarket (农超直销)"),
+    RejectPolicy.COMPANY_BEARS: _l("The company bears them"),
+    RejectPolicy.PRO_RATA: _l("Passed back to households pro rata"),
+    AllocationPolicy.FAIR: _l("Fair shares"),
+    AllocationPolicy.OPTIMAL: _l("Lowest cost"),
+    RunStatus.PROPOSED: _l("Proposed"),
+    RunStatus.SUPERSEDED: _l("Replaced"),
     RoleName.VILLAGER: _l("Villager"),
     RoleName.COORDINATOR: _l("Party-group coordinator"),
     RoleName.ACCOUNTANT: _l("Accountant"),
@@ -34,7 +58,7 @@ LABELS: dict[enum.Enum, object] = {
     PrepaymentKind.DEPOSIT: _l("Deposit (定金)"),
     PrepaymentKind.ADVANCE: _l("Advance (预付款)"),
     DeductionKind.NONE: _l("No deduction"),
-    DeductionKind.PERCENT: _l("Percent of net"),
+    DeductionKind.PERCENT: _l("Percent of gross less tare"),
     DeductionKind.FIXED: _l("Fixed kilograms"),
     DeductionKind.PER_UNIT: _l("Kilograms per crate"),
     SlipStatus.CONFIRMED: _l("Confirmed"),
@@ -45,12 +69,24 @@ LABELS: dict[enum.Enum, object] = {
 }
 
 
+#: str enums of different types with the same value are one dict key (PriceMechanism.FIXED ==
+#: DeductionKind.FIXED == "fixed"), so labels that differ by type live here and win over LABELS.
+TYPED_LABELS: dict[tuple[type, str], object] = {
+    (PriceMechanism, "fixed"): _l("Fixed price"),
+    (DeductionKind, "fixed"): _l("Fixed kilograms"),
+}
+
+
+def _label_of(member: enum.Enum) -> object:
+    return TYPED_LABELS.get((type(member), member.value)) or LABELS.get(member, member.value)
+
+
 def label(value: enum.Enum | None) -> str:
     if value is None:
         return ""
-    return str(LABELS.get(value, value.value))
+    return str(_label_of(value))
 
 
 def choices(enum_cls: type[enum.Enum]) -> list[tuple[str, object]]:
     """(value, label) pairs for a WTForms SelectField."""
-    return [(member.value, LABELS.get(member, member.value)) for member in enum_cls]
+    return [(member.value, _label_of(member)) for member in enum_cls]

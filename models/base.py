@@ -33,10 +33,21 @@ def utcnow() -> datetime:
 
 
 @event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection, connection_record) -> None:  # pragma: no cover - trivial
-    # SQLite ignores foreign keys unless asked, per connection.
-    module = type(dbapi_connection).__module__
-    if module.startswith("sqlite3"):
+def _sqlite_connect(dbapi_connection, connection_record) -> None:
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        # Let SQLAlchemy, not the driver, open transactions: pysqlite's own handling would let a
+        # SAVEPOINT opened first in a transaction commit for real when it is released.
+        dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
+        # SQLite ignores foreign keys unless asked, per connection.
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        # Readers never block the one writer (a threaded server, a test and its requests).
+        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(connection) -> None:
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN")

@@ -23,6 +23,8 @@ from models import db
 settings.register_profile("market", deadline=None, print_blob=True)
 settings.load_profile("market")
 
+#: Unset: a fresh SQLite file per test (a file, not memory, so that the test's session and each
+#: request's session have their own connections and transactions, as in production).
 TEST_DATABASE_URL = normalise_database_url(os.environ.get("TEST_DATABASE_URL", "sqlite://"))
 ON_POSTGRES = TEST_DATABASE_URL.startswith("postgresql")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -76,6 +78,8 @@ def _config_mapping() -> dict:
 
 @pytest.fixture
 def app(database_url, tmp_path):
+    if not ON_POSTGRES:
+        database_url = f"sqlite:///{tmp_path / 'test.sqlite'}"
     app = create_app({**_config_mapping(), "SQLALCHEMY_DATABASE_URI": database_url,
                       "PHOTO_DIR": str(tmp_path / "photos")})
     with app.app_context():
@@ -106,6 +110,7 @@ class IsolatedClient(FlaskClient):
     """
 
     def open(self, *args, **kwargs):
+        db.session.commit()  # the request sees what the test set up, and no read transaction lingers
         response = contextvars.Context().run(super().open, *args, **kwargs)
         db.session.expire_all()
         return response

@@ -10,7 +10,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
-from market import create_app
+from market import create_app, database_rules
 from models import db
 from tests.conftest import ON_POSTGRES, TEST_DATABASE_URL
 
@@ -25,11 +25,21 @@ def _diff(url: str) -> list:
         engine.dispose()
 
 
+def _triggers(url: str) -> set[str]:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return database_rules.installed_triggers(conn)
+    finally:
+        engine.dispose()
+
+
 def _upgrade_and_compare(url: str) -> None:
     app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         upgrade()
         assert _diff(url) == []
+        assert _triggers(url) == database_rules.TRIGGER_NAMES[make_url(url).get_backend_name()]
         downgrade(revision="base")
         engine = create_engine(url)
         with engine.connect() as conn:
