@@ -35,7 +35,7 @@ compile-translations: $(VENV)/.installed
 
 # Re-extract strings after changing code or templates, then translate the new ones in the .po file.
 translations: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+	$(BIN)/pybabel extract --ignore-dirs='.* __pycache__' -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
 		--project konggang-market -o market/translations/messages.pot .
 	$(BIN)/pybabel update --no-fuzzy-matching -i market/translations/messages.pot -d market/translations
 

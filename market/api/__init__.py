@@ -181,10 +181,24 @@ IDEMPOTENCY_PARAMETER = {
 }
 
 
+def _multipart_canonical() -> str:
+    """Uploads by field, name and content: a retry re-encodes with another boundary."""
+    files = []
+    for field, upload in request.files.items(multi=True):
+        files.append([field, upload.filename or "", hashlib.sha256(upload.stream.read()).hexdigest()])
+        upload.stream.seek(0)
+    return json.dumps({"form": sorted(request.form.items(multi=True)), "files": files},
+                      ensure_ascii=False, separators=(",", ":"))
+
+
 def _request_hash() -> str:
     body = request.get_json(silent=True)
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False) \
-        if body is not None else request.get_data(as_text=True)
+    if body is not None:
+        canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    elif request.mimetype == "multipart/form-data":
+        canonical = _multipart_canonical()
+    else:
+        canonical = request.get_data(as_text=True)
     return hashlib.sha256(f"{request.method} {request.path}\n{canonical}".encode()).hexdigest()
 
 
