@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import select
 
-from models import (GradeTable, PrepaymentKind, PriceMechanism, Product, QuantityUnit, RoleName, User,
+from models import (GradeTable, PrepaymentKind, PriceMechanism, RoleName, User,
                     Variety, db)
 
 DEMO_PASSWORD = "peach-2016"

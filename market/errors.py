@@ -77,3 +77,17 @@ class InvalidTransition(Conflict):
 class IdempotencyConflict(Conflict):
     code = "idempotency_key_reused"
     default_message = _l("This Idempotency-Key was already used with a different request.")
+
+
+class FieldErrors:
+    """Collects field errors so a form shows every mistake at once."""
+
+    def __init__(self) -> None:
+        self.fields: dict[str, list[Any]] = {}
+
+    def add(self, field: str, message: Any) -> None:
+        self.fields.setdefault(field, []).append(message)
+
+    def raise_if_any(self) -> None:
+        if self.fields:
+            raise ValidationFailed(fields=self.fields)

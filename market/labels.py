@@ -109,3 +109,8 @@ def label(value: enum.Enum | None) -> str:
 def choices(enum_cls: type[enum.Enum]) -> list[tuple[str, object]]:
     """(value, label) pairs for a WTForms SelectField."""
     return [(member.value, _label_of(member)) for member in enum_cls]
+
+
+def select_choices(enum_cls: type[enum.Enum]) -> list[SelectChoice]:
+    """Options for a WTForms SelectField or RadioField (WTForms 3.3 wants ``SelectChoice``)."""
+    return [SelectChoice(value, text) for value, text in choices(enum_cls)]

@@ -5,15 +5,13 @@ Services check permissions, validate with field errors, audit, flush and never c
 from __future__ import annotations
 
 import re
-import zlib
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, Mapping
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func, select, text
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 
 from models import (ContractGradePrice, ContractPrepayment, ContractStatus, Grade, GradeTable, Household,
@@ -21,6 +19,8 @@ from models import (ContractGradePrice, ContractPrepayment, ContractStatus, Grad
                     User, Variety, WeighSlip, db, utcnow)
 
 from .. import audit
+from ..clock import local_today
+from ..numbering import next_number
 from ..auth.permissions import STAFF, require_household_access, require_role, visible_household_id
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..units import Money, Quantity, Unit, UnitError, Weight, format_money, parse_money, parse_quantity, \
@@ -68,9 +68,6 @@ class _Errors:
             raise ValidationFailed(first if len(self.fields) == 1 else None, fields=self.fields)
 
 
-def local_today() -> date:
-    """Today in the service's time zone (Asia/Shanghai), which is what people mean by 'today'."""
-    return datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
 
 
 def _decimal(value: Any) -> Decimal:
@@ -375,23 +372,9 @@ def price_for_delivery(contract: PurchaseContract, grade_id: int,
 
 # --- contracts ----------------------------------------------------------------------------
 
-def _lock_numbering(season: str) -> None:
-    """Serialise numbering within a season on PostgreSQL (SQLite serialises writers anyway)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        key = zlib.crc32(f"purchase_contract_number:{season}".encode())
-        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
-
-
 def next_contract_number(season: str) -> str:
     """HT<season>-0001, HT<season>-0002, … sequential within the season."""
-    _lock_numbering(season)
-    prefix = f"HT{season}-"
-    highest = 0
-    for number in db.session.scalars(select(PurchaseContract.number).where(PurchaseContract.season == season)):
-        suffix = number[len(prefix):] if number.startswith(prefix) else ""
-        if suffix.isdigit():
-            highest = max(highest, int(suffix))
-    return f"{prefix}{highest + 1:04d}"
+    return next_number(PurchaseContract.number, f"HT{season}-")
 
 
 def create_contract(actor: User, *, household_id: int, season: str, variety_id: int,

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any, Iterable, Sequence
+from typing import Any, Sequence
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select

@@ -6,9 +6,8 @@ commits. Refusals are :mod:`market.errors` with messages on the fields people ty
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import IO, Any, Iterable, Protocol, Sequence
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -19,6 +18,7 @@ from models import (Grade, GradeTable, Household, LotPhoto, LotStatus, ProduceLo
                     QuantityUnit, RoleName, User, Variety, Village, VillageGroup, db)
 
 from .. import audit, units
+from ..clock import local_today
 from ..auth.permissions import visible_household_id
 from ..errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from . import photos as photo_files
@@ -46,11 +46,6 @@ class Upload(Protocol):
 
     filename: str | None
     stream: IO[bytes]
-
-
-def local_today() -> date:
-    """Today where the farms are (Asia/Shanghai), not where the server is."""
-    return datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
 
 
 def can_enter_for_others(actor: User | None) -> bool:

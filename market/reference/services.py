@@ -25,7 +25,7 @@ from .. import audit, privacy, units
 from ..auth import services as auth_services
 from ..auth.permissions import (can_see_sensitive, require_household_access, require_role,
                                 visible_household_id)
-from ..errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from ..errors import Conflict, FieldErrors as Errors, NotFound, PermissionDenied, ValidationFailed
 
 STAFF = (RoleName.COORDINATOR, RoleName.ACCOUNTANT, RoleName.ADMIN)
 HOUSEHOLD_WRITERS = (RoleName.COORDINATOR, RoleName.ADMIN)
@@ -166,20 +166,6 @@ ID_CHECK_CHARS = "10X98765432"
 BANK_ACCOUNT_RE = re.compile(r"[0-9]{12,30}")
 #: 元/公斤; a grade never moves the price by this much
 MAX_PRICE_DIFF = Decimal("1000")
-
-
-class Errors:
-    """Collects field errors so a form shows every mistake at once."""
-
-    def __init__(self) -> None:
-        self.fields: dict[str, list[Any]] = {}
-
-    def add(self, field: str, message: Any) -> None:
-        self.fields.setdefault(field, []).append(message)
-
-    def raise_if_any(self) -> None:
-        if self.fields:
-            raise ValidationFailed(fields=self.fields)
 
 
 def _text(value: Any, limit: int = 64) -> str:
