@@ -10,22 +10,23 @@ import re
 from dataclasses import asdict
 from datetime import date
 from decimal import Decimal
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
-from models import (Allocation, AllocationPolicy, AllocationRun, Buyer, BuyerOrder, Grade, GradeTable, Household,
-                    LotStatus, OrderGradePrice, OrderStatus, ProduceLot, QuantityUnit, RejectPolicy, RoleName,
-                    RunStatus, SaleMode, User, Variety, VillageGroup, db, utcnow)
+from models import (Allocation, AllocationPolicy, AllocationRun, Buyer, BuyerOrder, Grade, Household,
+                    LotStatus, OrderGradePrice, OrderStatus, PartyGroup, ProduceLot, QuantityUnit, RejectPolicy,
+                    RoleName, RunStatus, SaleMode, User, Variety, Village, db, utcnow)
 
 from .. import audit
-from ..auth.permissions import require_role
-from ..errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from ..auth.permissions import STAFF, require_role
+from ..errors import Conflict, FieldErrors as Errors, NotFound, PermissionDenied, ValidationFailed
 from ..numbering import next_number
-from ..units import Unit, UnitError, Weight, parse_quantity, parse_unit, price_per_kg
+from ..units import Unit, UnitError, Weight, parse_quantity, price_per_kg
 from . import allocation as engine
+from . import board
 from .states import ALLOCATABLE, ORDER
 
 ORDER_STAFF = (RoleName.COORDINATOR, RoleName.ADMIN)
@@ -42,20 +43,6 @@ ORDER_FIELDS = ("number", "buyer_id", "variety_id", "min_grade_id", "quantity_kg
 class InsufficientSupply(Conflict):
     code = "insufficient_supply"
     default_message = _l("Some of these kilograms were promised to another order meanwhile. Run the allocation again.")
-
-
-class Errors:
-    """Collects field errors so a form shows every mistake at once."""
-
-    def __init__(self) -> None:
-        self.fields: dict[str, list[Any]] = {}
-
-    def add(self, field: str, message: Any) -> None:
-        self.fields.setdefault(field, []).append(message)
-
-    def raise_if_any(self) -> None:
-        if self.fields:
-            raise ValidationFailed(fields=self.fields)
 
 
 # --- buyers ----------------------------------------------------------------------------
@@ -263,7 +250,10 @@ def _order_values(errors: Errors, data: Mapping[str, Any], current: BuyerOrder |
         if key in data:
             values[key] = (data.get(key) or "").strip()
     if "party_group_id" in data:
-        values["party_group_id"] = data.get("party_group_id") or None
+        group_id = data.get("party_group_id") or None
+        if group_id is not None and (not isinstance(group_id, int) or db.session.get(PartyGroup, group_id) is None):
+            errors.add("party_group_id", _l("Choose a party group from the list."))
+        values["party_group_id"] = group_id
     for key, low, high in (("share_cap_pct", "0.01", "100"), ("stop_cost", "0", "100000"),
                            ("km_cost", "0", "1000"), ("urgency_credit", "0", "1000")):
         if key in data and data[key] is not None:
@@ -348,6 +338,9 @@ def update_order(actor: User, order: BuyerOrder, **data: Any) -> BuyerOrder:
     for key, value in values.items():
         setattr(order, key, value)
     if prices is not None:
+        # old rows go first: the unit of work would insert the new ones before deleting
+        order.prices = []
+        db.session.flush()
         order.prices = [OrderGradePrice(grade_id=g, price=p) for g, p in prices.items()]
     db.session.flush()
     audit.record(actor, "buyer_order.update", order, before=before, after=audit.snapshot(order, ORDER_FIELDS))
@@ -576,13 +569,16 @@ def _lock_lots(lot_ids: list[int]) -> list[ProduceLot]:
     return lots
 
 
-def confirm_run(actor: User, run: AllocationRun) -> AllocationRun:
+def confirm_run(actor: User, run: AllocationRun, *, committed_kg: Decimal | None = None) -> AllocationRun:
     """Reserve the run's kilograms on their lots, all or none.
 
     Rows are locked (PostgreSQL ``FOR UPDATE``, order first, then lots by id), and each lot's
     free kilograms are checked again under the lock, so two coordinators confirming at the same
     moment can never promise the same kilogram twice.
 
+    :param committed_kg: what the order already counts on, when that is not its reserved
+        kilograms: during field collection, collected plus still expected (the caller holds the
+        order's lock), so a supplementary run can replace what fell short.
     :raises InsufficientSupply: a lot no longer has the kilograms free.
     :raises Conflict: the run is not the order's current proposal.
     """
@@ -594,7 +590,8 @@ def confirm_run(actor: User, run: AllocationRun) -> AllocationRun:
         raise Conflict(_l("This allocation was already confirmed or replaced."))
     if not run.lines:
         raise ValidationFailed(_l("The allocation is empty."))
-    if reserved_for(order) + run.filled_kg > order.quantity_kg:
+    committed = reserved_for(order) if committed_kg is None else committed_kg
+    if committed + run.filled_kg > order.quantity_kg:
         raise Conflict(_l("The order would be over-allocated."))
     lots = _lock_lots(sorted({line.lot_id for line in run.lines}))
     by_id = {lot.id: lot for lot in lots}
@@ -627,3 +624,98 @@ def household_allocations(actor: User) -> list[Allocation]:
         .where(Allocation.household_id == actor.household_id, AllocationRun.status == RunStatus.CONFIRMED)
         .options(selectinload(Allocation.lot), selectinload(Allocation.run).selectinload(AllocationRun.order))
         .order_by(Allocation.pick_on, Allocation.id)))
+
+
+# --- reading runs, reservations and free supply (pages, API and the board) ---------------
+
+#: runs name households and their kilograms: never shown to a buyer's staff
+RUN_READERS = (*ORDER_STAFF, RoleName.ACCOUNTANT)
+#: orders still looking for fruit
+ORDERS_IN_PROGRESS = (OrderStatus.OPEN, OrderStatus.ALLOCATED, OrderStatus.COLLECTING)
+
+
+def get_run(actor: User, run_id: int) -> AllocationRun:
+    """One allocation run, for staff (it names households)."""
+    require_role(actor, *RUN_READERS)
+    run = db.session.get(AllocationRun, run_id)
+    if run is None:
+        raise NotFound()
+    return run
+
+
+def runs_statement(actor: User, order: BuyerOrder) -> Select:
+    require_role(actor, *RUN_READERS)
+    return select(AllocationRun).where(AllocationRun.order_id == order.id).order_by(AllocationRun.id.desc())
+
+
+def reserved_totals(order_ids: Iterable[int]) -> dict[int, Decimal]:
+    """Confirmed kilograms per order, in one query (lists show many orders' fill)."""
+    ids = list(order_ids)
+    totals = {order_id: Decimal("0.000") for order_id in ids}
+    if not ids:
+        return totals
+    rows = db.session.execute(
+        select(Allocation.order_id, func.sum(Allocation.kg)).join(AllocationRun)
+        .where(Allocation.order_id.in_(ids), AllocationRun.status == RunStatus.CONFIRMED)
+        .group_by(Allocation.order_id))
+    for order_id, total in rows:
+        totals[order_id] = total
+    return totals
+
+
+def households_by_id(ids: Iterable[int]) -> dict[int, Household]:
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    return {h.id: h for h in db.session.scalars(
+        select(Household).where(Household.id.in_(wanted))
+        .options(selectinload(Household.village), selectinload(Household.group)))}
+
+
+def adjustable_lots(run: AllocationRun) -> list[ProduceLot]:
+    """Lots a coordinator may set by hand in a proposed run: the run's own, and every lot the
+    engine would accept for the order that still has free kilograms."""
+    order = run.order
+    spec = order_spec(order, run.requested_kg)
+    ids = {c.lot_id for c in candidates(order) if engine.ineligibility(spec, c) is None}
+    ids |= {line.lot_id for line in run.lines}
+    if not ids:
+        return []
+    return list(db.session.scalars(
+        select(ProduceLot).where(ProduceLot.id.in_(ids))
+        .options(selectinload(ProduceLot.household), selectinload(ProduceLot.grade))
+        .order_by(ProduceLot.id)))
+
+
+def board_supply(actor: User, today: date, variety_id: int | None = None) -> list[board.SupplyLot]:
+    """Free kilograms of listed and allocated lots that have not spoiled, as the board counts them."""
+    require_role(actor, *STAFF)
+    statement = (
+        select(ProduceLot.id, ProduceLot.quantity_kg, ProduceLot.reserved_kg, ProduceLot.ready_from,
+               ProduceLot.spoil_by, Village.name, Grade.name, Grade.rank)
+        .join(Village, ProduceLot.village_id == Village.id)
+        .join(Grade, ProduceLot.grade_id == Grade.id)
+        .where(ProduceLot.status.in_([LotStatus.LISTED, LotStatus.ALLOCATED]),
+               ProduceLot.quantity_kg > ProduceLot.reserved_kg, ProduceLot.spoil_by >= today)
+        .order_by(ProduceLot.id))
+    if variety_id:
+        statement = statement.where(ProduceLot.variety_id == variety_id)
+    return [board.SupplyLot(lot_id=lot_id, village=village, grade=grade, grade_rank=rank,
+                            free_g=_grams(quantity - reserved), ready_from=ready_from, spoil_by=spoil_by)
+            for lot_id, quantity, reserved, ready_from, spoil_by, village, grade, rank
+            in db.session.execute(statement)]
+
+
+def board_orders(actor: User, variety_id: int | None = None) -> list[tuple[BuyerOrder, board.OrderNeed]]:
+    """Orders still looking for fruit, earliest window first, with what each has reserved."""
+    require_role(actor, *STAFF)
+    statement = (select(BuyerOrder).where(BuyerOrder.status.in_(ORDERS_IN_PROGRESS))
+                 .options(selectinload(BuyerOrder.buyer), selectinload(BuyerOrder.variety),
+                          selectinload(BuyerOrder.min_grade))
+                 .order_by(BuyerOrder.window_start, BuyerOrder.id))
+    if variety_id:
+        statement = statement.where(BuyerOrder.variety_id == variety_id)
+    orders = list(db.session.scalars(statement))
+    totals = reserved_totals(o.id for o in orders)
+    return [(o, board.OrderNeed(order_id=o.id, quantity_g=_grams(o.quantity_kg), reserved_g=_grams(totals[o.id]),
+                                window_start=o.window_start, window_end=o.window_end)) for o in orders]

@@ -1,0 +1,184 @@
+"""JSON API of buyers, buyer orders (采购订单) and allocation runs (配货).
+
+A buyer's own staff see and enter only their buyer's orders and never see allocation runs
+(they name households). Villagers read their household's confirmed allocations at
+``/me/allocations``.
+"""
+from __future__ import annotations
+
+from flask_login import current_user
+
+from models import db
+
+from ..api import Blueprint, PageArgsSchema, creates, page_schema, paginate
+from ..errors import PermissionDenied
+from . import services
+from .schemas import (AdjustSchema, BuyerCreateSchema, BuyerQuerySchema, BuyerSchema, BuyerUpdateSchema,
+                      CancelSchema, MyAllocationSchema, OrderCreateSchema, OrderQuerySchema, OrderSchema,
+                      OrderUpdateSchema, RunCreateSchema, RunDetailSchema, RunSchema)
+
+URL_PREFIX = ""
+blp = Blueprint("orders_api", __name__,
+                description="Buyers, buyer orders (采购订单) and their allocation runs (配货)")
+
+
+def _page_args(args: dict) -> dict:
+    return {"page": args.pop("page", 1), "per_page": args.pop("per_page", None)}
+
+
+# --- buyers -------------------------------------------------------------------------------
+
+@blp.route("/buyers")
+@blp.arguments(BuyerQuerySchema, location="query")
+@blp.response(200, page_schema(BuyerSchema))
+def list_buyers(args):
+    """Buyers by name. Staff only."""
+    return paginate(services.buyers_statement(current_user), _page_args(args))
+
+
+@blp.route("/buyers", methods=["POST"])
+@creates
+@blp.arguments(BuyerCreateSchema)
+@blp.response(201, BuyerSchema)
+def create_buyer(body):
+    """Register a buyer. The credit code's check character is verified; payment terms are at most 60 days."""
+    return services.create_buyer(current_user, **body)
+
+
+@blp.route("/buyers/<int:buyer_id>")
+@blp.response(200, BuyerSchema)
+def get_buyer(buyer_id: int):
+    """One buyer. A buyer's staff may read only their own."""
+    return services.get_buyer(current_user, buyer_id)
+
+
+@blp.route("/buyers/<int:buyer_id>", methods=["PATCH"])
+@blp.arguments(BuyerUpdateSchema)
+@blp.response(200, BuyerSchema)
+def update_buyer(body, buyer_id: int):
+    """Change a buyer's details (audited)."""
+    buyer = services.get_buyer(current_user, buyer_id)
+    services.update_buyer(current_user, buyer, **body)
+    db.session.commit()
+    return buyer
+
+
+# --- orders -------------------------------------------------------------------------------
+
+@blp.route("/orders")
+@blp.arguments(OrderQuerySchema, location="query")
+@blp.response(200, page_schema(OrderSchema))
+def list_orders(args):
+    """Orders, newest first. A buyer's staff get their buyer's only."""
+    page = _page_args(args)
+    return paginate(services.orders_statement(current_user, **args), page)
+
+
+@blp.route("/orders", methods=["POST"])
+@creates
+@blp.arguments(OrderCreateSchema)
+@blp.response(201, OrderSchema)
+def create_order(body):
+    """Enter an order (draft). Every grade the order accepts needs a farm-gate price.
+    A buyer's staff may leave ``buyer_id`` out: the order is for their buyer."""
+    if body.get("buyer_id") is None:
+        body["buyer_id"] = current_user.buyer_id
+    return services.create_order(current_user, **body)
+
+
+@blp.route("/orders/<int:order_id>")
+@blp.response(200, OrderSchema)
+def get_order(order_id: int):
+    return services.get_order(current_user, order_id)
+
+
+@blp.route("/orders/<int:order_id>", methods=["PATCH"])
+@blp.arguments(OrderUpdateSchema)
+@blp.response(200, OrderSchema)
+def update_order(body, order_id: int):
+    """Change a draft or open order (409 once kilograms are reserved)."""
+    order = services.get_order(current_user, order_id)
+    services.update_order(current_user, order, **body)
+    db.session.commit()
+    return order
+
+
+@blp.route("/orders/<int:order_id>/open", methods=["POST"])
+@blp.response(200, OrderSchema)
+def open_order(order_id: int):
+    """draft → open: ready for allocation."""
+    order = services.get_order(current_user, order_id)
+    services.open_order(current_user, order)
+    db.session.commit()
+    return order
+
+
+@blp.route("/orders/<int:order_id>/cancel", methods=["POST"])
+@blp.arguments(CancelSchema)
+@blp.response(200, OrderSchema)
+def cancel_order(body, order_id: int):
+    """Cancel before collection starts, with the reason; every reserved kilogram is released."""
+    order = services.get_order(current_user, order_id)
+    services.cancel_order(current_user, order, body["reason"])
+    db.session.commit()
+    return order
+
+
+# --- allocation runs -------------------------------------------------------------------------
+
+@blp.route("/orders/<int:order_id>/allocation-runs")
+@blp.arguments(PageArgsSchema, location="query")
+@blp.response(200, page_schema(RunSchema))
+def list_runs(args, order_id: int):
+    """The order's allocation runs, newest first. Staff only."""
+    order = services.get_order(current_user, order_id)
+    return paginate(services.runs_statement(current_user, order), _page_args(args))
+
+
+@blp.route("/orders/<int:order_id>/allocation-runs", methods=["POST"])
+@creates
+@blp.arguments(RunCreateSchema)
+@blp.response(201, RunDetailSchema)
+def create_run(body, order_id: int):
+    """Propose an allocation for what the order still needs (nothing is reserved until it is
+    confirmed). Any earlier proposal is replaced."""
+    order = services.get_order(current_user, order_id)
+    return services.run_allocation(current_user, order, body["policy"], priority_first=body["priority_first"])
+
+
+@blp.route("/allocation-runs/<int:run_id>")
+@blp.response(200, RunDetailSchema)
+def get_run(run_id: int):
+    """A run with its lines, why each household got what it got, and which lots could not serve."""
+    return services.get_run(current_user, run_id)
+
+
+@blp.route("/allocation-runs/<int:run_id>/lines", methods=["POST"])
+@blp.arguments(AdjustSchema)
+@blp.response(200, RunDetailSchema)
+def adjust_run(body, run_id: int):
+    """Set by hand how many kilograms a lot gives in a proposed run (0 takes it out); the reason is audited."""
+    run = services.get_run(current_user, run_id)
+    services.adjust_line(current_user, run, body["lot_id"], body["kg"], body["reason"])
+    db.session.commit()
+    return run
+
+
+@blp.route("/allocation-runs/<int:run_id>/confirm", methods=["POST"])
+@blp.response(200, RunDetailSchema)
+@blp.alt_response(409, description="insufficient_supply: a kilogram was promised to another order meanwhile")
+def confirm_run(run_id: int):
+    """Reserve the run's kilograms on their lots, all or none."""
+    run = services.get_run(current_user, run_id)
+    services.confirm_run(current_user, run)
+    db.session.commit()
+    return run
+
+
+@blp.route("/me/allocations")
+@blp.response(200, MyAllocationSchema(many=True))
+def my_allocations():
+    """The signed-in villager's confirmed allocations: which lot gives how much to which buyer, and when."""
+    if current_user.household_id is None:
+        raise PermissionDenied()
+    return services.household_allocations(current_user)
