@@ -159,7 +159,7 @@ def seed(*, reset: bool = False, today: date | None = None, seed_value: int = 20
     for index, household in enumerate(households):
         for _ in range(1 if index % 3 else 2):
             grade_name = rnd.choices([g for g, _ in grade_weights], [w for _, w in grade_weights])[0]
-            ready_from = today + timedelta(days=rnd.randint(-3, 5))
+            ready_from = today + timedelta(days=rnd.randint(-5, 3))
             ready_to = ready_from + timedelta(days=rnd.randint(2, 5))
             spoil_by = ready_to + timedelta(days=rnd.randint(2, 7))
             variety = shuimi if rnd.random() < 0.85 else youtao
@@ -227,11 +227,14 @@ def seed(*, reset: bool = False, today: date | None = None, seed_value: int = 20
             slips += 1
     # The peach story: 金昌赢华联超市 orders 5.4 t field-direct; the fair allocation draws on the village
     order = _peach_order(coordinator, users[RoleName.BUYER], shuimi, grades, today, party_groups[0].id)
+    receipt = _pick_ship_and_receive(coordinator, users[RoleName.BUYER], order, today, zone)
     db.session.flush()
     return Summary(loaded=True, counts={
         "households": len(households), "produce lots": lots, "contracts": len(contract_list),
-        "market quotes": quotes, "weigh slips": slips,
+        "market quotes": quotes, "contract weigh slips": slips,
+        "field weigh slips for the order": len(order.runs[-1].lines),
         "order households allocated": len({line.household_id for line in order.runs[-1].lines}),
+        "order kg accepted by the supermarket": str(receipt.accepted_kg),
     }, logins=_logins())
 
 
@@ -252,8 +255,8 @@ def _peach_order(coordinator: User, buyer_user: User, variety: Variety, grades: 
     buyer_user.buyer_id = buyer.id
     order = orders.create_order(
         coordinator, buyer_id=buyer.id, variety_id=variety.id, min_grade_id=grades["二级"].id,
-        quantity="5.4吨", delivered_price="8.60", mode="field_direct", window_start=today,
-        window_end=today + timedelta(days=3), destination="甘肃省金昌市 赢华联超市配送中心", crate_kg="10",
+        quantity="5.4吨", delivered_price="8.60", mode="field_direct", window_start=today - timedelta(days=2),
+        window_end=today + timedelta(days=1), destination="甘肃省金昌市 赢华联超市配送中心", crate_kg="10",
         party_group_id=party_group_id, share_cap_pct="5",
         farm_gate_prices={grades["特级"].id: "8.00", grades["一级"].id: "6.80", grades["二级"].id: "5.20"},
         note="田间直采：按超市标准在田间分级采摘、装箱，当晚装车直发金昌。")
@@ -261,3 +264,32 @@ def _peach_order(coordinator: User, buyer_user: User, variety: Variety, grades: 
     run = orders.run_allocation(coordinator, order, "fair")
     orders.confirm_run(coordinator, run)
     return order
+
+
+def _pick_ship_and_receive(coordinator: User, buyer_user: User, order, today: date, zone: ZoneInfo):
+    """田间直采: pick and weigh every allocated kilogram in the field, load one truck with its
+    certificate, and the supermarket accepts it the next morning with a small defect deduction.
+
+    :return: the supermarket's receipt.
+    """
+    from .fulfilment import services as fulfilment
+    from .weighing import services as weighing
+
+    pick_day = order.window_start
+    for index, line in enumerate(order.runs[-1].lines):
+        crates = int(line.kg // 10)
+        tare = Decimal(crates) * Decimal("1.2")
+        weighing.issue_slip(
+            coordinator, household_id=line.household_id, variety_id=order.variety_id, allocation_id=line.id,
+            weighed_at=datetime.combine(pick_day, time(14, 0), tzinfo=zone) + timedelta(minutes=4 * index),
+            plate="", crates=crates, gross=str(line.kg + tare), tare=str(tare),
+            grade_split=[{"grade_id": line.lot.grade_id, "amount": str(line.kg)}], note="田间直采，按超市标准分级装箱")
+    shipment = fulfilment.create_shipment(
+        coordinator, order, plate="甘C·5T218", driver_name="马师傅", driver_phone="13909350123", temperature="2.5",
+        departed_at=datetime.combine(pick_day, time(20, 30), tzinfo=zone), note="冷藏车，0–4 ℃，当晚发往金昌")
+    fulfilment.issue_certificate(coordinator, shipment, basis="quality_control", issued_on=pick_day)
+    return fulfilment.record_receipt(
+        buyer_user, shipment, received="5400", defect_pct="1.8", supplier_signer="李建国",
+        clerk_signer="赢华联收货员 王芳", supervisor_signer="赢华联生鲜主管 陈刚",
+        received_at=datetime.combine(pick_day + timedelta(days=1), time(6, 0), tzinfo=zone),
+        note="到货时间6:00，入0–4 ℃冷库")

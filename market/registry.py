@@ -12,6 +12,10 @@ from .produce import api as produce_api
 from .contracts import api as contracts_api
 from .weighing import api as weighing_api
 from .auth import api as auth_api
+from .orders import bp as orders_bp
+from .orders import api as orders_api
+from .fulfilment import bp as fulfilment_bp
+from .fulfilment import api as fulfilment_api
 
-BLUEPRINTS = [auth_bp, main_bp, reference_bp, produce_bp, contracts_bp, weighing_bp]
-API_MODULES = [auth_api, reference_api, produce_api, contracts_api, weighing_api]
+BLUEPRINTS = [auth_bp, main_bp, reference_bp, produce_bp, contracts_bp, weighing_bp, orders_bp, fulfilment_bp]
+API_MODULES = [auth_api, reference_api, produce_api, contracts_api, weighing_api, orders_api, fulfilment_api]

@@ -66,6 +66,9 @@ class WeighSlip(db.Model):
     voided_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     #: the voided slip this one re-issues
     replaces_id: Mapped[Optional[int]] = mapped_column(ForeignKey("weigh_slips.id"))
+    #: the allocation line (配货) this slip collects for a buyer order; none for contract or spot buying
+    allocation_id: Mapped[Optional[int]] = mapped_column(ForeignKey("allocations.id"), index=True)
+    allocation: Mapped[Optional["Allocation"]] = relationship()  # noqa: F821  (models.orders)
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

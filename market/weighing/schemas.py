@@ -39,6 +39,8 @@ class SlipSchema(ma.Schema):
     household_name = ma.fields.Function(lambda slip: slip.household.head_name)
     contract_id = ma.fields.Integer(allow_none=True)
     contract_number = ma.fields.Function(lambda slip: slip.contract.number if slip.contract else None)
+    #: the allocation line (order collection) the slip was weighed against, if any
+    allocation_id = ma.fields.Integer(allow_none=True)
     variety_id = ma.fields.Integer()
     plate = ma.fields.String()
     crates = ma.fields.Integer()

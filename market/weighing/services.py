@@ -235,7 +235,8 @@ def _issue(actor: User, *, household_id, variety_id, gross, tare, grade_split, c
     weights = slips.compute_net(slips.parse_weight(gross, unit, "gross"), slips.parse_weight(tare or "0", unit, "tare"),
                                 kind, _deduction_value(kind, deduction_value, unit), crates)
     if allocation is not None:
-        fulfilment.check_room(allocation, weights.net)
+        fulfilment.check_room(allocation, weights.net,
+                              reissue=replaces is not None and replaces.allocation_id == allocation.id)
 
     parts = [_to_part(row) for row in grade_split or []]
     allowed = _grades_allowed(variety, contract)

@@ -1,0 +1,285 @@
+"""Shipment, crate labels, the 承诺达标合格证 and the supermarket's receipt, on the database."""
+from __future__ import annotations
+
+import inspect
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from market.errors import Conflict, InvalidTransition, PermissionDenied, ValidationFailed
+from market.fulfilment import codes, services
+from market.weighing import services as weighing
+from models import (AuditEvent, Certificate, CertificateBasis, CrateLabel, OrderStatus, Receipt, ReceiptOutcome,
+                    RoleName, Shipment, db, utcnow)
+from models.fulfilment import shipment_slips
+
+from .conftest import DEPARTED_AT, RECEIVED_AT
+
+TRUCK = dict(plate="陕D12345", driver_name="赵师傅", driver_phone="13700001111", temperature="3.5",
+             departed_at=DEPARTED_AT)
+
+
+def count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+# --- shipment ---------------------------------------------------------------------------------------
+
+def test_loading_the_truck_takes_every_weighed_slip_labels_each_crate_and_ships_the_order(collected, coordinator):
+    allocated, slips = collected
+    shipment = services.create_shipment(coordinator, allocated.order, **TRUCK)
+    db.session.commit()
+    assert shipment.number.startswith("FH2026-") and codes.is_code(shipment.code)
+    assert [s.id for s in shipment.slips] == sorted(s.id for s in slips)
+    assert (shipment.crates, services.shipment_net_kg(shipment)) == (60, Decimal("600.000"))
+    assert (shipment.plate, shipment.temperature_c) == ("陕D12345", Decimal("3.5"))
+    labels = shipment.crate_labels
+    assert [l.number for l in labels] == list(range(1, 61))
+    assert len({l.code for l in labels} | {shipment.code}) == 61
+    assert [sum(1 for l in labels if l.slip_id == s.id) for s in slips] == [20, 20, 20]
+    assert allocated.order.status is OrderStatus.SHIPPED
+    assert db.session.scalar(select(AuditEvent.id).where(AuditEvent.action == "shipment.create"))
+    assert db.session.scalar(select(AuditEvent.id).where(AuditEvent.action == "buyer_order.ship"))
+
+
+def test_slips_weighed_without_a_crate_count_get_labels_for_full_crates_of_the_order_size(allocated, weigh,
+                                                                                         coordinator):
+    weigh(allocated.lines["张秀英"], "95")  # crates of 10 公斤 → 10 labels
+    shipment = services.create_shipment(coordinator, allocated.order, **TRUCK)
+    assert shipment.crates == 10 and len(shipment.crate_labels) == 10
+
+
+def test_the_coordinator_may_ship_some_slips_and_no_slip_of_another_order(collected, coordinator):
+    allocated, slips = collected
+    with pytest.raises(ValidationFailed) as error:
+        services.create_shipment(coordinator, allocated.order, slip_ids=[slips[0].id, 987654], **TRUCK)
+    assert "slip_ids" in error.value.fields
+    db.session.rollback()
+    shipment = services.create_shipment(coordinator, allocated.order, slip_ids=[slips[1].id], **TRUCK)
+    assert [s.id for s in shipment.slips] == [slips[1].id] and shipment.crates == 20
+
+
+def test_a_void_slip_does_not_travel(collected, coordinator):
+    allocated, slips = collected
+    weighing.void_slip(coordinator, slips[0], "称错")
+    db.session.commit()
+    with pytest.raises(ValidationFailed):
+        services.create_shipment(coordinator, allocated.order, slip_ids=[slips[0].id], **TRUCK)
+    db.session.rollback()
+    shipment = services.create_shipment(coordinator, allocated.order, **TRUCK)
+    assert slips[0].id not in {s.id for s in shipment.slips} and shipment.crates == 40
+
+
+def test_the_database_keeps_a_slip_in_one_shipment_at_most(shipped):
+    _, shipment = shipped
+    slip_id = shipment.slips[0].id
+    with pytest.raises(IntegrityError):
+        db.session.execute(shipment_slips.insert().values(shipment_id=shipment.id, slip_id=slip_id))
+        db.session.flush()
+
+
+@pytest.mark.parametrize("field, value", [
+    ("plate", "  "), ("driver_name", ""), ("driver_phone", "call me"), ("temperature", "cold"),
+    ("temperature", "60"), ("temperature", "3.55"), ("departed_at", utcnow() + timedelta(days=1)),
+])
+def test_a_truck_without_its_particulars_does_not_leave(collected, coordinator, field, value):
+    allocated, _ = collected
+    with pytest.raises(ValidationFailed) as error:
+        services.create_shipment(coordinator, allocated.order, **{**TRUCK, field: value})
+    assert field in error.value.fields
+    db.session.rollback()
+    assert count(Shipment) == 0 and count(CrateLabel) == 0
+    assert db.session.get(type(allocated.order), allocated.order.id).status is OrderStatus.COLLECTING
+
+
+def test_a_float_temperature_is_refused_outright(collected, coordinator):
+    allocated, _ = collected
+    with pytest.raises(TypeError):
+        services.create_shipment(coordinator, allocated.order, **{**TRUCK, "temperature": 3.5})
+
+
+def test_an_order_with_nothing_weighed_cannot_ship(allocated, coordinator):
+    with pytest.raises(InvalidTransition):
+        services.create_shipment(coordinator, allocated.order, **TRUCK)
+
+
+def test_one_truck_per_order_and_no_new_slips_after_it_left(shipped, coordinator, weigh):
+    allocated, _ = shipped
+    with pytest.raises(InvalidTransition):
+        services.create_shipment(coordinator, allocated.order, **TRUCK)
+    with pytest.raises(ValidationFailed) as error:
+        weigh(allocated.lines["张秀英"], "5")
+    assert "allocation_id" in error.value.fields
+
+
+def test_only_coordinators_and_admins_load_trucks(collected, villager, accountant, buyer_staff):
+    allocated, _ = collected
+    for actor in (villager, accountant, buyer_staff):
+        with pytest.raises(PermissionDenied):
+            services.create_shipment(actor, allocated.order, **TRUCK)
+
+
+def test_a_shipped_slip_corrected_by_reissue_keeps_its_place_and_its_crate_labels(shipped, coordinator):
+    allocated, shipment = shipped
+    old = shipment.slips[0]
+    codes_before = [l.code for l in shipment.crate_labels if l.slip_id == old.id]
+    weighing.void_slip(coordinator, old, "皮重抄错")
+    values = weighing.values_of(old)
+    values["tare"] = Decimal("14")
+    values["grade_split"] = [{"grade_id": old.lines[0].grade_id, "amount": "198"}]
+    new = weighing.reissue_slip(coordinator, old, **values)
+    db.session.commit()
+    db.session.expire_all()
+    shipment = db.session.get(Shipment, shipment.id)
+    assert new.id in {s.id for s in shipment.slips}
+    assert [l.code for l in shipment.crate_labels if l.slip_id == new.id] == codes_before
+    assert services.shipment_net_kg(shipment) == Decimal("598.000")
+
+
+def test_buyers_see_only_their_own_shipments(shipped, buyer_staff, make_user, villager):
+    _, shipment = shipped
+    assert services.get_shipment(buyer_staff, shipment.id) is shipment
+    stranger = make_user(RoleName.BUYER, name="别家超市")
+    with pytest.raises(PermissionDenied):
+        services.get_shipment(stranger, shipment.id)
+    with pytest.raises(PermissionDenied):
+        services.get_shipment(villager, shipment.id)
+    assert list(db.session.scalars(services.shipments_statement(buyer_staff))) == [shipment]
+
+
+# --- certificate --------------------------------------------------------------------------------------
+
+def test_the_certificate_names_product_quantity_origin_issuer_basis_and_lots(shipped, coordinator):
+    allocated, shipment = shipped
+    certificate = services.issue_certificate(coordinator, shipment, basis="quality_control",
+                                             issued_on=date(2026, 8, 19))
+    db.session.commit()
+    assert certificate.number == "HG2026-0001" and codes.is_code(certificate.code)
+    assert (certificate.product_name, certificate.variety_name) == ("桃", "水蜜桃")
+    assert certificate.quantity_kg == Decimal("600.000")
+    assert certificate.origin == "渭城区北杜街道上召村、北里村"  # villages by their area code
+    assert (certificate.issuer_name, certificate.brand) == ("陕西空港城乡统筹开发有限公司", "空港浓香园")
+    assert coordinator.phone in certificate.issuer_contact
+    assert certificate.basis is CertificateBasis.QUALITY_CONTROL
+    assert "不使用禁用农药兽药" in certificate.commitment
+    assert sorted((l.lot_id, l.kg) for l in certificate.lots) == sorted(
+        (lot.id, Decimal("200.000")) for lot in allocated.lots.values())
+    assert certificate.retain_until == date(2028, 8, 19)
+
+
+def test_certificates_are_kept_two_years_and_nothing_deletes_them(shipped, coordinator):
+    _, shipment = shipped
+    certificate = services.issue_certificate(coordinator, shipment, basis="quality_control")
+    db.session.commit()
+    assert certificate.retain_until >= codes.add_years(certificate.issued_on, 2)
+    assert not [name for name, _ in inspect.getmembers(services, inspect.isfunction)
+                if any(word in name for word in ("delete", "remove", "purge", "destroy"))]
+    db.session.delete(certificate)
+    with pytest.raises(PermissionError):
+        db.session.flush()
+    db.session.rollback()
+    assert count(Certificate) == 1
+
+
+def test_a_tested_batch_names_its_report_and_a_producers_certificate_as_parent(shipped, coordinator):
+    _, shipment = shipped
+    with pytest.raises(ValidationFailed) as error:
+        services.issue_certificate(coordinator, shipment, basis="lab_test")
+    assert "basis_note" in error.value.fields
+    certificate = services.issue_certificate(coordinator, shipment, basis="lab_test", basis_note="SX-2026-0815",
+                                             parents=[{"reference": "HZ-0001", "issuer": "张秀英"}])
+    assert [(p.parent_id, p.external_number, p.issuer) for p in certificate.parents] == [(None, "HZ-0001", "张秀英")]
+    assert certificate.basis_note == "SX-2026-0815"
+
+
+def test_a_certificate_may_name_one_of_ours_as_its_parent(shipped, coordinator):
+    _, shipment = shipped
+    first = services.issue_certificate(coordinator, shipment, basis="own_test", basis_note="自检 0819")
+    parents = services._parents([{"reference": first.number}, first.code.lower()])
+    assert [p.parent_id for p in parents] == [first.id, first.id]
+
+
+def test_one_certificate_per_truck_issued_today_or_earlier_by_staff(shipped, coordinator, buyer_staff):
+    _, shipment = shipped
+    with pytest.raises(ValidationFailed) as error:
+        services.issue_certificate(coordinator, shipment, basis="quality_control",
+                                   issued_on=services.local_today() + timedelta(days=1))
+    assert "issued_on" in error.value.fields
+    with pytest.raises(ValidationFailed):
+        services.issue_certificate(coordinator, shipment, basis="miracle")
+    with pytest.raises(PermissionDenied):
+        services.issue_certificate(buyer_staff, shipment, basis="quality_control")
+    services.issue_certificate(coordinator, shipment, basis="quality_control")
+    db.session.commit()
+    with pytest.raises(Conflict):
+        services.issue_certificate(coordinator, shipment, basis="quality_control")
+
+
+# --- receipt ----------------------------------------------------------------------------------------
+
+SIGNED = dict(supplier_signer="李协调", clerk_signer="马收货", supervisor_signer="杨主管", received_at=RECEIVED_AT)
+
+
+def test_the_buyers_staff_record_the_receipt_and_the_deduction_follows_their_rules(shipped, buyer_staff):
+    allocated, shipment = shipped
+    receipt = services.record_receipt(buyer_staff, shipment, received="596.5", defect_pct="2", **SIGNED)
+    db.session.commit()
+    assert (receipt.received_kg, receipt.deducted_kg, receipt.accepted_kg, receipt.rejected_kg) == (
+        Decimal("596.500"), Decimal("11.930"), Decimal("584.570"), Decimal("0.000"))
+    assert receipt.outcome is ReceiptOutcome.DEDUCTED
+    assert (receipt.accept_below_pct, receipt.reject_above_pct) == (Decimal("1.00"), Decimal("5.00"))
+    assert (receipt.supplier_signer, receipt.clerk_signer, receipt.supervisor_signer) == ("李协调", "马收货", "杨主管")
+    assert allocated.order.status is OrderStatus.RECEIVED
+    assert db.session.scalar(select(AuditEvent.id).where(AuditEvent.action == "receipt.create"))
+
+
+def test_over_delivery_is_accepted_only_up_to_the_ordered_quantity(shipped, coordinator):
+    _, shipment = shipped
+    receipt = services.record_receipt(coordinator, shipment, received="1300斤", unit="kg", defect_pct="0.5", **SIGNED)
+    assert (receipt.received_kg, receipt.entered_unit.value) == (Decimal("650.000"), "jin")
+    assert (receipt.over_order_kg, receipt.accepted_kg, receipt.rejected_kg) == (
+        Decimal("50.000"), Decimal("600.000"), Decimal("50.000"))
+    assert receipt.outcome is ReceiptOutcome.ACCEPTED
+
+
+def test_too_many_defects_reject_the_whole_delivery(shipped, buyer_staff):
+    _, shipment = shipped
+    receipt = services.record_receipt(buyer_staff, shipment, received="600", defect_pct="8", **SIGNED)
+    assert (receipt.accepted_kg, receipt.rejected_kg, receipt.outcome) == (0, Decimal("600.000"),
+                                                                          ReceiptOutcome.REJECTED)
+
+
+def test_staff_of_another_buyer_and_villagers_cannot_record_the_receipt(shipped, make_user, villager, accountant):
+    _, shipment = shipped
+    stranger = make_user(RoleName.BUYER, name="别家超市")
+    for actor in (stranger, villager, accountant):
+        with pytest.raises(PermissionDenied):
+            services.record_receipt(actor, shipment, received="600", defect_pct="0", **SIGNED)
+    assert count(Receipt) == 0
+
+
+@pytest.mark.parametrize("field, value", [
+    ("received", "0"), ("received", "lots"), ("defect_pct", "101"), ("defect_pct", "2.555"),
+    ("clerk_signer", " "), ("received_at", DEPARTED_AT - timedelta(minutes=1)),
+])
+def test_a_receipt_with_a_wrong_entry_changes_nothing(shipped, buyer_staff, field, value):
+    allocated, shipment = shipped
+    data = {"received": "600", "defect_pct": "1", **SIGNED, field: value}
+    with pytest.raises(ValidationFailed) as error:
+        services.record_receipt(buyer_staff, shipment, **data)
+    assert field in error.value.fields
+    db.session.rollback()
+    assert count(Receipt) == 0
+    assert db.session.get(type(allocated.order), allocated.order.id).status is OrderStatus.SHIPPED
+
+
+def test_a_shipment_is_received_once(shipped, buyer_staff):
+    _, shipment = shipped
+    services.record_receipt(buyer_staff, shipment, received="600", defect_pct="0", **SIGNED)
+    db.session.commit()
+    with pytest.raises(Conflict):
+        services.record_receipt(buyer_staff, shipment, received="600", defect_pct="0", **SIGNED)
+    assert count(Receipt) == 1
