@@ -31,7 +31,7 @@ install: $(VENV)/.installed compile-translations
 install-test: $(VENV)/.installed-test compile-translations
 
 compile-translations: $(VENV)/.installed
-	@$(BIN)/pybabel compile --use-fuzzy -d market/translations
+	@$(BIN)/pybabel compile -d market/translations
 
 # Re-extract strings after changing code or templates, then translate the new ones in the .po file.
 translations: $(VENV)/.installed

@@ -103,7 +103,7 @@ class OrderForm(FlaskForm):
     reject_policy = SelectField(_l("Who bears the supermarket's rejects"), choices=enum_choices(RejectPolicy),
                                 default=RejectPolicy.COMPANY_BEARS.value, validate_choice=False)
     note = TextAreaField(_l("Note"), render_kw={"rows": 2})
-    share_cap_pct = StringField(_l("Most one household may give (% of the order)"), default="10",
+    share_cap_pct = StringField(_l("Most one household may give, in percent of the order"), default="10",
                                 render_kw={"inputmode": "decimal"},
                                 description=_l("Spreads the order over many households; lifted only when "
                                                "the order cannot be filled otherwise."))
