@@ -5,7 +5,10 @@ from flask import jsonify, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import text
 
-from models import RoleName, db
+from models import BuyerOrder, OrderStatus, RoleName, db
+
+#: orders that still need the coordinator
+ACTIVE_ORDER_STATES = (OrderStatus.OPEN, OrderStatus.ALLOCATED, OrderStatus.COLLECTING, OrderStatus.SHIPPED)
 
 from . import bp
 
@@ -24,7 +27,18 @@ def home():
     if current_user.has_role(RoleName.VILLAGER) and not current_user.has_role(
             RoleName.COORDINATOR, RoleName.ACCOUNTANT, RoleName.ADMIN):
         return redirect(url_for("produce.my_lots"))
-    return render_template("main/home.html")
+    if current_user.has_role(RoleName.BUYER) and not current_user.has_role(
+            RoleName.COORDINATOR, RoleName.ACCOUNTANT, RoleName.ADMIN):
+        return redirect(url_for("orders.list_orders"))
+    active = []
+    if current_user.has_role(RoleName.COORDINATOR, RoleName.ADMIN, RoleName.ACCOUNTANT):
+        from ..orders import services as orders
+
+        statement = orders.orders_statement(current_user).where(BuyerOrder.status.in_(ACTIVE_ORDER_STATES))
+        active = list(db.session.scalars(statement.limit(20)))
+        reserved = orders.reserved_totals(o.id for o in active)
+        active = [(order, reserved[order.id]) for order in active]
+    return render_template("main/home.html", active_orders=active)
 
 
 @bp.route("/healthz")
