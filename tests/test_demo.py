@@ -14,8 +14,9 @@ DAY = date(2026, 8, 20)
 
 
 def _fingerprint():
-    lots = db.session.execute(select(ProduceLot.household_id, ProduceLot.quantity_kg, ProduceLot.grade_id,
-                                     ProduceLot.ready_from).order_by(ProduceLot.id)).all()
+    # by names, not ids: a reset does not rewind PostgreSQL's sequences
+    lots = [(lot.household.head_name, lot.quantity_kg, lot.grade.name, lot.ready_from)
+            for lot in db.session.scalars(select(ProduceLot).order_by(ProduceLot.id))]
     slips = db.session.execute(select(WeighSlip.serial, WeighSlip.net_kg, WeighSlip.amount)
                                .order_by(WeighSlip.id)).all()
     households = db.session.execute(select(Household.head_name, Household.id_number).order_by(Household.id)).all()
