@@ -20,6 +20,7 @@ from models import (ContractGradePrice, ContractPrepayment, ContractStatus, Grad
 
 from .. import audit
 from ..clock import local_today
+from ..locking import lock_row
 from ..numbering import next_number
 from ..auth.permissions import STAFF, require_household_access, require_role, visible_household_id
 from ..errors import Conflict, NotFound, ValidationFailed
@@ -591,11 +592,6 @@ def prepaid(contract: PurchaseContract, kind: PrepaymentKind) -> Money:
     return Money(total if isinstance(total, Decimal) else Decimal(int(total or 0)).scaleb(-2))
 
 
-def _lock_contract(contract: PurchaseContract) -> None:
-    """Row lock on PostgreSQL so two deposits recorded at once cannot together pass the cap."""
-    db.session.execute(select(PurchaseContract.id).where(PurchaseContract.id == contract.id).with_for_update())
-
-
 def record_prepayment(actor: User, contract: PurchaseContract, kind: PrepaymentKind | str, amount: Any,
                       paid_on: date, note: str = "") -> ContractPrepayment:
     """Record money paid ahead: 定金 (deposit, capped at 20 % of the contract value) or 预付款
@@ -629,7 +625,7 @@ def record_prepayment(actor: User, contract: PurchaseContract, kind: PrepaymentK
     note = (note or "").strip()
     errors.raise_any()
 
-    _lock_contract(contract)
+    lock_row(contract)  # two deposits recorded at once cannot together pass the cap
     if chosen is PrepaymentKind.DEPOSIT:
         value = contract_value(contract)
         cap = deposit_cap(contract)

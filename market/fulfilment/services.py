@@ -37,6 +37,7 @@ from models.fulfilment import shipment_slips
 
 from .. import audit
 from ..clock import local_today, local_zone
+from ..locking import lock_row
 from ..auth.permissions import require_role
 from ..contracts.pricing import PriceDecision
 from ..errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationFailed
@@ -123,12 +124,6 @@ def _weight(text: Any, unit: Any, field: str):
     except UnitError:
         raise ValidationFailed(_l("Enter a weight above zero, e.g. 120, 240斤 or 1.2吨 (to the gram)."),
                                field=field) from None
-
-
-def _lock_order(order: BuyerOrder) -> BuyerOrder:
-    db.session.execute(select(BuyerOrder.id).where(BuyerOrder.id == order.id).with_for_update())
-    db.session.refresh(order)
-    return order
 
 
 def _lock_lot(lot_id: int) -> ProduceLot:
@@ -344,7 +339,7 @@ def allocation_for_slip(actor: User, allocation_id: Any, *, household, variety, 
         line = None
     if line is None or line.run.status is not RunStatus.CONFIRMED:
         raise ValidationFailed(_l("Choose a confirmed allocation line."), field="allocation_id")
-    order = _lock_order(line.run.order)
+    order = lock_row(line.run.order)
     allowed = CORRECTABLE if replaces is not None and replaces.allocation_id == line.id else COLLECTING
     if order.status not in allowed:
         raise ValidationFailed(_l("Order %(number)s is not collecting now."), field="allocation_id",
@@ -421,7 +416,7 @@ def record_reject(actor: User, line: Allocation, *, quantity: Any, unit: Any = U
     :raises InvalidTransition: the order is not collecting.
     """
     require_role(actor, *STAFF)
-    order = _lock_order(line.run.order)
+    order = lock_row(line.run.order)
     if order.status not in COLLECTING:
         raise InvalidTransition(_l("Order %(number)s is not collecting now."), number=order.number)
     reason = _text(reason, "reason", 255, _l("Say why the fruit was refused, e.g. under size or bruised."))
@@ -456,7 +451,7 @@ def close_line(actor: User, line: Allocation, reason: str) -> AllocationClosure:
     :raises ValidationFailed: no reason. :raises Conflict: already closed or the order is past collection.
     """
     require_role(actor, *STAFF)
-    order = _lock_order(line.run.order)
+    order = lock_row(line.run.order)
     reason = _text(reason, "reason", 1000, _l("Say why the line is closed, e.g. the household has no more."))
     if order.status not in COLLECTING:
         raise InvalidTransition(_l("Order %(number)s is not collecting now."), number=order.number)
@@ -488,7 +483,7 @@ def reallocate_shortfall(actor: User, order: BuyerOrder, policy: AllocationPolic
         policy = AllocationPolicy(policy)
     except ValueError:
         raise ValidationFailed(_l("Choose the fair or the optimal allocation."), field="policy") from None
-    _lock_order(order)
+    lock_row(order)
     if order.status not in COLLECTING:
         raise InvalidTransition(_l("Order %(number)s is not collecting now."), number=order.number)
     _, _, _, totals = _figures_of(order)
@@ -561,7 +556,7 @@ def create_shipment(actor: User, order: BuyerOrder, *, plate: str, driver_name: 
     :raises InvalidTransition: the order is not collecting (one truck per order).
     """
     require_role(actor, *STAFF)
-    _lock_order(order)
+    lock_row(order)
     if not ORDER.can(order, "ship"):
         raise InvalidTransition(_l("Only an order being collected can be shipped (status: %(status)s)."),
                                 status=order.status.value)
@@ -688,7 +683,7 @@ def issue_certificate(actor: User, shipment: Shipment, *, basis: CertificateBasi
     :raises Conflict: the shipment already has its certificate.
     """
     require_role(actor, *STAFF)
-    _lock_order(shipment.order)
+    lock_row(shipment.order)
     db.session.refresh(shipment)
     if shipment.certificate is not None:
         raise Conflict(_l("This shipment already has certificate %(number)s."), number=shipment.certificate.number)
@@ -780,7 +775,7 @@ def record_receipt(actor: User, shipment: Shipment, *, received: Any, unit: Any 
     order = shipment.order
     if not may_record_receipt(actor, order):
         raise PermissionDenied()
-    _lock_order(order)
+    lock_row(order)
     db.session.refresh(shipment)
     if shipment.receipt is not None:
         raise Conflict(_l("This shipment was already received."))

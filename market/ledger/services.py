@@ -24,6 +24,7 @@ from models import (Account, AccountKind, PartyType, Period, PeriodBalance, Peri
 from .. import audit
 from ..auth.permissions import require_role
 from ..errors import Conflict, IdempotencyConflict, NotFound, PermissionDenied, ValidationFailed
+from ..locking import lock_row
 from ..states import StateMachine
 from ..units import Money, UnitError
 from . import rules
@@ -180,16 +181,10 @@ def prepare_voucher(actor: User, *, voucher_date: date, summary: str, lines: Seq
     return voucher
 
 
-def _locked(voucher: Voucher) -> Voucher:
-    db.session.execute(select(Voucher.id).where(Voucher.id == voucher.id).with_for_update())
-    db.session.refresh(voucher)
-    return voucher
-
-
 def approve(actor: User, voucher: Voucher) -> Voucher:
     """审核, by an accountant other than the preparer; exactly once."""
     require_role(actor, *ACCOUNTANTS)
-    _locked(voucher)
+    lock_row(voucher)
     if voucher.prepared_by_id == actor.id:
         raise PermissionDenied(_l("The accountant who prepared a voucher cannot approve it."))
     REVIEW.apply(actor, voucher, "approve")
@@ -202,7 +197,7 @@ def reject(actor: User, voucher: Voucher, reason: str) -> Voucher:
     require_role(actor, *ACCOUNTANTS)
     if not (reason or "").strip():
         raise ValidationFailed(_l("Say why the voucher is rejected."), field="reason")
-    _locked(voucher)
+    lock_row(voucher)
     REVIEW.apply(actor, voucher, "reject", reason=reason.strip())
     voucher.rejected_reason = reason.strip()
     db.session.flush()
@@ -212,11 +207,10 @@ def reject(actor: User, voucher: Voucher, reason: str) -> Voucher:
 def post(actor: User, voucher: Voucher) -> Voucher:
     """记账: give the next number of the period and make the voucher immutable; exactly once."""
     require_role(actor, *ACCOUNTANTS)
-    _locked(voucher)
+    lock_row(voucher)
     if voucher.status is not VoucherStatus.APPROVED:
         REVIEW.apply(actor, voucher, "post")  # raises InvalidTransition
-    period = db.session.scalar(select(Period).where(Period.id == voucher.period_id).with_for_update())
-    db.session.refresh(period)
+    period = lock_row(voucher.period)
     if period.status is PeriodStatus.CLOSED:
         raise Conflict(_l("The period %(period)s is closed."), period=str(period))
     period.last_number += 1
@@ -274,8 +268,7 @@ def posted_totals(until_period: Period | None = None, only_period: Period | None
 def close_period(actor: User, period: Period) -> list[PeriodBalance]:
     """结账: no voucher may wait in review; balances are snapshotted; nothing posts here after."""
     require_role(actor, *ACCOUNTANTS)
-    period = db.session.scalar(select(Period).where(Period.id == period.id).with_for_update())
-    db.session.refresh(period)
+    lock_row(period)
     if period.status is PeriodStatus.CLOSED:
         raise Conflict(_l("The period %(period)s is closed."), period=str(period))
     waiting = db.session.scalar(select(func.count()).select_from(Voucher).where(
@@ -301,8 +294,7 @@ def reopen_period(actor: User, period: Period, reason: str) -> None:
     require_role(actor, *ACCOUNTANTS)
     if not (reason or "").strip():
         raise ValidationFailed(_l("Say why the period is reopened."), field="reason")
-    period = db.session.scalar(select(Period).where(Period.id == period.id).with_for_update())
-    db.session.refresh(period)
+    lock_row(period)
     if period.status is not PeriodStatus.CLOSED:
         raise Conflict(_l("The period is open."))
     for row in db.session.scalars(select(PeriodBalance).where(PeriodBalance.period_id == period.id)):

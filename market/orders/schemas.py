@@ -132,8 +132,12 @@ class OrderSchema(ma.Schema):
         return FarmGatePriceSchema(many=True).dump(sorted(order.prices, key=lambda p: p.grade.rank))
 
     def reserved(self, order):
-        from .services import reserved_for
-        return str(reserved_for(order))
+        """A list puts every order's total on it in one query; a single order asks here."""
+        total = getattr(order, "_reserved_kg", None)
+        if total is None:
+            from .services import reserved_for
+            total = reserved_for(order)
+        return str(total)
 
 
 class OrderUpdateSchema(ma.Schema):

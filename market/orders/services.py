@@ -23,6 +23,7 @@ from models import (Allocation, AllocationPolicy, AllocationRun, Buyer, BuyerOrd
 from .. import audit
 from ..auth.permissions import STAFF, require_role
 from ..errors import Conflict, FieldErrors as Errors, NotFound, PermissionDenied, ValidationFailed
+from ..locking import lock_row
 from ..numbering import next_number
 from ..units import Unit, UnitError, Weight, parse_quantity, price_per_kg
 from . import allocation as engine
@@ -359,7 +360,9 @@ def get_order(actor: User, order_id: int) -> BuyerOrder:
 
 
 def orders_statement(actor: User, *, status: OrderStatus | str | None = None, buyer_id: int | None = None) -> Select:
-    statement = select(BuyerOrder).order_by(BuyerOrder.id.desc())
+    statement = select(BuyerOrder).order_by(BuyerOrder.id.desc()).options(
+        selectinload(BuyerOrder.buyer), selectinload(BuyerOrder.variety), selectinload(BuyerOrder.min_grade),
+        selectinload(BuyerOrder.prices))
     if actor.has_role(*ORDER_STAFF, RoleName.ACCOUNTANT):
         pass
     elif actor.has_role(RoleName.BUYER) and actor.buyer_id is not None:
@@ -384,7 +387,7 @@ def cancel_order(actor: User, order: BuyerOrder, reason: str) -> None:
     require_role(actor, *ORDER_STAFF)
     if not (reason or "").strip():
         raise ValidationFailed(_l("Say why the order is cancelled."), field="reason")
-    _lock_order(order)
+    lock_row(order)
     ORDER.apply(actor, order, "cancel", reason=reason.strip())
     order.cancelled_reason = reason.strip()
     lines = confirmed_lines(order)
@@ -409,7 +412,7 @@ def confirmed_lines(order: BuyerOrder) -> list[Allocation]:
 
 
 def reserved_for(order: BuyerOrder) -> Decimal:
-    return sum((line.kg for line in confirmed_lines(order)), Decimal("0.000"))
+    return reserved_totals([order.id])[order.id]
 
 
 def _grams(kg: Decimal) -> int:
@@ -553,11 +556,6 @@ def adjust_line(actor: User, run: AllocationRun, lot_id: int, kg: Any, reason: s
     return run
 
 
-def _lock_order(order: BuyerOrder) -> None:
-    db.session.execute(select(BuyerOrder.id).where(BuyerOrder.id == order.id).with_for_update())
-    db.session.refresh(order)
-
-
 def _lock_lots(lot_ids: list[int]) -> list[ProduceLot]:
     """Lock the lots' rows in id order (a fixed order, so two confirmations never deadlock)."""
     if not lot_ids:
@@ -584,7 +582,7 @@ def confirm_run(actor: User, run: AllocationRun, *, committed_kg: Decimal | None
     """
     require_role(actor, *ORDER_STAFF)
     order = run.order
-    _lock_order(order)
+    lock_row(order)
     db.session.refresh(run)
     if run.status is not RunStatus.PROPOSED:
         raise Conflict(_l("This allocation was already confirmed or replaced."))
