@@ -9,6 +9,7 @@ from sqlalchemy import select
 from models import ContractStatus, Grade, GradeTable, Household, PrepaymentKind, RoleName, Variety, Village, db
 
 from ..auth.permissions import is_staff
+from ..forms import place_errors
 from ..errors import MarketError, PermissionDenied
 from ..labels import label
 from ..units import format_number
@@ -50,17 +51,7 @@ def _varieties() -> list[Variety]:
 
 def _put_errors(form, exc: MarketError, rename: dict[str, str] | None = None) -> None:
     """Show a service's field errors on the form's fields; the rest above the form."""
-    rename = rename or {}
-    texts = exc.field_texts()
-    if not texts:
-        form.form_errors.append(exc.text())
-        return
-    for field, messages in texts.items():
-        target = getattr(form, rename.get(field, field), None)
-        if target is None or not hasattr(target, "errors"):
-            form.form_errors.extend(messages)
-        else:
-            target.errors = list(target.errors) + messages
+    form.form_errors.extend(place_errors(form, exc, rename))
 
 
 # --- list -----------------------------------------------------------------------------------

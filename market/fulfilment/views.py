@@ -12,10 +12,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from wtforms import Field
 
 from models import CertificateBasis, RoleName, Shipment, SlipStatus, db
 
+from ..forms import place_errors
 from ..errors import MarketError, NotFound
 from ..extensions import limiter
 from ..weighing import services as weighing
@@ -33,16 +33,7 @@ PUBLIC_LIMIT = "60 per minute"
 
 def _show_errors(form, exc: MarketError) -> list[str]:
     """The service's messages on the form's fields; the rest come back for the top of the page."""
-    general: list[str] = []
-    for name, messages in exc.field_texts().items():
-        target = getattr(form, name, None)
-        if isinstance(target, Field):
-            target.errors = list(target.errors) + messages
-        else:
-            general.extend(messages)
-    if not exc.fields:
-        general.append(exc.text())
-    return general
+    return place_errors(form, exc)
 
 
 def _is_staff() -> bool:

@@ -18,6 +18,7 @@ from models import (Allocation, Buyer, BuyerOrder, GradeTable, Household, OrderS
 
 from ..auth.permissions import is_staff
 from ..clock import local_today
+from ..forms import place_errors
 from ..errors import MarketError, PermissionDenied
 from ..labels import label
 from ..units import Weight, format_number
@@ -96,19 +97,7 @@ def _put_errors(form, exc: MarketError, rename: dict[str, str] | None = None) ->
 
     ``rename`` maps a service's field name to the form's; to ``None``, when the page shows it elsewhere.
     """
-    rename = rename or {}
-    texts = exc.field_texts()
-    if not texts:
-        form.form_errors.append(exc.text())
-        return
-    for name, messages in texts.items():
-        if name in rename and rename[name] is None:
-            continue
-        target = form._fields.get(rename.get(name, name))
-        if target is None:
-            form.form_errors.extend(messages)
-        else:
-            target.errors = list(target.errors) + messages
+    form.form_errors.extend(place_errors(form, exc, rename))
 
 
 # --- buyers ---------------------------------------------------------------------------------

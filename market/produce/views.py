@@ -13,6 +13,7 @@ from models import LotStatus, RoleName, db
 from .. import units
 from ..auth.permissions import is_staff
 from ..templating import default_unit
+from ..forms import place_errors
 from ..errors import Conflict, MarketError, ValidationFailed
 from . import bp, services
 from .forms import EditLotForm, LotFilterForm, LotForm, PhotoForm, WithdrawForm, choice
@@ -28,15 +29,7 @@ def _has_own_household() -> bool:
 
 def _show_errors(form, exc: MarketError) -> None:
     """Put a service's refusal on the fields it names, the rest at the top of the form."""
-    texts = exc.field_texts()
-    for name, messages in texts.items():
-        field = form._fields.get(name)
-        if field is not None:
-            field.errors = list(field.errors) + messages
-        else:
-            form.form_errors.extend(messages)
-    if not texts:
-        form.form_errors.append(exc.text())
+    form.form_errors.extend(place_errors(form, exc))
 
 
 def _unless_changeable(lot):

@@ -13,6 +13,7 @@ from models import (GradeTable, Household, PartyBranch, PartyGroup, Product, Rol
                     VillageGroup, db)
 
 from ..auth.permissions import can_see_sensitive
+from ..forms import place_errors
 from ..errors import MarketError, NotFound, PermissionDenied, ValidationFailed
 from . import bp, services
 from .forms import (GradeForm, choice, GradeTableForm, HouseholdForm, PartyBranchForm, PartyGroupEditForm,
@@ -29,12 +30,8 @@ def _refused(form: FlaskForm, exc: MarketError) -> int:
     db.session.rollback()
     if isinstance(exc, (PermissionDenied, NotFound)):
         raise exc
-    placed = False
-    for name, messages in exc.field_texts().items():
-        target = form._fields.get(name.split(".")[-1]) if hasattr(form, "_fields") else None
-        if target is not None and target.type not in ("CSRFTokenField", "SubmitField"):
-            target.errors = list(target.errors) + messages
-            placed = True
+    unplaced = place_errors(form, exc, rename=lambda name: name.split(".")[-1])
+    placed = exc.fields and len(unplaced) < sum(len(m) for m in exc.field_texts().values())
     if not placed:
         flash(exc.text(), "error")
     return exc.status

@@ -15,6 +15,7 @@ from models import (DeductionKind, Grade, GradeTable, Household, Product, Purcha
                     SlipStatus, Variety, WeighSlip, db)
 
 from ..auth.permissions import is_staff, visible_household_id
+from ..forms import place_errors
 from ..errors import MarketError
 from ..labels import label
 from ..units import Money, Weight, format_number, format_weight
@@ -147,16 +148,7 @@ FORM_FIELDS = {"household_id", "contract_id", "variety_id", "weighed_at", "plate
 
 def _show_errors(form: SlipForm, exc: MarketError) -> list[str]:
     """Put the service's messages on the form's fields; the rest come back for the top."""
-    general: list[str] = []
-    for name, messages in exc.field_texts().items():
-        if name in FORM_FIELDS:
-            field = getattr(form, name)
-            field.errors = list(field.errors) + messages
-        else:
-            general.extend(messages)
-    if not exc.fields:
-        general.append(exc.text())
-    return general
+    return place_errors(form, exc, only=FORM_FIELDS)
 
 
 @bp.route("/")

@@ -1,0 +1,31 @@
+"""What every page's forms share."""
+from __future__ import annotations
+
+from typing import Callable, Collection, Mapping
+
+from .errors import MarketError
+
+_NOT_FOR_MESSAGES = ("CSRFTokenField", "SubmitField")
+
+
+def place_errors(form, exc: MarketError, rename: Mapping[str, str | None] | Callable[[str], str] | None = None,
+                 only: Collection[str] | None = None) -> list[str]:
+    """Put a service's refusal on the form fields it names; return the messages no field takes.
+
+    :param rename: a service field name → the form's (``None``: the page shows it elsewhere), or a function.
+    :param only: the form fields that may take messages; others go back to the caller.
+    """
+    texts = exc.field_texts()
+    general: list[str] = []
+    for name, messages in texts.items():
+        target_name = rename(name) if callable(rename) else (rename or {}).get(name, name)
+        if target_name is None:
+            continue
+        field = form._fields.get(target_name)
+        if field is None or field.type in _NOT_FOR_MESSAGES or (only is not None and target_name not in only):
+            general.extend(messages)
+        else:
+            field.errors = list(field.errors) + messages
+    if not texts:
+        general.append(exc.text())
+    return general
