@@ -1,6 +1,6 @@
 """All models. Importing this package registers every table on ``db.metadata``."""
 from .base import Base, db, utcnow  # noqa: F401
-from . import users, places, catalogue, produce, contracts, weighing, audit, orders, ledger, fulfilment  # noqa: F401
+from . import users, places, catalogue, produce, contracts, weighing, audit, orders, ledger, fulfilment, settlement  # noqa: F401
 from .users import ApiToken, Role, RoleName, User  # noqa: F401
 from .audit import AuditEvent, IdempotencyRecord  # noqa: F401
 from .places import Household, PartyBranch, PartyGroup, PayoutMethod, Village, VillageGroup  # noqa: F401
@@ -21,4 +21,8 @@ from .fulfilment import (  # noqa: F401
 )
 from .ledger import (  # noqa: F401
     Account, AccountKind, PartyType, Period, PeriodBalance, PeriodStatus, Voucher, VoucherLine, VoucherSource, VoucherStatus,
+)
+from .settlement import (  # noqa: F401
+    LARGE_PAYOUT, Payment, PaymentApplication, PaymentBatch, PaymentKind, PurchaseInvoice, Settlement,
+    SettlementHousehold, SettlementItem, SettlementKind, SettlementStatus, settlement_slips,
 )

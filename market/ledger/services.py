@@ -33,6 +33,7 @@ from . import rules
 CHART = [
     ("1001", "库存现金", AccountKind.ASSET, PartyType.NONE),
     ("1002", "银行存款", AccountKind.ASSET, PartyType.NONE),
+    ("1012", "其他货币资金", AccountKind.ASSET, PartyType.NONE),
     ("1122", "应收账款", AccountKind.ASSET, PartyType.BUYER),
     ("1123", "预付账款", AccountKind.ASSET, PartyType.HOUSEHOLD),
     ("1405", "库存商品", AccountKind.ASSET, PartyType.NONE),

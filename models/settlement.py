@@ -1,0 +1,294 @@
+"""Settlements (结算单), purchase invoices (农产品收购发票) and payments (收付款).
+
+A settlement is the three-way record of one order — what the buyer owes, what each household is
+owed and what the company keeps — or of a batch of contract deliveries the company buys for its
+own stock. The database itself checks that every settlement reconciles to the fen and that no
+household is ever paid more than it is owed.
+"""
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Optional
+
+from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import db, utcnow
+from .catalogue import Grade
+from .contracts import ContractPrepayment
+from .ledger import Voucher
+from .orders import Buyer, BuyerOrder, RejectPolicy
+from .places import Household, PayoutMethod
+from .types import Money, Percent, Price, UTCDateTime, Weight, enum_column
+from .users import User
+from .weighing import WeighSlip
+
+
+class SettlementKind(str, enum.Enum):
+    ORDER = "order"                    # 三方结算: buyer, households, company
+    CONTRACT_BATCH = "contract_batch"  # 订单式收购: the company buys for its own stock
+
+
+class SettlementStatus(str, enum.Enum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    POSTED = "posted"
+    PAID = "paid"
+
+
+#: the weigh slips a settlement pays for; a slip is settled at most once
+settlement_slips = Table(
+    "settlement_slips", db.metadata,
+    Column("settlement_id", ForeignKey("settlements.id", ondelete="CASCADE"), primary_key=True),
+    Column("slip_id", ForeignKey("weigh_slips.id"), primary_key=True, unique=True),
+)
+
+
+class Settlement(db.Model):
+    __tablename__ = "settlements"
+    __table_args__ = (
+        CheckConstraint("buyer_total = purchase_total + logistics + packing + margin", name="three_way_reconciles"),
+        CheckConstraint("purchase_total = input_vat + purchase_cost", name="vat_plus_cost"),
+        CheckConstraint("buyer_total = buyer_gross - buyer_deductions", name="buyer_total_net"),
+        CheckConstraint("buyer_received >= 0 AND buyer_received <= buyer_total", name="received_within_total"),
+        CheckConstraint("logistics >= 0 AND packing >= 0 AND buyer_deductions >= 0 AND purchase_total >= 0",
+                        name="amounts_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: e.g. JS2026-0001
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    kind: Mapped[SettlementKind] = mapped_column(enum_column(SettlementKind))
+    order_id: Mapped[Optional[int]] = mapped_column(ForeignKey("buyer_orders.id"), unique=True)
+    buyer_id: Mapped[Optional[int]] = mapped_column(ForeignKey("buyers.id"), index=True)
+    #: the date of its vouchers
+    settle_on: Mapped[date] = mapped_column()
+    #: when the buyer must have paid (settle date + the buyer's terms)
+    due_on: Mapped[Optional[date]] = mapped_column()
+    reject_policy: Mapped[RejectPolicy] = mapped_column(enum_column(RejectPolicy), default=RejectPolicy.COMPANY_BEARS)
+    #: calculated input VAT rate of the purchase invoices, percent (9.00)
+    vat_rate_pct: Mapped[Decimal] = mapped_column(Percent, default=Decimal("9"))
+    delivered_price: Mapped[Decimal] = mapped_column(Price, default=Decimal("0"))
+    field_kg: Mapped[Decimal] = mapped_column(Weight, default=Decimal("0"))
+    accepted_kg: Mapped[Decimal] = mapped_column(Weight, default=Decimal("0"))
+    lost_kg: Mapped[Decimal] = mapped_column(Weight, default=Decimal("0"))
+    buyer_gross: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    buyer_deductions: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    buyer_total: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    purchase_total: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    input_vat: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    purchase_cost: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    logistics: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    packing: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    margin: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    #: what the buyer has paid against this settlement so far
+    buyer_received: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    status: Mapped[SettlementStatus] = mapped_column(enum_column(SettlementStatus), default=SettlementStatus.DRAFT,
+                                                     index=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    returned_reason: Mapped[str] = mapped_column(Text, default="")
+    prepared_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    prepared_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    submitted_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    approved_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    approved_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    posted_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    posted_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+
+    order: Mapped[Optional[BuyerOrder]] = relationship()
+    buyer: Mapped[Optional[Buyer]] = relationship()
+    prepared_by: Mapped[User] = relationship(foreign_keys=[prepared_by_id])
+    approved_by: Mapped[Optional[User]] = relationship(foreign_keys=[approved_by_id])
+    posted_by: Mapped[Optional[User]] = relationship(foreign_keys=[posted_by_id])
+    households: Mapped[list["SettlementHousehold"]] = relationship(
+        back_populates="settlement", order_by="SettlementHousehold.household_id", cascade="all, delete-orphan")
+    slips: Mapped[list[WeighSlip]] = relationship(secondary=settlement_slips, order_by=WeighSlip.id)
+
+    @property
+    def costs(self) -> Decimal:
+        return self.logistics + self.packing
+
+    @property
+    def buyer_outstanding(self) -> Decimal:
+        return self.buyer_total - self.buyer_received
+
+
+class SettlementHousehold(db.Model):
+    """One household's part of a settlement: its purchase invoice's amount, deductions, net and paid."""
+
+    __tablename__ = "settlement_households"
+    __table_args__ = (
+        UniqueConstraint("settlement_id", "household_id", name="uq_settlement_households_settlement_household"),
+        CheckConstraint("gross = net + recovered_advances + recovered_input_credit", name="gross_is_net_plus_recovered"),
+        CheckConstraint("net >= 0 AND recovered_advances >= 0 AND recovered_input_credit >= 0", name="not_negative"),
+        CheckConstraint("paid >= 0 AND paid <= net", name="paid_within_net"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    settlement_id: Mapped[int] = mapped_column(ForeignKey("settlements.id", ondelete="CASCADE"), index=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    field_kg: Mapped[Decimal] = mapped_column(Weight)
+    payable_kg: Mapped[Decimal] = mapped_column(Weight)
+    #: 买价 on the purchase invoice
+    gross: Mapped[Decimal] = mapped_column(Money)
+    input_vat: Mapped[Decimal] = mapped_column(Money)
+    recovered_advances: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    recovered_input_credit: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    #: what is owed in cash after deductions
+    net: Mapped[Decimal] = mapped_column(Money)
+    #: deductions that did not fit and stay owed by the household
+    carried_over: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    paid: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+
+    settlement: Mapped[Settlement] = relationship(back_populates="households")
+    household: Mapped[Household] = relationship()
+    items: Mapped[list["SettlementItem"]] = relationship(back_populates="line", order_by="SettlementItem.id",
+                                                         cascade="all, delete-orphan")
+    invoice: Mapped[Optional["PurchaseInvoice"]] = relationship(back_populates="line", uselist=False)
+
+    @property
+    def owed(self) -> Decimal:
+        return self.net - self.paid
+
+
+class SettlementItem(db.Model):
+    """A delivered quantity of one grade at one price: field kg, payable kg after any pass-back, amount."""
+
+    __tablename__ = "settlement_items"
+    __table_args__ = (CheckConstraint("payable_kg >= 0 AND payable_kg <= field_kg", name="payable_within_field"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    line_id: Mapped[int] = mapped_column(ForeignKey("settlement_households.id", ondelete="CASCADE"), index=True)
+    grade_id: Mapped[int] = mapped_column(ForeignKey("grades.id"))
+    #: the day of the (first) delivery, for statements
+    delivered_on: Mapped[date] = mapped_column()
+    field_kg: Mapped[Decimal] = mapped_column(Weight)
+    payable_kg: Mapped[Decimal] = mapped_column(Weight)
+    price: Mapped[Decimal] = mapped_column(Price)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    #: the slips it sums, for people ("GB20260826-0007, …")
+    slip_serials: Mapped[str] = mapped_column(Text, default="")
+
+    line: Mapped[SettlementHousehold] = relationship(back_populates="items")
+    grade: Mapped[Grade] = relationship()
+
+
+class PurchaseInvoice(db.Model):
+    """农产品收购发票: issued by the company for produce bought from an individual farmer.
+
+    What the paper says is kept as it was on the day it was issued; the ID number is kept masked.
+    """
+
+    __tablename__ = "purchase_invoices"
+    __table_args__ = (CheckConstraint("amount = vat + cost", name="vat_plus_cost"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: e.g. SG2026-0001
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    line_id: Mapped[int] = mapped_column(ForeignKey("settlement_households.id"), unique=True)
+    issued_on: Mapped[date] = mapped_column()
+    seller_name: Mapped[str] = mapped_column(String(64))
+    seller_id_masked: Mapped[str] = mapped_column(String(18))
+    seller_address: Mapped[str] = mapped_column(String(255))
+    product_name: Mapped[str] = mapped_column(String(64))
+    quantity_kg: Mapped[Decimal] = mapped_column(Weight)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    vat_rate_pct: Mapped[Decimal] = mapped_column(Percent)
+    vat: Mapped[Decimal] = mapped_column(Money)
+    cost: Mapped[Decimal] = mapped_column(Money)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    line: Mapped[SettlementHousehold] = relationship(back_populates="invoice")
+
+
+class PaymentKind(str, enum.Enum):
+    BUYER_RECEIPT = "buyer_receipt"        # 收款: the supermarket pays its receivable
+    HOUSEHOLD_PAYOUT = "household_payout"  # 付款: a household is paid what it is owed
+    ADVANCE = "advance"                    # 预付: a contract's advance or deposit paid out
+
+
+class PaymentBatch(db.Model):
+    """A batch payout, exported as the bank's import file."""
+
+    __tablename__ = "payment_batches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    paid_on: Mapped[date] = mapped_column()
+    total: Mapped[Decimal] = mapped_column(Money)
+    count: Mapped[int] = mapped_column()
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    created_by: Mapped[User] = relationship()
+    payments: Mapped[list["Payment"]] = relationship(back_populates="batch", order_by="Payment.id")
+
+
+#: a payout above this needs a supporting document's reference
+LARGE_PAYOUT = Decimal("50000")
+
+
+class Payment(db.Model):
+    __tablename__ = "payments"
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint("method <> 'cash' OR signer <> ''", name="cash_is_signed"),
+        CheckConstraint("kind <> 'household_payout' OR amount <= 5000000 OR supporting_doc <> ''",
+                        name="large_payout_supported"),
+        CheckConstraint("(buyer_id IS NULL) <> (household_id IS NULL)", name="one_party"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: e.g. FK2026-0001 (付款), SK2026-0001 (收款)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    kind: Mapped[PaymentKind] = mapped_column(enum_column(PaymentKind), index=True)
+    method: Mapped[PayoutMethod] = mapped_column(enum_column(PayoutMethod))
+    buyer_id: Mapped[Optional[int]] = mapped_column(ForeignKey("buyers.id"), index=True)
+    household_id: Mapped[Optional[int]] = mapped_column(ForeignKey("households.id"), index=True)
+    #: the contract advance or deposit this pays out (kind ``advance``)
+    prepayment_id: Mapped[Optional[int]] = mapped_column(ForeignKey("contract_prepayments.id"), unique=True)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    paid_on: Mapped[date] = mapped_column()
+    #: the bank's or WeChat's transaction reference
+    reference: Mapped[str] = mapped_column(String(64), default="")
+    #: who signed for cash received
+    signer: Mapped[str] = mapped_column(String(64), default="")
+    #: contract, receipt or approval that supports a large payout
+    supporting_doc: Mapped[str] = mapped_column(String(128), default="")
+    batch_id: Mapped[Optional[int]] = mapped_column(ForeignKey("payment_batches.id"), index=True)
+    voucher_id: Mapped[Optional[int]] = mapped_column(ForeignKey("vouchers.id"))
+    idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
+    body_hash: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    buyer: Mapped[Optional[Buyer]] = relationship()
+    household: Mapped[Optional[Household]] = relationship()
+    prepayment: Mapped[Optional[ContractPrepayment]] = relationship()
+    batch: Mapped[Optional[PaymentBatch]] = relationship(back_populates="payments")
+    voucher: Mapped[Optional[Voucher]] = relationship()
+    created_by: Mapped[User] = relationship()
+    applications: Mapped[list["PaymentApplication"]] = relationship(back_populates="payment",
+                                                                    order_by="PaymentApplication.id")
+
+
+class PaymentApplication(db.Model):
+    """How a payment was applied: to a household's line of a settlement, or to a buyer's settlement."""
+
+    __tablename__ = "payment_applications"
+    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),
+                      CheckConstraint("(line_id IS NULL) <> (settlement_id IS NULL)", name="one_target"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"), index=True)
+    line_id: Mapped[Optional[int]] = mapped_column(ForeignKey("settlement_households.id"), index=True)
+    settlement_id: Mapped[Optional[int]] = mapped_column(ForeignKey("settlements.id"), index=True)
+    amount: Mapped[Decimal] = mapped_column(Money)
+
+    payment: Mapped[Payment] = relationship(back_populates="applications")
+    line: Mapped[Optional[SettlementHousehold]] = relationship()
+    settlement: Mapped[Optional[Settlement]] = relationship()
