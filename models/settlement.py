@@ -220,6 +220,8 @@ class PaymentBatch(db.Model):
     paid_on: Mapped[date] = mapped_column()
     total: Mapped[Decimal] = mapped_column(Money)
     count: Mapped[int] = mapped_column()
+    idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
+    body_hash: Mapped[str] = mapped_column(String(64))
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -355,3 +355,32 @@ def trial_balance(period: Period | None = None) -> list[dict[str, Any]]:
     accounts = {a.id: a for a in db.session.scalars(select(Account))}
     return [{"account": accounts[a], "debit": d, "credit": c, "balance": d - c}
             for a, (d, c) in sorted(per_account.items(), key=lambda item: accounts[item[0]].code)]
+
+
+def record_reviewed(*, preparer: User, approver: User, poster: User, voucher_date: date, summary: str,
+                    lines: Sequence[LineInput], idempotency_key: str, source: VoucherSource, source_id: int,
+                    attachments: int = 0) -> Voucher:
+    """A voucher whose review (审核) happened on its source document — a settlement prepared by
+    one person and approved by another accountant — prepared, approved and posted at once.
+
+    The same key and body returns the voucher already posted.
+
+    :raises PermissionDenied: the approver is the preparer, or the poster is no accountant.
+    """
+    if approver.id == preparer.id:
+        raise PermissionDenied(_l("The accountant who prepared a voucher cannot approve it."))
+    require_role(approver, *ACCOUNTANTS)
+    voucher = prepare_voucher(preparer, voucher_date=voucher_date, summary=summary, lines=lines,
+                              idempotency_key=idempotency_key, source=source, source_id=source_id,
+                              attachments=attachments, system=True)
+    if voucher.status is VoucherStatus.POSTED:
+        return voucher
+    if voucher.status is VoucherStatus.PREPARED:
+        REVIEW.apply(approver, voucher, "approve")
+        voucher.approved_by_id, voucher.approved_at = approver.id, utcnow()
+    return post(poster, voucher)
+
+
+def voucher_lines_of(source: VoucherSource, source_id: int) -> list[VoucherLine]:
+    return list(db.session.scalars(select(VoucherLine).join(Voucher).where(
+        Voucher.source == source, Voucher.source_id == source_id).order_by(Voucher.id, VoucherLine.line_no)))

@@ -132,16 +132,10 @@ def settle_order(data: OrderSettlementInput) -> OrderSettlement:
     _check(data.accepted_g >= 0, "accepted weight must not be negative")
     _check(Decimal(0) <= data.vat_rate < Decimal(1), "VAT rate must be in [0, 1)")
     _check(min(data.buyer_deductions_fen, data.logistics_fen, data.packing_fen) >= 0, "amounts must not be negative")
-    ids = [h.household_id for h in data.households]
-    _check(len(ids) == len(set(ids)), "a household appears twice")
-    for household in data.households:
-        _check(min(household.advances_fen, household.input_credit_fen) >= 0, "deductions must not be negative")
-        grades = [line.grade_id for line in household.lines]
-        _check(len(grades) == len(set(grades)), "a grade appears twice for one household")
-        for line in household.lines:
-            _check(line.grams >= 0 and line.price >= 0, "weights and prices must not be negative")
+    _check_households(data.households)
 
     buyer_gross = amount_for(data.delivered_price, Weight.from_grams(data.accepted_g)).fen
+    _check(data.buyer_deductions_fen <= buyer_gross, "buyer deductions exceed what the buyer owes")
     buyer_total = buyer_gross - data.buyer_deductions_fen
     field_g = sum(line.grams for h in data.households for line in h.lines)
     lost_g = field_g - data.accepted_g
@@ -151,24 +145,8 @@ def settle_order(data: OrderSettlementInput) -> OrderSettlement:
     else:
         payable = {(h.household_id, line.grade_id): line.grams for h in data.households for line in h.lines}
 
-    results = []
-    for household in sorted(data.households, key=lambda h: h.household_id):
-        lines = tuple(HouseholdLineResult(
-            grade_id=line.grade_id, field_g=line.grams, payable_g=payable[(household.household_id, line.grade_id)],
-            price=line.price,
-            amount_fen=amount_for(line.price, Weight.from_grams(payable[(household.household_id, line.grade_id)])).fen)
-            for line in sorted(household.lines, key=lambda l: l.grade_id))
-        gross = sum(line.amount_fen for line in lines)
-        vat, _cost = input_vat(gross, data.vat_rate)
-        # Advances first, then input credit; what does not fit stays owed for the next settlement.
-        advances = min(household.advances_fen, gross)
-        credit = min(household.input_credit_fen, gross - advances)
-        results.append(HouseholdResult(
-            household_id=household.household_id, lines=lines, field_g=sum(l.field_g for l in lines),
-            payable_g=sum(l.payable_g for l in lines), gross_fen=gross, input_vat_fen=vat,
-            recovered_advances_fen=advances, recovered_input_credit_fen=credit,
-            net_fen=gross - advances - credit,
-            carried_over_fen=household.advances_fen + household.input_credit_fen - advances - credit))
+    results = [_household(household, payable, data.vat_rate)
+               for household in sorted(data.households, key=lambda h: h.household_id)]
     purchase_total = sum(h.gross_fen for h in results)
     total_vat = sum(h.input_vat_fen for h in results)
     margin = buyer_total - purchase_total - data.logistics_fen - data.packing_fen
@@ -180,6 +158,75 @@ def settle_order(data: OrderSettlementInput) -> OrderSettlement:
         lost_g=lost_g)
     assert settlement.reconciles()
     return settlement
+
+
+def _household(household: HouseholdDelivery, payable: dict[tuple[int, int], int], vat_rate: Decimal) -> HouseholdResult:
+    """One household's amounts: each line's payable grams at its price, rounded once; VAT of the
+    invoice; advances first, then input credit, recovered as far as the gross allows."""
+    lines = tuple(HouseholdLineResult(
+        grade_id=line.grade_id, field_g=line.grams, payable_g=payable[(household.household_id, line.grade_id)],
+        price=line.price,
+        amount_fen=amount_for(line.price, Weight.from_grams(payable[(household.household_id, line.grade_id)])).fen)
+        for line in sorted(household.lines, key=lambda l: l.grade_id))
+    gross = sum(line.amount_fen for line in lines)
+    vat, _cost = input_vat(gross, vat_rate)
+    advances = min(household.advances_fen, gross)
+    credit = min(household.input_credit_fen, gross - advances)
+    return HouseholdResult(
+        household_id=household.household_id, lines=lines, field_g=sum(l.field_g for l in lines),
+        payable_g=sum(l.payable_g for l in lines), gross_fen=gross, input_vat_fen=vat,
+        recovered_advances_fen=advances, recovered_input_credit_fen=credit, net_fen=gross - advances - credit,
+        carried_over_fen=household.advances_fen + household.input_credit_fen - advances - credit)
+
+
+def _check_households(households: tuple[HouseholdDelivery, ...]) -> None:
+    ids = [h.household_id for h in households]
+    _check(len(ids) == len(set(ids)), "a household appears twice")
+    for household in households:
+        _check(min(household.advances_fen, household.input_credit_fen) >= 0, "deductions must not be negative")
+        grades = [line.grade_id for line in household.lines]
+        _check(len(grades) == len(set(grades)), "a grade appears twice for one household")
+        for line in household.lines:
+            _check(line.grams >= 0 and line.price >= 0, "weights and prices must not be negative")
+
+
+@dataclass(frozen=True)
+class PurchaseBatch:
+    """A batch of contract deliveries the company buys for its own stock (订单式收购)."""
+
+    households: tuple[HouseholdResult, ...]
+    purchase_total_fen: int
+    input_vat_fen: int
+    #: what goes into stock (库存商品): the purchase price less the input VAT
+    purchase_cost_fen: int
+    field_g: int
+
+    def reconciles(self) -> bool:
+        return (self.purchase_total_fen == sum(h.gross_fen for h in self.households)
+                and self.purchase_total_fen == sum(h.net_fen + h.recovered_advances_fen + h.recovered_input_credit_fen
+                                                   for h in self.households)
+                and self.purchase_total_fen == self.input_vat_fen + self.purchase_cost_fen
+                and self.input_vat_fen == sum(h.input_vat_fen for h in self.households))
+
+
+def settle_purchases(households: tuple[HouseholdDelivery, ...], vat_rate: Decimal = DEFAULT_VAT_RATE) -> PurchaseBatch:
+    """Each household's invoice, deductions and net for a batch of contract deliveries.
+
+    A line's ``grade_id`` is its key within the household: the service passes one line per grade
+    and price, since a contract's price can differ from one delivery to the next.
+
+    :raises SettlementError: negative quantities or amounts, a VAT rate outside [0, 1).
+    """
+    _check(Decimal(0) <= vat_rate < Decimal(1), "VAT rate must be in [0, 1)")
+    _check_households(households)
+    payable = {(h.household_id, line.grade_id): line.grams for h in households for line in h.lines}
+    results = tuple(_household(h, payable, vat_rate) for h in sorted(households, key=lambda h: h.household_id))
+    total = sum(h.gross_fen for h in results)
+    vat = sum(h.input_vat_fen for h in results)
+    batch = PurchaseBatch(households=results, purchase_total_fen=total, input_vat_fen=vat, purchase_cost_fen=total - vat,
+                          field_g=sum(h.field_g for h in results))
+    assert batch.reconciles()
+    return batch
 
 
 def _pass_back(households: tuple[HouseholdDelivery, ...], lost_g: int) -> dict[tuple[int, int], int]:

@@ -8,6 +8,7 @@ from hypothesis import given, strategies as st
 
 from market.settlement.splits import (DeliveryLine, HouseholdDelivery, OrderSettlementInput, SettlementError,
                                       input_vat, settle_order)
+from market.units import Weight, amount_for
 
 prices = st.integers(min_value=0, max_value=5000).map(lambda fen: Decimal(fen) / 100)
 
@@ -23,9 +24,11 @@ def orders(draw):
     field = sum(l.grams for h in households for l in h.lines)
     policy = draw(st.sampled_from(["company_bears", "pro_rata"]))
     accepted = draw(st.integers(0, field)) if policy == "pro_rata" else draw(st.integers(0, field + 100_000))
+    price = draw(prices)
+    gross = amount_for(price, Weight.from_grams(accepted)).fen
     return OrderSettlementInput(
-        accepted_g=accepted, delivered_price=draw(prices), households=tuple(households), reject_policy=policy,
-        buyer_deductions_fen=draw(st.integers(0, 50_000)), logistics_fen=draw(st.integers(0, 500_000)),
+        accepted_g=accepted, delivered_price=price, households=tuple(households), reject_policy=policy,
+        buyer_deductions_fen=draw(st.integers(0, min(50_000, gross))), logistics_fen=draw(st.integers(0, 500_000)),
         packing_fen=draw(st.integers(0, 100_000)),
         vat_rate=draw(st.sampled_from([Decimal("0.09"), Decimal("0.10"), Decimal("0")])))
 

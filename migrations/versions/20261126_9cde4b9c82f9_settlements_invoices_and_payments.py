@@ -1,8 +1,8 @@
 """settlements, invoices and payments
 
-Revision ID: 0576565db554
+Revision ID: 9cde4b9c82f9
 Revises: 864684839570
-Create Date: 2026-11-26 15:38:29.974802
+Create Date: 2026-11-26 15:41:33.309227
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0576565db554'
+revision = '9cde4b9c82f9'
 down_revision = '864684839570'
 branch_labels = None
 depends_on = None
@@ -24,10 +24,13 @@ def upgrade():
     sa.Column('paid_on', sa.Date(), nullable=False),
     sa.Column('total', sa.BigInteger(), nullable=False),
     sa.Column('count', sa.Integer(), nullable=False),
+    sa.Column('idempotency_key', sa.String(length=128), nullable=False),
+    sa.Column('body_hash', sa.String(length=64), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_payment_batches_created_by_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_payment_batches')),
+    sa.UniqueConstraint('idempotency_key', name=op.f('uq_payment_batches_idempotency_key')),
     sa.UniqueConstraint('number', name=op.f('uq_payment_batches_number'))
     )
     op.create_table('settlements',

@@ -1,0 +1,141 @@
+"""Settlements from a received order through review and posting, payouts and buyer receipts."""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select, text
+
+from market.errors import Conflict, IdempotencyConflict, InvalidTransition, PermissionDenied, ValidationFailed
+from market.ledger import services as ledger
+from market.settlement import payments, services
+from models import (Payment, PurchaseInvoice, Settlement, SettlementStatus, Voucher, VoucherSource, VoucherStatus,
+                    db)
+
+DAY = date(2026, 8, 21)
+
+
+def settle(received, preparer, **values):
+    order, _receipt = received
+    values.setdefault("settle_on", DAY)
+    settlement = services.prepare_order_settlement(preparer, order, **values)
+    db.session.commit()
+    return settlement
+
+
+def posted(received, coordinator, accountant, **values):
+    settlement = settle(received, coordinator, **values)
+    services.submit(coordinator, settlement)
+    services.approve(accountant, settlement)
+    services.post(accountant, settlement)
+    db.session.commit()
+    return settlement
+
+
+def test_the_three_way_settlement_reconciles_to_the_fen(received, coordinator):
+    settlement = settle(received, coordinator, logistics="120.00", packing="35.50", buyer_deductions="10")
+    assert settlement.status is SettlementStatus.DRAFT
+    assert settlement.buyer_total == settlement.buyer_gross - Decimal("10.00")
+    assert settlement.buyer_total == (sum(line.gross for line in settlement.households) + settlement.logistics
+                                      + settlement.packing + settlement.margin)
+    assert settlement.purchase_total == settlement.input_vat + settlement.purchase_cost
+    assert len(settlement.households) == 3
+    assert settlement.accepted_kg == Decimal("594.000") and settlement.field_kg == Decimal("600.000")
+
+
+def test_the_preparer_cannot_approve_and_each_step_happens_once(received, coordinator, accountant, reviewer):
+    settlement = settle(received, accountant)
+    services.submit(accountant, settlement)
+    with pytest.raises(PermissionDenied):
+        services.approve(accountant, settlement)
+    services.approve(reviewer, settlement)
+    with pytest.raises(InvalidTransition):
+        services.approve(reviewer, settlement)
+    services.post(reviewer, settlement)
+    with pytest.raises(InvalidTransition):
+        services.post(reviewer, settlement)
+    db.session.commit()
+
+
+def test_posting_writes_balanced_vouchers_and_invoices(received, coordinator, accountant):
+    settlement = posted(received, coordinator, accountant, logistics="120", packing="30")
+    vouchers = db.session.scalars(select(Voucher).where(Voucher.source == VoucherSource.SETTLEMENT)).all()
+    assert {v.status for v in vouchers} == {VoucherStatus.POSTED}
+    assert len(vouchers) == 3  # sale, purchase, costs (no advances to recover)
+    assert ledger.verify() == []
+    invoices = db.session.scalars(select(PurchaseInvoice)).all()
+    assert len(invoices) == 3
+    assert sum(i.amount for i in invoices) == settlement.purchase_total
+    assert sum(i.vat for i in invoices) == settlement.input_vat
+
+
+def test_payouts_never_exceed_what_is_owed(received, coordinator, accountant):
+    settlement = posted(received, coordinator, accountant)
+    line = settlement.households[0]
+    household = line.household
+    household.account_number = "6217000011112222"
+    with pytest.raises(ValidationFailed):
+        payments.pay_household(accountant, household, payments.PaymentInput(amount=line.net + Decimal("0.01")),
+                               idempotency_key="too-much")
+    db.session.rollback()
+    first = payments.pay_household(accountant, household, payments.PaymentInput(amount="100.00"),
+                                   idempotency_key="first")
+    again = payments.pay_household(accountant, household, payments.PaymentInput(amount="100.00"),
+                                   idempotency_key="first")
+    assert again.id == first.id
+    with pytest.raises(IdempotencyConflict):
+        payments.pay_household(accountant, household, payments.PaymentInput(amount="100.01"), idempotency_key="first")
+    db.session.rollback()
+    payments.pay_household(accountant, household, payments.PaymentInput(amount="100.00"), idempotency_key="first")
+    assert payments.owed(household.id) == line.net - Decimal("100.00")
+    db.session.commit()
+
+
+def test_cash_needs_a_signer_and_a_large_payout_a_document(received, coordinator, accountant):
+    settlement = posted(received, coordinator, accountant)
+    household = settlement.households[0].household
+    with pytest.raises(ValidationFailed) as caught:
+        payments.pay_household(accountant, household, payments.PaymentInput(amount="10", method="cash"),
+                               idempotency_key="cash")
+    assert "signer" in caught.value.fields
+    with pytest.raises(ValidationFailed) as caught:
+        payments.pay_household(accountant, household, payments.PaymentInput(amount="50000.01", method="cash",
+                                                                            signer="张秀英"),
+                               idempotency_key="big")
+    assert "supporting_doc" in caught.value.fields
+
+
+def test_paying_everyone_in_full_marks_the_settlement_paid(received, coordinator, accountant, reviewer):
+    settlement = posted(received, coordinator, accountant)
+    for line in settlement.households:
+        payments.pay_household(accountant, line.household, payments.PaymentInput(
+            amount=line.net, method="wechat"), idempotency_key=f"all-{line.id}")
+    db.session.commit()
+    assert db.session.get(Settlement, settlement.id).status is SettlementStatus.PAID
+    buyer = settlement.buyer
+    payments.receive_from_buyer(accountant, buyer, payments.PaymentInput(amount=settlement.buyer_total),
+                                idempotency_key="buyer-all")
+    db.session.commit()
+    assert db.session.get(Settlement, settlement.id).buyer_outstanding == 0
+    for voucher in db.session.scalars(select(Voucher).where(Voucher.status == VoucherStatus.PREPARED)):
+        ledger.approve(reviewer, voucher)
+        ledger.post(reviewer, voucher)
+    db.session.commit()
+    assert ledger.verify() == []
+    balances = {row["account"].code: row["balance"] for row in ledger.trial_balance()}
+    assert balances["2202"] == 0 and balances["1122"] == 0
+
+
+def test_an_order_is_settled_once(received, coordinator):
+    settle(received, coordinator)
+    with pytest.raises(Conflict):
+        settle(received, coordinator)
+
+
+def test_the_database_refuses_a_settlement_that_does_not_reconcile(received, coordinator):
+    settlement = settle(received, coordinator)
+    with pytest.raises(Exception):
+        db.session.execute(text("UPDATE settlements SET margin = margin + 1 WHERE id = :id"), {"id": settlement.id})
+        db.session.flush()
+    db.session.rollback()
