@@ -130,3 +130,16 @@ def installed_triggers(connection) -> set[str]:
     else:
         rows = connection.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'")
     return {row[0] for row in rows} & TRIGGER_NAMES[connection.dialect.name]
+
+
+def drop(connection) -> None:
+    """Remove this module's triggers (the demo's reset empties the ledger, which they forbid)."""
+    dialect = connection.dialect.name
+    for name in sorted(TRIGGER_NAMES[dialect]):
+        table = "voucher_lines" if name.startswith("trg_voucher_lines") else "vouchers"
+        connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}" + (f" ON {table}" if dialect == "postgresql" else ""))
+
+
+def reinstall(connection) -> None:
+    for statement in statements(connection.dialect.name):
+        connection.exec_driver_sql(statement)

@@ -50,20 +50,28 @@ LOGINS = [
     (RoleName.ACCOUNTANT, "13800000003", "赵会计"),
     (RoleName.BUYER, "13800000004", "金昌赢华联超市 采购"),
 ]
+#: the second accountant (出纳): pays, while 赵会计 reviews and posts
+CASHIER = (RoleName.ACCOUNTANT, "13800000006", "钱出纳")
 VILLAGER_PHONE = "13900000001"
 
 
 def _logins() -> list[tuple[str, str, str]]:
     rows = [(RoleName.VILLAGER.value, VILLAGER_PHONE, "张秀英")]
-    rows += [(role.value, phone, name) for role, phone, name in LOGINS]
+    rows += [(role.value, phone, name) for role, phone, name in LOGINS + [CASHIER]]
     return rows
 
 
 def reset_all() -> None:
-    """Empty every table (development only)."""
+    """Empty every table (development only): the ledger's guards are lifted for the moment it
+    takes to empty the books, and put back in the same transaction."""
+    from . import database_rules
+
+    connection = db.session.connection()
+    database_rules.drop(connection)
     for table in reversed(db.metadata.sorted_tables):
         db.session.execute(table.delete())
     db.session.flush()
+    database_rules.reinstall(connection)
 
 
 def _id_number(rnd: random.Random, birth_year: int, female: bool) -> str:
@@ -100,6 +108,7 @@ def seed(*, reset: bool = False, today: date | None = None, seed_value: int = 20
     for role, phone, name in LOGINS:
         users[role] = create_user(None, phone=phone, name=name, password=DEMO_PASSWORD, roles=[role])
     admin, coordinator = users[RoleName.ADMIN], users[RoleName.COORDINATOR]
+    cashier = create_user(None, phone=CASHIER[1], name=CASHIER[2], password=DEMO_PASSWORD, roles=[CASHIER[0]])
 
     # Places and people
     village = reference.create_village(admin, code="610404004201", name="北里村", township="北杜街道",
@@ -200,7 +209,7 @@ def seed(*, reset: bool = False, today: date | None = None, seed_value: int = 20
         contracts.record_prepayment(coordinator, contract, PrepaymentKind.DEPOSIT,
                                     Decimal(value.fen * 10 // 100) / 100, today - timedelta(days=18),
                                     "签约定金（合同价值的10%）")
-        if offset % 2 == 0:
+        if offset % 2 == 1:
             contracts.record_prepayment(coordinator, contract, PrepaymentKind.ADVANCE, Decimal("2000"),
                                         today - timedelta(days=10), "农资预付款")
         contract_list.append(contract)
@@ -229,12 +238,14 @@ def seed(*, reset: bool = False, today: date | None = None, seed_value: int = 20
     order = _peach_order(coordinator, users[RoleName.BUYER], shuimi, grades, today, party_groups[0].id)
     receipt = _pick_ship_and_receive(coordinator, users[RoleName.BUYER], order, today, zone)
     db.session.flush()
+    books = _settle_and_pay(coordinator, users[RoleName.ACCOUNTANT], cashier, order, households[0], today)
     return Summary(loaded=True, counts={
         "households": len(households), "produce lots": lots, "contracts": len(contract_list),
         "market quotes": quotes, "contract weigh slips": slips,
         "field weigh slips for the order": len(order.runs[-1].lines),
         "order households allocated": len({line.household_id for line in order.runs[-1].lines}),
         "order kg accepted by the supermarket": str(receipt.accepted_kg),
+        **books,
     }, logins=_logins())
 
 
@@ -293,3 +304,72 @@ def _pick_ship_and_receive(coordinator: User, buyer_user: User, order, today: da
         clerk_signer="赢华联收货员 王芳", supervisor_signer="赢华联生鲜主管 陈刚",
         received_at=datetime.combine(pick_day + timedelta(days=1), time(6, 0), tzinfo=zone),
         note="到货时间6:00，入0–4 ℃冷库")
+
+
+def _settle_and_pay(coordinator: User, accountant: User, cashier: User, order, villager_household, today: date
+                    ) -> dict[str, int]:
+    """The accountant's side: last month's opening capital, booked and closed; the contracts'
+    prepayments paid; the peach order settled three ways, approved and posted, and the first
+    contract deliveries settled for stock; the supermarket
+    paying part; about half the households paid by a bank batch and 张秀英 in part; the last
+    contract deliveries prepared as a batch settlement left waiting for review.
+    """
+    from .ledger import services as ledger
+    from .ledger.services import LineInput
+    from .settlement import payments, services as settlements
+    from models import Voucher, VoucherStatus
+
+    ledger.seed_chart()
+    month_end = today.replace(day=1) - timedelta(days=1)
+    opening = ledger.prepare_voucher(
+        accountant, voucher_date=month_end, summary="收到股东投资款（期初资金）", attachments=1,
+        idempotency_key="demo:opening", lines=[LineInput("1002", debit="800000.00"),
+                                               LineInput("3001", credit="800000.00")])
+    ledger.approve(cashier, opening)
+    ledger.post(accountant, opening)
+
+    def post_waiting() -> None:
+        for voucher in db.session.scalars(select(Voucher).where(Voucher.status == VoucherStatus.PREPARED)
+                                          .order_by(Voucher.id)):
+            ledger.approve(accountant, voucher)
+            ledger.post(accountant, voucher)
+
+    for prepayment in payments.unbooked_prepayments():
+        payments.pay_prepayment(cashier, prepayment, payments.PaymentInput(amount=prepayment.amount, method="bank",
+                                                                           reference=f"网银{prepayment.id:06d}"),
+                                idempotency_key=f"demo:prepayment:{prepayment.id}")
+    post_waiting()
+    ledger.close_period(accountant, ledger.period_for(month_end))
+
+    settlement = settlements.prepare_order_settlement(
+        coordinator, order, settle_on=today, logistics="4800.00", packing="1350.00",
+        note="冷藏车运费4800元；纸箱540个×2.50元")
+    settlements.submit(coordinator, settlement)
+    settlements.approve(accountant, settlement)
+    settlements.post(accountant, settlement)
+    # Contract deliveries are settled weekly: the first days' slips now, the rest next (below).
+    first_days = settlements.prepare_contract_batch(coordinator, end=today - timedelta(days=2), settle_on=today,
+                                                    note="合同户前期交售")
+    settlements.submit(coordinator, first_days)
+    settlements.approve(accountant, first_days)
+    settlements.post(accountant, first_days)
+
+    payments.receive_from_buyer(cashier, order.buyer, payments.PaymentInput(
+        amount="20000.00", method="bank", paid_on=today, reference="赢华联网银回单 0826"),
+        idempotency_key="demo:buyer-receipt")
+    proposed = [(household, owed) for household, owed in payments.proposed_batch()
+                if household.id != villager_household.id]
+    batch = payments.pay_batch(cashier, proposed[: len(proposed) // 2], paid_on=today, idempotency_key="demo:batch")
+    villager_owed = payments.owed(villager_household.id)
+    if villager_owed > 0:
+        method = villager_household.payout_method.value
+        payments.pay_household(cashier, villager_household, payments.PaymentInput(
+            amount=(villager_owed / 2).quantize(Decimal("0.01")), method=method, paid_on=today,
+            signer=villager_household.head_name if method == "cash" else "",
+            reference="先付一半，余款月底结清"), idempotency_key="demo:villager-part")
+    post_waiting()
+
+    waiting = settlements.prepare_contract_batch(coordinator, settle_on=today, note="合同户本周交售")
+    settlements.submit(coordinator, waiting)
+    db.session.flush()
+    return {"settlements posted": 2, "settlements waiting for review": 1, "households paid in the batch": batch.count}

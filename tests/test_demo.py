@@ -77,3 +77,28 @@ def test_seed_demo_command_prints_the_logins(runner):
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code == 0, result.output
     assert "13900000001" in result.output and "peach-2016" in result.output
+
+
+def test_the_demo_books_are_settled_paid_in_part_and_verified(app):
+    from market.ledger import services as ledger
+    from market.settlement import payments
+    from models import Period, PeriodStatus, Settlement, SettlementKind, SettlementStatus, Voucher, VoucherStatus
+
+    demo.seed(today=DAY)
+    db.session.commit()
+    peach = db.session.scalar(select(Settlement).where(Settlement.kind == SettlementKind.ORDER))
+    assert peach.status is SettlementStatus.POSTED
+    assert peach.buyer_total == Decimal("45604.08")  # 5302.8 kg × 8.60 元/kg
+    assert peach.buyer_total == peach.purchase_total + peach.logistics + peach.packing + peach.margin
+    assert 0 < peach.buyer_received < peach.buyer_total
+    paid = [line for line in peach.households if line.paid > 0]
+    assert 0 < len(paid) < len(peach.households)
+    batches = db.session.scalars(select(Settlement).where(Settlement.kind == SettlementKind.CONTRACT_BATCH)
+                                 .order_by(Settlement.id)).all()
+    assert [b.status for b in batches] == [SettlementStatus.POSTED, SettlementStatus.SUBMITTED]
+    assert db.session.scalar(select(func.count()).select_from(Period).where(Period.status == PeriodStatus.CLOSED)) == 1
+    assert db.session.scalar(select(func.count()).select_from(Voucher)
+                             .where(Voucher.status != VoucherStatus.POSTED)) == 0
+    villager = db.session.scalar(select(User).where(User.phone == demo.VILLAGER_PHONE))
+    assert payments.owed(villager.household_id) > 0
+    assert ledger.verify() == []

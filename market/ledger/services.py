@@ -39,6 +39,7 @@ CHART = [
     ("1405", "库存商品", AccountKind.ASSET, PartyType.NONE),
     ("2202", "应付账款", AccountKind.LIABILITY, PartyType.HOUSEHOLD),
     ("222101", "应交税费—应交增值税(进项税额)", AccountKind.LIABILITY, PartyType.NONE),
+    ("3001", "实收资本", AccountKind.EQUITY, PartyType.NONE),
     ("5001", "主营业务收入", AccountKind.REVENUE, PartyType.NONE),
     ("5401", "主营业务成本", AccountKind.COST, PartyType.NONE),
     ("5601", "销售费用", AccountKind.EXPENSE, PartyType.NONE),

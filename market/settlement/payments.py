@@ -186,7 +186,8 @@ def pay_household(actor: User, household: Household, data: PaymentInput, *, idem
                                field="method", name=household.head_name)
     payment = Payment(number=next_number(Payment.number, f"FK{checked.paid_on.year}-"),
                       kind=PaymentKind.HOUSEHOLD_PAYOUT, household_id=household.id, idempotency_key=key,
-                      body_hash=digest, created_by_id=actor.id, batch=batch, **_columns(checked))
+                      body_hash=digest, created_by_id=actor.id, batch_id=batch.id if batch else None,
+                      **_columns(checked))
     payment = _save(payment)
     by_id = {line.id: line for line in lines}
     for line_id, fen in applied:
