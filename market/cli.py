@@ -52,15 +52,18 @@ ledger_cli = AppGroup("ledger", help="The double-entry ledger.")
 
 @ledger_cli.command("verify")
 def ledger_verify_command():
-    """Prove the books: trial balance zero, vouchers balanced, numbering gapless, snapshots true."""
+    """Prove the books: trial balance zero, vouchers balanced, numbering gapless, snapshots true,
+    settlements and payments in agreement with the vouchers."""
     from .ledger.services import verify
+    from .settlement.services import verify as verify_settlements
 
-    problems = verify()
+    problems = verify() + verify_settlements()
     for problem in problems:
         click.echo(f"FAIL {problem}", err=True)
     if problems:
         raise SystemExit(1)
-    click.echo("ledger ok: trial balance zero, every voucher balanced, numbering gapless, snapshots equal")
+    click.echo("ledger ok: trial balance zero, every voucher balanced, numbering gapless, snapshots equal, "
+               "settlements agree with their vouchers and payments")
 
 
 @ledger_cli.command("seed-chart")

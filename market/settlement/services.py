@@ -21,7 +21,7 @@ from sqlalchemy.orm import selectinload
 from models import (BuyerOrder, ContractPrepayment, Household, OrderStatus, PartyType, PaymentApplication,
                     PrepaymentKind, PurchaseContract, PurchaseInvoice, Receipt, RoleName, Settlement,
                     SettlementHousehold, SettlementItem, SettlementKind, SettlementStatus, SlipStatus, User,
-                    VoucherSource, WeighSlip, db, settlement_slips, utcnow)
+                    Voucher, VoucherSource, VoucherStatus, WeighSlip, db, settlement_slips, utcnow)
 
 from .. import audit
 from ..auth.permissions import require_role
@@ -556,3 +556,43 @@ def household_of(household_id: int) -> Household:
     if household is None:
         raise NotFound(_l("This household does not exist."))
     return household
+
+
+def verify() -> list[str]:
+    """The settlements agree with the books and the payments; an empty list means all hold.
+
+    Every posted settlement has exactly the vouchers its plan says, posted; each household line's
+    ``paid`` is the sum of the payouts applied to it and each settlement's ``buyer_received`` the
+    sum of the receipts applied to it.
+    """
+    problems: list[str] = []
+    posted = db.session.scalars(select(Settlement).where(Settlement.status.in_(IN_BOOKS))
+                                .options(selectinload(Settlement.households)))
+    for settlement in posted:
+        planned = sorted((plan.summary, sum(Money(l.debit or 0).fen for l in plan.lines))
+                         for plan in voucher_plan(settlement))
+        written = db.session.scalars(select(Voucher).where(Voucher.source == VoucherSource.SETTLEMENT,
+                                                           Voucher.source_id == settlement.id)).all()
+        actual = sorted((v.summary, sum(Money(l.debit).fen for l in v.lines)) for v in written
+                        if v.status is VoucherStatus.POSTED)
+        if planned != actual or len(written) != len(actual):
+            problems.append(f"settlement {settlement.number}: its posted vouchers differ from what it settles")
+    paid = dict(db.session.execute(select(PaymentApplication.line_id, func.sum(PaymentApplication.amount))
+                                   .where(PaymentApplication.line_id.is_not(None))
+                                   .group_by(PaymentApplication.line_id)).all())
+    for line in db.session.scalars(select(SettlementHousehold).where(SettlementHousehold.paid > 0)):
+        paid.setdefault(line.id, 0)
+    for line_id, total in paid.items():
+        line = db.session.get(SettlementHousehold, line_id)
+        if line.paid != Decimal(total):
+            problems.append(f"settlement line {line_id}: paid differs from the payouts applied to it")
+    received = dict(db.session.execute(select(PaymentApplication.settlement_id, func.sum(PaymentApplication.amount))
+                                       .where(PaymentApplication.settlement_id.is_not(None))
+                                       .group_by(PaymentApplication.settlement_id)).all())
+    for settlement in db.session.scalars(select(Settlement).where(Settlement.buyer_received > 0)):
+        received.setdefault(settlement.id, 0)
+    for settlement_id, total in received.items():
+        settlement = db.session.get(Settlement, settlement_id)
+        if settlement.buyer_received != Decimal(total):
+            problems.append(f"settlement {settlement.number}: received differs from the receipts applied to it")
+    return problems

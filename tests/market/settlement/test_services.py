@@ -139,3 +139,16 @@ def test_the_database_refuses_a_settlement_that_does_not_reconcile(received, coo
         db.session.execute(text("UPDATE settlements SET margin = margin + 1 WHERE id = :id"), {"id": settlement.id})
         db.session.flush()
     db.session.rollback()
+
+
+def test_verify_finds_a_line_whose_paid_no_payout_explains(received, coordinator, accountant, runner):
+    settlement = posted(received, coordinator, accountant)
+    assert services.verify() == []
+    result = runner.invoke(args=["ledger", "verify"])
+    assert result.exit_code == 0, result.output
+    db.session.execute(text("UPDATE settlement_households SET paid = paid + 1 WHERE id = :id"),
+                       {"id": settlement.households[0].id})
+    db.session.commit()
+    assert any("paid differs" in problem for problem in services.verify())
+    result = runner.invoke(args=["ledger", "verify"])
+    assert result.exit_code == 1 and "paid differs" in result.output
