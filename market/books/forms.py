@@ -1,0 +1,47 @@
+"""Forms of the books pages. They only read the input; the rules live in the ledger's services."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (DateField, FieldList, Form, FormField, HiddenField, IntegerField, SelectField, StringField,
+                     SubmitField)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+_DECIMAL = {"inputmode": "decimal", "autocomplete": "off"}
+
+
+class ReasonForm(FlaskForm):
+    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=200)])
+    submit = SubmitField(_l("Confirm"))
+
+
+class ActionForm(FlaskForm):
+    """A bare POST with its CSRF token (approve, post, close)."""
+
+    submit = SubmitField(_l("Confirm"))
+
+
+class OpenPeriodForm(FlaskForm):
+    month = StringField(_l("Month"), validators=[DataRequired(), Length(max=7)], render_kw={"type": "month"})
+    submit = SubmitField(_l("Open the period"))
+
+
+class VoucherLineForm(Form):
+    account = SelectField(_l("Account"), validate_choice=False)
+    party = SelectField(_l("Party (辅助核算)"), validate_choice=False)
+    debit = StringField(_l("Debit"), render_kw=_DECIMAL)
+    credit = StringField(_l("Credit"), render_kw=_DECIMAL)
+    memo = StringField(_l("Memo"), validators=[Length(max=255)])
+
+
+class VoucherForm(FlaskForm):
+    """制单: a manual voucher with several lines; empty lines are left out."""
+
+    voucher_date = DateField(_l("Date"), validators=[DataRequired()])
+    summary = StringField(_l("Summary (摘要)"), validators=[DataRequired(), Length(max=255)])
+    attachments = IntegerField(_l("Attachments"), default=0, validators=[Optional(), NumberRange(min=0, max=999)],
+                               render_kw={"inputmode": "numeric"})
+    lines = FieldList(FormField(VoucherLineForm), min_entries=4, max_entries=20)
+    key = HiddenField()
+    submit = SubmitField(_l("Prepare the voucher"))
+

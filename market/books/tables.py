@@ -1,0 +1,122 @@
+"""Each book as a table for export: a Chinese header, rows generated one at a time, a totals row.
+
+The column headers are the ones a Chinese accountant's forms use, whatever the page language.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Iterator, Sequence
+
+from .. import labels
+from ..settlement.applying import BUCKETS
+from . import services
+from .exports import weight
+
+BUCKET_NAMES = {"current": "未到期", "1-30": "逾期1-30天", "31-60": "逾期31-60天", "61-90": "逾期61-90天",
+                "over_90": "逾期90天以上"}
+
+
+@dataclass
+class Table:
+    filename: str
+    sheet: str
+    title: str
+    header: Sequence[str]
+    rows: Callable[[], Iterable[Sequence[Any]]]
+    totals: Sequence[Any] | None = None
+
+
+def trial_balance(book: services.TrialBalance) -> Table:
+    def rows() -> Iterator[Sequence[Any]]:
+        for row in book.rows:
+            yield (row.account.code, row.account.name, row.opening_debit, row.opening_credit, row.debit, row.credit,
+                   row.closing_debit, row.closing_credit)
+
+    t = book.totals
+    return Table(f"科目余额表_{book.month}", "科目余额表", f"科目余额表 {book.month}",
+                 ("科目编码", "科目名称", "期初借方", "期初贷方", "本期借方", "本期贷方", "期末借方", "期末贷方"), rows,
+                 ("合计", "", t["opening_debit"], t["opening_credit"], t["debit"], t["credit"], t["closing_debit"],
+                  t["closing_credit"]))
+
+
+def account_ledger(book: services.AccountLedger) -> Table:
+    def rows() -> Iterator[Sequence[Any]]:
+        yield (book.start.first_day, "", "期初余额", "", None, None, book.opening_side, abs(book.opening))
+        for entry in book.entries:
+            yield (entry.day, f"{entry.voucher.period}{entry.number}", entry.summary, entry.party, entry.debit or None,
+                   entry.credit or None, entry.side, abs(entry.balance))
+
+    party = f"_{book.party}" if book.party else ""
+    return Table(f"明细账_{book.account.code}{party}_{book.start}_{book.end}", "明细账",
+                 f"明细账 {book.account} {book.party} {book.start}—{book.end}",
+                 ("日期", "凭证号", "摘要", "往来单位", "借方", "贷方", "借或贷", "余额"), rows,
+                 ("", "", "本期合计", "", book.debit, book.credit, book.closing_side, abs(book.closing)))
+
+
+def household_statement(statement: services.HouseholdStatement) -> Table:
+    def rows() -> Iterator[Sequence[Any]]:
+        yield (statement.start, "期初欠款", "", "", None, None, None, None, None, statement.opening)
+        for row in statement.deliveries:
+            yield (row.day, "交售结算", row.settlement_number, row.slip_serials, row.grade, weight(row.field_kg),
+                   weight(row.payable_kg), row.price, row.amount, None)
+        for row in statement.deductions:
+            yield (row.day, "扣回预付款/农资", row.settlement_number, "", "", None, None, None, -row.total, None)
+        for row in statement.payments:
+            yield (row.day, f"付款（{labels.label(row.method)}）", row.number, row.reference, "", None, None, None,
+                   -row.amount, None)
+        for row in statement.pending:
+            yield (row.day, "已过磅未结算", "", row.serial, row.grades, weight(row.net_kg), None, None, None, None)
+
+    household = statement.household
+    return Table(f"对账单_{household.head_name}_{statement.start}_{statement.end}", "对账单",
+                 f"对账单 {household.head_name} {statement.start}—{statement.end}",
+                 ("日期", "项目", "单号", "过磅单", "等级", "田间重量(公斤)", "结算重量(公斤)", "单价(元/公斤)", "金额",
+                  "余额"), rows,
+                 ("", "期末欠款", "", "", "", None, weight(statement.delivered_kg), None,
+                  statement.delivered - statement.deducted - statement.paid, statement.closing))
+
+
+def buyer_statement(statement: services.BuyerStatement) -> Table:
+    def rows() -> Iterator[Sequence[Any]]:
+        for row in statement.rows:
+            yield (row.settlement.number, row.settlement.order.number if row.settlement.order else "", row.day,
+                   row.due_on, row.amount, row.received, row.outstanding, row.days_overdue,
+                   BUCKET_NAMES[row.bucket])
+        for receipt in statement.receipts:
+            yield (receipt.number, f"收款（{labels.label(receipt.method)}）", receipt.day, None, None, receipt.amount,
+                   None, None, receipt.reference)
+
+    return Table(f"客户对账单_{statement.buyer.name}_{statement.as_of}", "客户对账单",
+                 f"客户对账单 {statement.buyer.name} 截至 {statement.as_of}",
+                 ("结算单", "订单", "结算日期", "到期日", "应收金额", "已收", "未收", "逾期天数", "账龄"), rows,
+                 ("合计", "", None, None, statement.amount, statement.received, statement.outstanding, None, ""))
+
+
+def ageing(report: services.Ageing) -> Table:
+    labels_in_order = [label for label, *_ in BUCKETS]
+
+    def rows() -> Iterator[Sequence[Any]]:
+        for row in report.rows:
+            yield (row.buyer.name, *[row.buckets[label] for label in labels_in_order], row.total)
+
+    totals = report.totals
+    return Table(f"应收账款账龄_{report.as_of}", "账龄分析", f"应收账款账龄分析 截至 {report.as_of}",
+                 ("客户", *[BUCKET_NAMES[label] for label in labels_in_order], "合计"), rows,
+                 ("合计", *[totals[label] for label in labels_in_order], report.total))
+
+
+def voucher_list(month: services.Month, vouchers: Sequence[Any]) -> Table:
+    def rows() -> Iterator[Sequence[Any]]:
+        for voucher in vouchers:
+            for line in voucher.lines:
+                yield (voucher.voucher_date, services.voucher_label(voucher), voucher.summary,
+                       f"{line.account.code} {line.account.name}",
+                       services.party_name(line.party_type, line.party_id), line.debit or None, line.credit or None,
+                       labels.label(voucher.status), voucher.prepared_by.name,
+                       voucher.approved_by.name if voucher.approved_by else "",
+                       voucher.posted_by.name if voucher.posted_by else "")
+
+    debit = sum((services.voucher_total(v) for v in vouchers), services.ZERO)
+    return Table(f"凭证列表_{month}", "凭证列表", f"凭证列表 {month}",
+                 ("日期", "凭证号", "摘要", "科目", "往来单位", "借方", "贷方", "状态", "制单", "审核", "记账"), rows,
+                 ("合计", "", "", "", "", debit, debit, "", "", "", ""))

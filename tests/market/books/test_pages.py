@@ -1,0 +1,150 @@
+"""The books' pages: each renders for an accountant, a villager sees only their own statement,
+others are kept out; the review buttons move a voucher through 审核 and 记账."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from market.ledger import services as ledger
+from models import Period, PeriodStatus, Voucher, VoucherStatus, db
+
+from .conftest import post_waiting_vouchers
+
+BOOK_PAGES = ["/books/", "/books/trial-balance?period=2026-08", "/books/ledger?account=2202&from=2026-08&to=2026-12",
+              "/books/ledger?account=1122", "/books/households", "/books/buyers", "/books/vouchers?period=2026-08",
+              "/books/vouchers?period=2026-09&status=prepared", "/books/periods", "/books/vouchers/new"]
+
+
+def test_every_book_page_renders_for_an_accountant(client, login, accountant, all_posted, zhang):
+    login(accountant)
+    for url in BOOK_PAGES + [f"/books/households?household_id={zhang.id}&from=2026-01-01&to=2026-12-31",
+                             f"/books/buyers?buyer_id={all_posted.settlement.buyer_id}&as_of=2026-10-01",
+                             f"/books/ledger?account=2202&party_id={zhang.id}&from=2026-01&to=2026-12"]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+    voucher = db.session.scalars(select(Voucher).order_by(Voucher.id)).first()
+    page = client.get(f"/books/vouchers/{voucher.id}").get_data(as_text=True)
+    assert "记账凭证" in page and "合计" in page and voucher.summary in page
+
+
+def test_the_trial_balance_page_shows_balanced_totals(client, login, accountant, all_posted):
+    login(accountant)
+    page = client.get("/books/trial-balance?period=2026-08").get_data(as_text=True)
+    assert "5001 主营业务收入" in page and f"{all_posted.settlement.buyer_total:,.2f}" in page
+    assert "✓" in page
+
+
+def test_the_household_statement_shows_what_is_still_owed(client, login, accountant, all_posted, zhang):
+    login(accountant)
+    line = next(l for l in all_posted.settlement.households if l.household_id == zhang.id)
+    page = client.get(f"/books/households?household_id={zhang.id}&from=2026-01-01&to=2026-12-31").get_data(
+        as_text=True)
+    assert f"{line.net - Decimal('600'):,.2f}" in page and "BANK-1" in page
+
+
+def test_a_villager_sees_their_own_statement_in_jin(client, login, zhang_villager, all_posted, zhang):
+    login(zhang_villager)
+    line = next(l for l in all_posted.settlement.households if l.household_id == zhang.id)
+    page = client.get("/me/statement").get_data(as_text=True)
+    assert f"{line.net - Decimal('600'):,.2f}" in page
+    assert "400斤" in page or "400 斤" in page  # 200 kg
+    assert "/斤" in page
+    assert client.get("/me/statement?month=2026-10").status_code == 200
+    assert client.get("/me/statement?month=nonsense").status_code == 200
+    for url in BOOK_PAGES[:-1] + [f"/books/households?household_id={zhang.id}"]:
+        assert client.get(url).status_code == 403, url
+
+
+def test_another_villager_never_sees_this_household(client, login, villager, all_posted, zhang):
+    login(villager)
+    page = client.get("/me/statement").get_data(as_text=True)
+    assert "张秀英" not in page.split("<main>")[1] or villager.household_id != zhang.id
+    assert client.get(f"/books/households?household_id={zhang.id}").status_code == 403
+
+
+def test_coordinators_and_buyers_are_kept_out(client, login, coordinator, buyer_staff, all_posted):
+    for user in (coordinator, buyer_staff):
+        login(user)
+        for url in BOOK_PAGES + ["/me/statement"]:
+            assert client.get(url).status_code == 403, (user.name, url)
+        client.post("/logout")
+
+
+def test_an_admin_reads_the_books_but_does_not_review(client, login, admin, paid):
+    login(admin)
+    assert client.get("/books/trial-balance?period=2026-09").status_code == 200
+    voucher = db.session.scalars(select(Voucher).where(Voucher.status == VoucherStatus.PREPARED)).first()
+    page = client.get(f"/books/vouchers/{voucher.id}").get_data(as_text=True)
+    assert "/approve" not in page
+    client.post(f"/books/vouchers/{voucher.id}/approve")
+    assert db.session.get(Voucher, voucher.id).status is VoucherStatus.PREPARED
+
+
+def test_review_on_the_voucher_page(client, login, accountant, reviewer, paid):
+    voucher = db.session.scalars(select(Voucher).where(Voucher.status == VoucherStatus.PREPARED)
+                                 .order_by(Voucher.id)).first()
+    login(accountant)  # the preparer may not approve
+    assert "/approve" not in client.get(f"/books/vouchers/{voucher.id}").get_data(as_text=True)
+    client.post(f"/books/vouchers/{voucher.id}/approve")
+    assert db.session.get(Voucher, voucher.id).status is VoucherStatus.PREPARED
+    client.post("/logout")
+    login(reviewer)
+    assert "/approve" in client.get(f"/books/vouchers/{voucher.id}").get_data(as_text=True)
+    assert client.post(f"/books/vouchers/{voucher.id}/approve").status_code == 302
+    assert db.session.get(Voucher, voucher.id).status is VoucherStatus.APPROVED
+    client.post(f"/books/vouchers/{voucher.id}/post")
+    posted = db.session.get(Voucher, voucher.id)
+    assert posted.status is VoucherStatus.POSTED and posted.number
+    response = client.post(f"/books/vouchers/{voucher.id}/reverse", data={"reverse-reason": ""})
+    assert response.status_code == 422
+    response = client.post(f"/books/vouchers/{voucher.id}/reverse", data={"reverse-reason": "金额录错"})
+    red = db.session.scalar(select(Voucher).where(Voucher.reverses_id == voucher.id))
+    assert response.headers["Location"].endswith(f"/books/vouchers/{red.id}")
+    assert red.status is VoucherStatus.PREPARED and "金额录错" in red.summary
+    other = db.session.scalars(select(Voucher).where(Voucher.status == VoucherStatus.PREPARED,
+                                                     Voucher.id != red.id)).first()
+    client.post(f"/books/vouchers/{other.id}/reject", data={"reject-reason": "附件不全"})
+    assert db.session.get(Voucher, other.id).status is VoucherStatus.REJECTED
+    assert "附件不全" in client.get(f"/books/vouchers/{other.id}").get_data(as_text=True)
+
+
+def test_periods_close_and_reopen_with_a_reason(client, login, accountant, reviewer, all_posted):
+    login(accountant)
+    august = db.session.scalar(select(Period).where(Period.year == 2026, Period.month == 8))
+    client.post(f"/books/periods/{august.id}/close")
+    assert db.session.get(Period, august.id).status is PeriodStatus.CLOSED
+    assert ledger.verify() == []
+    client.post(f"/books/periods/{august.id}/reopen", data={"reopen-reason": ""})
+    assert db.session.get(Period, august.id).status is PeriodStatus.CLOSED
+    client.post(f"/books/periods/{august.id}/reopen", data={"reopen-reason": "补记运费"})
+    assert db.session.get(Period, august.id).status is PeriodStatus.OPEN
+    response = client.post("/books/periods", data={"month": "2026-12"})
+    assert response.status_code == 302
+    assert db.session.scalar(select(Period).where(Period.year == 2026, Period.month == 12)) is not None
+
+
+def test_a_manual_voucher_is_prepared_from_the_form(client, login, accountant, books, zhang):
+    login(accountant)
+    page = client.get("/books/vouchers/new").get_data(as_text=True)
+    assert "lines-0-account" in page
+    data = {"voucher_date": "2026-11-02", "summary": "收到股东投入", "attachments": "1", "key": "k-1",
+            "lines-0-account": "1002", "lines-0-debit": "5000.00",
+            "lines-1-account": "2202", "lines-1-party": f"household:{zhang.id}", "lines-1-credit": "5000"}
+    response = client.post("/books/vouchers/new", data=data)
+    assert response.status_code == 302
+    voucher = db.session.scalar(select(Voucher).where(Voucher.summary == "收到股东投入"))
+    assert [(l.debit, l.credit) for l in voucher.lines] == [(Decimal("5000.00"), 0), (0, Decimal("5000.00"))]
+    assert client.post("/books/vouchers/new", data=data).status_code == 302  # a double submit is the same voucher
+    assert len(db.session.scalars(select(Voucher).where(Voucher.summary == "收到股东投入")).all()) == 1
+    unbalanced = dict(data, key="k-2", **{"lines-1-credit": "4999.99"})
+    response = client.post("/books/vouchers/new", data=unbalanced)
+    assert response.status_code == 422 and "equal" in response.get_data(as_text=True)
+
+
+def test_csv_and_xlsx_links_are_on_every_book(client, login, accountant, all_posted):
+    login(accountant)
+    for url in ("/books/trial-balance?period=2026-08", "/books/ledger?account=2202", "/books/vouchers?period=2026-08"):
+        page = client.get(url).get_data(as_text=True)
+        assert "format=csv" in page and "format=xlsx" in page, url
