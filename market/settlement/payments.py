@@ -277,7 +277,7 @@ def pay_batch(actor: User, amounts: Sequence[tuple[Household, Any]], *, paid_on:
     for household, amount in sorted(amounts, key=lambda pair: pair[0].id):
         payment = pay_household(actor, household, PaymentInput(amount=amount, method=PayoutMethod.BANK, paid_on=day,
                                                                reference=batch.number),
-                                idempotency_key=f"{key}:{household.id}", batch=batch)
+                                idempotency_key=_payout_key(key, household.id), batch=batch)
         if payment.batch_id != batch.id:
             raise IdempotencyConflict()
         total += payment.amount
@@ -286,6 +286,14 @@ def pay_batch(actor: User, amounts: Sequence[tuple[Household, Any]], *, paid_on:
     audit.record(actor, "payment.batch", batch, after={"number": batch.number, "count": batch.count,
                                                         "total": str(total)})
     return batch
+
+
+def _payout_key(batch_key: str, household_id: int) -> str:
+    """A batch's payout key; a long batch key is replaced by its hash so that the payout key fits."""
+    key = f"{batch_key}:{household_id}"
+    if len(key) > 128:
+        key = f"batch-{hashlib.sha256(batch_key.encode()).hexdigest()}:{household_id}"
+    return key
 
 
 BANK_FILE_HEADER = ("序号", "收款人户名", "收款账号", "开户行", "金额", "用途")

@@ -386,3 +386,16 @@ def test_the_openapi_document_describes_the_settlement_and_payment_routes(client
     settlement = document["components"]["schemas"]["Settlement"]["properties"]
     assert {"buyer", "households", "company", "reconciliation", "vouchers", "purchase_invoices"} <= set(settlement)
     assert settlement["buyer_total"]["type"] == "string"
+
+
+def test_a_batch_takes_an_idempotency_key_of_the_full_length(client, login, received, accountant, reviewer):
+    settlement = posted_settlement(client, login, received, accountant, reviewer)
+    key = "b" * 128
+    body = {"paid_on": DAY, "payments": [{"household_id": line["household_id"], "amount": "100"}
+                                         for line in settlement["households"]]}
+    response = client.post("/api/v1/payments/batches", json=body, headers={"Idempotency-Key": key})
+    assert response.status_code == 201, response.get_json()
+    assert all(len(payment.idempotency_key) <= 128 for payment in db.session.scalars(select(Payment)))
+    assert client.post("/api/v1/payments/batches", json=body, headers={"Idempotency-Key": key}).get_json() \
+        == response.get_json()
+    assert count(Payment) == 3
