@@ -44,7 +44,7 @@ def apply_oldest_first(amount_fen: int, items: Sequence[Open]) -> list[tuple[Has
         raise ApplyError("amount exceeds what is open")
     applied: list[tuple[Hashable, int]] = []
     left = amount_fen
-    for item in sorted(items, key=lambda i: (i.due_on, str(i.key))):
+    for item in sorted(items, key=lambda i: (i.due_on, _key_order(i.key))):
         if left == 0:
             break
         part = min(left, item.open_fen)
@@ -52,6 +52,13 @@ def apply_oldest_first(amount_fen: int, items: Sequence[Open]) -> list[tuple[Has
             applied.append((item.key, part))
             left -= part
     return applied
+
+
+def _key_order(key: Hashable) -> tuple:
+    """Whole-number keys (row ids) in numeric order, so record 9 comes before record 10; others by text."""
+    if isinstance(key, int) and not isinstance(key, bool):
+        return (0, key, "")
+    return (1, 0, str(key))
 
 
 def bucket_of(due_on: date, as_of: date) -> str:
