@@ -11,6 +11,7 @@ from models import (AllocationPolicy, ContractStatus, DeductionKind, LotStatus, 
                     SlipStatus)
 from models import CertificateBasis, ReceiptOutcome
 from models import AccountKind, PartyType, PeriodStatus, VoucherSource, VoucherStatus
+from models import PaymentKind, SettlementKind, SettlementStatus
 
 #: (enum member, label) pairs. Keyed below by (enum type, value): str-enums of different types with
 #: the same value ("draft", "fixed") compare equal, so a plain dict would mix them up.
@@ -91,6 +92,16 @@ _PAIRS: list[tuple[enum.Enum, object]] = [
     (VoucherStatus.APPROVED, _l("Approved (审核)")),
     (VoucherStatus.POSTED, _l("Posted (记账)")),
     (VoucherStatus.REJECTED, _l("Rejected")),
+    (SettlementStatus.DRAFT, _l("Draft")),
+    (SettlementStatus.SUBMITTED, _l("Waiting for review")),
+    (SettlementStatus.APPROVED, _l("Approved")),
+    (SettlementStatus.POSTED, _l("Posted")),
+    (SettlementStatus.PAID, _l("Paid")),
+    (SettlementKind.ORDER, _l("Order (three-way)")),
+    (SettlementKind.CONTRACT_BATCH, _l("Contract purchases")),
+    (PaymentKind.BUYER_RECEIPT, _l("Buyer receipt (收款)")),
+    (PaymentKind.HOUSEHOLD_PAYOUT, _l("Household payout (付款)")),
+    (PaymentKind.ADVANCE, _l("Contract advance (预付)")),
 ]
 
 LABELS: dict[tuple[type, str], object] = {(type(member), member.value): text for member, text in _PAIRS}

@@ -1,0 +1,116 @@
+"""Forms of the settlement and payment pages. They only read the input; the services judge it
+(amounts, dates and rates come back as the services' own messages on these fields)."""
+from __future__ import annotations
+
+import uuid
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (BooleanField, FieldList, Form, FormField, HiddenField, RadioField, SelectField, StringField,
+                     SubmitField, TextAreaField)
+from wtforms.validators import DataRequired, Length, Optional
+
+from models import PayoutMethod
+
+from ..labels import choices
+from ..weighing.forms import options
+
+_MONEY = {"inputmode": "decimal", "autocomplete": "off"}
+_DATE = {"type": "date"}
+
+
+def _optional_int(value):
+    if value in (None, "", "None"):
+        return None
+    return int(value)
+
+
+def new_key() -> str:
+    """An idempotency key, made when the form is shown: submitting the same form twice pays once."""
+    return uuid.uuid4().hex
+
+
+class AmountsForm(FlaskForm):
+    """What the preparer enters on an order settlement; the rest comes from the weighings and receipt."""
+
+    settle_on = StringField(_l("Settlement date"), render_kw=_DATE,
+                            description=_l("The date of its vouchers; the buyer's due date counts from it."))
+    logistics = StringField(_l("Logistics (元)"), default="0", render_kw=_MONEY)
+    packing = StringField(_l("Packing (元)"), default="0", render_kw=_MONEY)
+    buyer_deductions = StringField(_l("Buyer's deductions (元)"), default="0", render_kw=_MONEY,
+                                   description=_l("Agreed deductions from what the buyer pays, e.g. a late-delivery charge."))
+    vat_rate_pct = StringField(_l("Calculated input VAT rate (%)"), render_kw=_MONEY,
+                               description=_l("Of the 农产品收购发票; 9 unless the law says otherwise."))
+    note = TextAreaField(_l("Note"), validators=[Length(max=2000)])
+    submit = SubmitField(_l("Compute again"))
+
+
+class OrderSettlementForm(AmountsForm):
+    order_id = SelectField(_l("Received order"), coerce=_optional_int, validate_choice=False,
+                           validators=[DataRequired(message=_l("Choose the order to settle."))])
+    submit = SubmitField(_l("Prepare the settlement"))
+
+
+class BatchSettlementForm(FlaskForm):
+    start = StringField(_l("Weighed from"), render_kw=_DATE)
+    end = StringField(_l("Weighed until"), render_kw=_DATE)
+    settle_on = StringField(_l("Settlement date"), render_kw=_DATE)
+    vat_rate_pct = StringField(_l("Calculated input VAT rate (%)"), render_kw=_MONEY)
+    note = TextAreaField(_l("Note"), validators=[Length(max=2000)])
+    submit = SubmitField(_l("Prepare the settlement"))
+
+
+class ReturnForm(FlaskForm):
+    reason = TextAreaField(_l("Why is it returned?"), validators=[Length(max=2000)],
+                           description=_l("The preparer sees this on the draft."))
+    submit = SubmitField(_l("Return to draft"))
+
+
+def method_choices():
+    return options(choices(PayoutMethod))
+
+
+class _PaymentFields(FlaskForm):
+    idempotency_key = HiddenField()
+    method = RadioField(_l("Paid by"), choices=method_choices(), default=PayoutMethod.BANK.value,
+                        validate_choice=False)
+    paid_on = StringField(_l("Date paid"), render_kw=_DATE)
+    reference = StringField(_l("Bank or WeChat reference"), validators=[Length(max=64)],
+                            render_kw={"autocomplete": "off"})
+    signer = StringField(_l("Signed for by"), validators=[Length(max=64)],
+                         description=_l("Needed for cash: the person who took the money and signed."))
+    note = TextAreaField(_l("Note"), validators=[Length(max=1000)])
+
+
+class PayoutForm(_PaymentFields):
+    household_id = SelectField(_l("Household"), coerce=_optional_int, validate_choice=False,
+                               validators=[DataRequired(message=_l("Choose the household to pay."))])
+    amount = StringField(_l("Amount (元)"), render_kw=_MONEY)
+    supporting_doc = StringField(_l("Supporting document"), validators=[Length(max=128)],
+                                 description=_l("Needed above ¥50,000: the contract, receipt or approval it rests on."))
+    submit = SubmitField(_l("Pay"))
+
+
+class ReceiptForm(_PaymentFields):
+    buyer_id = SelectField(_l("Buyer"), coerce=_optional_int, validate_choice=False,
+                           validators=[DataRequired(message=_l("Choose the buyer who paid."))])
+    amount = StringField(_l("Amount received (元)"), render_kw=_MONEY)
+    submit = SubmitField(_l("Record the receipt"))
+
+
+class PrepaymentPayForm(_PaymentFields):
+    supporting_doc = StringField(_l("Supporting document"), validators=[Length(max=128)])
+    submit = SubmitField(_l("Book it"))
+
+
+class BatchRowForm(Form):
+    household_id = HiddenField()
+    chosen = BooleanField(_l("Pay"), default=True)
+    amount = StringField(_l("Amount (元)"), render_kw=_MONEY)
+
+
+class BatchForm(FlaskForm):
+    idempotency_key = HiddenField()
+    paid_on = StringField(_l("Date paid"), render_kw=_DATE, validators=[Optional()])
+    rows = FieldList(FormField(BatchRowForm), min_entries=0, max_entries=2000)
+    submit = SubmitField(_l("Pay the chosen households"))

@@ -1,0 +1,409 @@
+"""The settlement and payment pages: who may see them, the 三方结算单 from draft to the books
+through its forms (with CSRF on), and payment forms that pay once however often they are sent."""
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from markupsafe import escape
+from sqlalchemy import func, select
+
+from market.settlement import payments, services
+from tests.factories import PASSWORD
+from models import (AuditEvent, Payment, PaymentBatch, PurchaseInvoice, Settlement, SettlementHousehold,
+                    SettlementStatus, Voucher, VoucherSource, db)
+
+DAY = date(2026, 8, 21)
+
+
+def count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def hidden(page: str, name: str) -> str:
+    """The value of a hidden input (the CSRF token, an idempotency key) on a rendered page."""
+    match = re.search(rf'name="{re.escape(name)}"[^>]*value="([^"]*)"', page)
+    assert match, f"no {name} on the page"
+    return match.group(1)
+
+
+def translated(message) -> str:
+    with force_locale("zh_CN"):
+        return str(escape(str(message)))
+
+
+@pytest.fixture
+def csrf(app):
+    app.config["WTF_CSRF_ENABLED"] = True
+    yield
+    app.config["WTF_CSRF_ENABLED"] = False
+
+
+def prepared(received, preparer, **values) -> Settlement:
+    order, _receipt = received
+    values.setdefault("settle_on", DAY)
+    settlement = services.prepare_order_settlement(preparer, order, **values)
+    db.session.commit()
+    return settlement
+
+
+@pytest.fixture
+def posted(received, coordinator, accountant):
+    settlement = prepared(received, coordinator, logistics="120", packing="30")
+    services.submit(coordinator, settlement)
+    services.approve(accountant, settlement)
+    services.post(accountant, settlement)
+    db.session.commit()
+    return settlement
+
+
+def logout(client):
+    """Log out the way the page's button does (with its CSRF token when CSRF is on)."""
+    page = client.get("/account").get_data(as_text=True)
+    client.post("/logout", data={"csrf_token": hidden(page, "csrf_token")})
+
+
+def login_with_form(client, user, password: str = PASSWORD):
+    page = client.get("/login").get_data(as_text=True)
+    response = client.post("/login", data={"csrf_token": hidden(page, "csrf_token"), "phone": user.phone,
+                                           "password": password})
+    assert response.status_code == 302
+
+
+# --- who may see what ----------------------------------------------------------------------------
+
+def test_staff_see_the_settlement_pages_and_only_accountants_the_payments(client, login, posted, coordinator,
+                                                                           accountant, admin):
+    invoice = db.session.scalar(select(PurchaseInvoice))
+    settlement_pages = ["/settlements/", "/settlements/?status=all", f"/settlements/{posted.id}",
+                        f"/settlements/{posted.id}/print", f"/settlements/{posted.id}/invoices/print",
+                        f"/settlements/invoices/{invoice.id}/print"]
+    payment_pages = ["/payments/", "/payments/owed", "/payments/pay", "/payments/receive", "/payments/batch",
+                     "/payments/prepayments"]
+    login(accountant)
+    for url in settlement_pages + payment_pages + ["/settlements/new", "/settlements/new-batch"]:
+        assert client.get(url).status_code == 200, url
+    logout(client)
+    login(coordinator)
+    for url in settlement_pages + ["/settlements/new", "/settlements/new-batch"]:
+        assert client.get(url).status_code == 200, url
+    for url in payment_pages:
+        assert client.get(url).status_code == 403, url
+    logout(client)
+    login(admin)
+    assert client.get(f"/settlements/{posted.id}").status_code == 200
+    assert client.get("/settlements/new").status_code == 403
+
+
+def test_villagers_and_buyers_are_kept_out(client, login, posted, villager, buyer_staff):
+    urls = ["/settlements/", f"/settlements/{posted.id}", f"/settlements/{posted.id}/print", "/settlements/new",
+            "/payments/", "/payments/owed", "/payments/pay", "/payments/batch"]
+    for user in (villager, buyer_staff):
+        login(user)
+        for url in urls:
+            assert client.get(url).status_code == 403, (user.name, url)
+        assert client.post(f"/settlements/{posted.id}/post").status_code == 403
+        logout(client)
+
+
+def test_the_nav_shows_settlements_to_coordinators_and_payments_to_accountants(client, login, coordinator,
+                                                                               accountant, books):
+    login(coordinator)
+    page = client.get("/home").get_data(as_text=True)
+    assert 'href="/settlements/"' in page and 'href="/payments/"' not in page
+    logout(client)
+    login(accountant)
+    page = client.get("/home").get_data(as_text=True)
+    assert 'href="/settlements/"' in page and 'href="/payments/"' in page
+
+
+# --- the settlement from draft to the books ---------------------------------------------------------
+
+def test_prepare_submit_approve_and_post_through_the_pages(client, csrf, received, accountant, reviewer):
+    order, _ = received
+    login_with_form(client, accountant)
+    page = client.get(f"/settlements/new?order_id={order.id}").get_data(as_text=True)
+    assert order.number in page and 'value="9"' in page
+    response = client.post("/settlements/new", data={
+        "csrf_token": hidden(page, "csrf_token"), "order_id": str(order.id), "settle_on": DAY.isoformat(),
+        "logistics": "120.00", "packing": "35.50", "buyer_deductions": "10", "vat_rate_pct": "9", "note": ""})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    settlement = db.session.scalar(select(Settlement))
+    assert response.headers["Location"].endswith(f"/settlements/{settlement.id}")
+    assert settlement.status is SettlementStatus.DRAFT and settlement.prepared_by_id == accountant.id
+
+    page = client.get(f"/settlements/{settlement.id}").get_data(as_text=True)
+    gross = sum(line.gross for line in settlement.households)
+    # buyer total = Σ household payables + costs + margin, with the numbers themselves
+    for amount in (settlement.buyer_total, gross, Decimal("155.50"), settlement.margin):
+        assert f"¥{amount:,.2f}" in page
+    assert "✓" in page and "张秀英" in page and "王建国" in page
+    response = client.post(f"/settlements/{settlement.id}/submit", data={"csrf_token": hidden(page, "csrf_token")})
+    assert response.status_code == 302
+
+    # the preparer is told why there is no approve button, and a forged approval is refused
+    page = client.get(f"/settlements/{settlement.id}").get_data(as_text=True)
+    assert f"/settlements/{settlement.id}/approve" not in page
+    assert "four-eyes" in page
+    client.post(f"/settlements/{settlement.id}/approve", data={"csrf_token": hidden(page, "csrf_token")})
+    page = client.get(f"/settlements/{settlement.id}").get_data(as_text=True)
+    assert translated(_l("The person who prepared a settlement cannot approve it.")) in page
+    assert db.session.get(Settlement, settlement.id).status is SettlementStatus.SUBMITTED
+    logout(client)
+
+    login_with_form(client, reviewer)
+    page = client.get("/settlements/").get_data(as_text=True)  # accountants start on the waiting tab
+    assert settlement.number in page and 'class="active" aria-current="page"' in page
+    page = client.get(f"/settlements/{settlement.id}").get_data(as_text=True)
+    assert f"/settlements/{settlement.id}/approve" in page
+    assert client.post(f"/settlements/{settlement.id}/approve",
+                       data={"csrf_token": hidden(page, "csrf_token")}).status_code == 302
+    page = client.get(f"/settlements/{settlement.id}").get_data(as_text=True)
+    assert client.post(f"/settlements/{settlement.id}/post",
+                       data={"csrf_token": hidden(page, "csrf_token")}).status_code == 302
+    settlement = db.session.get(Settlement, settlement.id)
+    assert settlement.status is SettlementStatus.POSTED and settlement.approved_by_id == reviewer.id
+
+    page = client.get(f"/settlements/{settlement.id}").get_data(as_text=True)
+    vouchers = db.session.scalars(select(Voucher).where(Voucher.source == VoucherSource.SETTLEMENT)).all()
+    assert len(vouchers) == 3
+    assert all(v.summary in page for v in vouchers)
+    assert "1122" in page and "5001" in page and "2202" in page
+    invoices = db.session.scalars(select(PurchaseInvoice)).all()
+    assert len(invoices) == 3 and all(i.number in page for i in invoices)
+
+
+def test_a_form_without_its_csrf_token_is_refused(client, csrf, received, coordinator):
+    settlement = prepared(received, coordinator)
+    login_with_form(client, coordinator)
+    assert client.post(f"/settlements/{settlement.id}/submit").status_code == 400
+    assert db.session.get(Settlement, settlement.id).status is SettlementStatus.DRAFT
+
+
+def test_a_draft_is_computed_again_with_new_amounts(client, login, received, coordinator):
+    settlement = prepared(received, coordinator)
+    login(coordinator)
+    page = client.get(f"/settlements/{settlement.id}").get_data(as_text=True)
+    assert "/recompute" in page and "/discard" in page
+    response = client.post(f"/settlements/{settlement.id}/recompute", data={
+        "settle_on": DAY.isoformat(), "logistics": "200", "packing": "0", "buyer_deductions": "0",
+        "vat_rate_pct": "9", "note": "运费已确认"})
+    assert response.status_code == 302
+    settlement = db.session.get(Settlement, settlement.id)
+    assert settlement.logistics == Decimal("200.00") and settlement.note == "运费已确认"
+
+
+def test_a_bad_amount_on_a_draft_is_shown_and_changes_nothing(client, login, received, coordinator):
+    settlement = prepared(received, coordinator)
+    margin = settlement.margin
+    login(coordinator)
+    response = client.post(f"/settlements/{settlement.id}/recompute", data={
+        "settle_on": DAY.isoformat(), "logistics": "十块", "packing": "-3", "buyer_deductions": "0",
+        "vat_rate_pct": "9", "note": ""})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert translated(_l("Enter an amount in yuan, e.g. 500.00.")) in page
+    assert translated(_l("The amount cannot be negative.")) in page
+    assert db.session.get(Settlement, settlement.id).margin == margin
+
+
+def test_the_preparing_form_shows_the_services_messages(client, login, received, coordinator):
+    order, _ = received
+    login(coordinator)
+    response = client.post("/settlements/new", data={
+        "order_id": str(order.id), "settle_on": "2999-01-01", "logistics": "0", "packing": "0",
+        "buyer_deductions": "999999", "vat_rate_pct": "150"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert translated(_l("The settlement date cannot be in the future.")) in page
+    assert translated(_l("Enter the VAT rate in percent, e.g. 9.")) in page
+    assert count(Settlement) == 0
+
+
+def test_returning_needs_a_reason_which_the_draft_then_shows(client, login, received, coordinator, accountant):
+    settlement = prepared(received, coordinator)
+    services.submit(coordinator, settlement)
+    db.session.commit()
+    login(accountant)
+    response = client.post(f"/settlements/{settlement.id}/return", data={"reason": " "})
+    assert response.status_code == 422
+    assert translated(_l("Say why the settlement is returned.")) in response.get_data(as_text=True)
+    assert db.session.get(Settlement, settlement.id).status is SettlementStatus.SUBMITTED
+    response = client.post(f"/settlements/{settlement.id}/return", data={"reason": "物流费发票未附"})
+    assert response.status_code == 302
+    page = client.get(f"/settlements/{settlement.id}").get_data(as_text=True)
+    assert "物流费发票未附" in page
+    assert db.session.get(Settlement, settlement.id).status is SettlementStatus.DRAFT
+
+
+def test_a_draft_can_be_discarded_and_the_order_settled_again(client, login, received, coordinator):
+    settlement = prepared(received, coordinator)
+    login(coordinator)
+    response = client.post(f"/settlements/{settlement.id}/discard")
+    assert response.status_code == 302 and count(Settlement) == 0
+    assert received[0].number in client.get("/settlements/new").get_data(as_text=True)
+
+
+def test_the_batch_form_says_when_nothing_waits(client, login, books, coordinator):
+    login(coordinator)
+    response = client.post("/settlements/new-batch", data={"start": "", "end": "", "settle_on": "",
+                                                           "vat_rate_pct": "9"})
+    assert response.status_code == 422
+    assert translated(_l("There are no contract deliveries to settle in that range.")) in response.get_data(
+        as_text=True)
+
+
+def test_the_status_tabs_filter_the_list(client, login, received, coordinator, accountant):
+    settlement = prepared(received, coordinator)
+    login(accountant)
+    assert settlement.number not in client.get("/settlements/").get_data(as_text=True)  # waiting: none
+    assert settlement.number in client.get("/settlements/?status=draft").get_data(as_text=True)
+    assert client.get("/settlements/?status=nonsense").status_code == 404
+
+
+# --- printed -------------------------------------------------------------------------------------
+
+def test_the_printed_settlement_and_invoices_are_in_chinese_and_reconcile(client, login, posted, accountant):
+    login(accountant)
+    page = client.get(f"/settlements/{posted.id}/print").get_data(as_text=True)
+    assert '<html lang="zh-CN">' in page and posted.number in page and "张秀英" in page
+    assert f"¥{posted.buyer_total:,.2f}" in page and f"¥{posted.margin:,.2f}" in page and "✓" in page
+    invoice = db.session.scalar(select(PurchaseInvoice).order_by(PurchaseInvoice.id))
+    page = client.get(f"/settlements/invoices/{invoice.id}/print").get_data(as_text=True)
+    assert invoice.number in page and invoice.seller_name in page
+    assert invoice.seller_id_masked in page and "610402195803151234" not in page
+    assert f"¥{invoice.vat:,.2f}" in page and f"{invoice.quantity_kg.normalize():f}" in page
+    page = client.get(f"/settlements/{posted.id}/invoices/print").get_data(as_text=True)
+    assert page.count('class="doc st-invoice"') == 3
+
+
+# --- payments ------------------------------------------------------------------------------------
+
+def _payout_form(client, household_id: int) -> tuple[str, dict]:
+    page = client.get(f"/payments/pay?household_id={household_id}").get_data(as_text=True)
+    return page, {"csrf_token": hidden(page, "csrf_token"), "idempotency_key": hidden(page, "idempotency_key"),
+                  "household_id": str(household_id), "paid_on": DAY.isoformat(), "reference": "",
+                  "signer": "", "supporting_doc": "", "note": ""}
+
+
+def test_the_payout_form_offers_what_each_household_is_owed(client, login, posted, accountant):
+    line = posted.households[0]
+    login(accountant)
+    page, _ = _payout_form(client, line.household_id)
+    assert f'value="{line.net:.2f}"' in page and f'data-owed="{line.net:.2f}"' in page
+    assert line.household.head_name in page
+
+
+def test_double_submitting_a_payout_pays_once(client, csrf, posted, accountant):
+    line = posted.households[0]
+    login_with_form(client, accountant)
+    _, data = _payout_form(client, line.household_id)
+    data.update(amount="100.00", method="bank")
+    first = client.post("/payments/pay", data=data)
+    second = client.post("/payments/pay", data=data)
+    assert first.status_code == second.status_code == 302
+    assert first.headers["Location"] == second.headers["Location"]
+    assert count(Payment) == 1
+    assert db.session.get(SettlementHousehold, line.id).paid == Decimal("100.00")
+    page = client.get(second.headers["Location"]).get_data(as_text=True)
+    assert "not paid twice" in page or translated(_l("This payment was already recorded; it was not paid twice.")) in page
+
+
+def test_a_bad_amount_shows_a_translated_error_and_pays_nothing(client, login, posted, accountant):
+    line = posted.households[0]
+    login(accountant)
+    _, data = _payout_form(client, line.household_id)
+    response = client.post("/payments/pay", data={**data, "amount": "一百", "method": "bank"})
+    assert response.status_code == 422
+    assert translated(_l("Enter an amount in yuan, e.g. 500.00.")) in response.get_data(as_text=True)
+    response = client.post("/payments/pay", data={**data, "amount": f"{line.net + 1:.2f}", "method": "bank"})
+    assert response.status_code == 422
+    assert line.household.head_name in response.get_data(as_text=True)
+    assert count(Payment) == 0 and db.session.get(SettlementHousehold, line.id).paid == 0
+
+
+def test_cash_without_a_signer_is_refused(client, login, posted, accountant):
+    line = posted.households[0]
+    login(accountant)
+    _, data = _payout_form(client, line.household_id)
+    response = client.post("/payments/pay", data={**data, "amount": "50", "method": "cash"})
+    assert response.status_code == 422
+    assert translated(_l("Cash needs the name of who signed for it.")) in response.get_data(as_text=True)
+    assert count(Payment) == 0
+    response = client.post("/payments/pay", data={**data, "amount": "50", "method": "cash", "signer": "张秀英"})
+    assert response.status_code == 302
+    assert db.session.scalar(select(Payment.signer)) == "张秀英"
+
+
+def test_a_batch_payout_pays_once_and_gives_the_bank_file(client, csrf, posted, accountant):
+    login_with_form(client, accountant)
+    page = client.get("/payments/batch").get_data(as_text=True)
+    lines = sorted(posted.households, key=lambda line: line.household_id)
+    data = {"csrf_token": hidden(page, "csrf_token"), "idempotency_key": hidden(page, "idempotency_key"),
+            "paid_on": DAY.isoformat()}
+    for index, line in enumerate(lines):
+        assert hidden(page, f"rows-{index}-household_id") == str(line.household_id)
+        data[f"rows-{index}-household_id"] = str(line.household_id)
+        data[f"rows-{index}-amount"] = f"{line.net:.2f}" if index else "10.00"
+        if index < 2:
+            data[f"rows-{index}-chosen"] = "y"  # the third is left out
+    first = client.post("/payments/batch", data=data)
+    second = client.post("/payments/batch", data=data)
+    assert first.status_code == second.status_code == 302
+    assert count(PaymentBatch) == 1 and count(Payment) == 2
+    batch = db.session.scalar(select(PaymentBatch))
+    assert batch.total == Decimal("10.00") + lines[1].net
+    assert db.session.get(SettlementHousehold, lines[2].id).paid == 0
+    response = client.get(f"/payments/batches/{batch.id}/bank.csv")
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
+    assert text.startswith("\ufeff序号") and lines[1].household.account_number in text
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "payment_batch.export")) is not None
+
+
+def test_a_batch_with_a_bad_row_shows_it_and_pays_nobody(client, login, posted, accountant):
+    login(accountant)
+    page = client.get("/payments/batch").get_data(as_text=True)
+    line = sorted(posted.households, key=lambda line: line.household_id)[0]
+    response = client.post("/payments/batch", data={
+        "idempotency_key": hidden(page, "idempotency_key"), "paid_on": DAY.isoformat(),
+        "rows-0-household_id": str(line.household_id), "rows-0-chosen": "y", "rows-0-amount": f"{line.net + 1:.2f}"})
+    assert response.status_code == 422 and line.household.head_name in response.get_data(as_text=True)
+    response = client.post("/payments/batch", data={
+        "idempotency_key": hidden(page, "idempotency_key"), "paid_on": DAY.isoformat(),
+        "rows-0-household_id": str(line.household_id), "rows-0-chosen": "y", "rows-0-amount": "abc"})
+    assert response.status_code == 422
+    assert translated(_l("Enter an amount in yuan, e.g. 500.00.")) in response.get_data(as_text=True)
+    assert count(Payment) == 0 and count(PaymentBatch) == 0
+
+
+def test_a_buyer_payment_is_recorded_against_its_receivable(client, login, posted, accountant):
+    login(accountant)
+    page = client.get(f"/payments/receive?buyer_id={posted.buyer_id}").get_data(as_text=True)
+    assert posted.buyer.name in page and f'value="{posted.buyer_total:.2f}"' in page
+    data = {"idempotency_key": hidden(page, "idempotency_key"), "buyer_id": str(posted.buyer_id),
+            "amount": "1000.00", "method": "bank", "paid_on": DAY.isoformat(), "reference": "HX20260901"}
+    assert client.post("/payments/receive", data=data).status_code == 302
+    assert db.session.get(Settlement, posted.id).buyer_received == Decimal("1000.00")
+    page = client.get("/payments/owed").get_data(as_text=True)
+    assert f"¥{posted.buyer_total - Decimal('1000'):,.2f}" in page
+    assert all(line.household.head_name in page for line in posted.households)
+    page = client.get("/payments/?kind=buyer_receipt").get_data(as_text=True)
+    assert "HX20260901" not in page and "SK" in page
+
+
+def test_the_payment_list_filters_by_kind(client, login, posted, accountant):
+    household = posted.households[0].household
+    payments.pay_household(accountant, household, payments.PaymentInput(amount="5", method="wechat"),
+                           idempotency_key="k1")
+    db.session.commit()
+    login(accountant)
+    assert household.head_name in client.get("/payments/?kind=household_payout").get_data(as_text=True)
+    assert household.head_name not in client.get("/payments/?kind=advance").get_data(as_text=True)
+    payment = db.session.scalar(select(Payment))
+    page = client.get(f"/payments/{payment.id}").get_data(as_text=True)
+    assert payment.number in page and posted.number in page and "伍元整" in page
