@@ -16,11 +16,12 @@ from .orders import bp as orders_bp
 from .orders import api as orders_api
 from .fulfilment import bp as fulfilment_bp
 from .fulfilment import api as fulfilment_api
-from .books import bp as books_bp
 from .settlement import api as settlement_api
 from .settlement import bp as settlement_bp
+from .books import bp as books_bp
+from .books import api as books_api
 
 BLUEPRINTS = [auth_bp, main_bp, reference_bp, produce_bp, contracts_bp, weighing_bp, orders_bp, fulfilment_bp,
               settlement_bp, books_bp]
 API_MODULES = [auth_api, reference_api, produce_api, contracts_api, weighing_api, orders_api, fulfilment_api,
-               settlement_api]
+               settlement_api, books_api]

@@ -1,0 +1,195 @@
+"""JSON API of the books: trial balance, ledgers, statements, ageing, vouchers through review,
+periods and the chart of accounts. Accountants act; accountants and admins read; a villager reads
+only their own household's statement."""
+from __future__ import annotations
+
+import uuid
+
+from flask import request
+from flask_login import current_user
+
+from models import db
+
+from ..api import Blueprint, creates, page_schema, paginate
+from ..clock import local_today
+from ..ledger import services as ledger
+from . import services
+from .schemas import (AccountLedgerSchema, AccountSchema, AgeingSchema, AsOfArgsSchema, BuyerStatementSchema,
+                      HouseholdStatementSchema, LedgerArgsSchema, PeriodCreateSchema, PeriodReasonSchema,
+                      PeriodSchema, RangeArgsSchema, ReversalCreateSchema, TrialBalanceArgsSchema,
+                      TrialBalanceSchema, VoucherCreateSchema, VoucherListArgsSchema, VoucherReasonSchema,
+                      VoucherSchema)
+
+URL_PREFIX = ""
+blp = Blueprint("books_api", __name__,
+                description="The books: trial balance (科目余额表), ledgers (明细账), statements (对账单), "
+                            "receivables by age, vouchers (记账凭证) through review, periods (结账)")
+
+
+# --- books -----------------------------------------------------------------------------------------
+
+@blp.route("/books/trial-balance")
+@blp.arguments(TrialBalanceArgsSchema, location="query")
+@blp.response(200, TrialBalanceSchema)
+def get_trial_balance(args):
+    """科目余额表 of a month (default this month) from posted vouchers; totals balance."""
+    return services.trial_balance(current_user, args["period"])
+
+
+@blp.route("/books/ledger")
+@blp.arguments(LedgerArgsSchema, location="query")
+@blp.response(200, AccountLedgerSchema)
+def get_ledger(args):
+    """明细账 of an account, optionally for one party, over months ``from``..``to`` (default: this year
+    to this month): opening, each posted line with its running balance, closing."""
+    account = services.get_account(current_user, args["account"])
+    return services.account_ledger(current_user, account, args["party_type"], args["party_id"], args["from_"],
+                                   args["to"])
+
+
+@blp.route("/books/ageing")
+@blp.arguments(AsOfArgsSchema, location="query")
+@blp.response(200, AgeingSchema)
+def get_ageing(args):
+    """Receivables by age (账龄分析) per buyer at ``as_of`` (default today)."""
+    return services.receivables_ageing(current_user, args["as_of"])
+
+
+@blp.route("/households/<int:household_id>/statement")
+@blp.arguments(RangeArgsSchema, location="query")
+@blp.response(200, HouseholdStatementSchema)
+def get_household_statement(args, household_id: int):
+    """对账单 of a household (a villager: only their own) from ``from`` to ``to`` (default this year)."""
+    household = services.get_household(current_user, household_id)
+    return services.household_statement(current_user, household, args["from_"], args["to"])
+
+
+@blp.route("/buyers/<int:buyer_id>/statement")
+@blp.arguments(AsOfArgsSchema, location="query")
+@blp.response(200, BuyerStatementSchema)
+def get_buyer_statement(args, buyer_id: int):
+    """A buyer's posted settlements with due dates, what was received, days overdue and age; receipts."""
+    buyer = services.get_buyer(current_user, buyer_id)
+    return services.buyer_statement(current_user, buyer, args["as_of"])
+
+
+@blp.route("/accounts")
+@blp.response(200, AccountSchema(many=True))
+def list_accounts():
+    """The chart of accounts (科目表)."""
+    return services.accounts(current_user)
+
+
+# --- vouchers --------------------------------------------------------------------------------------
+
+@blp.route("/vouchers")
+@blp.arguments(VoucherListArgsSchema, location="query")
+@blp.response(200, page_schema(VoucherSchema))
+def list_vouchers(args):
+    """Vouchers, posted ones in number order first; filter by period (YYYY-MM) and status."""
+    return paginate(services.voucher_query(current_user, args["period"], args["status"]), args)
+
+
+@blp.route("/vouchers/<int:voucher_id>")
+@blp.response(200, VoucherSchema)
+def get_voucher(voucher_id: int):
+    return services.get_voucher(current_user, voucher_id)
+
+
+@blp.route("/vouchers", methods=["POST"])
+@creates
+@blp.arguments(VoucherCreateSchema)
+@blp.response(201, VoucherSchema)
+def create_voucher(body):
+    """制单: a manual voucher, balanced to the fen, awaiting 审核 by another accountant.
+
+    Send an Idempotency-Key: a retry with the same body returns the same voucher."""
+    key = (request.headers.get("Idempotency-Key") or "").strip() or uuid.uuid4().hex
+    lines = [ledger.LineInput(line["account_code"], debit=line["debit"], credit=line["credit"],
+                              party_type=line["party_type"], party_id=line["party_id"], memo=line["memo"])
+             for line in body["lines"]]
+    return ledger.prepare_voucher(current_user, voucher_date=body["voucher_date"], summary=body["summary"],
+                                  lines=lines, idempotency_key=f"api:{current_user.id}:{key}",
+                                  attachments=body["attachments"])
+
+
+def _step(voucher_id: int, action, *args, **kwargs):
+    voucher = services.get_voucher(current_user, voucher_id)
+    result = action(current_user, voucher, *args, **kwargs)
+    db.session.commit()
+    return result
+
+
+@blp.route("/vouchers/<int:voucher_id>/approve", methods=["POST"])
+@blp.response(200, VoucherSchema)
+@blp.alt_response(403, description="forbidden: the preparer cannot approve their own voucher")
+def approve_voucher(voucher_id: int):
+    """审核: prepared → approved, by an accountant other than the preparer; exactly once."""
+    return _step(voucher_id, ledger.approve)
+
+
+@blp.route("/vouchers/<int:voucher_id>/reject", methods=["POST"])
+@blp.arguments(VoucherReasonSchema)
+@blp.response(200, VoucherSchema)
+def reject_voucher(body, voucher_id: int):
+    """Reject a prepared or approved voucher, with the reason."""
+    return _step(voucher_id, ledger.reject, body["reason"])
+
+
+@blp.route("/vouchers/<int:voucher_id>/post", methods=["POST"])
+@blp.response(200, VoucherSchema)
+def post_voucher(voucher_id: int):
+    """记账: approved → posted; the next number of the period is given; exactly once."""
+    return _step(voucher_id, ledger.post)
+
+
+@blp.route("/vouchers/<int:voucher_id>/reverse", methods=["POST"])
+@blp.arguments(ReversalCreateSchema)
+@blp.response(201, VoucherSchema)
+def reverse_voucher(body, voucher_id: int):
+    """红字冲销: prepare the red voucher that nets every line of a posted voucher to zero. It goes
+    through review like any other; a voucher is reversed once, and a reversal is never reversed."""
+    voucher = services.get_voucher(current_user, voucher_id)
+    red = ledger.reverse(current_user, voucher, reason=body["reason"],
+                         voucher_date=body["voucher_date"] or local_today(), idempotency_key=f"reverse:{voucher.id}")
+    db.session.commit()
+    return red
+
+
+# --- periods ---------------------------------------------------------------------------------------
+
+@blp.route("/periods")
+@blp.response(200, PeriodSchema(many=True))
+def list_periods():
+    """Periods (会计期间), newest first."""
+    return services.periods(current_user)
+
+
+@blp.route("/periods", methods=["POST"])
+@creates
+@blp.arguments(PeriodCreateSchema)
+@blp.response(201, PeriodSchema)
+def create_period(body):
+    """Open the period of a month (an existing one is returned as it is)."""
+    return services.open_period(current_user, body["period"])
+
+
+@blp.route("/periods/<int:period_id>/close", methods=["POST"])
+@blp.response(200, PeriodSchema)
+def close_period(period_id: int):
+    """结账: refused while vouchers of the period wait for review; balances are snapshotted."""
+    period = services.get_period(current_user, period_id)
+    ledger.close_period(current_user, period)
+    db.session.commit()
+    return period
+
+
+@blp.route("/periods/<int:period_id>/reopen", methods=["POST"])
+@blp.arguments(PeriodReasonSchema)
+@blp.response(200, PeriodSchema)
+def reopen_period(body, period_id: int):
+    """Reopen a closed period, with the reason (audited)."""
+    period = services.get_period(current_user, period_id)
+    ledger.reopen_period(current_user, period, body["reason"])
+    db.session.commit()
+    return period

@@ -1,0 +1,328 @@
+"""JSON shapes of the books. Money travels as a string with two decimals (元), weights with three
+(公斤); never as a float. Balances are debit-positive with their side (借/贷/平) alongside."""
+from __future__ import annotations
+
+import marshmallow as ma
+
+from models import PartyType, VoucherStatus
+
+from ..orders.schemas import ExactNumber
+from ..settlement.applying import BUCKETS
+from . import services
+
+
+def _money(**kwargs) -> ma.fields.Decimal:
+    metadata = {"type": "string", "format": "decimal", "description": "元, a string with two decimals",
+                "example": "1360.00", **kwargs.pop("metadata", {})}
+    return ma.fields.Decimal(as_string=True, places=2, dump_only=True, metadata=metadata, **kwargs)
+
+
+def _weight(**kwargs) -> ma.fields.Decimal:
+    return ma.fields.Decimal(as_string=True, places=3, dump_only=True, metadata={
+        "type": "string", "format": "decimal", "description": "kilograms, a string with three decimals",
+        "example": "200.000"}, **kwargs)
+
+
+def _price() -> ma.fields.Decimal:
+    return ma.fields.Decimal(as_string=True, places=2, dump_only=True, metadata={
+        "type": "string", "format": "decimal", "description": "元/公斤", "example": "6.80"})
+
+
+def _side(attribute: str) -> ma.fields.Function:
+    return ma.fields.Function(lambda obj: services.balance_side(getattr(obj, attribute)),
+                              metadata={"description": "借 (debit), 贷 (credit) or 平 (zero)", "enum": ["借", "贷", "平"]})
+
+
+_MONTH = {"validate": ma.validate.Regexp(r"^\d{4}-\d{2}$"), "metadata": {"description": "YYYY-MM", "example": "2026-08"}}
+
+
+# --- accounts and periods -------------------------------------------------------------------------
+
+class AccountSchema(ma.Schema):
+    id = ma.fields.Integer()
+    code = ma.fields.String()
+    name = ma.fields.String()
+    kind = ma.fields.Function(lambda a: a.kind.value)
+    party_type = ma.fields.Function(lambda a: a.party_type.value,
+                                    metadata={"description": "辅助核算: which party the account's lines carry"})
+    active = ma.fields.Boolean()
+
+
+class PeriodSchema(ma.Schema):
+    id = ma.fields.Integer()
+    period = ma.fields.Function(lambda p: str(p), metadata={"description": "YYYY-MM"})
+    year = ma.fields.Integer()
+    month = ma.fields.Integer()
+    status = ma.fields.Function(lambda p: p.status.value, metadata={"enum": ["open", "closed"]})
+    last_number = ma.fields.Integer(metadata={"description": "vouchers posted (numbers 1..n, gapless)"})
+    closed_at = ma.fields.AwareDateTime(allow_none=True)
+
+
+class PeriodCreateSchema(ma.Schema):
+    period = ma.fields.String(required=True, **_MONTH)
+
+
+class PeriodReasonSchema(ma.Schema):
+    reason = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
+
+
+# --- vouchers ---------------------------------------------------------------------------------------
+
+class VoucherLineSchema(ma.Schema):
+    line_no = ma.fields.Integer()
+    account_code = ma.fields.Function(lambda l: l.account.code)
+    account_name = ma.fields.Function(lambda l: l.account.name)
+    party_type = ma.fields.Function(lambda l: l.party_type.value)
+    party_id = ma.fields.Integer(allow_none=True)
+    party_name = ma.fields.Function(lambda l: services.party_name(l.party_type, l.party_id))
+    debit = _money()
+    credit = _money()
+    memo = ma.fields.String()
+
+
+def _who(attribute: str) -> ma.fields.Function:
+    return ma.fields.Function(lambda v: (lambda u: {"id": u.id, "name": u.name} if u else None)(getattr(v, attribute)),
+                              metadata={"description": "{id, name} or null"})
+
+
+class VoucherSchema(ma.Schema):
+    id = ma.fields.Integer()
+    period = ma.fields.Function(lambda v: str(v.period), metadata={"description": "YYYY-MM"})
+    number = ma.fields.Integer(allow_none=True, metadata={"description": "given at posting, gapless per period"})
+    label = ma.fields.Function(lambda v: services.voucher_label(v), metadata={"example": "记-3"})
+    voucher_date = ma.fields.Date()
+    summary = ma.fields.String(metadata={"description": "摘要"})
+    attachments = ma.fields.Integer()
+    status = ma.fields.Function(lambda v: v.status.value, metadata={"enum": [s.value for s in VoucherStatus]})
+    source = ma.fields.Function(lambda v: v.source.value)
+    source_id = ma.fields.Integer(allow_none=True)
+    reverses_id = ma.fields.Integer(allow_none=True, metadata={"description": "the voucher this 红字 voucher reverses"})
+    idempotency_key = ma.fields.String()
+    total = ma.fields.Function(lambda v: f"{services.voucher_total(v):.2f}",
+                               metadata={"type": "string", "description": "Σ debit = Σ credit, 元"})
+    prepared_by = _who("prepared_by")
+    approved_by = _who("approved_by")
+    posted_by = _who("posted_by")
+    prepared_at = ma.fields.AwareDateTime()
+    approved_at = ma.fields.AwareDateTime(allow_none=True)
+    posted_at = ma.fields.AwareDateTime(allow_none=True)
+    rejected_reason = ma.fields.String()
+    lines = ma.fields.List(ma.fields.Nested(VoucherLineSchema))
+
+
+class VoucherListArgsSchema(ma.Schema):
+    period = ma.fields.String(load_default=None, **_MONTH)
+    status = ma.fields.String(load_default=None, validate=ma.validate.OneOf([s.value for s in VoucherStatus]))
+    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1))
+    per_page = ma.fields.Integer(load_default=None, validate=ma.validate.Range(min=1, max=500))
+
+
+class VoucherLineCreateSchema(ma.Schema):
+    account_code = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=16))
+    debit = ExactNumber(load_default="0", metadata={"description": "元, as a string", "example": "5000.00"})
+    credit = ExactNumber(load_default="0", metadata={"description": "元, as a string", "example": "0"})
+    party_type = ma.fields.String(load_default="none", validate=ma.validate.OneOf([p.value for p in PartyType]))
+    party_id = ma.fields.Integer(load_default=None, allow_none=True)
+    memo = ma.fields.String(load_default="", validate=ma.validate.Length(max=255))
+
+
+class VoucherCreateSchema(ma.Schema):
+    """制单: a manual voucher awaiting review. ``creates`` (the Idempotency-Key header) makes a retry
+    return the same voucher."""
+
+    voucher_date = ma.fields.Date(required=True)
+    summary = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=255))
+    attachments = ma.fields.Integer(load_default=0, validate=ma.validate.Range(min=0, max=999))
+    lines = ma.fields.List(ma.fields.Nested(VoucherLineCreateSchema), required=True,
+                           validate=ma.validate.Length(min=2, max=50))
+
+
+class VoucherReasonSchema(ma.Schema):
+    reason = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
+
+
+class ReversalCreateSchema(VoucherReasonSchema):
+    voucher_date = ma.fields.Date(load_default=None, allow_none=True,
+                                  metadata={"description": "the red voucher's date; defaults to today"})
+
+
+# --- trial balance and ledgers ---------------------------------------------------------------------
+
+class TrialBalanceArgsSchema(ma.Schema):
+    period = ma.fields.String(load_default=None, **_MONTH)
+
+
+class TrialRowSchema(ma.Schema):
+    account_code = ma.fields.Function(lambda r: r.account.code)
+    account_name = ma.fields.Function(lambda r: r.account.name)
+    opening_debit = _money()
+    opening_credit = _money()
+    debit = _money(metadata={"description": "this period's debits"})
+    credit = _money(metadata={"description": "this period's credits"})
+    closing_debit = _money()
+    closing_credit = _money()
+
+
+class TrialTotalsSchema(ma.Schema):
+    opening_debit = _money()
+    opening_credit = _money()
+    debit = _money()
+    credit = _money()
+    closing_debit = _money()
+    closing_credit = _money()
+
+
+class TrialBalanceSchema(ma.Schema):
+    period = ma.fields.Function(lambda b: str(b.month))
+    period_status = ma.fields.Function(lambda b: b.period.status.value if b.period else None)
+    balanced = ma.fields.Boolean()
+    rows = ma.fields.List(ma.fields.Nested(TrialRowSchema))
+    totals = ma.fields.Nested(TrialTotalsSchema)
+
+
+class LedgerArgsSchema(ma.Schema):
+    account = ma.fields.String(required=True, metadata={"description": "account code, e.g. 2202"})
+    party_type = ma.fields.String(load_default=None, validate=ma.validate.OneOf([p.value for p in PartyType]))
+    party_id = ma.fields.Integer(load_default=None)
+    from_ = ma.fields.String(data_key="from", load_default=None, **_MONTH)
+    to = ma.fields.String(load_default=None, **_MONTH)
+
+
+class LedgerEntrySchema(ma.Schema):
+    day = ma.fields.Date()
+    voucher_id = ma.fields.Function(lambda e: e.voucher.id)
+    period = ma.fields.Function(lambda e: str(e.voucher.period))
+    number = ma.fields.String(metadata={"example": "记-3"})
+    summary = ma.fields.String()
+    party = ma.fields.String()
+    debit = _money()
+    credit = _money()
+    balance = _money(metadata={"description": "running balance, debit-positive"})
+    side = ma.fields.String(metadata={"enum": ["借", "贷", "平"]})
+
+
+class AccountLedgerSchema(ma.Schema):
+    account = ma.fields.Nested(AccountSchema)
+    party_type = ma.fields.Function(lambda b: b.party_type.value if b.party_type else None)
+    party_id = ma.fields.Integer(allow_none=True)
+    party = ma.fields.String()
+    start = ma.fields.Function(lambda b: str(b.start), data_key="from")
+    end = ma.fields.Function(lambda b: str(b.end), data_key="to")
+    opening = _money(metadata={"description": "debit-positive"})
+    opening_side = ma.fields.String()
+    debit = _money()
+    credit = _money()
+    closing = _money(metadata={"description": "debit-positive"})
+    closing_side = ma.fields.String()
+    entries = ma.fields.List(ma.fields.Nested(LedgerEntrySchema))
+
+
+# --- statements ----------------------------------------------------------------------------------
+
+class RangeArgsSchema(ma.Schema):
+    from_ = ma.fields.Date(data_key="from", load_default=None, metadata={"description": "default 1 January"})
+    to = ma.fields.Date(load_default=None, metadata={"description": "default 31 December"})
+
+
+class StatementDeliverySchema(ma.Schema):
+    day = ma.fields.Date()
+    settlement_number = ma.fields.String()
+    slip_serials = ma.fields.String()
+    grade = ma.fields.String()
+    field_kg = _weight()
+    payable_kg = _weight()
+    price = _price()
+    amount = _money()
+
+
+class StatementDeductionSchema(ma.Schema):
+    day = ma.fields.Date()
+    settlement_number = ma.fields.String()
+    advances = _money(metadata={"description": "advances recovered"})
+    input_credit = _money(metadata={"description": "farm inputs on credit recovered"})
+    total = _money()
+
+
+class StatementPaymentSchema(ma.Schema):
+    day = ma.fields.Date()
+    number = ma.fields.String()
+    method = ma.fields.Function(lambda p: p.method.value)
+    reference = ma.fields.String()
+    amount = _money()
+
+
+class StatementPendingSchema(ma.Schema):
+    day = ma.fields.Date()
+    serial = ma.fields.String()
+    grades = ma.fields.String()
+    net_kg = _weight()
+    amount = _money(metadata={"description": "the slip's amount; owed once settled"})
+
+
+class HouseholdStatementSchema(ma.Schema):
+    household_id = ma.fields.Function(lambda s: s.household.id)
+    household_name = ma.fields.Function(lambda s: s.household.head_name)
+    start = ma.fields.Date(data_key="from")
+    end = ma.fields.Date(data_key="to")
+    opening = _money(metadata={"description": "owed to the household at the start"})
+    delivered = _money()
+    deducted = _money()
+    paid = _money()
+    closing = _money(metadata={"description": "still owed at the end (= its 2202 balance once every voucher "
+                                              "is posted)"})
+    deliveries = ma.fields.List(ma.fields.Nested(StatementDeliverySchema))
+    deductions = ma.fields.List(ma.fields.Nested(StatementDeductionSchema))
+    payments = ma.fields.List(ma.fields.Nested(StatementPaymentSchema))
+    pending = ma.fields.List(ma.fields.Nested(StatementPendingSchema),
+                             metadata={"description": "weighed and confirmed, not yet settled"})
+    pending_amount = _money()
+
+
+class AsOfArgsSchema(ma.Schema):
+    as_of = ma.fields.Date(load_default=None, metadata={"description": "default today"})
+
+
+class ReceivableSchema(ma.Schema):
+    settlement_id = ma.fields.Function(lambda r: r.settlement.id)
+    settlement_number = ma.fields.Function(lambda r: r.settlement.number)
+    order_number = ma.fields.Function(lambda r: r.settlement.order.number if r.settlement.order else None)
+    day = ma.fields.Date()
+    due_on = ma.fields.Date()
+    amount = _money()
+    received = _money()
+    outstanding = _money()
+    days_overdue = ma.fields.Integer()
+    bucket = ma.fields.String(metadata={"enum": [label for label, *_ in BUCKETS]})
+
+
+def _buckets() -> ma.fields.Dict:
+    return ma.fields.Function(lambda obj: {k: f"{v:.2f}" for k, v in obj.buckets.items()},
+                              metadata={"type": "object", "description": "元 per ageing bucket: "
+                                        + ", ".join(label for label, *_ in BUCKETS)})
+
+
+class BuyerStatementSchema(ma.Schema):
+    buyer_id = ma.fields.Function(lambda s: s.buyer.id)
+    buyer_name = ma.fields.Function(lambda s: s.buyer.name)
+    as_of = ma.fields.Date()
+    amount = _money()
+    received = _money()
+    outstanding = _money()
+    buckets = _buckets()
+    settlements = ma.fields.List(ma.fields.Nested(ReceivableSchema), attribute="rows")
+    receipts = ma.fields.List(ma.fields.Nested(StatementPaymentSchema))
+
+
+class AgeingRowSchema(ma.Schema):
+    buyer_id = ma.fields.Function(lambda r: r.buyer.id)
+    buyer_name = ma.fields.Function(lambda r: r.buyer.name)
+    buckets = _buckets()
+    total = _money()
+
+
+class AgeingSchema(ma.Schema):
+    as_of = ma.fields.Date()
+    rows = ma.fields.List(ma.fields.Nested(AgeingRowSchema))
+    totals = ma.fields.Function(lambda a: {k: f"{v:.2f}" for k, v in a.totals.items()},
+                                metadata={"type": "object"})
+    total = _money()
