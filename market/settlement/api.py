@@ -13,6 +13,7 @@ from flask import Response, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from models import (Buyer, BuyerOrder, ContractPrepayment, Household, Payment, PaymentBatch, PurchaseInvoice, Receipt,
                     Settlement, SettlementHousehold, SettlementKind, db)
@@ -47,7 +48,9 @@ def _page_args(args: dict) -> dict:
 def list_settlements(args):
     """Settlements, newest first (``status=submitted``: the ones waiting for review)."""
     page = _page_args(args)
-    statement = services.listing(current_user, args["status"])
+    statement = services.listing(current_user, args["status"]).options(
+        selectinload(Settlement.households), selectinload(Settlement.order), selectinload(Settlement.buyer),
+        selectinload(Settlement.prepared_by))
     if args["kind"] is not None:
         statement = statement.where(Settlement.kind == args["kind"])
     if args["order_id"] is not None:

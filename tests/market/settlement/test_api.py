@@ -7,6 +7,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from market.contracts import services as contracts
+from market.ledger import services as ledger
 from models import AuditEvent, Payment, PaymentBatch, PurchaseInvoice, Settlement, Voucher, db
 from tests.market.contracts.conftest import contract_args, grades, make_contract, peach  # noqa: F401  (fixtures)
 
@@ -132,6 +133,10 @@ def test_the_peach_settlement_is_prepared_reviewed_posted_and_paid_through_the_a
     assert [p["id"] for p in mine["items"]] == [paid["id"]]
     assert client.get("/api/v1/payments?kind=buyer_receipt").get_json()["total"] == 1
     assert client.get(f"/api/v1/payments/{paid['id']}").get_json() == paid
+    balances = {row["account"].code: row["balance"] for row in ledger.trial_balance()}
+    assert balances["1122"] == Decimal("5098.40") and balances["5001"] == Decimal("-5098.40")
+    assert balances["2202"] == Decimal("-4080.00")  # the payout's and receipt's vouchers wait for review
+    assert ledger.verify() == []
 
 
 def test_paying_every_household_marks_the_settlement_paid(client, login, received, accountant, reviewer):
