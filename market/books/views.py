@@ -154,7 +154,7 @@ def _as_of_arg() -> date:
 
 @bp.route("/books/buyers")
 @login_required
-def buyer_statement():
+def receivables():
     buyers = services.buyers(current_user)
     buyer_id = request.args.get("buyer_id", type=int)
     as_of = _as_of_arg()
@@ -173,7 +173,7 @@ def buyer_statement():
 @login_required
 def ageing():
     report = services.receivables_ageing(current_user, _as_of_arg())
-    return _download(tables.ageing(report)) or redirect(url_for("books.buyer_statement", as_of=report.as_of))
+    return _download(tables.ageing(report)) or redirect(url_for("books.receivables", as_of=report.as_of))
 
 
 def _bucket_names() -> dict[str, str]:
@@ -186,17 +186,19 @@ def _bucket_names() -> dict[str, str]:
 @bp.route("/books/vouchers")
 @login_required
 def vouchers():
+    every = request.args.get("period") == "all"  # e.g. everything waiting for review, whatever its month
     month = _month_arg()
     status = request.args.get("status") or None
     if status not in {s.value for s in VoucherStatus}:
         status = None
-    items = services.voucher_list(current_user, month, status)
-    download = _download(tables.voucher_list(month, items))
+    items = services.voucher_list(current_user, None if every else month, status)
+    download = _download(tables.voucher_list("all" if every else month, items))
     if download is not None:
         return download
     names = services.party_names((line.party_type, line.party_id) for v in items for line in v.lines)
-    return render_template("books/vouchers.html", vouchers=items, month=month, status=status, names=names,
-                           statuses=list(VoucherStatus), period=month.period(), total=services.voucher_total)
+    return render_template("books/vouchers.html", vouchers=items, month=month, every=every, status=status,
+                           names=names, statuses=list(VoucherStatus), period=None if every else month.period(),
+                           total=services.voucher_total)
 
 
 def _source_url(voucher) -> str | None:

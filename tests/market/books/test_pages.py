@@ -14,7 +14,8 @@ from .conftest import post_waiting_vouchers
 
 BOOK_PAGES = ["/books/", "/books/trial-balance?period=2026-08", "/books/ledger?account=2202&from=2026-08&to=2026-12",
               "/books/ledger?account=1122", "/books/households", "/books/buyers", "/books/vouchers?period=2026-08",
-              "/books/vouchers?period=2026-09&status=prepared", "/books/periods", "/books/vouchers/new"]
+              "/books/vouchers?period=2026-09&status=prepared", "/books/vouchers?period=all&status=approved",
+              "/books/periods", "/books/vouchers/new"]
 
 
 def test_every_book_page_renders_for_an_accountant(client, login, accountant, all_posted, zhang):
@@ -141,6 +142,15 @@ def test_a_manual_voucher_is_prepared_from_the_form(client, login, accountant, b
     unbalanced = dict(data, key="k-2", **{"lines-1-credit": "4999.99"})
     response = client.post("/books/vouchers/new", data=unbalanced)
     assert response.status_code == 422 and "equal" in response.get_data(as_text=True)
+
+
+def test_the_review_queue_lists_what_waits_in_every_period(client, login, accountant, paid):
+    login(accountant)
+    index = client.get("/books/").get_data(as_text=True)
+    assert "period=all" in index
+    page = client.get("/books/vouchers?period=all&status=prepared").get_data(as_text=True)
+    waiting = db.session.scalars(select(Voucher).where(Voucher.status == VoucherStatus.PREPARED)).all()
+    assert len(waiting) == 3 and all(v.summary in page for v in waiting)
 
 
 def test_csv_and_xlsx_links_are_on_every_book(client, login, accountant, all_posted):
