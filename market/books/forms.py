@@ -27,7 +27,7 @@ class OpenPeriodForm(FlaskForm):
 
 
 class VoucherLineForm(Form):
-    account = SelectField(_l("Account"), validate_choice=False)
+    account = SelectField(_l("Account (科目)"), validate_choice=False)
     party = SelectField(_l("Party (辅助核算)"), validate_choice=False)
     debit = StringField(_l("Debit"), render_kw=_DECIMAL)
     credit = StringField(_l("Credit"), render_kw=_DECIMAL)
