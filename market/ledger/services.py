@@ -154,6 +154,7 @@ def prepare_voucher(actor: User, *, voucher_date: date, summary: str, lines: Seq
     period = period_for(voucher_date)
     if period.status is PeriodStatus.CLOSED:
         raise Conflict(_l("The period %(period)s is closed."), field="voucher_date", period=str(period))
+    _refuse_before_closed(period, field="voucher_date")
     voucher = Voucher(period_id=period.id, voucher_date=voucher_date, summary=summary[:255],
                       attachments=max(0, int(attachments or 0)), status=VoucherStatus.PREPARED, source=source,
                       source_id=source_id, idempotency_key=idempotency_key, body_hash=digest,
@@ -206,6 +207,21 @@ def reject(actor: User, voucher: Voucher, reason: str) -> Voucher:
     return voucher
 
 
+def _refuse_before_closed(period: Period, *, field: str | None = None, lock: bool = False) -> None:
+    """Nothing is posted before a closed period either: its closing balances include every
+    earlier posting. With ``lock``, later periods are share-locked so that closing one waits
+    for this posting (and a posting waits for a closing under way)."""
+    statement = (select(Period.year, Period.month, Period.status)
+                 .where(Period.year * 100 + Period.month > period.year * 100 + period.month)
+                 .order_by(Period.year, Period.month))
+    if lock:
+        statement = statement.with_for_update(read=True)
+    for year, month, status in db.session.execute(statement):
+        if status is PeriodStatus.CLOSED:
+            raise Conflict(_l("The period %(period)s is closed; nothing can be posted before it."), field=field,
+                           period=f"{year}-{month:02d}")
+
+
 def post(actor: User, voucher: Voucher) -> Voucher:
     """记账: give the next number of the period and make the voucher immutable; exactly once."""
     require_role(actor, *ACCOUNTANTS)
@@ -215,6 +231,7 @@ def post(actor: User, voucher: Voucher) -> Voucher:
     period = lock_row(voucher.period)
     if period.status is PeriodStatus.CLOSED:
         raise Conflict(_l("The period %(period)s is closed."), period=str(period))
+    _refuse_before_closed(period, lock=True)
     period.last_number += 1
     voucher.number = period.last_number
     voucher.posted_by_id, voucher.posted_at = actor.id, utcnow()
@@ -234,12 +251,11 @@ def reverse(actor: User, voucher: Voucher, *, reason: str, voucher_date: date, i
         raise Conflict(_l("Only a posted voucher can be reversed."))
     if voucher.reverses_id is not None:
         raise Conflict(_l("A reversal cannot be reversed; post a new voucher instead."))
-    taken = db.session.scalar(select(Voucher.id).where(Voucher.reverses_id == voucher.id))
-    if taken is not None:
-        existing = db.session.get(Voucher, taken)
-        if existing.idempotency_key == idempotency_key:
-            return existing
+    taken = db.session.scalar(select(Voucher).where(Voucher.reverses_id == voucher.id))
+    if taken is not None and taken.idempotency_key != idempotency_key:
         raise Conflict(_l("This voucher was already reversed."))
+    # A retry with the reversal's own key goes on to prepare_voucher, which returns the reversal
+    # for the same body and refuses another body (another reason or date) with that key.
     if not (reason or "").strip():
         raise ValidationFailed(_l("Say why the voucher is reversed."), field="reason")
     lines = [LineInput(l.account.code, debit=l.credit, credit=l.debit, party_type=l.party_type, party_id=l.party_id,
