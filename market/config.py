@@ -43,6 +43,8 @@ class Config:
     LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
     #: 定金 may be at most this share of the contract value (民法典 art. 586)
     DEPOSIT_MAX_PERCENT = 20
+    #: calculated input VAT of 农产品收购发票 (purchases from individual farmers), percent
+    PURCHASE_VAT_RATE_PCT = "9"
 
 
 class TestConfig(Config):
