@@ -9,7 +9,6 @@ carries an idempotency key made when it is shown, so submitting it twice pays on
 """
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal

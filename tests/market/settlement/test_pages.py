@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from market.settlement import payments, services
 from tests.factories import PASSWORD
+from tests.market.contracts.conftest import contract_args, grades, make_contract, peach  # noqa: F401  (fixtures)
 from models import (AuditEvent, Payment, PaymentBatch, PurchaseInvoice, Settlement, SettlementHousehold,
                     SettlementStatus, Voucher, VoucherSource, db)
 
@@ -407,3 +408,67 @@ def test_the_payment_list_filters_by_kind(client, login, posted, accountant):
     payment = db.session.scalar(select(Payment))
     page = client.get(f"/payments/{payment.id}").get_data(as_text=True)
     assert payment.number in page and posted.number in page and "伍元整" in page
+
+
+# --- contract purchases and advances ----------------------------------------------------------------
+
+@pytest.fixture
+def delivered(make_contract, coordinator, grades, books):
+    """An active contract with 100 kg of 一级 delivered on it, waiting to be settled."""
+    from datetime import datetime, timezone
+
+    from market.weighing import services as weighing
+
+    contract = make_contract("active")
+    weighing.issue_slip(coordinator, household_id=contract.household_id, variety_id=contract.variety_id,
+                        contract_id=contract.id, weighed_at=datetime(2026, 8, 1, 2, 0, tzinfo=timezone.utc),
+                        gross="112", tare="12", crates=0,
+                        grade_split=[{"grade_id": grades["一级"].id, "amount": "100"}])
+    db.session.commit()
+    return contract
+
+
+def test_contract_deliveries_are_settled_for_stock_through_the_pages(client, login, delivered, coordinator,
+                                                                     accountant):
+    login(coordinator)
+    page = client.get("/settlements/new-batch").get_data(as_text=True)
+    assert "<strong>1</strong>" in page  # one delivery waits
+    response = client.post("/settlements/new-batch", data={"start": "", "end": "", "settle_on": DAY.isoformat(),
+                                                           "vat_rate_pct": "9", "note": "合同户交售"})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    settlement = db.session.scalar(select(Settlement))
+    page = client.get(f"/settlements/{settlement.id}").get_data(as_text=True)
+    assert "✓" in page and "库存商品" in page and f"¥{settlement.purchase_total:,.2f}" in page
+    assert 'name="logistics"' not in page  # a purchase for stock has no logistics or buyer
+    client.post(f"/settlements/{settlement.id}/submit")
+    logout(client)
+    login(accountant)
+    client.post(f"/settlements/{settlement.id}/approve")
+    client.post(f"/settlements/{settlement.id}/post")
+    assert db.session.get(Settlement, settlement.id).status is SettlementStatus.POSTED
+    page = client.get(f"/settlements/{settlement.id}").get_data(as_text=True)
+    assert "1405" in page and "222101" in page
+    assert client.get(f"/settlements/{settlement.id}/print").status_code == 200
+
+
+def test_a_contract_advance_is_booked_once_from_its_page(client, login, make_contract, coordinator, accountant,
+                                                          books):
+    from market.contracts import services as contracts
+
+    contract = make_contract("active")
+    prepayment = contracts.record_prepayment(coordinator, contract, "advance", "2000", paid_on="2026-07-10")
+    db.session.commit()
+    login(accountant)
+    page = client.get("/payments/prepayments").get_data(as_text=True)
+    assert contract.number in page and "¥2,000.00" in page
+    prefix = f"p{prepayment.id}-"
+    data = {prefix + "idempotency_key": hidden(page, prefix + "idempotency_key"), prefix + "method": "cash",
+            prefix + "paid_on": "2026-07-10", prefix + "reference": "", prefix + "signer": "", prefix + "note": ""}
+    response = client.post(f"/payments/prepayments/{prepayment.id}", data=data)
+    assert response.status_code == 422
+    assert translated(_l("Cash needs the name of who signed for it.")) in response.get_data(as_text=True)
+    data[prefix + "signer"] = "张秀英"
+    assert client.post(f"/payments/prepayments/{prepayment.id}", data=data).status_code == 302
+    assert client.post(f"/payments/prepayments/{prepayment.id}", data=data).status_code == 302
+    assert count(Payment) == 1
+    assert contract.number not in client.get("/payments/prepayments").get_data(as_text=True)
