@@ -617,3 +617,54 @@ def test_a_reversal_retried_with_its_key_and_another_reason_is_refused(app, acco
     with pytest.raises(Conflict):
         services.reverse(db.session.get(User, preparer), original, reason="重复记账", voucher_date=date(2026, 8, 11),
                          idempotency_key="red-2")
+
+
+@pytest.mark.postgres_only
+def test_posting_into_a_month_while_a_later_one_closes_never_leaves_a_stale_snapshot(app, accountants):
+    """Whichever wins, the closed month's balances include every posting before it."""
+    import threading
+
+    preparer, reviewer, closer = accountants
+    august = date(2026, 8, 1)
+    outcomes: list[str] = []
+    for round_ in range(6):
+        july = _sale(preparer, f"race-{round_}", date(2026, 7, 10))
+        services.approve(db.session.get(User, reviewer), july)
+        services.period_for(august)
+        db.session.commit()
+        barrier = threading.Barrier(2)
+
+        def act(step):
+            with app.app_context():
+                try:
+                    barrier.wait(30)
+                    step()
+                    db.session.commit()
+                    outcomes.append(f"{step.__name__} ok")
+                except Conflict:
+                    db.session.rollback()
+                    outcomes.append(f"{step.__name__} refused")
+                finally:
+                    db.session.remove()
+
+        def post():
+            services.post(db.session.get(User, reviewer), db.session.get(Voucher, july.id))
+
+        def close():
+            services.close_period(db.session.get(User, closer), services.period_for(august))
+
+        threads = [threading.Thread(target=act, args=(step,)) for step in (post, close)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        db.session.expire_all()
+        assert services.verify() == [], outcomes
+        period = services.period_for(august)
+        if period.status.value == "closed":
+            services.reopen_period(db.session.get(User, closer), period, "下一轮")
+        leftover = db.session.get(Voucher, july.id)
+        if leftover.status.value == "approved":
+            services.reject(db.session.get(User, reviewer), leftover, "下一轮")
+        db.session.commit()
+    assert "close ok" in outcomes
