@@ -151,7 +151,7 @@ def reverse_voucher(body, voucher_id: int):
     through review like any other; a voucher is reversed once, and a reversal is never reversed."""
     voucher = services.get_voucher(current_user, voucher_id)
     red = ledger.reverse(current_user, voucher, reason=body["reason"],
-                         voucher_date=body["voucher_date"] or local_today(), idempotency_key=f"reverse:{voucher.id}")
+                         voucher_date=body["voucher_date"] or local_today(), idempotency_key=ledger.reversal_key(voucher))
     db.session.commit()
     return red
 

@@ -284,7 +284,7 @@ def reverse_voucher(voucher_id: int):
         return _voucher_page(found, ReasonForm(prefix="reject"), form, 422)
     return _act(voucher_id, lambda v: ledger.reverse(current_user, v, reason=form.reason.data,
                                                      voucher_date=local_today(),
-                                                     idempotency_key=f"reverse:{v.id}"),
+                                                     idempotency_key=ledger.reversal_key(v)),
                 _("Reversal (红字) prepared; it goes through review like any voucher."))
 
 

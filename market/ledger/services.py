@@ -203,6 +203,10 @@ def reject(actor: User, voucher: Voucher, reason: str) -> Voucher:
     lock_row(voucher)
     REVIEW.apply(actor, voucher, "reject", reason=reason.strip())
     voucher.rejected_reason = reason.strip()
+    if voucher.reverses_id is not None:
+        # A rejected 红字 voucher no longer reverses anything: the original may be reversed anew
+        # (its link stays in source_id).
+        voucher.reverses_id = None
     db.session.flush()
     return voucher
 
@@ -238,6 +242,15 @@ def post(actor: User, voucher: Voucher) -> Voucher:
     REVIEW.apply(actor, voucher, "post")
     db.session.flush()
     return voucher
+
+
+def reversal_key(voucher: Voucher) -> str:
+    """The idempotency key a page or the API uses to reverse ``voucher``: the same until a
+    reversal is rejected, then a fresh one for the next attempt."""
+    rejected = db.session.scalar(select(func.count()).select_from(Voucher).where(
+        Voucher.source == VoucherSource.REVERSAL, Voucher.source_id == voucher.id,
+        Voucher.status == VoucherStatus.REJECTED))
+    return f"reverse:{voucher.id}" + (f":{rejected}" if rejected else "")
 
 
 def reverse(actor: User, voucher: Voucher, *, reason: str, voucher_date: date, idempotency_key: str) -> Voucher:

@@ -58,9 +58,12 @@ COVERED: dict[int, Counter] = {}
 
 
 def _seeds() -> list[int]:
+    """The fixed seeds (CI stays deterministic); ``SEED=n`` replays one run, ``EXPLORE=k`` adds k
+    fresh random seeds (printed on failure) to look for new sequences."""
     if os.environ.get("SEED"):
         return [int(os.environ["SEED"])]
-    return FIXED_SEEDS + [random.SystemRandom().randrange(2**32)]
+    fresh = [random.SystemRandom().randrange(2**32) for _ in range(int(os.environ.get("EXPLORE", "0")))]
+    return FIXED_SEEDS + fresh
 
 
 # --- operations ---------------------------------------------------------------------------------
@@ -256,7 +259,11 @@ class Reference:
         elif isinstance(op, Approve):
             self.vouchers[op.voucher].status = "approved"
         elif isinstance(op, Reject):
-            self.vouchers[op.voucher].status = "rejected"
+            voucher = self.vouchers[op.voucher]
+            voucher.status = "rejected"
+            if voucher.reverses is not None:  # the original may be reversed anew
+                self.vouchers[voucher.reverses].reversed_by = None
+                voucher.reverses = None
         elif isinstance(op, Post):
             voucher = self.vouchers[op.voucher]
             period = self.periods[voucher.month]

@@ -105,6 +105,27 @@ def test_a_reversal_nets_every_account_to_zero_and_cannot_be_reversed(books):
         services.reverse(books["preparer"], original, reason="again", voucher_date=DAY, idempotency_key="r3")
 
 
+def test_a_rejected_reversal_frees_the_voucher_to_be_reversed_anew(books):
+    original = posted(books)
+    first_key = services.reversal_key(original)
+    red = services.reverse(books["preparer"], original, reason="金额有误", voucher_date=DAY, idempotency_key=first_key)
+    services.reject(books["reviewer"], red, "摘要写错了")
+    db.session.commit()
+    assert red.reverses_id is None and red.source_id == original.id
+    second_key = services.reversal_key(original)
+    assert second_key != first_key
+    again = services.reverse(books["preparer"], original, reason="金额有误，重新冲销", voucher_date=DAY,
+                             idempotency_key=second_key)
+    services.approve(books["reviewer"], again)
+    services.post(books["reviewer"], again)
+    db.session.commit()
+    assert again.reverses_id == original.id
+    assert all(row["balance"] == 0 for row in services.trial_balance())
+    with pytest.raises(Conflict):
+        services.reverse(books["preparer"], original, reason="third", voucher_date=DAY,
+                         idempotency_key=services.reversal_key(original))
+
+
 def test_no_posting_into_a_closed_period_and_reopening_is_audited(books):
     posted(books)
     period = services.period_for(DAY)
