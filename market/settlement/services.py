@@ -577,22 +577,17 @@ def verify() -> list[str]:
                         if v.status is VoucherStatus.POSTED)
         if planned != actual or len(written) != len(actual):
             problems.append(f"settlement {settlement.number}: its posted vouchers differ from what it settles")
-    paid = dict(db.session.execute(select(PaymentApplication.line_id, func.sum(PaymentApplication.amount))
-                                   .where(PaymentApplication.line_id.is_not(None))
-                                   .group_by(PaymentApplication.line_id)).all())
-    for line in db.session.scalars(select(SettlementHousehold).where(SettlementHousehold.paid > 0)):
-        paid.setdefault(line.id, 0)
-    for line_id, total in paid.items():
-        line = db.session.get(SettlementHousehold, line_id)
-        if line.paid != Decimal(total):
-            problems.append(f"settlement line {line_id}: paid differs from the payouts applied to it")
-    received = dict(db.session.execute(select(PaymentApplication.settlement_id, func.sum(PaymentApplication.amount))
-                                       .where(PaymentApplication.settlement_id.is_not(None))
-                                       .group_by(PaymentApplication.settlement_id)).all())
-    for settlement in db.session.scalars(select(Settlement).where(Settlement.buyer_received > 0)):
-        received.setdefault(settlement.id, 0)
-    for settlement_id, total in received.items():
-        settlement = db.session.get(Settlement, settlement_id)
-        if settlement.buyer_received != Decimal(total):
-            problems.append(f"settlement {settlement.number}: received differs from the receipts applied to it")
+    problems += _applied_mismatches(PaymentApplication.line_id, SettlementHousehold, SettlementHousehold.paid,
+                                    "settlement line {}: paid differs from the payouts applied to it")
+    problems += _applied_mismatches(PaymentApplication.settlement_id, Settlement, Settlement.buyer_received,
+                                    "settlement {}: received differs from the receipts applied to it")
     return problems
+
+
+def _applied_mismatches(target, model, column, message: str) -> list[str]:
+    """Rows whose stored ``column`` is not the sum of the payment applications made to them."""
+    applied = {row_id: Decimal(total) for row_id, total in db.session.execute(
+        select(target, func.sum(PaymentApplication.amount)).where(target.is_not(None)).group_by(target))}
+    stored = dict(db.session.execute(select(model.id, column).where(
+        (column > 0) | model.id.in_(list(applied) or [0]))).all())
+    return [message.format(row_id) for row_id in sorted(stored) if stored[row_id] != applied.get(row_id, Decimal(0))]

@@ -502,6 +502,20 @@ def _household_choices(owed_list: list[Owed]) -> list:
     return options(rows)
 
 
+def _record_once(form, make, again_text: str, done_text):
+    """Record a payment from a validated form, once: a double submit (the same hidden key) finds the
+    first payment. Returns the redirect to the payment, or the form's general errors."""
+    key = form.idempotency_key.data
+    again = _already_used(key)
+    try:
+        payment = make(key)
+    except MarketError as exc:
+        return None, _errors(form, exc)
+    db.session.commit()
+    flash(again_text if again else done_text(payment), "info" if again else "success")
+    return redirect(url_for("settlement.show_payment", payment_id=payment.id)), []
+
+
 @bp.route("/payments/pay", methods=["GET", "POST"])
 @login_required
 def pay_household():
@@ -524,20 +538,15 @@ def pay_household():
         if household is None:
             form.household_id.errors.append(_("Choose the household to pay."))
         else:
-            key = form.idempotency_key.data
-            again = _already_used(key)
-            try:
-                payment = payments.pay_household(current_user, household, _payment_input(form), idempotency_key=key)
-            except MarketError as exc:
-                general = _errors(form, exc)
-            else:
-                db.session.commit()
-                if again:
-                    flash(_("This payment was already recorded; it was not paid twice."), "info")
-                else:
-                    flash(_("%(amount)s paid to %(name)s (%(number)s). Its voucher waits for review in the books.",
-                            amount=_yuan(payment.amount), name=household.head_name, number=payment.number), "success")
-                return redirect(url_for("settlement.show_payment", payment_id=payment.id))
+            done, general = _record_once(
+                form, lambda key: payments.pay_household(current_user, household, _payment_input(form),
+                                                         idempotency_key=key),
+                _("This payment was already recorded; it was not paid twice."),
+                lambda payment: _("%(amount)s paid to %(name)s (%(number)s). Its voucher waits for review in the "
+                                  "books.", amount=_yuan(payment.amount), name=household.head_name,
+                                  number=payment.number))
+            if done is not None:
+                return done
     chosen = by_id.get(form.household_id.data) if form.household_id.data else None
     status = 422 if request.method == "POST" else 200
     return render_template("settlement/pay.html", form=form, general=general, chosen=chosen,
@@ -573,20 +582,14 @@ def receive():
         if buyer is None:
             form.buyer_id.errors.append(_("Choose the buyer who paid."))
         else:
-            key = form.idempotency_key.data
-            again = _already_used(key)
-            try:
-                payment = payments.receive_from_buyer(current_user, buyer, _payment_input(form), idempotency_key=key)
-            except MarketError as exc:
-                general = _errors(form, exc)
-            else:
-                db.session.commit()
-                if again:
-                    flash(_("This payment was already recorded; it was not counted twice."), "info")
-                else:
-                    flash(_("%(amount)s received from %(name)s (%(number)s).", amount=_yuan(payment.amount),
-                            name=buyer.name, number=payment.number), "success")
-                return redirect(url_for("settlement.show_payment", payment_id=payment.id))
+            done, general = _record_once(
+                form, lambda key: payments.receive_from_buyer(current_user, buyer, _payment_input(form),
+                                                              idempotency_key=key),
+                _("This payment was already recorded; it was not counted twice."),
+                lambda payment: _("%(amount)s received from %(name)s (%(number)s).", amount=_yuan(payment.amount),
+                                  name=buyer.name, number=payment.number))
+            if done is not None:
+                return done
     chosen = by_id.get(form.buyer_id.data) if form.buyer_id.data else None
     status = 422 if request.method == "POST" else 200
     return render_template("settlement/receive.html", form=form, general=general, chosen=chosen,
