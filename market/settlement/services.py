@@ -359,7 +359,10 @@ def recompute(actor: User, settlement: Settlement, **values: Any) -> Settlement:
     if settlement.kind is SettlementKind.ORDER:
         _compute_order(settlement, settlement.order, entered)
     else:
-        _compute_batch(settlement, list(settlement.slips), entered)
+        slips = [slip for slip in settlement.slips if slip.status is SlipStatus.CONFIRMED]
+        if not slips:
+            raise Conflict(_l("Every delivery of this settlement was voided; discard the draft."))
+        _compute_batch(settlement, slips, entered)
     db.session.flush()
     audit.record(actor, "settlement.recompute", settlement, before=before, after=_summary(settlement))
     return settlement
@@ -416,6 +419,10 @@ def post(actor: User, settlement: Settlement) -> Settlement:
     lock_row(settlement)
     if settlement.status is not SettlementStatus.APPROVED:
         SETTLEMENT.apply(actor, settlement, "post")  # raises InvalidTransition
+    voided = [slip.serial for slip in settlement.slips if slip.status is not SlipStatus.CONFIRMED]
+    if voided:
+        raise Conflict(_l("Slip %(serial)s was voided after this settlement was prepared; return it to draft and "
+                          "compute it again."), serial=voided[0])
     for plan in voucher_plan(settlement):
         ledger.record_reviewed(preparer=settlement.prepared_by, approver=settlement.approved_by, poster=actor,
                                voucher_date=settlement.settle_on, summary=plan.summary, lines=plan.lines,

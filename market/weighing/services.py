@@ -16,8 +16,8 @@ from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from models import (DeductionKind, Grade, GradeTable, Household, PurchaseContract, RoleName, SlipStatus,
-                    User, Variety, WeighSlip, WeighSlipLine, db, utcnow)
+from models import (DeductionKind, Grade, GradeTable, Household, PurchaseContract, RoleName, Settlement,
+                    SettlementStatus, SlipStatus, User, Variety, WeighSlip, WeighSlipLine, db, settlement_slips, utcnow)
 
 from .. import audit
 from ..auth.permissions import require_household_access, require_role, visible_household_id
@@ -367,6 +367,12 @@ def void_slip(actor: User, slip: WeighSlip, reason: str) -> WeighSlip:
         raise ValidationFailed(_l("Say why the slip is void."), field="reason")
     if not SLIP.can(slip, "void"):
         raise InvalidTransition(_l("Slip %(serial)s is already void."), serial=slip.serial)
+    settled = db.session.scalar(
+        select(Settlement.number).join(settlement_slips, settlement_slips.c.settlement_id == Settlement.id)
+        .where(settlement_slips.c.slip_id == slip.id, Settlement.status != SettlementStatus.DRAFT))
+    if settled is not None:
+        raise Conflict(_l("Slip %(serial)s is paid for by settlement %(number)s; it can no longer be voided."),
+                       serial=slip.serial, number=settled)
     now = utcnow()
     # Guarded on the status, so two people voiding at once cannot both succeed.
     result = db.session.execute(

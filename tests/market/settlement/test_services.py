@@ -152,3 +152,25 @@ def test_verify_finds_a_line_whose_paid_no_payout_explains(received, coordinator
     assert any("paid differs" in problem for problem in services.verify())
     result = runner.invoke(args=["ledger", "verify"])
     assert result.exit_code == 1 and "paid differs" in result.output
+
+
+def test_a_settled_slip_cannot_be_voided_and_a_voided_one_stops_posting(received, coordinator, accountant):
+    from market.weighing import services as weighing
+
+    settlement = settle(received, coordinator)
+    slip = settlement.slips[0]
+    weighing.void_slip(coordinator, slip, "称错了")  # a draft does not hold its slips
+    db.session.commit()
+    services.submit(coordinator, settlement)
+    services.approve(accountant, settlement)
+    db.session.commit()
+    with pytest.raises(Conflict):
+        services.post(accountant, settlement)
+    db.session.rollback()
+    services.return_to_draft(accountant, settlement, "有过磅单作废，重新计算")
+    services.recompute(coordinator, settlement, settle_on=DAY)
+    assert slip not in settlement.slips
+    services.submit(coordinator, settlement)
+    db.session.commit()
+    with pytest.raises(Conflict):
+        weighing.void_slip(coordinator, settlement.slips[0], "想作废")
