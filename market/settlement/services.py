@@ -35,6 +35,7 @@ from ..numbering import lock_scope, next_number
 from ..privacy import mask_id_number
 from ..units import Money, UnitError, Weight, parse_money
 from . import splits
+from ..orders.states import ORDER
 from .states import SETTLEMENT
 
 PREPARERS = (RoleName.ACCOUNTANT, RoleName.COORDINATOR)
@@ -429,6 +430,8 @@ def post(actor: User, settlement: Settlement) -> Settlement:
                                idempotency_key=f"settlement:{settlement.id}:{plan.key}",
                                source=VoucherSource.SETTLEMENT, source_id=settlement.id, attachments=plan.attachments)
     _issue_invoices(settlement)
+    if settlement.order is not None and ORDER.can(settlement.order, "settle"):
+        ORDER.apply(actor, lock_row(settlement.order), "settle")  # received → settled
     SETTLEMENT.apply(actor, settlement, "post")
     settlement.posted_by_id, settlement.posted_at = actor.id, utcnow()
     db.session.flush()

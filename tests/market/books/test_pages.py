@@ -141,7 +141,7 @@ def test_a_manual_voucher_is_prepared_from_the_form(client, login, accountant, b
     assert len(db.session.scalars(select(Voucher).where(Voucher.summary == "收到股东投入")).all()) == 1
     unbalanced = dict(data, key="k-2", **{"lines-1-credit": "4999.99"})
     response = client.post("/books/vouchers/new", data=unbalanced)
-    assert response.status_code == 422 and "equal" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "借方合计与贷方合计必须相等" in response.get_data(as_text=True)
 
 
 def test_the_review_queue_lists_what_waits_in_every_period(client, login, accountant, paid):

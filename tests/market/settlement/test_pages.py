@@ -149,7 +149,7 @@ def test_prepare_submit_approve_and_post_through_the_pages(client, csrf, receive
     # the preparer is told why there is no approve button, and a forged approval is refused
     page = client.get(f"/settlements/{settlement.id}").get_data(as_text=True)
     assert f"/settlements/{settlement.id}/approve" not in page
-    assert "four-eyes" in page
+    assert "双人复核" in page  # the four-eyes rule, in the page's Chinese
     client.post(f"/settlements/{settlement.id}/approve", data={"csrf_token": hidden(page, "csrf_token")})
     page = client.get(f"/settlements/{settlement.id}").get_data(as_text=True)
     assert translated(_l("The person who prepared a settlement cannot approve it.")) in page

@@ -64,6 +64,7 @@ def test_posting_writes_balanced_vouchers_and_invoices(received, coordinator, ac
     assert {v.status for v in vouchers} == {VoucherStatus.POSTED}
     assert len(vouchers) == 3  # sale, purchase, costs (no advances to recover)
     assert ledger.verify() == []
+    assert settlement.order.status.value == "settled"
     invoices = db.session.scalars(select(PurchaseInvoice)).all()
     assert len(invoices) == 3
     assert sum(i.amount for i in invoices) == settlement.purchase_total
