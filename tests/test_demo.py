@@ -102,3 +102,11 @@ def test_the_demo_books_are_settled_paid_in_part_and_verified(app):
     villager = db.session.scalar(select(User).where(User.phone == demo.VILLAGER_PHONE))
     assert payments.owed(villager.household_id) > 0
     assert ledger.verify() == []
+
+
+def test_flask_ledger_verify_passes_on_the_demo(app, runner):
+    demo.seed(today=DAY)
+    db.session.commit()
+    result = runner.invoke(args=["ledger", "verify"])
+    assert result.exit_code == 0, result.output
+    assert "ledger ok" in result.output
