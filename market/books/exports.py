@@ -1,16 +1,22 @@
 """CSV and XLSX downloads of any book or statement.
 
 CSV streams one row at a time (constant memory, UTF-8 with a BOM so spreadsheet programs read
-the Chinese). XLSX is written by openpyxl's write-only workbook, money formatted ``#,##0.00``.
+the Chinese). XLSX is written by openpyxl's write-only workbook into a temporary file, which is
+then sent in chunks; money formatted ``#,##0.00``. (openpyxl keeps each distinct string once in
+memory, its shared strings table: XLSX memory grows with the distinct texts, CSV's does not.)
 Amounts travel as ``Decimal``; CSV writes them with two places, XLSX as numbers.
+
+A totals row may be a function, called once the rows have been read: a book streamed from the
+database adds its totals up on the way.
 """
 from __future__ import annotations
 
 import csv
 import io
+import tempfile
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Iterable, Iterator, Sequence
+from typing import IO, Any, Callable, Iterable, Iterator, Sequence
 from urllib.parse import quote
 
 from flask import Response, stream_with_context
@@ -22,6 +28,15 @@ MONEY_FORMAT = "#,##0.00"
 WEIGHT_FORMAT = "#,##0.000"
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: bytes of a written XLSX file sent at a time
+CHUNK = 64 * 1024
+
+Totals = Sequence[Any] | Callable[[], Sequence[Any]] | None
+
+
+def _totals(totals: Totals) -> Sequence[Any] | None:
+    """The totals row; a function is called (after the rows were read)."""
+    return totals() if callable(totals) else totals
 
 
 class Cell:
@@ -104,8 +119,9 @@ def _cell(sheet, value: Any, bold: bool = False):
     return cell
 
 
-def xlsx_bytes(sheet_title: str, header: Sequence[Any], rows_iterable: Iterable[Sequence[Any]],
-               totals: Sequence[Any] | None = None, title: str | None = None) -> bytes:
+def xlsx_write(out: IO[bytes], sheet_title: str, header: Sequence[Any], rows_iterable: Iterable[Sequence[Any]],
+               totals: Totals = None, title: str | None = None) -> None:
+    """Write the workbook into ``out`` (a binary file), reading the rows one at a time."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=sheet_title[:31])
     sheet.freeze_panes = "A3" if title else "A2"
@@ -125,11 +141,26 @@ def xlsx_bytes(sheet_title: str, header: Sequence[Any], rows_iterable: Iterable[
     sheet.append(head_cells)
     for row in rows_iterable:
         sheet.append([_cell(sheet, value) for value in row])
+    totals = _totals(totals)
     if totals is not None:
         sheet.append([_cell(sheet, value, bold=True) for value in totals])
-    out = io.BytesIO()
     workbook.save(out)
+
+
+def xlsx_bytes(sheet_title: str, header: Sequence[Any], rows_iterable: Iterable[Sequence[Any]],
+               totals: Totals = None, title: str | None = None) -> bytes:
+    out = io.BytesIO()
+    xlsx_write(out, sheet_title, header, rows_iterable, totals, title)
     return out.getvalue()
+
+
+def _chunks(file: IO[bytes]) -> Iterator[bytes]:
+    """A file's bytes in chunks; the file is closed (and, if temporary, removed) at the end."""
+    try:
+        while chunk := file.read(CHUNK):
+            yield chunk
+    finally:
+        file.close()
 
 
 def _column_letter(index: int) -> str:
@@ -138,16 +169,28 @@ def _column_letter(index: int) -> str:
 
 
 def xlsx_response(filename: str, sheet_title: str, header: Sequence[Any], rows_iterable: Iterable[Sequence[Any]],
-                  totals: Sequence[Any] | None = None, title: str | None = None) -> Response:
-    """An XLSX download: a header row in bold, money as ``#,##0.00``, an optional bold totals row."""
-    response = Response(xlsx_bytes(sheet_title, header, rows_iterable, totals, title), mimetype=XLSX_TYPE)
+                  totals: Totals = None, title: str | None = None) -> Response:
+    """An XLSX download: a header row in bold, money as ``#,##0.00``, an optional bold totals row.
+
+    The rows are read now (while the view's database session is at hand) into a temporary file,
+    which is then sent in chunks and removed."""
+    file = tempfile.TemporaryFile()
+    try:
+        xlsx_write(file, sheet_title, header, rows_iterable, totals, title)
+        size = file.tell()
+        file.seek(0)
+    except BaseException:
+        file.close()
+        raise
+    response = Response(_chunks(file), mimetype=XLSX_TYPE)
+    response.headers["Content-Length"] = str(size)
     response.headers["Content-Disposition"] = _disposition(filename)
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
 def download(kind: str, filename: str, sheet_title: str, header: Sequence[Any],
-             rows_iterable: Iterable[Sequence[Any]], totals: Sequence[Any] | None = None,
+             rows_iterable: Iterable[Sequence[Any]], totals: Totals = None,
              title: str | None = None) -> Response:
     """``kind`` is ``csv`` or ``xlsx``; the CSV has the totals as its last row."""
     if kind == "xlsx":
@@ -155,7 +198,8 @@ def download(kind: str, filename: str, sheet_title: str, header: Sequence[Any],
 
     def with_totals() -> Iterator[Sequence[Any]]:
         yield from rows_iterable
-        if totals is not None:
-            yield totals
+        last = _totals(totals)
+        if last is not None:
+            yield last
 
     return csv_response(f"{filename}.csv", header, with_totals())

@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from models import (Account, Buyer, Household, PartyType, Payment, PaymentApplication, PaymentKind, Period,
                     PeriodStatus, RoleName, Settlement, SettlementHousehold, SettlementKind, SlipStatus, User,
@@ -33,6 +33,8 @@ READERS = (RoleName.ACCOUNTANT, RoleName.ADMIN)
 ZERO = Decimal("0.00")
 #: 记账凭证 word before its number
 VOUCHER_WORD = "记"
+#: rows fetched from the database at a time when a book is streamed (CSV and XLSX downloads)
+STREAM_ROWS = 1000
 
 
 def require_reader(actor: User) -> User:
@@ -574,7 +576,9 @@ class LedgerEntry:
 
 
 @dataclass
-class AccountLedger:
+class LedgerRange:
+    """What a 明细账 covers: the account, optionally one party, the months, and the opening balance."""
+
     account: Account
     party_type: PartyType | None
     party_id: int | None
@@ -582,7 +586,17 @@ class AccountLedger:
     start: Month
     end: Month
     opening: Decimal
-    entries: list[LedgerEntry]
+
+    @property
+    def opening_side(self) -> str:
+        return balance_side(self.opening)
+
+
+@dataclass
+class AccountLedger(LedgerRange):
+    """The 明细账 as a page shows it: every entry in memory, with its voucher."""
+
+    entries: list[LedgerEntry] = field(default_factory=list)
 
     @property
     def debit(self) -> Decimal:
@@ -597,17 +611,17 @@ class AccountLedger:
         return self.opening + self.debit - self.credit
 
     @property
-    def opening_side(self) -> str:
-        return balance_side(self.opening)
-
-    @property
     def closing_side(self) -> str:
         return balance_side(self.closing)
 
 
 def voucher_label(voucher: Voucher) -> str:
     """记-3: the voucher's number in its period ("记-" before it is posted)."""
-    return f"{VOUCHER_WORD}-{voucher.number}" if voucher.number else f"{VOUCHER_WORD}-"
+    return _number_label(voucher.number)
+
+
+def _number_label(number: int | None) -> str:
+    return f"{VOUCHER_WORD}-{number}" if number else f"{VOUCHER_WORD}-"
 
 
 def accounts(actor: User) -> list[Account]:
@@ -631,10 +645,45 @@ def get_account(actor: User, account: Any) -> Account:
     return found
 
 
-def account_ledger(actor: User, account: Account, party_type: Any = None, party_id: int | None = None,
-                   start_period: Any = None, end_period: Any = None) -> AccountLedger:
-    """明细账 of an account (and, for 辅助核算, one party) over a range of months, from posted vouchers:
-    the opening balance, each line with its running balance and side, the closing balance."""
+def _month_key():
+    return Period.year * 100 + Period.month
+
+
+#: a ledger's lines in the order they are booked
+LEDGER_ORDER = (Period.year, Period.month, Voucher.number, VoucherLine.line_no)
+
+
+def _ledger_lines(account: Account, kind: PartyType | None, party_id: int | None) -> Select:
+    """Posted lines of the account (and party), every month; no order."""
+    base = (select(VoucherLine).join(Voucher).join(Period)
+            .where(VoucherLine.account_id == account.id, Voucher.status == VoucherStatus.POSTED))
+    if kind is not None:
+        base = base.where(VoucherLine.party_type == kind)
+    if party_id is not None:
+        base = base.where(VoucherLine.party_id == party_id)
+    return base
+
+
+def _in_range(book: LedgerRange) -> Select:
+    return _ledger_lines(book.account, book.party_type, book.party_id).where(
+        _month_key() >= book.start.key, _month_key() <= book.end.key)
+
+
+def _party_names_of(lines: Select) -> dict[tuple[str, int], str]:
+    """Names of the parties on ``lines`` (a select without order), from one query of the distinct
+    (party type, party id) pairs: as many names as parties, whatever the number of lines."""
+    pairs = db.session.execute(lines.with_only_columns(VoucherLine.party_type, VoucherLine.party_id)
+                               .where(VoucherLine.party_id.is_not(None)).distinct())
+    return party_names(pairs)
+
+
+def _entry_summary(summary: str, memo: str, party: str) -> str:
+    return summary + (f"（{memo}）" if memo and memo != party else "")
+
+
+def ledger_range(actor: User, account: Account, party_type: Any = None, party_id: int | None = None,
+                 start_period: Any = None, end_period: Any = None) -> LedgerRange:
+    """The range of a 明细账 (default: January of this year to this month) and its opening balance."""
     require_reader(actor)
     end = Month.parse(end_period, "to") if end_period not in (None, "") else Month.current()
     start = Month.parse(start_period, "from") if start_period not in (None, "") else Month(end.year, 1)
@@ -648,34 +697,127 @@ def account_ledger(actor: User, account: Account, party_type: Any = None, party_
             raise ValidationFailed(_l("Choose a household or a buyer."), field="party_type") from None
     if party_id is not None and kind is None:
         kind = account.party_type if account.party_type is not PartyType.NONE else None
-    month_key = Period.year * 100 + Period.month
-    base = (select(VoucherLine).join(Voucher).join(Period)
-            .where(VoucherLine.account_id == account.id, Voucher.status == VoucherStatus.POSTED))
-    if kind is not None:
-        base = base.where(VoucherLine.party_type == kind)
-    if party_id is not None:
-        base = base.where(VoucherLine.party_id == party_id)
-    sums = base.with_only_columns(func.coalesce(func.sum(VoucherLine.debit), 0),
-                                  func.coalesce(func.sum(VoucherLine.credit), 0)).where(month_key < start.key)
+    sums = (_ledger_lines(account, kind, party_id)
+            .with_only_columns(func.coalesce(func.sum(VoucherLine.debit), 0),
+                               func.coalesce(func.sum(VoucherLine.credit), 0))
+            .where(_month_key() < start.key))
     before_debit, before_credit = db.session.execute(sums).one()
-    opening = _yuan(before_debit) - _yuan(before_credit)
-    lines = list(db.session.scalars(
-        base.where(month_key >= start.key, month_key <= end.key)
-        .options(selectinload(VoucherLine.voucher))
-        .order_by(Period.year, Period.month, Voucher.number, VoucherLine.line_no)))
-    names = party_names((line.party_type, line.party_id) for line in lines)
-    entries, running = [], opening
+    return LedgerRange(account=account, party_type=kind, party_id=party_id,
+                       party=party_name(kind, party_id) if party_id else "", start=start, end=end,
+                       opening=_yuan(before_debit) - _yuan(before_credit))
+
+
+def account_ledger(actor: User, account: Account, party_type: Any = None, party_id: int | None = None,
+                   start_period: Any = None, end_period: Any = None) -> AccountLedger:
+    """明细账 of an account (and, for 辅助核算, one party) over a range of months, from posted vouchers:
+    the opening balance, each line with its running balance and side, the closing balance.
+
+    Everything is in memory, for a page or the API; a download streams :class:`LedgerLines`."""
+    head = ledger_range(actor, account, party_type, party_id, start_period, end_period)
+    lines = db.session.scalars(_in_range(head).options(selectinload(VoucherLine.voucher)).order_by(*LEDGER_ORDER))
+    names = _party_names_of(_in_range(head))
+    entries, running = [], head.opening
     for line in lines:
         running = running + line.debit - line.credit
         voucher = line.voucher
         name = names.get((line.party_type.value, line.party_id), "") if line.party_id else ""
         entries.append(LedgerEntry(day=voucher.voucher_date, voucher=voucher,
-                                   summary=voucher.summary + (f"（{line.memo}）" if line.memo and line.memo != name
-                                                              else ""),
+                                   summary=_entry_summary(voucher.summary, line.memo, name),
                                    party=name, debit=line.debit, credit=line.credit, balance=running))
-    return AccountLedger(account=account, party_type=kind, party_id=party_id,
-                         party=party_name(kind, party_id) if party_id else "", start=start, end=end,
-                         opening=opening, entries=entries)
+    return AccountLedger(**vars(head), entries=entries)
+
+
+@dataclass
+class LedgerLine:
+    """One line of a streamed 明细账, as plain values."""
+
+    day: date
+    voucher: str   # period and number: 2026-08记-3
+    summary: str
+    party: str
+    debit: Decimal
+    credit: Decimal
+    balance: Decimal
+
+    @property
+    def side(self) -> str:
+        return balance_side(self.balance)
+
+
+class _Totals:
+    """Debit and credit added up while lines go by; read once the last line has gone."""
+
+    def __init__(self) -> None:
+        self.lines = 0
+        self._debit = self._credit = ZERO
+        self._complete = False
+
+    def _start(self) -> None:
+        self.lines, self._debit, self._credit, self._complete = 0, ZERO, ZERO, False
+
+    def _add(self, debit: Decimal, credit: Decimal) -> None:
+        self.lines += 1
+        self._debit += debit
+        self._credit += credit
+
+    def _check(self) -> None:
+        if not self._complete:
+            raise RuntimeError("the totals are known once every line has been read")
+
+    @property
+    def debit(self) -> Decimal:
+        self._check()
+        return self._debit
+
+    @property
+    def credit(self) -> Decimal:
+        self._check()
+        return self._credit
+
+
+class LedgerLines(_Totals):
+    """The lines of a 明细账 streamed from the database (``yield_per``: a server-side cursor on
+    PostgreSQL), each with its running balance; the totals and the closing balance are known once
+    the last line has been read. Memory does not grow with the number of lines: party names come
+    first, from one query of the range's distinct parties.
+
+    Iterate it inside the request (or application) context whose session runs the query; the
+    cursor is closed when the iteration ends or is abandoned."""
+
+    def __init__(self, book: LedgerRange) -> None:
+        super().__init__()
+        self.book = book
+
+    def __iter__(self) -> Iterator[LedgerLine]:
+        self._start()
+        book = self.book
+        names = _party_names_of(_in_range(book))
+        statement = (_in_range(book)
+                     .with_only_columns(Voucher.voucher_date, Period.year, Period.month, Voucher.number,
+                                        Voucher.summary, VoucherLine.memo, VoucherLine.party_type,
+                                        VoucherLine.party_id, VoucherLine.debit, VoucherLine.credit)
+                     .order_by(*LEDGER_ORDER).execution_options(yield_per=STREAM_ROWS))
+        running = book.opening
+        result = db.session.execute(statement)
+        try:
+            for day, year, month, number, summary, memo, kind, party_id, debit, credit in result:
+                running = running + debit - credit
+                self._add(debit, credit)
+                name = names.get((kind.value, party_id), "") if party_id else ""
+                yield LedgerLine(day=day, voucher=f"{year}-{month:02d}{_number_label(number)}",
+                                 summary=_entry_summary(summary, memo, name), party=name, debit=debit,
+                                 credit=credit, balance=running)
+        finally:
+            result.close()
+        self._complete = True
+
+    @property
+    def closing(self) -> Decimal:
+        return self.book.opening + self.debit - self.credit
+
+    @property
+    def closing_side(self) -> str:
+        return balance_side(self.closing)
 
 
 def ledger_parties(actor: User, account: Account) -> list[tuple[int, str]]:
@@ -691,24 +833,90 @@ def ledger_parties(actor: User, account: Account) -> list[tuple[int, str]]:
 
 # --- vouchers -------------------------------------------------------------------------------------
 
-def voucher_query(actor: User, period: Any = None, status: Any = None) -> Select:
-    require_reader(actor)
-    statement = select(Voucher).options(selectinload(Voucher.lines))
+#: posted first in number order, then the ones waiting, newest last
+VOUCHER_ORDER = (Voucher.number.is_(None), Voucher.number, Voucher.id)
+
+
+def _voucher_filters(period: Any = None, status: Any = None) -> list:
+    filters = []
     if period not in (None, ""):
         month = Month.parse(period)
         found = month.period()
-        statement = statement.where(Voucher.period_id == (found.id if found else -1))
+        filters.append(Voucher.period_id == (found.id if found else -1))
     if status not in (None, ""):
         try:
-            statement = statement.where(Voucher.status == VoucherStatus(status))
+            filters.append(Voucher.status == VoucherStatus(status))
         except ValueError:
             raise ValidationFailed(_l("Unknown status."), field="status") from None
-    # posted first in number order, then the ones waiting, newest last
-    return statement.order_by(Voucher.number.is_(None), Voucher.number, Voucher.id)
+    return filters
+
+
+def voucher_query(actor: User, period: Any = None, status: Any = None) -> Select:
+    require_reader(actor)
+    return (select(Voucher).options(selectinload(Voucher.lines)).where(*_voucher_filters(period, status))
+            .order_by(*VOUCHER_ORDER))
 
 
 def voucher_list(actor: User, period: Any = None, status: Any = None) -> list[Voucher]:
     return list(db.session.scalars(voucher_query(actor, period, status)))
+
+
+@dataclass
+class VoucherListLine:
+    """One line of a voucher in the streamed voucher list, as plain values."""
+
+    day: date
+    number: str
+    summary: str
+    status: VoucherStatus
+    account: str
+    party: str
+    debit: Decimal
+    credit: Decimal
+    prepared_by: str
+    approved_by: str
+    posted_by: str
+
+
+class VoucherLines(_Totals):
+    """Every line of the vouchers of a period (and status), voucher by voucher in list order,
+    streamed from the database like :class:`LedgerLines`; the totals are known at the end."""
+
+    def __init__(self, actor: User, period: Any = None, status: Any = None) -> None:
+        super().__init__()
+        require_reader(actor)
+        self.filters = _voucher_filters(period, status)
+
+    def __iter__(self) -> Iterator[VoucherListLine]:
+        self._start()
+        pairs = db.session.execute(select(VoucherLine.party_type, VoucherLine.party_id).join(Voucher)
+                                   .where(*self.filters, VoucherLine.party_id.is_not(None)).distinct())
+        names = party_names(pairs)
+        preparer, approver, poster = aliased(User), aliased(User), aliased(User)
+        statement = (select(Voucher.voucher_date, Voucher.number, Voucher.summary, Voucher.status, Account.code,
+                            Account.name, VoucherLine.party_type, VoucherLine.party_id, VoucherLine.debit,
+                            VoucherLine.credit, preparer.name, approver.name, poster.name)
+                     .select_from(VoucherLine)
+                     .join(Voucher, VoucherLine.voucher_id == Voucher.id)
+                     .join(Account, VoucherLine.account_id == Account.id)
+                     .join(preparer, Voucher.prepared_by_id == preparer.id)
+                     .outerjoin(approver, Voucher.approved_by_id == approver.id)
+                     .outerjoin(poster, Voucher.posted_by_id == poster.id)
+                     .where(*self.filters).order_by(*VOUCHER_ORDER, VoucherLine.line_no)
+                     .execution_options(yield_per=STREAM_ROWS))
+        result = db.session.execute(statement)
+        try:
+            for (day, number, summary, status, code, account, kind, party_id, debit, credit, prepared_by,
+                 approved_by, posted_by) in result:
+                self._add(debit, credit)
+                party = names.get((kind.value, party_id), f"#{party_id}") if party_id else ""
+                yield VoucherListLine(day=day, number=_number_label(number), summary=summary, status=status,
+                                      account=f"{code} {account}", party=party, debit=debit, credit=credit,
+                                      prepared_by=prepared_by, approved_by=approved_by or "",
+                                      posted_by=posted_by or "")
+        finally:
+            result.close()
+        self._complete = True
 
 
 def voucher_total(voucher: Voucher) -> Decimal:

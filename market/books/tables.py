@@ -1,6 +1,8 @@
 """Each book as a table for export: a Chinese header, rows generated one at a time, a totals row.
 
 The column headers are the ones a Chinese accountant's forms use, whatever the page language.
+The account ledger and the voucher list read their rows from the database while they are written
+(their totals row is then a function, called after the last row): memory does not grow with them.
 """
 from __future__ import annotations
 
@@ -23,7 +25,8 @@ class Table:
     title: str
     header: Sequence[str]
     rows: Callable[[], Iterable[Sequence[Any]]]
-    totals: Sequence[Any] | None = None
+    #: the totals row, or a function giving it once ``rows()`` has been read to its end
+    totals: Sequence[Any] | Callable[[], Sequence[Any]] | None = None
 
 
 def trial_balance(book: services.TrialBalance) -> Table:
@@ -39,18 +42,24 @@ def trial_balance(book: services.TrialBalance) -> Table:
                   t["closing_credit"]))
 
 
-def account_ledger(book: services.AccountLedger) -> Table:
+def account_ledger(book: services.LedgerRange) -> Table:
+    """The 明细账 streamed from the database: the running balance and the totals are computed as the
+    lines go by (a page's :class:`services.AccountLedger` works too: only its range is used)."""
+    lines = services.LedgerLines(book)
+
     def rows() -> Iterator[Sequence[Any]]:
         yield (book.start.first_day, "", "期初余额", "", None, None, book.opening_side, abs(book.opening))
-        for entry in book.entries:
-            yield (entry.day, f"{entry.voucher.period}{entry.number}", entry.summary, entry.party, entry.debit or None,
-                   entry.credit or None, entry.side, abs(entry.balance))
+        for line in lines:
+            yield (line.day, line.voucher, line.summary, line.party, line.debit or None, line.credit or None,
+                   line.side, abs(line.balance))
+
+    def totals() -> Sequence[Any]:
+        return ("", "", "本期合计", "", lines.debit, lines.credit, lines.closing_side, abs(lines.closing))
 
     party = f"_{book.party}" if book.party else ""
     return Table(f"明细账_{book.account.code}{party}_{book.start}_{book.end}", "明细账",
                  f"明细账 {book.account} {book.party} {book.start}—{book.end}",
-                 ("日期", "凭证号", "摘要", "往来单位", "借方", "贷方", "借或贷", "余额"), rows,
-                 ("", "", "本期合计", "", book.debit, book.credit, book.closing_side, abs(book.closing)))
+                 ("日期", "凭证号", "摘要", "往来单位", "借方", "贷方", "借或贷", "余额"), rows, totals)
 
 
 def household_statement(statement: services.HouseholdStatement) -> Table:
@@ -105,18 +114,20 @@ def ageing(report: services.Ageing) -> Table:
                  ("合计", *[totals[label] for label in labels_in_order], report.total))
 
 
-def voucher_list(month: services.Month, vouchers: Sequence[Any]) -> Table:
+def voucher_list(month: services.Month | str, lines: services.VoucherLines) -> Table:
+    """Every line of the listed vouchers, streamed from the database; totals computed on the way."""
     def rows() -> Iterator[Sequence[Any]]:
-        for voucher in vouchers:
-            for line in voucher.lines:
-                yield (voucher.voucher_date, services.voucher_label(voucher), voucher.summary,
-                       f"{line.account.code} {line.account.name}",
-                       services.party_name(line.party_type, line.party_id), line.debit or None, line.credit or None,
-                       labels.label(voucher.status), voucher.prepared_by.name,
-                       voucher.approved_by.name if voucher.approved_by else "",
-                       voucher.posted_by.name if voucher.posted_by else "")
+        status_labels: dict[Any, str] = {}
+        for line in lines:
+            if line.status not in status_labels:
+                status_labels[line.status] = labels.label(line.status)
+            yield (line.day, line.number, line.summary, line.account, line.party, line.debit or None,
+                   line.credit or None, status_labels[line.status], line.prepared_by, line.approved_by,
+                   line.posted_by)
 
-    debit = sum((services.voucher_total(v) for v in vouchers), services.ZERO)
+    def totals() -> Sequence[Any]:
+        return ("合计", "", "", "", "", lines.debit, lines.credit, "", "", "", "")
+
     return Table(f"凭证列表_{month}", "凭证列表", f"凭证列表 {month}",
                  ("日期", "凭证号", "摘要", "科目", "往来单位", "借方", "贷方", "状态", "制单", "审核", "记账"), rows,
-                 ("合计", "", "", "", "", debit, debit, "", "", "", ""))
+                 totals)

@@ -80,9 +80,12 @@ def account_ledger():
     if end < start:
         start, end = end, start
     party_type = account.party_type if party_id and account.party_type is not PartyType.NONE else None
+    if request.args.get("format") in EXPORTS:  # streamed from the database, never all in memory
+        head = services.ledger_range(current_user, account, party_type, party_id if party_type else None, start, end)
+        return _download(tables.account_ledger(head))
     book = services.account_ledger(current_user, account, party_type, party_id if party_type else None, start, end)
     args = {"account": account.code, "party_id": party_id or "", "from": str(start), "to": str(end)}
-    return _download(tables.account_ledger(book)) or render_template(
+    return render_template(
         "books/ledger.html", book=book, accounts=accounts, parties=services.ledger_parties(current_user, account),
         args=args)
 
@@ -191,10 +194,10 @@ def vouchers():
     status = request.args.get("status") or None
     if status not in {s.value for s in VoucherStatus}:
         status = None
+    if request.args.get("format") in EXPORTS:  # streamed from the database, never all in memory
+        lines = services.VoucherLines(current_user, None if every else month, status)
+        return _download(tables.voucher_list("all" if every else month, lines))
     items = services.voucher_list(current_user, None if every else month, status)
-    download = _download(tables.voucher_list("all" if every else month, items))
-    if download is not None:
-        return download
     names = services.party_names((line.party_type, line.party_id) for v in items for line in v.lines)
     return render_template("books/vouchers.html", vouchers=items, month=month, every=every, status=status,
                            names=names, statuses=list(VoucherStatus), period=None if every else month.period(),
