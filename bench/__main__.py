@@ -4,11 +4,11 @@ from __future__ import annotations
 import json
 import sys
 
-from bench import allocation
+from bench import allocation, exports
 
 
 def main() -> int:
-    rows = allocation.run()
+    rows = allocation.run() + exports.run()
     failed = False
     for row in rows:
         print(json.dumps(row, ensure_ascii=False))
