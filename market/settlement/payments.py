@@ -33,7 +33,7 @@ from ..errors import Conflict, FieldErrors, IdempotencyConflict, NotFound, Valid
 from ..ledger import services as ledger
 from ..ledger.services import LineInput
 from ..locking import lock_row
-from ..numbering import next_number
+from ..numbering import lock_scope, next_number
 from ..units import Money, UnitError, parse_money
 from . import services as settlements
 from .applying import ApplyError, Open, apply_oldest_first
@@ -64,6 +64,7 @@ class _Checked:
     signer: str
     supporting_doc: str
     note: str
+    day_given: bool = True
 
 
 def _check(data: PaymentInput, *, payout: bool) -> _Checked:
@@ -101,12 +102,14 @@ def _check(data: PaymentInput, *, payout: bool) -> _Checked:
         errors.add("supporting_doc", _l("A payout above ¥50,000 needs a supporting document's reference."))
     errors.raise_if_any()
     return _Checked(amount, method, paid_on, (data.reference or "").strip()[:64], signer, supporting,
-                    (data.note or "").strip())
+                    (data.note or "").strip(), day_given=data.paid_on not in (None, ""))
 
 
 def _digest(kind: PaymentKind, party: int, checked: _Checked) -> str:
     body = {"kind": kind.value, "party": party, "amount": str(checked.amount), "method": checked.method.value,
-            "paid_on": checked.paid_on.isoformat(), "reference": checked.reference, "signer": checked.signer,
+            # a date left to default is not part of the body: a retry tomorrow is the same request
+            "paid_on": checked.paid_on.isoformat() if checked.day_given else "",
+            "reference": checked.reference, "signer": checked.signer,
             "supporting_doc": checked.supporting_doc, "note": checked.note}
     return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
@@ -261,8 +264,9 @@ def pay_batch(actor: User, amounts: Sequence[tuple[Household, Any]], *, paid_on:
         except ValueError:
             errors.add("paid_on", _l("Enter a date as YYYY-MM-DD."))
     errors.raise_if_any()
-    body = {"paid_on": day.isoformat(), "amounts": sorted([household.id, str(amount)] for household, amount in amounts)}
+    body = {"paid_on": day.isoformat(), "amounts": sorted([household.id, _normal(amount)] for household, amount in amounts)}
     digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+    lock_scope(f"payment-batch:{key}")  # a double submit waits here, then finds the first batch
     existing = db.session.scalar(select(PaymentBatch).where(PaymentBatch.idempotency_key == key))
     if existing is not None:
         if existing.body_hash != digest:
@@ -273,11 +277,20 @@ def pay_batch(actor: User, amounts: Sequence[tuple[Household, Any]], *, paid_on:
     db.session.add(batch)
     db.session.flush()
     total = Decimal(0)
-    # Lock households in id order so two batches never deadlock.
+    # Every household's lock first, in id order (as settlements take them): a batch and a single
+    # payout, or two batches, then never wait on each other in a circle.
+    db.session.execute(select(Household.id).where(Household.id.in_(sorted(ids))).order_by(Household.id)
+                       .with_for_update())
     for household, amount in sorted(amounts, key=lambda pair: pair[0].id):
-        payment = pay_household(actor, household, PaymentInput(amount=amount, method=PayoutMethod.BANK, paid_on=day,
-                                                               reference=batch.number),
-                                idempotency_key=_payout_key(key, household.id), batch=batch)
+        try:
+            payment = pay_household(actor, household, PaymentInput(amount=amount, method=PayoutMethod.BANK,
+                                                                   paid_on=day, reference=batch.number),
+                                    idempotency_key=_payout_key(key, household.id), batch=batch)
+        except ValidationFailed as error:
+            # Name the household: the batch is refused whole, so the accountant must know whom to fix.
+            reasons = "；".join(text for texts in error.field_texts().values() for text in texts) or error.text()
+            raise ValidationFailed(_l("%(name)s: %(reason)s"), field="households", name=household.head_name,
+                                   reason=reasons) from None
         if payment.batch_id != batch.id:
             raise IdempotencyConflict()
         total += payment.amount
@@ -294,6 +307,14 @@ def _payout_key(batch_key: str, household_id: int) -> str:
     if len(key) > 128:
         key = f"batch-{hashlib.sha256(batch_key.encode()).hexdigest()}:{household_id}"
     return key
+
+
+def _normal(amount: Any) -> str:
+    """An amount as the batch's fingerprint sees it: "100" and "100.00" are the same request."""
+    try:
+        return str((parse_money(amount) if isinstance(amount, str) else Money(amount)).fen)
+    except (UnitError, ValueError, TypeError):
+        return str(amount)
 
 
 BANK_FILE_HEADER = ("序号", "收款人户名", "收款账号", "开户行", "金额", "用途")

@@ -242,3 +242,28 @@ def test_racing_buyer_receipts_beyond_the_outstanding_record_only_what_fits(app,
     assert settlement.buyer_outstanding < share
     received = db.session.scalar(select(func.sum(Payment.amount)).where(Payment.buyer_id == buyer_id))
     assert received == settlement.buyer_received
+
+
+def test_a_batch_and_single_payouts_at_once_neither_deadlock_nor_overpay(app, posted, accountant):
+    lines = [(line.household_id, line.net) for line in posted.households]
+    for household_id, _net in lines:
+        db.session.get(Household, household_id).account_number = f"62170000{household_id:08d}"
+    db.session.commit()
+    half = [(h, (net / 2).quantize(Decimal("0.01"))) for h, net in lines]
+
+    def batch(key):
+        def read():
+            actor = as_user(accountant.id)
+            households = [(db.session.get(Household, h), amount) for h, amount in half]
+            return lambda: payments.pay_batch(actor, households, paid_on=DAY, idempotency_key=key).id
+        return read
+
+    # a batch paying half of everyone, the same batch double-submitted, and single payouts of the
+    # other half to the last and the first household, in the opposite lock order
+    results = race(app, [batch("batch-a"), batch("batch-a"), payout(accountant.id, lines[-1][0], half[-1][1], "one"),
+                         payout(accountant.id, lines[0][0], half[0][1], "two")])
+    assert all(r.error is None for r in results), [r.error for r in results]
+    assert results[0].value == results[1].value  # the double submit found the first batch
+    for line in db.session.get(Settlement, posted.id).households:
+        assert line.paid <= line.net
+    assert services.verify() == []

@@ -5,7 +5,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from market.errors import Conflict, IdempotencyConflict, InvalidTransition, PermissionDenied, ValidationFailed
 from market.ledger import services as ledger
@@ -175,3 +175,38 @@ def test_a_settled_slip_cannot_be_voided_and_a_voided_one_stops_posting(received
     db.session.commit()
     with pytest.raises(Conflict):
         weighing.void_slip(coordinator, settlement.slips[0], "想作废")
+
+
+def test_a_reviewer_who_recomputes_a_returned_settlement_becomes_its_preparer(received, coordinator, accountant,
+                                                                              reviewer):
+    settlement = settle(received, accountant, logistics="100")
+    services.submit(accountant, settlement)
+    services.return_to_draft(reviewer, settlement, "运费不对")
+    services.recompute(reviewer, settlement, settle_on=DAY, logistics="5000")
+    services.submit(reviewer, settlement)
+    with pytest.raises(PermissionDenied):
+        services.approve(reviewer, settlement)
+    services.approve(accountant, settlement)  # the figures are the reviewer's now: the other accountant checks
+    db.session.commit()
+    assert settlement.prepared_by_id == reviewer.id and settlement.approved_by_id == accountant.id
+
+
+def test_a_batch_names_the_household_it_cannot_pay_and_pays_nobody(received, coordinator, accountant):
+    settlement = posted(received, coordinator, accountant)
+    lines = settlement.households
+    for line in lines:
+        line.household.account_number = f"62170000{line.household_id:08d}"
+    db.session.commit()
+    too_much = [(lines[0].household, str(lines[0].net)), (lines[1].household, str(lines[1].net + 1))]
+    with pytest.raises(ValidationFailed) as caught:
+        payments.pay_batch(accountant, too_much, paid_on=DAY, idempotency_key="batch-1")
+    assert lines[1].household.head_name in caught.value.text()
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Payment)) == 0
+    fine = [(lines[0].household, str(lines[0].net)), (lines[1].household, "100")]
+    batch = payments.pay_batch(accountant, fine, paid_on=DAY, idempotency_key="batch-2")
+    # the same request with the amounts written differently is the same batch
+    again = payments.pay_batch(accountant, [(lines[0].household, lines[0].net), (lines[1].household, "100.00")],
+                               paid_on=DAY, idempotency_key="batch-2")
+    assert again.id == batch.id and batch.count == 2
+    db.session.commit()
