@@ -194,13 +194,15 @@ class PaymentRow:
 
 @dataclass
 class PendingRow:
-    """Weighed and confirmed, not yet in any settlement: the amount is the slip's, not yet owed."""
+    """Weighed and confirmed, not yet in a posted settlement: the amount is the slip's, not yet
+    owed. ``settlement_number`` names the settlement under way (draft or in review), if any."""
 
     day: date
     serial: str
     grades: str
     net_kg: Decimal
     amount: Decimal
+    settlement_number: str = ""
 
 
 @dataclass
@@ -319,15 +321,21 @@ def _payouts(household_id: int) -> Select:
 
 
 def pending_deliveries(household_id: int) -> list[PendingRow]:
-    """Confirmed weigh slips of the household that no settlement pays for yet."""
-    slips = db.session.scalars(
-        select(WeighSlip).where(WeighSlip.household_id == household_id, WeighSlip.status == SlipStatus.CONFIRMED,
-                                ~WeighSlip.id.in_(select(settlement_slips.c.slip_id)))
+    """Confirmed weigh slips of the household that no posted settlement pays for yet: those no
+    settlement holds, and those of a settlement still being prepared or reviewed (named)."""
+    under_way = (select(settlement_slips.c.slip_id, Settlement.number)
+                 .join(Settlement, Settlement.id == settlement_slips.c.settlement_id)
+                 .where(Settlement.status.not_in(IN_BOOKS)).subquery())
+    rows = db.session.execute(
+        select(WeighSlip, under_way.c.number).outerjoin(under_way, under_way.c.slip_id == WeighSlip.id)
+        .where(WeighSlip.household_id == household_id, WeighSlip.status == SlipStatus.CONFIRMED,
+               ~WeighSlip.id.in_(select(settlement_slips.c.slip_id).join(
+                   Settlement, Settlement.id == settlement_slips.c.settlement_id).where(Settlement.status.in_(IN_BOOKS))))
         .options(selectinload(WeighSlip.lines)).order_by(WeighSlip.weighed_at, WeighSlip.id))
     zone = local_zone()
     return [PendingRow(day=slip.weighed_at.astimezone(zone).date(), serial=slip.serial,
                        grades="、".join(line.grade.name for line in slip.lines), net_kg=slip.net_kg,
-                       amount=slip.amount) for slip in slips]
+                       amount=slip.amount, settlement_number=number or "") for slip, number in rows]
 
 
 def households(actor: User) -> list[Household]:
