@@ -88,6 +88,7 @@ _PAIRS: list[tuple[enum.Enum, object]] = [
     (VoucherSource.SETTLEMENT, _l("Settlement")),
     (VoucherSource.PAYMENT, _l("Payment")),
     (VoucherSource.REVERSAL, _l("Reversal (红字)")),
+    (VoucherSource.INPUT_CREDIT, _l("Farm supplies on credit (农资赊销)")),
     (VoucherStatus.PREPARED, _l("Prepared (制单)")),
     (VoucherStatus.APPROVED, _l("Approved (审核)")),
     (VoucherStatus.POSTED, _l("Posted (记账)")),

@@ -86,6 +86,7 @@ class VoucherSource(str, enum.Enum):
     SETTLEMENT = "settlement"
     PAYMENT = "payment"
     REVERSAL = "reversal"
+    INPUT_CREDIT = "input_credit"  # 农资赊销
 
 
 class Voucher(db.Model):

@@ -294,3 +294,33 @@ class PaymentApplication(db.Model):
     payment: Mapped[Payment] = relationship(back_populates="applications")
     line: Mapped[Optional[SettlementHousehold]] = relationship()
     settlement: Mapped[Optional[Settlement]] = relationship()
+
+
+class InputCredit(db.Model):
+    """农资赊销: fertiliser, bags, pesticide … supplied to a household on credit.
+
+    The amount is recovered from the household's next settlements, after its advances, never
+    taking a settlement below zero; what does not fit is carried over to the settlement after.
+    """
+
+    __tablename__ = "input_credits"
+    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    #: e.g. NZ2026-0001
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    issued_on: Mapped[date] = mapped_column()
+    #: what was supplied, e.g. "复合肥 40袋"
+    item: Mapped[str] = mapped_column(String(128))
+    amount: Mapped[Decimal] = mapped_column(Money)
+    note: Mapped[str] = mapped_column(Text, default="")
+    voucher_id: Mapped[Optional[int]] = mapped_column(ForeignKey("vouchers.id"))
+    idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
+    body_hash: Mapped[str] = mapped_column(String(64))
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    household: Mapped[Household] = relationship()
+    voucher: Mapped[Optional[Voucher]] = relationship()
+    recorded_by: Mapped[User] = relationship()

@@ -114,3 +114,17 @@ class BatchForm(FlaskForm):
     paid_on = StringField(_l("Date paid"), render_kw=_DATE, validators=[Optional()])
     rows = FieldList(FormField(BatchRowForm), min_entries=0, max_entries=2000)
     submit = SubmitField(_l("Pay the chosen households"))
+
+
+class InputCreditForm(FlaskForm):
+    """农资赊销: supplies handed to a household on credit, recovered from its next settlements."""
+
+    idempotency_key = HiddenField()
+    household_id = SelectField(_l("Household"), coerce=_optional_int, validate_choice=False,
+                               validators=[DataRequired(message=_l("Choose the household that got the supplies."))])
+    item = StringField(_l("What was supplied"), validators=[Length(max=128)],
+                       description=_l("e.g. 复合肥 40袋, 农药 5瓶, 果袋 2000个"), render_kw={"autocomplete": "off"})
+    amount = StringField(_l("Amount (元)"), render_kw=_MONEY)
+    issued_on = StringField(_l("Date supplied"), render_kw=_DATE)
+    note = TextAreaField(_l("Note"), validators=[Length(max=2000)])
+    submit = SubmitField(_l("Record the input credit"))

@@ -390,3 +390,38 @@ class HouseholdOwedSchema(ma.Schema):
     payout_method = ma.fields.Enum(PayoutMethod, by_value=True)
     owed = _money(metadata={"description": "on posted settlements, less what was paid"})
     open_lines = ma.fields.List(ma.fields.Nested(OwedLineSchema), metadata={"description": "oldest first"})
+
+
+# --- input credit (农资赊销) ----------------------------------------------------------------------------
+
+class InputCreditListArgsSchema(ma.Schema):
+    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1))
+    per_page = ma.fields.Integer(load_default=None, validate=ma.validate.Range(min=1, max=500))
+    household_id = ma.fields.Integer(load_default=None)
+
+
+class InputCreditCreateSchema(ma.Schema):
+    household_id = ma.fields.Integer(required=True)
+    item = ma.fields.String(required=True, validate=ma.validate.Length(max=128),
+                            metadata={"description": "what was supplied", "example": "复合肥 40袋"})
+    amount = _amount_in("元 the household owes for it, above zero", required=True)
+    issued_on = ma.fields.Date(load_default=None, allow_none=True,
+                               metadata={"description": "the day it was supplied; defaults to today, never later"})
+    note = ma.fields.String(load_default="", validate=ma.validate.Length(max=2000))
+
+
+class InputCreditSchema(ma.Schema):
+    """Farm supplies given to a household on credit; its next settlements recover the amount."""
+
+    id = ma.fields.Integer()
+    number = ma.fields.String(metadata={"example": "NZ2026-0001"})
+    household_id = ma.fields.Integer()
+    household_name = ma.fields.Function(lambda c: c.household.head_name)
+    issued_on = ma.fields.Date()
+    item = ma.fields.String()
+    amount = _money()
+    note = ma.fields.String()
+    voucher = ma.fields.Function(lambda c: SettlementVoucherRefSchema().dump(c.voucher) if c.voucher else None,
+                                 metadata={"description": "its voucher (Dr 1123 / Cr 1002), prepared for review"})
+    recorded_by = _person()
+    created_at = ma.fields.AwareDateTime()

@@ -34,7 +34,7 @@ from ..locking import lock_row
 from ..numbering import lock_scope, next_number
 from ..privacy import mask_id_number
 from ..units import Money, UnitError, Weight, parse_money
-from . import splits
+from . import inputs, splits
 from ..orders.states import ORDER
 from .states import SETTLEMENT
 
@@ -170,7 +170,8 @@ def _deliveries(grouped: dict[int, dict[Any, _Item]], keys: dict[tuple[int, int]
             lines.append(splits.DeliveryLine(grade_id=number, grams=item.grams, price=item.price))
         deliveries.append(splits.HouseholdDelivery(
             household_id=household_id, lines=tuple(lines),
-            advances_fen=max(0, outstanding_advances(household_id, excluding=settlement_id))))
+            advances_fen=max(0, outstanding_advances(household_id, excluding=settlement_id)),
+            input_credit_fen=max(0, inputs.outstanding_input_credit(household_id, excluding=settlement_id))))
     return tuple(deliveries)
 
 

@@ -21,9 +21,9 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from models import (Buyer, BuyerOrder, ContractPrepayment, Household, Payment, PaymentApplication, PaymentBatch,
-                    PaymentKind, PurchaseInvoice, Receipt, RoleName, Settlement, SettlementHousehold, SettlementKind,
-                    SettlementStatus, Voucher, VoucherSource, db)
+from models import (Buyer, BuyerOrder, ContractPrepayment, Household, InputCredit, Payment, PaymentApplication,
+                    PaymentBatch, PaymentKind, PurchaseInvoice, Receipt, RoleName, Settlement, SettlementHousehold,
+                    SettlementKind, SettlementStatus, Village, Voucher, VoucherSource, db)
 
 from ..clock import local_today
 from ..errors import MarketError, NotFound, PermissionDenied
@@ -32,8 +32,8 @@ from ..labels import label
 from ..units import Money
 from ..weighing.capitals import amount_in_capitals
 from ..weighing.forms import options
-from . import bp, payments, services
-from .forms import (AmountsForm, BatchForm, BatchSettlementForm, OrderSettlementForm, PayoutForm,
+from . import bp, inputs, payments, services
+from .forms import (AmountsForm, BatchForm, BatchSettlementForm, InputCreditForm, OrderSettlementForm, PayoutForm,
                     PrepaymentPayForm, ReceiptForm, ReturnForm, new_key)
 
 PAGE_SIZE = 30
@@ -210,6 +210,8 @@ class HouseholdTotals:
     gross: Decimal = Decimal(0)
     input_vat: Decimal = Decimal(0)
     recovered: Decimal = Decimal(0)
+    recovered_advances: Decimal = Decimal(0)
+    recovered_input_credit: Decimal = Decimal(0)
     net: Decimal = Decimal(0)
     paid: Decimal = Decimal(0)
     carried_over: Decimal = Decimal(0)
@@ -227,6 +229,8 @@ def household_totals(settlement: Settlement) -> HouseholdTotals:
         totals.gross += line.gross
         totals.input_vat += line.input_vat
         totals.recovered += line.recovered_advances + line.recovered_input_credit
+        totals.recovered_advances += line.recovered_advances
+        totals.recovered_input_credit += line.recovered_input_credit
         totals.net += line.net
         totals.paid += line.paid
         totals.carried_over += line.carried_over
@@ -718,3 +722,75 @@ def book_prepayment(prepayment_id: int):
         flash(_("%(kind)s of %(amount)s to %(name)s booked (%(number)s).", kind=label(prepayment.kind),
                 amount=_yuan(payment.amount), name=payment.household.head_name, number=payment.number), "success")
     return redirect(url_for("settlement.prepayments"))
+
+
+# --- input credit (农资赊销) -------------------------------------------------------------------------
+
+def _supplied_choices(balances: dict[int, inputs.Balance]) -> list:
+    """Every active household, by village; what it still owes for supplies shows beside its name."""
+    rows: list[tuple] = [("", _("Choose the household"))]
+    households = db.session.scalars(select(Household).join(Village).where(Household.active.is_(True))
+                                    .options(selectinload(Household.village))
+                                    .order_by(Village.name, Household.head_name, Household.id))
+    for household in households:
+        text = f"{household.head_name} · {household.village.name}"
+        balance = balances.get(household.id)
+        if balance is not None and balance.outstanding:
+            text += f" · {_('still to recover')} {_yuan(balance.outstanding)}"
+        rows.append((household.id, text))
+    return options(rows)
+
+
+@bp.route("/input-credits/", methods=["GET", "POST"])
+@login_required
+def input_credits():
+    """农资赊销: the supplies households got on credit, what settlements recovered, and the form to
+    record more (coordinators and accountants)."""
+    _require(*inputs.READERS)
+    can_record = current_user.has_role(*inputs.RECORDERS)
+    if request.method == "POST" and not can_record:
+        raise PermissionDenied()
+    balances = {balance.household.id: balance for balance in inputs.balances()}
+    form = InputCreditForm()
+    form.household_id.choices = _supplied_choices(balances)
+    general: list[str] = []
+    if request.method == "GET":
+        form.idempotency_key.data = new_key()
+        form.issued_on.data = local_today().isoformat()
+        wanted = request.args.get("household_id", type=int)
+        if wanted is not None and db.session.get(Household, wanted) is not None:
+            form.household_id.data = wanted
+    elif form.validate_on_submit():
+        household = db.session.get(Household, form.household_id.data)
+        if household is None:
+            form.household_id.errors.append(_("Choose the household that got the supplies."))
+        else:
+            key = form.idempotency_key.data
+            again = _already_used(key, InputCredit)
+            try:
+                credit = inputs.record_input_credit(current_user, household, item=form.item.data,
+                                                   amount=form.amount.data, issued_on=form.issued_on.data,
+                                                   note=form.note.data or "", idempotency_key=key)
+            except MarketError as exc:
+                general = _errors(form, exc)
+            else:
+                db.session.commit()
+                if again:
+                    flash(_("This input credit was already recorded; it was not counted twice."), "info")
+                else:
+                    flash(_("%(amount)s of farm supplies on credit to %(name)s recorded (%(number)s). Its voucher "
+                            "waits for review in the books; the next settlements recover it.",
+                            amount=_yuan(credit.amount), name=household.head_name, number=credit.number),
+                          "success")
+                return redirect(url_for("settlement.input_credits"))
+    shown = request.args.get("household_id", type=int) if request.method == "GET" else None
+    page = db.paginate(inputs.listing(current_user, shown).options(selectinload(InputCredit.household),
+                                                                   selectinload(InputCredit.voucher)),
+                       page=request.args.get("page", 1, type=int), per_page=PAGE_SIZE, error_out=False)
+    rows = sorted(balances.values(), key=lambda b: (-b.outstanding, b.household.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template(
+        "settlement/input_credits.html", form=form, general=general, page=page, balances=rows, shown=shown,
+        can_record=can_record, shown_household=db.session.get(Household, shown) if shown else None,
+        supplied=sum((b.supplied for b in rows), Decimal("0.00")),
+        recovered=sum((b.recovered for b in rows), Decimal("0.00"))), status
