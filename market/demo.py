@@ -309,14 +309,15 @@ def _pick_ship_and_receive(coordinator: User, buyer_user: User, order, today: da
 def _settle_and_pay(coordinator: User, accountant: User, cashier: User, order, villager_household, today: date
                     ) -> dict[str, int]:
     """The accountant's side: last month's opening capital, booked and closed; the contracts'
-    prepayments paid; the peach order settled three ways, approved and posted, and the first
+    prepayments paid; three peach households' fertiliser on credit (农资赊销) booked; the peach
+    order settled three ways (taking that credit back), approved and posted, and the first
     contract deliveries settled for stock; the supermarket
     paying part; about half the households paid by a bank batch and 张秀英 in part; the last
     contract deliveries prepared as a batch settlement left waiting for review.
     """
     from .ledger import services as ledger
     from .ledger.services import LineInput
-    from .settlement import payments, services as settlements
+    from .settlement import inputs, payments, services as settlements
     from models import Voucher, VoucherStatus
 
     ledger.seed_chart()
@@ -340,6 +341,19 @@ def _settle_and_pay(coordinator: User, accountant: User, cashier: User, order, v
                                 idempotency_key=f"demo:prepayment:{prepayment.id}")
     post_waiting()
     ledger.close_period(accountant, ledger.period_for(month_end))
+
+    # 农资赊销: in spring three of the peach households took fertiliser and fruit bags on credit
+    # (recorded this month); the peach settlement takes it back from what they are owed.
+    supplied_on = max(today.replace(day=1), today - timedelta(days=7))
+    peach_households = sorted((household for household in {line.household_id: line.household
+                                                            for line in order.runs[-1].lines}.values()
+                               if settlements.outstanding_advances(household.id) == 0),  # nothing else to set off
+                              key=lambda household: (household.id != villager_household.id, household.id))
+    for number, (household, (item, amount)) in enumerate(zip(peach_households, (
+            ("复合肥 20袋", "560.00"), ("果袋 3000个、杀菌剂 2瓶", "315.00"), ("有机肥 10袋", "280.00"))), start=1):
+        inputs.record_input_credit(coordinator, household, item=item, amount=amount, issued_on=supplied_on,
+                                   note="春季农资，桃子结算时扣回", idempotency_key=f"demo:input-credit:{number}")
+    post_waiting()
 
     settlement = settlements.prepare_order_settlement(
         coordinator, order, settle_on=today, logistics="4800.00", packing="1350.00",

@@ -20,8 +20,8 @@ from market.errors import IdempotencyConflict, PermissionDenied, ValidationFaile
 from market.ledger import services as ledger
 from market.settlement import inputs, payments, services
 from market.weighing import services as weighing
-from models import (Account, AuditEvent, InputCredit, RoleName, SettlementKind, Voucher, VoucherLine, VoucherSource,
-                    VoucherStatus, db)
+from models import (Account, AuditEvent, InputCredit, RoleName, Settlement, SettlementKind, Voucher, VoucherLine,
+                    VoucherSource, VoucherStatus, db)
 from tests.market.contracts.conftest import contract_args, grades, make_contract, peach  # noqa: F401  (fixtures)
 
 DAY = date(2026, 8, 21)
@@ -326,3 +326,20 @@ def test_the_page_records_input_credit_once_and_settlements_show_it_apart(
     login(buyer_staff)
     assert client.get("/input-credits/").status_code == 403
     assert client.post("/input-credits/", data=data).status_code == 403
+
+
+# --- the demo ------------------------------------------------------------------------------------------
+
+def test_the_demo_peach_settlement_recovers_the_fertiliser_given_on_credit(app):
+    from market import demo
+
+    demo.seed(today=date(2026, 8, 20))
+    db.session.commit()
+    credits = db.session.scalars(select(InputCredit).order_by(InputCredit.id)).all()
+    assert len(credits) == 3 and sum(c.amount for c in credits) == Decimal("1155.00")
+    assert {c.voucher.status for c in credits} == {VoucherStatus.POSTED}
+    assert all(c.issued_on >= date(2026, 8, 1) for c in credits)  # July is closed in the demo
+    peach = db.session.scalar(select(Settlement).where(Settlement.kind == SettlementKind.ORDER))
+    assert sum(line.recovered_input_credit for line in peach.households) == Decimal("1155.00")
+    assert all(inputs.outstanding_input_credit(c.household_id) == 0 for c in credits)
+    books_hold()
