@@ -12,13 +12,14 @@ from models import db
 
 from ..api import Blueprint, creates, page_schema, paginate
 from ..clock import local_today
+from ..ledger import chart
 from ..ledger import services as ledger
 from . import services
-from .schemas import (AccountLedgerSchema, AccountSchema, AgeingSchema, AsOfArgsSchema, BuyerStatementSchema,
-                      HouseholdStatementSchema, LedgerArgsSchema, PeriodCreateSchema, PeriodReasonSchema,
-                      PeriodSchema, RangeArgsSchema, ReversalCreateSchema, TrialBalanceArgsSchema,
-                      TrialBalanceSchema, VoucherCreateSchema, VoucherListArgsSchema, VoucherReasonSchema,
-                      VoucherSchema)
+from .schemas import (AccountCreateSchema, AccountLedgerSchema, AccountSchema, AccountUpdateSchema, AgeingSchema,
+                      AsOfArgsSchema, BuyerStatementSchema, HouseholdStatementSchema, LedgerArgsSchema,
+                      PeriodCreateSchema, PeriodReasonSchema, PeriodSchema, RangeArgsSchema, ReversalCreateSchema,
+                      TrialBalanceArgsSchema, TrialBalanceSchema, VoucherCreateSchema, VoucherListArgsSchema,
+                      VoucherReasonSchema, VoucherSchema)
 
 URL_PREFIX = ""
 blp = Blueprint("books_api", __name__,
@@ -78,6 +79,34 @@ def get_buyer_statement(args, buyer_id: int):
 def list_accounts():
     """The chart of accounts (科目表)."""
     return services.accounts(current_user)
+
+
+@blp.route("/accounts", methods=["POST"])
+@creates
+@blp.arguments(AccountCreateSchema)
+@blp.response(201, AccountSchema)
+def create_account(body):
+    """Add an account to the chart (accountants). Code: four digits, or an existing account's code and
+    two more digits; unique. Send an Idempotency-Key to retry safely."""
+    return chart.create_account(current_user, code=body["code"], name=body["name"], kind=body["kind"],
+                                party_type=body["party_type"])
+
+
+@blp.route("/accounts/<int:account_id>", methods=["PATCH"])
+@blp.arguments(AccountUpdateSchema)
+@blp.response(200, AccountSchema)
+@blp.alt_response(409, description="conflict: the party type is fixed, or the account cannot be deactivated now")
+def update_account(body, account_id: int):
+    """Rename an account, change its 辅助核算 (until a voucher uses it), deactivate or reactivate it."""
+    account = chart.get(current_user, account_id)
+    if "name" in body:
+        chart.rename_account(current_user, account, body["name"])
+    if "party_type" in body:
+        chart.set_party_type(current_user, account, body["party_type"])
+    if "active" in body:
+        (chart.reactivate if body["active"] else chart.deactivate)(current_user, account)
+    db.session.commit()
+    return account
 
 
 # --- vouchers --------------------------------------------------------------------------------------

@@ -45,3 +45,23 @@ class VoucherForm(FlaskForm):
     key = HiddenField()
     submit = SubmitField(_l("Prepare the voucher"))
 
+
+
+class AccountForm(FlaskForm):
+    """A new account of the chart (科目); the code rules live in ``market.ledger.chart``."""
+
+    code = StringField(_l("Account code"), validators=[DataRequired(), Length(max=16)],
+                       render_kw={"inputmode": "numeric", "autocomplete": "off", "pattern": "[0-9]*"},
+                       description=_l("Four digits, or a parent account's code and two more digits (e.g. 560101)."))
+    name = StringField(_l("Account name"), validators=[DataRequired(), Length(max=64)])
+    kind = SelectField(_l("Kind of account"), validate_choice=False)
+    party_type = SelectField(_l("Party (辅助核算)"), validate_choice=False)
+    submit = SubmitField(_l("Add the account"))
+
+
+class AccountEditForm(FlaskForm):
+    """Rename an account and, while no voucher uses it, change its 辅助核算."""
+
+    name = StringField(_l("Account name"), validators=[DataRequired(), Length(max=64)])
+    party_type = SelectField(_l("Party (辅助核算)"), validate_choice=False)
+    submit = SubmitField(_l("Save"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from models import PartyType, VoucherStatus
+from models import AccountKind, PartyType, VoucherStatus
 
 from ..orders.schemas import ExactNumber
 from ..settlement.applying import BUCKETS
@@ -46,6 +46,28 @@ class AccountSchema(ma.Schema):
     party_type = ma.fields.Function(lambda a: a.party_type.value,
                                     metadata={"description": "辅助核算: which party the account's lines carry"})
     active = ma.fields.Boolean()
+
+
+class AccountCreateSchema(ma.Schema):
+    code = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=16), metadata={
+        "description": "digits only: four for a first-level account (小企业会计准则), or an existing account's "
+                       "code and two more digits for a sub-account", "example": "560101"})
+    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=64), metadata={"example": "运输费"})
+    kind = ma.fields.String(required=True, validate=ma.validate.OneOf([k.value for k in AccountKind]), metadata={
+        "description": "a first-level account's kind fits its first digit; a sub-account has its parent's kind"})
+    party_type = ma.fields.String(load_default=PartyType.NONE.value,
+                                  validate=ma.validate.OneOf([t.value for t in PartyType]),
+                                  metadata={"description": "辅助核算: which party the account's lines carry"})
+
+
+class AccountUpdateSchema(ma.Schema):
+    name = ma.fields.String(validate=ma.validate.Length(min=1, max=64))
+    party_type = ma.fields.String(validate=ma.validate.OneOf([t.value for t in PartyType]), metadata={
+        "description": "辅助核算; refused (409) once a voucher line uses the account, and on standard accounts"})
+    active = ma.fields.Boolean(metadata={
+        "description": "false retires the account from new vouchers; refused (409) for standard accounts, while a "
+                       "balance is left in posted vouchers, while vouchers awaiting review use it, or while it has "
+                       "active sub-accounts"})
 
 
 class PeriodSchema(ma.Schema):
@@ -257,6 +279,7 @@ class StatementPendingSchema(ma.Schema):
     grades = ma.fields.String()
     net_kg = _weight()
     amount = _money(metadata={"description": "the slip's amount; owed once settled"})
+    settlement_number = ma.fields.String(metadata={"description": "the settlement under way, if any"})
 
 
 class HouseholdStatementSchema(ma.Schema):
