@@ -36,6 +36,7 @@ CHART = [
     ("1012", "其他货币资金", AccountKind.ASSET, PartyType.NONE),
     ("1122", "应收账款", AccountKind.ASSET, PartyType.BUYER),
     ("1123", "预付账款", AccountKind.ASSET, PartyType.HOUSEHOLD),
+    ("1221", "其他应收款", AccountKind.ASSET, PartyType.HOUSEHOLD),
     ("1405", "库存商品", AccountKind.ASSET, PartyType.NONE),
     ("2202", "应付账款", AccountKind.LIABILITY, PartyType.HOUSEHOLD),
     ("222101", "应交税费—应交增值税(进项税额)", AccountKind.LIABILITY, PartyType.NONE),
@@ -78,7 +79,7 @@ def seed_chart() -> list[Account]:
 
 def account(code: str) -> Account:
     found = db.session.scalar(select(Account).where(Account.code == code))
-    if found is None:
+    if found is None or not found.active:  # a retired account takes no new voucher
         raise ValidationFailed(_l("There is no account %(code)s."), field="lines", code=code)
     return found
 

@@ -1,7 +1,7 @@
 """农资赊销: farm inputs (fertiliser, bags, pesticide …) supplied to a household on credit.
 
 The company pays the supplier and the household owes the company: recording a credit prepares
-its voucher for review (Dr 1123 预付账款, the household / Cr 1002 银行存款). The household's next
+its voucher for review (Dr 1221 其他应收款, the household / Cr 1002 银行存款). The household's next
 settlements recover it, after its contract advances, never below zero; what does not fit is
 carried over to the settlement after (``splits``). What is still to recover is what was supplied
 less what settlements — drafts included, so two settlements never recover the same 元 — took back.
@@ -40,7 +40,7 @@ MAX_CREDIT = Decimal(1_000_000)
 ITEM_LENGTH = 128
 NOTE_LENGTH = 2000
 #: the debit: the household owes it back (预付账款, by household)
-RECEIVABLE_ACCOUNT = "1123"
+RECEIVABLE_ACCOUNT = "1221"
 #: the credit: the company paid the supplier from the bank
 BANK_ACCOUNT = "1002"
 

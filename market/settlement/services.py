@@ -162,6 +162,11 @@ def _group(slips: Iterable[WeighSlip], price_of) -> dict[int, dict[Any, _Item]]:
 
 def _deliveries(grouped: dict[int, dict[Any, _Item]], keys: dict[tuple[int, int], Any],
                 settlement_id: int | None) -> tuple[splits.HouseholdDelivery, ...]:
+    if grouped:
+        # What is still to recover is read under the households' locks (in id order, as payouts
+        # take them), so two settlements prepared at once never recover one advance twice.
+        db.session.execute(select(Household.id).where(Household.id.in_(sorted(grouped)))
+                           .order_by(Household.id).with_for_update())
     deliveries = []
     for household_id, items in sorted(grouped.items()):
         lines = []
@@ -358,6 +363,9 @@ def recompute(actor: User, settlement: Settlement, **values: Any) -> Settlement:
         raise Conflict(_l("Only a draft settlement can be changed."))
     before = _summary(settlement)
     entered = _entered(values)
+    # Whoever last set the figures is their preparer, and so cannot approve them: a reviewer who
+    # returns a settlement and recomputes it hands the review to someone else.
+    settlement.prepared_by_id, settlement.prepared_at = actor.id, utcnow()
     if settlement.kind is SettlementKind.ORDER:
         _compute_order(settlement, settlement.order, entered)
     else:
@@ -436,6 +444,7 @@ def post(actor: User, settlement: Settlement) -> Settlement:
     SETTLEMENT.apply(actor, settlement, "post")
     settlement.posted_by_id, settlement.posted_at = actor.id, utcnow()
     db.session.flush()
+    mark_paid_if_done(actor, settlement)  # nothing left to pay when deductions took every net
     return settlement
 
 
@@ -452,7 +461,7 @@ def voucher_plan(settlement: Settlement) -> list[VoucherPlan]:
 
     - 销售: Dr 1122 应收账款 (buyer) / Cr 5001 主营业务收入
     - 收购: Dr 5401 主营业务成本 (or 1405 库存商品 for stock) + Dr 222101 进项税额 / Cr 2202 应付账款 (each household)
-    - 扣回预付款: Dr 2202 (household) / Cr 1123 预付账款 (household)
+    - 扣回预付款、农资款: Dr 2202 (household) / Cr 1123 预付账款 and 1221 其他应收款 (household)
     - 费用: Dr 5601 销售费用 / Cr 1002 银行存款
     """
     plans = []
@@ -474,12 +483,16 @@ def voucher_plan(settlement: Settlement) -> list[VoucherPlan]:
     if recovered:
         lines = []
         for line in recovered:
-            amount = line.recovered_advances + line.recovered_input_credit
-            lines.append(LineInput("2202", debit=amount, party_type=PartyType.HOUSEHOLD, party_id=line.household_id,
-                                   memo=line.household.head_name))
-            lines.append(LineInput("1123", credit=amount, party_type=PartyType.HOUSEHOLD, party_id=line.household_id,
-                                   memo=line.household.head_name))
-        plans.append(VoucherPlan("advances", f"{what}结算扣回预付款", lines))
+            party = {"party_type": PartyType.HOUSEHOLD, "party_id": line.household_id, "memo": line.household.head_name}
+            lines.append(LineInput("2202", debit=line.recovered_advances + line.recovered_input_credit, **party))
+            if line.recovered_advances > 0:
+                lines.append(LineInput("1123", credit=line.recovered_advances, **party))
+            if line.recovered_input_credit > 0:
+                lines.append(LineInput(inputs.RECEIVABLE_ACCOUNT, credit=line.recovered_input_credit, **party))
+        what_back = "、".join(name for name, present in (
+            ("预付款", any(line.recovered_advances > 0 for line in recovered)),
+            ("赊销农资款", any(line.recovered_input_credit > 0 for line in recovered))) if present)
+        plans.append(VoucherPlan("advances", f"{what}结算扣回{what_back}", lines))
     if settlement.costs > 0:
         plans.append(VoucherPlan("costs", f"{what}物流包装费", [
             LineInput("5601", debit=settlement.costs, memo="物流、包装"), LineInput("1002", credit=settlement.costs)]))

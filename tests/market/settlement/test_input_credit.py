@@ -104,13 +104,14 @@ def test_input_credit_is_recovered_after_advances_and_the_rest_carried_to_a_late
     assert first.voucher.status is VoucherStatus.PREPARED and first.voucher.source is VoucherSource.INPUT_CREDIT
     assert first.voucher.summary == "赊销农资给张秀英：复合肥 40袋（NZ2026-0001）"
     assert [(l.account.code, l.debit, l.credit, l.party_id) for l in first.voucher.lines] == [
-        ("1123", Decimal("500.00"), Decimal("0.00"), zhang.id), ("1002", Decimal("0.00"), Decimal("500.00"), None)]
+        ("1221", Decimal("500.00"), Decimal("0.00"), zhang.id), ("1002", Decimal("0.00"), Decimal("500.00"), None)]
     for credit in (first, third):
         review(credit.voucher, accountant)  # prepared by the coordinator: an accountant reviews it
     review(second.voucher, reviewer)        # prepared by an accountant: another one reviews it
     assert inputs.outstanding_input_credit(zhang.id) == 80_000
     assert inputs.outstanding_input_credit(wang.id) == 0
-    assert party_balance("1123", zhang.id) == Decimal("1800.00")
+    assert party_balance("1123", zhang.id) == Decimal("1000.00")  # the advance
+    assert party_balance("1221", zhang.id) == Decimal("800.00")   # the supplies on credit
     books_hold()
 
     # Each household grosses ¥1,360.00: 张秀英's advance comes off first, then ¥360 of her ¥800 credit.
@@ -136,8 +137,9 @@ def test_input_credit_is_recovered_after_advances_and_the_rest_carried_to_a_late
                                                        Voucher.source_id == settlement.id,
                                                        Voucher.summary.like("%扣回%")))
     assert sum(l.debit for l in recovery.lines) == Decimal("1560.00")  # 1000 + 360 + 200
-    assert party_balance("1123", zhang.id) == Decimal("440.00")
-    assert party_balance("1123", li.id) == Decimal("0.00")
+    assert party_balance("1123", zhang.id) == Decimal("0.00")
+    assert party_balance("1221", zhang.id) == Decimal("440.00")
+    assert party_balance("1221", li.id) == Decimal("0.00")
     assert party_balance("2202", zhang.id) == Decimal("0.00")         # nothing left to pay her in cash
     assert party_balance("2202", li.id) == Decimal("-1160.00")
     books_hold()
@@ -159,7 +161,7 @@ def test_input_credit_is_recovered_after_advances_and_the_rest_carried_to_a_late
         Decimal("600.00"), Decimal("0.00"), Decimal("440.00"), Decimal("160.00"), Decimal("0.00"))
     post_settlement(later, coordinator, accountant)
     assert inputs.outstanding_input_credit(zhang.id) == 0
-    assert party_balance("1123", zhang.id) == Decimal("0.00")
+    assert party_balance("1221", zhang.id) == Decimal("0.00")
     books_hold()
 
 

@@ -210,3 +210,34 @@ def test_a_batch_names_the_household_it_cannot_pay_and_pays_nobody(received, coo
                                paid_on=DAY, idempotency_key="batch-2")
     assert again.id == batch.id and batch.count == 2
     db.session.commit()
+
+
+def test_deliveries_being_settled_stay_on_the_villagers_statement(received, coordinator, villager, accountant):
+    from market.books import services as books
+
+    order, _receipt = received
+    household = order.runs[-1].lines[0].household
+    before = books.pending_deliveries(household.id)
+    assert len(before) == 1 and before[0].settlement_number == ""
+    settlement = settle(received, coordinator)
+    services.submit(coordinator, settlement)
+    db.session.commit()
+    during = books.pending_deliveries(household.id)
+    assert [(row.serial, row.settlement_number) for row in during] == [(before[0].serial, settlement.number)]
+    services.approve(accountant, settlement)
+    services.post(accountant, settlement)
+    db.session.commit()
+    assert books.pending_deliveries(household.id) == []
+
+
+def test_a_settlement_whose_deductions_take_every_net_is_paid_when_posted(received, coordinator, accountant):
+    from market.settlement import inputs
+
+    order, _receipt = received
+    for number, line in enumerate(order.runs[-1].lines):
+        inputs.record_input_credit(coordinator, line.household, item="复合肥 100袋", amount="5000", issued_on=DAY,
+                                   note="", idempotency_key=f"fert-{number}")
+    db.session.commit()
+    settlement = posted(received, coordinator, accountant)
+    assert all(line.net == 0 for line in settlement.households)
+    assert settlement.status is SettlementStatus.PAID  # nobody is left to pay
