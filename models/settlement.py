@@ -267,13 +267,18 @@ class Payment(db.Model):
     note: Mapped[str] = mapped_column(Text, default="")
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: a payment recorded in error is voided (its voucher rejected or reversed), never deleted
+    voided_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    voided_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    void_reason: Mapped[str] = mapped_column(Text, default="")
 
     buyer: Mapped[Optional[Buyer]] = relationship()
     household: Mapped[Optional[Household]] = relationship()
     prepayment: Mapped[Optional[ContractPrepayment]] = relationship()
     batch: Mapped[Optional[PaymentBatch]] = relationship(back_populates="payments")
     voucher: Mapped[Optional[Voucher]] = relationship()
-    created_by: Mapped[User] = relationship()
+    created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
+    voided_by: Mapped[Optional[User]] = relationship(foreign_keys=[voided_by_id])
     applications: Mapped[list["PaymentApplication"]] = relationship(back_populates="payment",
                                                                     order_by="PaymentApplication.id")
 

@@ -315,7 +315,7 @@ def household_statement(actor: User, household: Household, start: Any = None, en
 
 
 def _payouts(household_id: int) -> Select:
-    return (select(Payment).where(Payment.household_id == household_id,
+    return (select(Payment).where(Payment.household_id == household_id, Payment.voided_at.is_(None),
                                   Payment.kind == PaymentKind.HOUSEHOLD_PAYOUT)
             .order_by(Payment.paid_on, Payment.id))
 
@@ -428,7 +428,7 @@ def buyer_statement(actor: User, buyer: Buyer, as_of: Any = None) -> BuyerStatem
                                             received=received.get(settlement.id, ZERO), as_of=day))
     for payment in db.session.scalars(
             select(Payment).where(Payment.buyer_id == buyer.id, Payment.kind == PaymentKind.BUYER_RECEIPT,
-                                  Payment.paid_on <= day).order_by(Payment.paid_on, Payment.id)):
+                                  Payment.voided_at.is_(None), Payment.paid_on <= day).order_by(Payment.paid_on, Payment.id)):
         statement.receipts.append(PaymentRow(day=payment.paid_on, number=payment.number, method=payment.method,
                                              reference=payment.reference, amount=payment.amount))
     return statement

@@ -231,14 +231,16 @@ def voucher(voucher_id: int):
 def _voucher_page(found, reject_form, reverse_form, status: int = 200):
     names = services.party_names((line.party_type, line.party_id) for line in found.lines)
     reviewer = _can_review()
+    generated = ledger.is_generated(found)  # changed only through its settlement or payment
     return render_template(
         "books/voucher.html", voucher=found, names=names, total=services.voucher_total(found),
         reversal=services.reversal_of(found), source_url=_source_url(found), action=ActionForm(),
         reject_form=reject_form, reverse_form=reverse_form,
         can_approve=reviewer and found.status is VoucherStatus.PREPARED and found.prepared_by_id != current_user.id,
-        can_reject=reviewer and found.status in (VoucherStatus.PREPARED, VoucherStatus.APPROVED),
+        generated=generated,
+        can_reject=reviewer and not generated and found.status in (VoucherStatus.PREPARED, VoucherStatus.APPROVED),
         can_post=reviewer and found.status is VoucherStatus.APPROVED,
-        can_reverse=(reviewer and found.status is VoucherStatus.POSTED and found.reverses_id is None
+        can_reverse=(reviewer and not generated and found.status is VoucherStatus.POSTED and found.reverses_id is None
                      and services.reversal_of(found) is None)), status
 
 

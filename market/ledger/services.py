@@ -197,10 +197,37 @@ def approve(actor: User, voucher: Voucher) -> Voucher:
     return voucher
 
 
-def reject(actor: User, voucher: Voucher, reason: str) -> Voucher:
+#: vouchers a settlement, a payment or a supply on credit wrote: they change only through their source
+GENERATED = (VoucherSource.SETTLEMENT, VoucherSource.PAYMENT, VoucherSource.INPUT_CREDIT)
+
+
+def is_generated(voucher: Voucher) -> bool:
+    """Written by a source document, or the 红字 reversal of one (a voided payment's)."""
+    if voucher.source in GENERATED:
+        return True
+    if voucher.source is VoucherSource.REVERSAL and voucher.source_id is not None:
+        original = db.session.get(Voucher, voucher.source_id)
+        return original is not None and original.source in GENERATED
+    return False
+
+
+def _refuse_generated(voucher: Voucher) -> None:
+    if is_generated(voucher):
+        raise Conflict(_l("This voucher was written by a settlement, a payment or a supply on credit; correct it "
+                          "there (a payment recorded in error is voided on its page)."))
+
+
+def reject(actor: User, voucher: Voucher, reason: str, *, system: bool = False) -> Voucher:
+    """退回 a voucher waiting for review, saying why.
+
+    :param system: the voucher's own source rejects it (a payment being voided); otherwise a
+        voucher a settlement or payment wrote cannot be rejected on its own.
+    """
     require_role(actor, *ACCOUNTANTS)
     if not (reason or "").strip():
         raise ValidationFailed(_l("Say why the voucher is rejected."), field="reason")
+    if not system:
+        _refuse_generated(voucher)
     lock_row(voucher)
     REVIEW.apply(actor, voucher, "reject", reason=reason.strip())
     voucher.rejected_reason = reason.strip()
@@ -254,13 +281,16 @@ def reversal_key(voucher: Voucher) -> str:
     return f"reverse:{voucher.id}" + (f":{rejected}" if rejected else "")
 
 
-def reverse(actor: User, voucher: Voucher, *, reason: str, voucher_date: date, idempotency_key: str) -> Voucher:
+def reverse(actor: User, voucher: Voucher, *, reason: str, voucher_date: date, idempotency_key: str,
+            system: bool = False) -> Voucher:
     """红字冲销: a new voucher, linked to the original, whose lines net every account to zero.
 
     It goes through review like any other. A reversal cannot itself be reversed, and a voucher is
     reversed at most once.
     """
     require_role(actor, *ACCOUNTANTS)
+    if not system:
+        _refuse_generated(voucher)
     if voucher.status is not VoucherStatus.POSTED:
         raise Conflict(_l("Only a posted voucher can be reversed."))
     if voucher.reverses_id is not None:

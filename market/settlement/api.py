@@ -250,6 +250,18 @@ def get_payment(payment_id: int):
     return payments.get(current_user, payment_id)
 
 
+@blp.route("/payments/<int:payment_id>/void", methods=["POST"])
+@blp.arguments(ReturnReasonSchema)
+@blp.response(200, PaymentSchema)
+def void_payment(body, payment_id: int):
+    """作废: a payment recorded in error is undone (never deleted): what it paid is owed again, a paid
+    settlement goes back to posted, its voucher is rejected, or reversed in red for review if posted."""
+    payment = payments.get(current_user, payment_id)
+    payments.void_payment(current_user, payment, body["reason"])
+    db.session.commit()
+    return payment
+
+
 @blp.route("/payments/household-payouts", methods=["POST"])
 @creates
 @blp.arguments(PayoutCreateSchema)

@@ -66,6 +66,12 @@ class ReturnForm(FlaskForm):
     submit = SubmitField(_l("Return to draft"))
 
 
+class VoidForm(FlaskForm):
+    reason = TextAreaField(_l("Why is this payment void?"), validators=[Length(max=2000)],
+                           description=_l("E.g. the bank returned the transfer, or it was paid to the wrong person."))
+    submit = SubmitField(_l("Void this payment"))
+
+
 def method_choices():
     return options(choices(PayoutMethod))
 

@@ -24,7 +24,8 @@ from sqlalchemy.exc import IntegrityError
 
 from models import (LARGE_PAYOUT, Buyer, ContractPrepayment, Household, PartyType, Payment, PaymentApplication,
                     PaymentBatch, PaymentKind, PayoutMethod, PrepaymentKind, RoleName, Settlement,
-                    SettlementHousehold, SettlementKind, User, VoucherSource, db)
+                    SettlementHousehold, SettlementKind, SettlementStatus, User, VoucherSource, VoucherStatus, db,
+                    utcnow)
 
 from .. import audit
 from ..auth.permissions import require_role
@@ -37,6 +38,7 @@ from ..numbering import lock_scope, next_number
 from ..units import Money, UnitError, parse_money
 from . import services as settlements
 from .applying import ApplyError, Open, apply_oldest_first
+from .states import SETTLEMENT
 
 ACCOUNTANTS = (RoleName.ACCOUNTANT,)
 #: the account money leaves or arrives by
@@ -423,6 +425,50 @@ def pay_prepayment(actor: User, prepayment: ContractPrepayment, data: PaymentInp
         idempotency_key=f"payment:{key}", source=VoucherSource.PAYMENT, source_id=payment.id, attachments=1,
         system=True)
     audit.record(actor, "payment.advance", payment, after=_record(payment))
+    return payment
+
+
+# --- voiding ------------------------------------------------------------------------------------
+
+def void_payment(actor: User, payment: Payment, reason: str) -> Payment:
+    """作废: a payment recorded in error is undone, never deleted.
+
+    What it paid comes off the settlement lines (or the buyer's settlements) it was applied to, a
+    paid settlement goes back to posted, and its voucher is rejected if it still waits for review
+    or reversed (红字, for review) if it was posted. A voided advance can be booked again.
+
+    :raises ValidationFailed: no reason. :raises Conflict: already void.
+    """
+    require_role(actor, *ACCOUNTANTS)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(_l("Say why the payment is void."), field="reason")
+    lock_row(payment.household or payment.buyer)  # the party first, as paying does
+    lock_row(payment)
+    if payment.voided_at is not None:
+        raise Conflict(_l("This payment is already void."))
+    before = _record(payment)
+    for application in list(payment.applications):
+        if application.line_id is not None:
+            line = application.line
+            line.paid = line.paid - application.amount
+            settlement = lock_row(line.settlement)
+            if settlement.status is SettlementStatus.PAID:
+                SETTLEMENT.apply(actor, settlement, "unpay", reason=reason)
+        else:
+            settlement = lock_row(application.settlement)
+            settlement.buyer_received = settlement.buyer_received - application.amount
+        db.session.delete(application)
+    voucher = payment.voucher
+    if voucher is not None and voucher.status in (VoucherStatus.PREPARED, VoucherStatus.APPROVED):
+        ledger.reject(actor, voucher, f"付款作废：{reason}", system=True)
+    elif voucher is not None and voucher.status is VoucherStatus.POSTED:
+        ledger.reverse(actor, voucher, reason=f"付款{payment.number}作废：{reason}", voucher_date=local_today(),
+                       idempotency_key=ledger.reversal_key(voucher), system=True)
+    payment.voided_at, payment.voided_by_id, payment.void_reason = utcnow(), actor.id, reason
+    payment.prepayment_id = None
+    db.session.flush()
+    audit.record(actor, "payment.void", payment, before=before, reason=reason)
     return payment
 
 

@@ -359,6 +359,8 @@ class PaymentSchema(ma.Schema):
     applications = ma.fields.List(ma.fields.Nested(PaymentApplicationSchema))
     created_by = _person()
     created_at = ma.fields.AwareDateTime()
+    voided_at = ma.fields.AwareDateTime(allow_none=True, metadata={"description": "set when the payment is void"})
+    void_reason = ma.fields.String()
 
 
 class PaymentBatchSchema(ma.Schema):

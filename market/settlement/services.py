@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
-from models import (BuyerOrder, ContractPrepayment, Household, OrderStatus, PartyType, PaymentApplication,
+from models import (BuyerOrder, ContractPrepayment, Household, OrderStatus, PartyType, Payment, PaymentApplication,
                     PrepaymentKind, PurchaseContract, PurchaseInvoice, Receipt, RoleName, Settlement,
                     SettlementHousehold, SettlementItem, SettlementKind, SettlementStatus, SlipStatus, User,
                     Voucher, VoucherSource, VoucherStatus, WeighSlip, db, settlement_slips, utcnow)
@@ -601,6 +601,16 @@ def verify() -> list[str]:
                         if v.status is VoucherStatus.POSTED)
         if planned != actual or len(written) != len(actual):
             problems.append(f"settlement {settlement.number}: its posted vouchers differ from what it settles")
+    for payment in db.session.scalars(select(Payment).options(selectinload(Payment.voucher),
+                                                              selectinload(Payment.applications))):
+        voucher = payment.voucher
+        if payment.voided_at is None and voucher is not None and voucher.status is VoucherStatus.REJECTED:
+            problems.append(f"payment {payment.number}: its voucher was rejected but the payment stands")
+        if payment.voided_at is not None and payment.applications:
+            problems.append(f"payment {payment.number}: void, yet still applied to what it paid")
+        if payment.voided_at is not None and voucher is not None and voucher.status is VoucherStatus.POSTED and \
+                db.session.scalar(select(Voucher.id).where(Voucher.reverses_id == voucher.id)) is None:
+            problems.append(f"payment {payment.number}: void, yet its posted voucher is not reversed")
     problems += _applied_mismatches(PaymentApplication.line_id, SettlementHousehold, SettlementHousehold.paid,
                                     "settlement line {}: paid differs from the payouts applied to it")
     problems += _applied_mismatches(PaymentApplication.settlement_id, Settlement, Settlement.buyer_received,

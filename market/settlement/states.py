@@ -12,4 +12,5 @@ SETTLEMENT = StateMachine("settlement", {
     (S.APPROVED, "return"): S.DRAFT,
     (S.APPROVED, "post"): S.POSTED,
     (S.POSTED, "pay"): S.PAID,
+    (S.PAID, "unpay"): S.POSTED,   # a payout voided
 })

@@ -34,7 +34,7 @@ from ..weighing.capitals import amount_in_capitals
 from ..weighing.forms import options
 from . import bp, inputs, payments, services
 from .forms import (AmountsForm, BatchForm, BatchSettlementForm, InputCreditForm, OrderSettlementForm, PayoutForm,
-                    PrepaymentPayForm, ReceiptForm, ReturnForm, new_key)
+                    PrepaymentPayForm, ReceiptForm, ReturnForm, VoidForm, new_key)
 
 PAGE_SIZE = 30
 #: the tabs of the list, in the order an accountant works through them
@@ -132,7 +132,7 @@ def _order_choices(orders: list[BuyerOrder]) -> list:
     rows = [("", _("Choose the order"))]
     for order in orders:
         receipt = receipts.get(order.id)
-        accepted = f" · {_('accepted')} {receipt.accepted_kg.normalize():f} 公斤" if receipt else ""
+        accepted = (" · " + _("accepted %(kg)s kg", kg=f"{receipt.accepted_kg.normalize():f}")) if receipt else ""
         rows.append((order.id, f"{order.number} · {order.buyer.name} · {order.variety.name}{accepted}"))
     return options(rows)
 
@@ -490,10 +490,28 @@ def list_payments():
 
 @bp.route("/payments/<int:payment_id>")
 @login_required
-def show_payment(payment_id: int):
+def show_payment(payment_id: int, void_form: VoidForm | None = None, status: int = 200):
     payment = payments.get(current_user, payment_id)
-    return render_template("settlement/payment.html", payment=payment,
-                           capitals=amount_in_capitals(Money(payment.amount)))
+    return render_template("settlement/payment.html", payment=payment, void_form=void_form or VoidForm(),
+                           capitals=amount_in_capitals(Money(payment.amount))), status
+
+
+@bp.route("/payments/<int:payment_id>/void", methods=["POST"])
+@login_required
+def void_payment(payment_id: int):
+    payment = payments.get(current_user, payment_id)
+    form = VoidForm()
+    if form.validate_on_submit():
+        try:
+            payments.void_payment(current_user, payment, form.reason.data)
+        except MarketError as exc:
+            db.session.rollback()
+            place_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Payment %(number)s is void; what it paid is owed again.", number=payment.number), "success")
+            return redirect(url_for("settlement.show_payment", payment_id=payment_id))
+    return show_payment(payment_id, form, 422)
 
 
 def _household_choices(owed_list: list[Owed]) -> list:
@@ -501,7 +519,7 @@ def _household_choices(owed_list: list[Owed]) -> list:
     for entry in owed_list:
         household = entry.party
         rows.append((household.id, f"{household.head_name} · {household.village.name} · "
-                                   f"{_('owed')} {_yuan(entry.amount)}",
+                                   + _("owed %(amount)s", amount=_yuan(entry.amount)),
                      {"data-owed": f"{entry.amount:.2f}", "data-method": household.payout_method.value}))
     return options(rows)
 
@@ -560,7 +578,7 @@ def pay_household():
 def _buyer_choices(owing: list[Owed]) -> list:
     rows: list[tuple] = [("", _("Choose the buyer"))]
     for entry in owing:
-        rows.append((entry.party.id, f"{entry.party.name} · {_('outstanding')} {_yuan(entry.amount)}",
+        rows.append((entry.party.id, f"{entry.party.name} · " + _("outstanding %(amount)s", amount=_yuan(entry.amount)),
                      {"data-owed": f"{entry.amount:.2f}"}))
     return options(rows)
 

@@ -83,9 +83,23 @@ def test_an_admin_reads_the_books_but_does_not_review(client, login, admin, paid
     assert db.session.get(Voucher, voucher.id).status is VoucherStatus.PREPARED
 
 
+def _manual(accountant, key):
+    from datetime import date
+    voucher = ledger.prepare_voucher(accountant, voucher_date=date(2026, 8, 22), summary="报销差旅费",
+                                     idempotency_key=key, lines=[ledger.LineInput("5601", debit="120.00"),
+                                                                 ledger.LineInput("1001", credit="120.00")])
+    db.session.commit()
+    return voucher
+
+
 def test_review_on_the_voucher_page(client, login, accountant, reviewer, paid):
-    voucher = db.session.scalars(select(Voucher).where(Voucher.status == VoucherStatus.PREPARED)
-                                 .order_by(Voucher.id)).first()
+    payout = db.session.scalars(select(Voucher).where(Voucher.status == VoucherStatus.PREPARED)
+                                .order_by(Voucher.id)).first()
+    login(reviewer)  # a payment's voucher is approved here but corrected only by voiding the payment
+    page = client.get(f"/books/vouchers/{payout.id}").get_data(as_text=True)
+    assert "/approve" in page and "/reject" not in page
+    client.post("/logout")
+    voucher, spare = _manual(accountant, "m-1"), _manual(accountant, "m-2")
     login(accountant)  # the preparer may not approve
     assert "/approve" not in client.get(f"/books/vouchers/{voucher.id}").get_data(as_text=True)
     client.post(f"/books/vouchers/{voucher.id}/approve")
@@ -104,8 +118,7 @@ def test_review_on_the_voucher_page(client, login, accountant, reviewer, paid):
     red = db.session.scalar(select(Voucher).where(Voucher.reverses_id == voucher.id))
     assert response.headers["Location"].endswith(f"/books/vouchers/{red.id}")
     assert red.status is VoucherStatus.PREPARED and "金额录错" in red.summary
-    other = db.session.scalars(select(Voucher).where(Voucher.status == VoucherStatus.PREPARED,
-                                                     Voucher.id != red.id)).first()
+    other = spare
     client.post(f"/books/vouchers/{other.id}/reject", data={"reject-reason": "附件不全"})
     assert db.session.get(Voucher, other.id).status is VoucherStatus.REJECTED
     assert "附件不全" in client.get(f"/books/vouchers/{other.id}").get_data(as_text=True)

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from market.contracts import services as contracts
 from market.ledger import services as ledger
-from models import AuditEvent, Payment, PaymentBatch, PurchaseInvoice, Settlement, Voucher, db
+from models import AuditEvent, Payment, PaymentApplication, PaymentBatch, PurchaseInvoice, Settlement, Voucher, db
 from tests.market.contracts.conftest import contract_args, grades, make_contract, peach  # noqa: F401  (fixtures)
 
 DAY = "2026-08-21"
@@ -404,3 +404,15 @@ def test_a_batch_takes_an_idempotency_key_of_the_full_length(client, login, rece
     assert client.post("/api/v1/payments/batches", json=body, headers={"Idempotency-Key": key}).get_json() \
         == response.get_json()
     assert count(Payment) == 3
+
+
+def test_a_payment_is_voided_through_the_api(client, login, received, accountant, reviewer):
+    settlement = posted_settlement(client, login, received, accountant, reviewer)
+    household = settlement["households"][0]
+    made = payout(client, household["household_id"], "50.00", "to-void", method="wechat").get_json()
+    response = client.post(f"/api/v1/payments/{made['id']}/void", json={"reason": ""})
+    assert response.status_code == 422 and count(PaymentApplication) == 1
+    response = client.post(f"/api/v1/payments/{made['id']}/void", json={"reason": "银行退回"})
+    assert response.status_code == 200 and response.get_json()["void_reason"] == "银行退回"
+    assert response.get_json()["voucher"]["status"] == "rejected" and count(PaymentApplication) == 0
+    assert client.post(f"/api/v1/payments/{made['id']}/void", json={"reason": "again"}).status_code == 409

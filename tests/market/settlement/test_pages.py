@@ -472,3 +472,19 @@ def test_a_contract_advance_is_booked_once_from_its_page(client, login, make_con
     assert client.post(f"/payments/prepayments/{prepayment.id}", data=data).status_code == 302
     assert count(Payment) == 1
     assert contract.number not in client.get("/payments/prepayments").get_data(as_text=True)
+
+
+def test_a_payment_is_voided_on_its_page_with_a_reason(client, login, posted, accountant):
+    line = posted.households[0]
+    login(accountant)
+    _, data = _payout_form(client, line.household_id)
+    response = client.post("/payments/pay", data={**data, "amount": "100.00", "method": "wechat"})
+    payment_url = response.headers["Location"]
+    payment = db.session.scalar(select(Payment))
+    assert client.post(f"/payments/{payment.id}/void", data={"reason": ""}).status_code == 422
+    assert db.session.get(Payment, payment.id).voided_at is None
+    response = client.post(f"/payments/{payment.id}/void", data={"reason": "付错了人"})
+    assert response.status_code == 302 and response.headers["Location"] == payment_url
+    assert db.session.get(SettlementHousehold, line.id).paid == 0
+    page = client.get(payment_url).get_data(as_text=True)
+    assert "付错了人" in page and f"/payments/{payment.id}/void" not in page

@@ -10,8 +10,8 @@ from sqlalchemy import func, select, text
 from market.errors import Conflict, IdempotencyConflict, InvalidTransition, PermissionDenied, ValidationFailed
 from market.ledger import services as ledger
 from market.settlement import payments, services
-from models import (Payment, PurchaseInvoice, Settlement, SettlementStatus, Voucher, VoucherSource, VoucherStatus,
-                    db)
+from models import (Payment, PurchaseInvoice, Settlement, SettlementHousehold, SettlementStatus, Voucher, VoucherSource,
+                    VoucherStatus, db)
 
 DAY = date(2026, 8, 21)
 
@@ -241,3 +241,59 @@ def test_a_settlement_whose_deductions_take_every_net_is_paid_when_posted(receiv
     settlement = posted(received, coordinator, accountant)
     assert all(line.net == 0 for line in settlement.households)
     assert settlement.status is SettlementStatus.PAID  # nobody is left to pay
+
+
+def _review_all(reviewer):
+    for voucher in db.session.scalars(select(Voucher).where(Voucher.status == VoucherStatus.PREPARED)
+                                      .order_by(Voucher.id)):
+        ledger.approve(reviewer, voucher)
+        ledger.post(reviewer, voucher)
+
+
+def test_a_payment_voucher_is_corrected_only_by_voiding_the_payment(received, coordinator, accountant, reviewer):
+    settlement = posted(received, coordinator, accountant)
+    line = settlement.households[0]
+    payment = payments.pay_household(accountant, line.household, payments.PaymentInput(amount=line.net,
+                                                                                       method="wechat"),
+                                     idempotency_key="full")
+    db.session.commit()
+    with pytest.raises(Conflict):  # rejecting it alone would leave the household marked paid
+        ledger.reject(reviewer, payment.voucher, "金额不对")
+    db.session.rollback()
+    payments.void_payment(reviewer, payment, "付错了人")
+    db.session.commit()
+    assert payment.voucher.status is VoucherStatus.REJECTED and payment.voided_at is not None
+    assert db.session.get(SettlementHousehold, line.id).paid == 0
+    assert payments.owed(line.household_id) == line.net
+    assert services.verify() == [] and ledger.verify() == []
+    with pytest.raises(Conflict):
+        payments.void_payment(reviewer, payment, "again")
+
+
+def test_voiding_a_posted_payout_reverses_its_voucher_and_reopens_the_settlement(received, coordinator, accountant,
+                                                                                reviewer):
+    settlement = posted(received, coordinator, accountant)
+    paid = [payments.pay_household(accountant, line.household, payments.PaymentInput(amount=line.net,
+                                                                                      method="wechat"),
+                                   idempotency_key=f"p-{line.id}") for line in settlement.households]
+    _review_all(reviewer)
+    db.session.commit()
+    assert settlement.status is SettlementStatus.PAID
+    with pytest.raises(Conflict):
+        ledger.reverse(reviewer, paid[0].voucher, reason="x", voucher_date=DAY, idempotency_key="r")
+    db.session.rollback()
+    payments.void_payment(accountant, paid[0], "银行退回")
+    db.session.commit()
+    assert db.session.get(Settlement, settlement.id).status is SettlementStatus.POSTED
+    red = db.session.scalar(select(Voucher).where(Voucher.reverses_id == paid[0].voucher_id))
+    assert red is not None and red.status is VoucherStatus.PREPARED
+    with pytest.raises(Conflict):  # the red voucher of a voided payment is approved, not rejected
+        ledger.reject(reviewer, red, "不同意")
+    db.session.rollback()
+    _review_all(reviewer)
+    db.session.commit()
+    household = settlement.households[0].household_id
+    balance = {(row[0], row[2]): Decimal(row[3]) - Decimal(row[4]) for row in ledger.posted_totals()}
+    account_2202 = ledger.account("2202").id
+    assert -balance[(account_2202, household)] == payments.owed(household) == settlement.households[0].net
+    assert services.verify() == [] and ledger.verify() == []
