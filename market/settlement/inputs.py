@@ -39,7 +39,7 @@ READERS = (RoleName.COORDINATOR, RoleName.ACCOUNTANT, RoleName.ADMIN)
 MAX_CREDIT = Decimal(1_000_000)
 ITEM_LENGTH = 128
 NOTE_LENGTH = 2000
-#: the debit: the household owes it back (预付账款, by household)
+#: the debit: the household owes it back (其他应收款, by household)
 RECEIVABLE_ACCOUNT = "1221"
 #: the credit: the company paid the supplier from the bank
 BANK_ACCOUNT = "1002"
