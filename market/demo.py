@@ -214,6 +214,19 @@ def seed(*, reset: bool = False, today: date | None = None, seed_value: int = 20
                                         today - timedelta(days=10), "农资预付款")
         contract_list.append(contract)
 
+    # A fifth household signed and took its deposit, then lost its crop to hail: the contract was
+    # ended by agreement and the household pays the deposit back (closed in the books below).
+    hailed = contracts.create_contract(
+        coordinator, household_id=households[4].id, season=season, variety_id=shuimi.id,
+        main_grade_id=grades["一级"].id, area_mu="2.5", expected_kg="3000公斤", tolerance_pct="5",
+        mechanism=PriceMechanism.FIXED, grade_prices={grades[g].id: p for g, p in price_rows[PriceMechanism.FIXED].items()},
+        starts_on=today - timedelta(days=20), ends_on=today + timedelta(days=40),
+        delivery_terms="农户送至北里村收购点过磅，以质论价，钱货两清。")
+    contracts.sign(coordinator, hailed)
+    contracts.record_prepayment(coordinator, hailed, PrepaymentKind.DEPOSIT, Decimal("2000"),
+                                today - timedelta(days=18), "签约定金")
+    contracts.terminate(coordinator, hailed, "冰雹绝收，双方协商解除合同")
+
     # Deliveries on weigh slips over the last days
     slips = 0
     for contract in contract_list:
@@ -317,7 +330,7 @@ def _settle_and_pay(coordinator: User, accountant: User, cashier: User, order, v
     """
     from .ledger import services as ledger
     from .ledger.services import LineInput
-    from .settlement import inputs, payments, services as settlements
+    from .settlement import deposits, inputs, payments, services as settlements
     from models import Voucher, VoucherStatus
 
     ledger.seed_chart()
@@ -341,6 +354,12 @@ def _settle_and_pay(coordinator: User, accountant: User, cashier: User, order, v
                                 idempotency_key=f"demo:prepayment:{prepayment.id}")
     post_waiting()
     ledger.close_period(accountant, ledger.period_for(month_end))
+
+    # 定金处理: the hailed-out household pays its deposit back now the contract is ended.
+    for entry in deposits.open_deposits(cashier):
+        deposits.close_deposit(cashier, entry.contract, deposits.ClosureInput(
+            outcome="returned", reason=entry.contract.terminated_reason, closed_on=today, method="bank",
+            reference=f"网银退定金{entry.contract.id:04d}"), idempotency_key=f"demo:deposit:{entry.contract.id}")
 
     # 农资赊销: in spring three of the peach households took fertiliser and fruit bags on credit
     # (recorded this month); the peach settlement takes it back from what they are owed.

@@ -11,7 +11,7 @@ from models import (AllocationPolicy, ContractStatus, DeductionKind, LotStatus, 
                     SlipStatus)
 from models import CertificateBasis, ReceiptOutcome
 from models import AccountKind, PartyType, PeriodStatus, VoucherSource, VoucherStatus
-from models import PaymentKind, SettlementKind, SettlementStatus
+from models import DepositOutcome, PaymentKind, SettlementKind, SettlementStatus
 
 #: (enum member, label) pairs. Keyed below by (enum type, value): str-enums of different types with
 #: the same value ("draft", "fixed") compare equal, so a plain dict would mix them up.
@@ -89,6 +89,7 @@ _PAIRS: list[tuple[enum.Enum, object]] = [
     (VoucherSource.PAYMENT, _l("Payment")),
     (VoucherSource.REVERSAL, _l("Reversal (红字)")),
     (VoucherSource.INPUT_CREDIT, _l("Farm supplies on credit (农资赊销)")),
+    (VoucherSource.DEPOSIT, _l("Contract deposit closed (定金处理)")),
     (VoucherStatus.PREPARED, _l("Prepared (制单)")),
     (VoucherStatus.APPROVED, _l("Approved (审核)")),
     (VoucherStatus.POSTED, _l("Posted (记账)")),
@@ -103,6 +104,9 @@ _PAIRS: list[tuple[enum.Enum, object]] = [
     (PaymentKind.BUYER_RECEIPT, _l("Buyer receipt (收款)")),
     (PaymentKind.HOUSEHOLD_PAYOUT, _l("Household payout (付款)")),
     (PaymentKind.ADVANCE, _l("Contract advance (预付)")),
+    (DepositOutcome.RETURNED, _l("Paid back by the household (退还)")),
+    (DepositOutcome.FORFEITED, _l("Kept by the household: the company broke the contract (不予退还)")),
+    (DepositOutcome.DOUBLED, _l("Paid back twice: the household broke the contract (双倍返还)")),
 ]
 
 LABELS: dict[tuple[type, str], object] = {(type(member), member.value): text for member, text in _PAIRS}

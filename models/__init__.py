@@ -23,6 +23,6 @@ from .ledger import (  # noqa: F401
     Account, AccountKind, PartyType, Period, PeriodBalance, PeriodStatus, Voucher, VoucherLine, VoucherSource, VoucherStatus,
 )
 from .settlement import (  # noqa: F401
-    LARGE_PAYOUT, InputCredit, Payment, PaymentApplication, PaymentBatch, PaymentKind, PurchaseInvoice, Settlement,
+    LARGE_PAYOUT, DepositClosure, DepositOutcome, InputCredit, Payment, PaymentApplication, PaymentBatch, PaymentKind, PurchaseInvoice, Settlement,
     SettlementHousehold, SettlementItem, SettlementKind, SettlementStatus, settlement_slips,
 )

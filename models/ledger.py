@@ -87,6 +87,7 @@ class VoucherSource(str, enum.Enum):
     PAYMENT = "payment"
     REVERSAL = "reversal"
     INPUT_CREDIT = "input_credit"  # 农资赊销
+    DEPOSIT = "deposit"            # 定金处理: a terminated contract's deposit settled
 
 
 class Voucher(db.Model):

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import db, utcnow
 from .catalogue import Grade
-from .contracts import ContractPrepayment
+from .contracts import ContractPrepayment, PurchaseContract
 from .ledger import Voucher
 from .orders import Buyer, BuyerOrder, RejectPolicy
 from .places import Household, PayoutMethod
@@ -326,6 +326,64 @@ class InputCredit(db.Model):
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    #: a credit recorded in error is voided (its voucher rejected or reversed), never deleted
+    voided_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    voided_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    void_reason: Mapped[str] = mapped_column(Text, default="")
+
+    household: Mapped[Household] = relationship()
+    voucher: Mapped[Optional[Voucher]] = relationship()
+    recorded_by: Mapped[User] = relationship(foreign_keys=[recorded_by_id])
+    voided_by: Mapped[Optional[User]] = relationship(foreign_keys=[voided_by_id])
+
+
+class DepositOutcome(str, enum.Enum):
+    """How the 定金 of a terminated contract ends (民法典 第五百八十七条)."""
+
+    RETURNED = "returned"    # 退还: the contract ended by agreement, the household pays the deposit back
+    FORFEITED = "forfeited"  # 丧失: the company broke the contract, the household keeps the deposit
+    DOUBLED = "doubled"      # 双倍返还: the household broke the contract and pays back twice the deposit
+
+
+class DepositClosure(db.Model):
+    """定金处理: how the deposits paid on a terminated contract were settled, once per contract.
+
+    A fulfilled contract's deposit is set off against the price (抵作价款) by the household's next
+    settlement instead, like an advance.
+    """
+
+    __tablename__ = "deposit_closures"
+    __table_args__ = (
+        CheckConstraint("deposit > 0", name="deposit_positive"),
+        CheckConstraint("(outcome = 'forfeited' AND received = 0 AND method IS NULL)"
+                        " OR (outcome = 'returned' AND received = deposit AND method IS NOT NULL)"
+                        " OR (outcome = 'doubled' AND received = 2 * deposit AND method IS NOT NULL)",
+                        name="received_matches_outcome"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: e.g. DJ2026-0001
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("purchase_contracts.id"), unique=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    outcome: Mapped[DepositOutcome] = mapped_column(enum_column(DepositOutcome))
+    #: the deposits paid on the contract, all of them
+    deposit: Mapped[Decimal] = mapped_column(Money)
+    #: what the household paid the company back (0, the deposit, or twice it)
+    received: Mapped[Decimal] = mapped_column(Money)
+    method: Mapped[Optional[PayoutMethod]] = mapped_column(enum_column(PayoutMethod))
+    reference: Mapped[str] = mapped_column(String(64), default="")
+    #: who took the cash
+    signer: Mapped[str] = mapped_column(String(64), default="")
+    closed_on: Mapped[date] = mapped_column()
+    reason: Mapped[str] = mapped_column(Text)
+    voucher_id: Mapped[Optional[int]] = mapped_column(ForeignKey("vouchers.id"))
+    idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
+    body_hash: Mapped[str] = mapped_column(String(64))
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    contract: Mapped[PurchaseContract] = relationship()
     household: Mapped[Household] = relationship()
     voucher: Mapped[Optional[Voucher]] = relationship()
     recorded_by: Mapped[User] = relationship()

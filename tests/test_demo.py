@@ -7,7 +7,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from market import demo
-from models import (AuditEvent, BuyerOrder, Receipt, Household, ProduceLot, PurchaseContract, RoleName, User, WeighSlip,
+from models import (AuditEvent, ContractStatus, BuyerOrder, Receipt, Household, ProduceLot, PurchaseContract, RoleName, User, WeighSlip,
                     WeighSlipLine, db)
 
 DAY = date(2026, 8, 20)
@@ -33,7 +33,10 @@ def test_the_demo_tells_the_beili_village_peach_story(app):
     assert {u.role_names.pop() for u in db.session.scalars(select(User))} == set(RoleName)
     grades = {lot.grade.name for lot in db.session.scalars(select(ProduceLot))}
     assert grades == {"特级", "一级", "二级", "等外"}
-    assert db.session.scalar(select(func.count()).select_from(PurchaseContract)) == 4
+    # one per price mechanism, and one ended by hail before any delivery
+    assert db.session.scalar(select(func.count()).select_from(PurchaseContract)) == 5
+    assert db.session.scalar(select(func.count()).select_from(PurchaseContract)
+                             .where(PurchaseContract.status == ContractStatus.TERMINATED)) == 1
     assert db.session.scalar(select(func.count()).select_from(WeighSlip).where(WeighSlip.contract_id.is_not(None))) == 8
     # every slip's lines add up to its amount and net
     for slip in db.session.scalars(select(WeighSlip)):
@@ -82,7 +85,8 @@ def test_seed_demo_command_prints_the_logins(runner):
 def test_the_demo_books_are_settled_paid_in_part_and_verified(app):
     from market.ledger import services as ledger
     from market.settlement import payments
-    from models import Period, PeriodStatus, Settlement, SettlementKind, SettlementStatus, Voucher, VoucherStatus
+    from models import (Account, DepositClosure, DepositOutcome, Period, PeriodStatus, Settlement, SettlementKind,
+                        SettlementStatus, Voucher, VoucherLine, VoucherStatus)
 
     demo.seed(today=DAY)
     db.session.commit()
@@ -101,6 +105,15 @@ def test_the_demo_books_are_settled_paid_in_part_and_verified(app):
                              .where(Voucher.status != VoucherStatus.POSTED)) == 0
     villager = db.session.scalar(select(User).where(User.phone == demo.VILLAGER_PHONE))
     assert payments.owed(villager.household_id) > 0
+    # the hailed-out household paid its ¥2,000 deposit back: nothing of it is left in 1123
+    (closure,) = db.session.scalars(select(DepositClosure)).all()
+    assert (closure.outcome, closure.received, closure.voucher.status) == (
+        DepositOutcome.RETURNED, Decimal("2000.00"), VoucherStatus.POSTED)
+    left = db.session.scalar(select(func.coalesce(func.sum(VoucherLine.debit - VoucherLine.credit), 0))
+                             .join(Voucher).join(Account)
+                             .where(Account.code == "1123", VoucherLine.party_id == closure.household_id,
+                                    Voucher.status == VoucherStatus.POSTED))
+    assert Decimal(left) == 0
     assert ledger.verify() == []
 
 

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from models import ContractStatus, Grade, GradeTable, Household, PrepaymentKind, RoleName, Variety, Village, db
+from models import ContractStatus, DepositClosure, Grade, GradeTable, Household, PrepaymentKind, RoleName, Variety, Village, db
 
 from ..auth.permissions import is_staff
 from ..forms import place_errors
@@ -168,6 +168,7 @@ def _detail_context(contract):
         can_terminate=CONTRACT.can(contract, "terminate"), can_manage=_can_manage(),
         can_prepay=_can_prepay() and contract.status in ACCEPTS_DELIVERIES,
         staff=is_staff(current_user),
+        deposit_closure=db.session.scalar(select(DepositClosure).where(DepositClosure.contract_id == contract.id)),
     )
 
 

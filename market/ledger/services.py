@@ -42,8 +42,10 @@ CHART = [
     ("222101", "应交税费—应交增值税(进项税额)", AccountKind.LIABILITY, PartyType.NONE),
     ("3001", "实收资本", AccountKind.EQUITY, PartyType.NONE),
     ("5001", "主营业务收入", AccountKind.REVENUE, PartyType.NONE),
+    ("5301", "营业外收入", AccountKind.REVENUE, PartyType.NONE),
     ("5401", "主营业务成本", AccountKind.COST, PartyType.NONE),
     ("5601", "销售费用", AccountKind.EXPENSE, PartyType.NONE),
+    ("5711", "营业外支出", AccountKind.EXPENSE, PartyType.NONE),
 ]
 
 REVIEW = StateMachine("voucher", {
@@ -198,7 +200,7 @@ def approve(actor: User, voucher: Voucher) -> Voucher:
 
 
 #: vouchers a settlement, a payment or a supply on credit wrote: they change only through their source
-GENERATED = (VoucherSource.SETTLEMENT, VoucherSource.PAYMENT, VoucherSource.INPUT_CREDIT)
+GENERATED = (VoucherSource.SETTLEMENT, VoucherSource.PAYMENT, VoucherSource.INPUT_CREDIT, VoucherSource.DEPOSIT)
 
 
 def is_generated(voucher: Voucher) -> bool:

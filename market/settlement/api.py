@@ -17,14 +17,14 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from models import (Buyer, BuyerOrder, ContractPrepayment, Household, InputCredit, Payment, PaymentBatch,
+from models import (Buyer, BuyerOrder, ContractPrepayment, DepositClosure, Household, InputCredit, PurchaseContract, Payment, PaymentBatch,
                     PurchaseInvoice, Receipt, Settlement, SettlementHousehold, SettlementKind, db)
 
 from ..api import Blueprint, creates, page_schema, paginate
 from ..auth.permissions import require_household_access, require_role
 from ..errors import NotFound, ValidationFailed
-from . import inputs, payments, services
-from .schemas import (InputCreditCreateSchema, InputCreditListArgsSchema, InputCreditSchema,
+from . import deposits, inputs, payments, services
+from .schemas import (DepositClosureCreateSchema, DepositClosureSchema, DepositsSchema, InputCreditCreateSchema, InputCreditListArgsSchema, InputCreditSchema,
                       PaymentBatchCreateSchema, PaymentBatchSchema, BuyerReceiptCreateSchema, SettlementEnteredSchema, PurchaseInvoiceListArgsSchema,
                       PurchaseInvoiceSchema, HouseholdOwedSchema, PaymentListArgsSchema, PaymentSchema, PayoutCreateSchema,
                       PrepaymentPaymentCreateSchema, ReturnReasonSchema, SettleableOrderSchema, SettlementCreateSchema,
@@ -399,7 +399,7 @@ def get_input_credit(credit_id: int):
 @blp.response(201, InputCreditSchema)
 @blp.alt_response(200, schema=InputCreditSchema, description="the input credit this key already made")
 def create_input_credit(body):
-    """赊销农资: record supplies handed to a household on credit; its voucher (Dr 1123 预付账款 /
+    """赊销农资: record supplies handed to a household on credit; its voucher (Dr 1221 其他应收款 /
     Cr 1002 银行存款) is prepared for review and the household's next settlements recover the amount,
     after its advances, never below zero. Coordinators and accountants. The request's Idempotency-Key
     is the input credit's key and is required."""
@@ -410,3 +410,66 @@ def create_input_credit(body):
     credit = inputs.record_input_credit(current_user, household, item=body["item"], amount=body["amount"],
                                         issued_on=body["issued_on"], note=body["note"], idempotency_key=key)
     return _made(credit, existed)
+
+
+@blp.route("/input-credits/<int:credit_id>/void", methods=["POST"])
+@blp.arguments(ReturnReasonSchema)
+@blp.response(200, InputCreditSchema)
+def void_input_credit(body, credit_id: int):
+    """作废: an input credit recorded in error is undone (never deleted): no settlement takes it back any
+    more, and its voucher is rejected, or reversed in red for review if posted. Refused (409) while a
+    settlement already takes it back. Accountants."""
+    credit = inputs.get(current_user, credit_id)
+    inputs.void_input_credit(current_user, credit, body["reason"])
+    db.session.commit()
+    return credit
+
+
+# --- deposits (定金处理) ----------------------------------------------------------------------------------
+
+@blp.route("/deposits")
+@blp.response(200, DepositsSchema)
+def open_deposits():
+    """Terminated contracts whose deposit (定金) is still out. A fulfilled contract's deposit is set off
+    by the household's next settlement instead. Staff."""
+    return {"open": deposits.open_deposits(current_user)}
+
+
+@blp.route("/deposit-closures")
+@blp.arguments(InputCreditListArgsSchema, location="query")
+@blp.response(200, page_schema(DepositClosureSchema))
+def list_deposit_closures(args):
+    """Deposits closed, newest first. Staff."""
+    page = _page_args(args)
+    statement = deposits.listing(current_user)
+    if args["household_id"] is not None:
+        statement = statement.where(DepositClosure.household_id == args["household_id"])
+    return paginate(statement, page)
+
+
+@blp.route("/deposit-closures/<int:closure_id>")
+@blp.response(200, DepositClosureSchema)
+def get_deposit_closure(closure_id: int):
+    return deposits.get(current_user, closure_id)
+
+
+@blp.route("/contracts/<int:contract_id>/deposit-closure", methods=["POST"])
+@creates
+@blp.arguments(DepositClosureCreateSchema)
+@blp.response(201, DepositClosureSchema)
+@blp.alt_response(200, schema=DepositClosureSchema, description="the closure this key already made")
+def close_deposit(body, contract_id: int):
+    """定金处理: record how a terminated contract's deposit ends — returned (Dr cash / Cr 1123), forfeited
+    by the company (Dr 5711 营业外支出 / Cr 1123) or paid back twice by the household (Dr cash / Cr 1123,
+    Cr 5301 营业外收入) — once per contract; its voucher is prepared for review. Accountants. The
+    request's Idempotency-Key is the closure's key and is required."""
+    require_role(current_user, *deposits.ACCOUNTANTS)
+    contract = db.session.get(PurchaseContract, contract_id)
+    if contract is None:
+        raise NotFound(_l("This contract does not exist."))
+    key = _key()
+    existed = _known(DepositClosure, key)
+    closure = deposits.close_deposit(current_user, contract, deposits.ClosureInput(
+        outcome=body["outcome"], reason=body["reason"], closed_on=body["closed_on"], method=body["method"],
+        reference=body["reference"], signer=body["signer"]), idempotency_key=key)
+    return _made(closure, existed)

@@ -10,7 +10,7 @@ from wtforms import (BooleanField, FieldList, Form, FormField, HiddenField, Radi
                      SubmitField, TextAreaField)
 from wtforms.validators import DataRequired, Length, Optional
 
-from models import PayoutMethod
+from models import DepositOutcome, PayoutMethod
 
 from ..labels import choices
 from ..weighing.forms import options
@@ -134,3 +134,27 @@ class InputCreditForm(FlaskForm):
     issued_on = StringField(_l("Date supplied"), render_kw=_DATE)
     note = TextAreaField(_l("Note"), validators=[Length(max=2000)])
     submit = SubmitField(_l("Record the input credit"))
+
+
+class VoidCreditForm(FlaskForm):
+    reason = TextAreaField(_l("Why is this input credit void?"), validators=[Length(max=2000)],
+                           description=_l("E.g. recorded for the wrong household, or recorded twice."))
+    submit = SubmitField(_l("Void this input credit"))
+
+
+def outcome_choices():
+    return options(choices(DepositOutcome))
+
+
+class DepositClosureForm(FlaskForm):
+    idempotency_key = HiddenField()
+    outcome = RadioField(_l("How does the deposit end?"), choices=outcome_choices(),
+                         default=DepositOutcome.RETURNED.value, validate_choice=False)
+    reason = TextAreaField(_l("Why did the contract end, and who broke it?"), validators=[Length(max=2000)])
+    closed_on = StringField(_l("Date"), render_kw=_DATE)
+    method = RadioField(_l("Paid back by"), choices=method_choices(), default=PayoutMethod.BANK.value,
+                        validate_choice=False)
+    reference = StringField(_l("Bank or WeChat reference"), validators=[Length(max=64)])
+    signer = StringField(_l("Cash taken by"), validators=[Length(max=64)],
+                         description=_l("Needed for cash: the name of who took it."))
+    submit = SubmitField(_l("Close the deposit"))

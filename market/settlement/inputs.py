@@ -21,14 +21,15 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 
 from models import (Household, InputCredit, PartyType, RoleName, Settlement, SettlementHousehold, User,
-                    VoucherSource, db)
+                    VoucherSource, VoucherStatus, db, utcnow)
 
 from .. import audit
 from ..auth.permissions import require_role
 from ..clock import local_today
-from ..errors import FieldErrors, IdempotencyConflict, NotFound, ValidationFailed
+from ..errors import Conflict, FieldErrors, IdempotencyConflict, NotFound, ValidationFailed
 from ..ledger import services as ledger
 from ..ledger.services import LineInput
+from ..locking import lock_row
 from ..numbering import next_number
 from ..units import Money, UnitError, parse_money
 from . import services as settlements
@@ -160,7 +161,7 @@ def outstanding_input_credit(household_id: int, *, excluding: int | None = None)
     count as recovering, so two settlements never take the same 元; ``excluding`` is the settlement
     being computed again)."""
     supplied = db.session.scalar(select(func.coalesce(func.sum(InputCredit.amount), 0))
-                                 .where(InputCredit.household_id == household_id))
+                                 .where(InputCredit.household_id == household_id, InputCredit.voided_at.is_(None)))
     recovered = (select(func.coalesce(func.sum(SettlementHousehold.recovered_input_credit), 0)).join(Settlement)
                  .where(SettlementHousehold.household_id == household_id,
                         Settlement.status.in_(settlements.COUNTING)))
@@ -185,8 +186,8 @@ class Balance:
 
 def balances(household_ids: Iterable[int] | None = None) -> list[Balance]:
     """Every household that was given input credit (or the ones named), the most outstanding first."""
-    supplied = select(InputCredit.household_id, func.sum(InputCredit.amount), func.count()).group_by(
-        InputCredit.household_id)
+    supplied = (select(InputCredit.household_id, func.sum(InputCredit.amount), func.count())
+                .where(InputCredit.voided_at.is_(None)).group_by(InputCredit.household_id))
     if household_ids is not None:
         supplied = supplied.where(InputCredit.household_id.in_(list(household_ids)))
     rows = {household_id: (Decimal(total), count) for household_id, total, count in db.session.execute(supplied)}
@@ -201,6 +202,47 @@ def balances(household_ids: Iterable[int] | None = None) -> list[Balance]:
                       recovered=Money(Decimal(recovered.get(household_id) or 0)).yuan, count=count)
               for household_id, (total, count) in rows.items()]
     return sorted(result, key=lambda b: (-b.outstanding, b.household.id))
+
+
+# --- voiding ------------------------------------------------------------------------------------------
+
+def void_input_credit(actor: User, credit: InputCredit, reason: str) -> InputCredit:
+    """作废: an input credit recorded in error is undone, never deleted. Its voucher is rejected if it
+    still waits for review, or reversed (红字, for review) if it was posted.
+
+    :raises ValidationFailed: no reason.
+    :raises Conflict: already void; or settlements already take back more of the household's input
+        credit than would remain (discard the draft that does and prepare it again after voiding; a
+        posted settlement's recovery is paid back to the household by a manual voucher).
+    """
+    require_role(actor, *settlements.ACCOUNTANTS)
+    reason = " ".join(str(reason or "").split())
+    if not reason:
+        raise ValidationFailed(_l("Say why the input credit is void."), field="reason")
+    lock_row(credit.household)  # settlements read what is still to recover under this lock
+    lock_row(credit)
+    if credit.voided_at is not None:
+        raise Conflict(_l("This input credit is already void."))
+    if outstanding_input_credit(credit.household_id) < Money(credit.amount).fen:
+        numbers = db.session.scalars(
+            select(Settlement.number).join(SettlementHousehold)
+            .where(SettlementHousehold.household_id == credit.household_id,
+                   SettlementHousehold.recovered_input_credit > 0, Settlement.status.in_(settlements.COUNTING))
+            .order_by(Settlement.id)).all()
+        raise Conflict(_l("Settlements %(numbers)s already take back this household's input credit. Discard a draft "
+                          "that does and prepare it again after voiding; what a posted settlement took back is paid "
+                          "to the household by a manual voucher.", numbers="、".join(numbers)))
+    before = audit.snapshot(credit, ("number", "household_id", "issued_on", "item", "amount", "note"))
+    voucher = credit.voucher
+    if voucher is not None and voucher.status in (VoucherStatus.PREPARED, VoucherStatus.APPROVED):
+        ledger.reject(actor, voucher, f"赊销农资作废：{reason}", system=True)
+    elif voucher is not None and voucher.status is VoucherStatus.POSTED:
+        ledger.reverse(actor, voucher, reason=f"赊销农资{credit.number}作废：{reason}", voucher_date=local_today(),
+                       idempotency_key=ledger.reversal_key(voucher), system=True)
+    credit.voided_at, credit.voided_by_id, credit.void_reason = utcnow(), actor.id, reason
+    db.session.flush()
+    audit.record(actor, "input_credit.void", credit, before=before, reason=reason)
+    return credit
 
 
 # --- reading ------------------------------------------------------------------------------------------

@@ -18,8 +18,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
-from models import (BuyerOrder, ContractPrepayment, Household, OrderStatus, PartyType, Payment, PaymentApplication,
-                    PrepaymentKind, PurchaseContract, PurchaseInvoice, Receipt, RoleName, Settlement,
+from models import (BuyerOrder, ContractPrepayment, ContractStatus, DepositClosure, Household, InputCredit,
+                    OrderStatus, PartyType, Payment, PaymentApplication, PrepaymentKind, PurchaseContract, PurchaseInvoice, Receipt, RoleName, Settlement,
                     SettlementHousehold, SettlementItem, SettlementKind, SettlementStatus, SlipStatus, User,
                     Voucher, VoucherSource, VoucherStatus, WeighSlip, db, settlement_slips, utcnow)
 
@@ -123,10 +123,15 @@ def _entered(values: dict[str, Any]) -> Entered:
 # --- what households are owed back ---------------------------------------------------------------
 
 def outstanding_advances(household_id: int, *, excluding: int | None = None) -> int:
-    """Fen of 预付款 paid to a household on its contracts and not yet recovered by a settlement."""
+    """Fen paid ahead to a household and not yet recovered by a settlement: its contracts' 预付款,
+    and the 定金 of its fulfilled contracts (抵作价款: a deposit is set off against the price once
+    the contract is performed; a terminated contract's deposit is closed apart, ``deposits``)."""
     paid = db.session.scalar(
         select(func.coalesce(func.sum(ContractPrepayment.amount), 0)).join(PurchaseContract)
-        .where(PurchaseContract.household_id == household_id, ContractPrepayment.kind == PrepaymentKind.ADVANCE))
+        .where(PurchaseContract.household_id == household_id,
+               (ContractPrepayment.kind == PrepaymentKind.ADVANCE)
+               | ((ContractPrepayment.kind == PrepaymentKind.DEPOSIT)
+                  & (PurchaseContract.status == ContractStatus.FULFILLED))))
     recovered = select(func.coalesce(func.sum(SettlementHousehold.recovered_advances), 0)).join(Settlement).where(
         SettlementHousehold.household_id == household_id, Settlement.status.in_(COUNTING))
     if excluding is not None:
@@ -603,19 +608,30 @@ def verify() -> list[str]:
             problems.append(f"settlement {settlement.number}: its posted vouchers differ from what it settles")
     for payment in db.session.scalars(select(Payment).options(selectinload(Payment.voucher),
                                                               selectinload(Payment.applications))):
-        voucher = payment.voucher
-        if payment.voided_at is None and voucher is not None and voucher.status is VoucherStatus.REJECTED:
-            problems.append(f"payment {payment.number}: its voucher was rejected but the payment stands")
+        problems += _source_problems(f"payment {payment.number}", payment.voided_at is not None, payment.voucher)
         if payment.voided_at is not None and payment.applications:
             problems.append(f"payment {payment.number}: void, yet still applied to what it paid")
-        if payment.voided_at is not None and voucher is not None and voucher.status is VoucherStatus.POSTED and \
-                db.session.scalar(select(Voucher.id).where(Voucher.reverses_id == voucher.id)) is None:
-            problems.append(f"payment {payment.number}: void, yet its posted voucher is not reversed")
+    for credit in db.session.scalars(select(InputCredit).options(selectinload(InputCredit.voucher))):
+        problems += _source_problems(f"input credit {credit.number}", credit.voided_at is not None, credit.voucher)
+    for closure in db.session.scalars(select(DepositClosure).options(selectinload(DepositClosure.voucher))):
+        problems += _source_problems(f"deposit closure {closure.number}", False, closure.voucher)
     problems += _applied_mismatches(PaymentApplication.line_id, SettlementHousehold, SettlementHousehold.paid,
                                     "settlement line {}: paid differs from the payouts applied to it")
     problems += _applied_mismatches(PaymentApplication.settlement_id, Settlement, Settlement.buyer_received,
                                     "settlement {}: received differs from the receipts applied to it")
     return problems
+
+
+def _source_problems(name: str, voided: bool, voucher: Voucher | None) -> list[str]:
+    """A record that stands has a voucher that was not rejected; a void one's posted voucher is reversed."""
+    if voucher is None:
+        return [] if voided else [f"{name}: it has no voucher"]
+    if not voided and voucher.status is VoucherStatus.REJECTED:
+        return [f"{name}: its voucher was rejected but it stands"]
+    if voided and voucher.status is VoucherStatus.POSTED and \
+            db.session.scalar(select(Voucher.id).where(Voucher.reverses_id == voucher.id)) is None:
+        return [f"{name}: void, yet its posted voucher is not reversed"]
+    return []
 
 
 def _applied_mismatches(target, model, column, message: str) -> list[str]:

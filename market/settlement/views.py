@@ -21,8 +21,8 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from models import (Buyer, BuyerOrder, ContractPrepayment, Household, InputCredit, Payment, PaymentApplication,
-                    PaymentBatch, PaymentKind, PurchaseInvoice, Receipt, RoleName, Settlement, SettlementHousehold,
+from models import (Buyer, BuyerOrder, ContractPrepayment, DepositClosure, Household, InputCredit, Payment, PaymentApplication,
+                    PaymentBatch, PaymentKind, PurchaseContract, PurchaseInvoice, Receipt, RoleName, Settlement, SettlementHousehold,
                     SettlementKind, SettlementStatus, Village, Voucher, VoucherSource, db)
 
 from ..clock import local_today
@@ -32,9 +32,10 @@ from ..labels import label
 from ..units import Money
 from ..weighing.capitals import amount_in_capitals
 from ..weighing.forms import options
-from . import bp, inputs, payments, services
-from .forms import (AmountsForm, BatchForm, BatchSettlementForm, InputCreditForm, OrderSettlementForm, PayoutForm,
-                    PrepaymentPayForm, ReceiptForm, ReturnForm, VoidForm, new_key)
+from . import bp, deposits, inputs, payments, services
+from .forms import (AmountsForm, BatchForm, BatchSettlementForm, DepositClosureForm, InputCreditForm,
+                    OrderSettlementForm, PayoutForm, PrepaymentPayForm, ReceiptForm, ReturnForm, VoidCreditForm,
+                    VoidForm, new_key)
 
 PAGE_SIZE = 30
 #: the tabs of the list, in the order an accountant works through them
@@ -810,5 +811,89 @@ def input_credits():
     return render_template(
         "settlement/input_credits.html", form=form, general=general, page=page, balances=rows, shown=shown,
         can_record=can_record, shown_household=db.session.get(Household, shown) if shown else None,
+        can_void=current_user.has_role(*services.ACCOUNTANTS), void_form=_void_credit_form,
         supplied=sum((b.supplied for b in rows), Decimal("0.00")),
         recovered=sum((b.recovered for b in rows), Decimal("0.00"))), status
+
+
+def _void_credit_form(credit_id: int) -> VoidCreditForm:
+    return VoidCreditForm(prefix=f"v{credit_id}")
+
+
+@bp.route("/input-credits/<int:credit_id>/void", methods=["POST"])
+@login_required
+def void_input_credit(credit_id: int):
+    """作废 an input credit recorded in error (accountants); the list shows why it failed, if it did."""
+    credit = inputs.get(current_user, credit_id)
+    form = _void_credit_form(credit_id)
+    if not form.validate_on_submit():
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
+        return redirect(url_for("settlement.input_credits", household_id=credit.household_id))
+    try:
+        inputs.void_input_credit(current_user, credit, form.reason.data)
+    except MarketError as exc:
+        db.session.rollback()
+        flash(exc.text(), "error")
+    else:
+        db.session.commit()
+        flash(_("Input credit %(number)s is void; it is no longer taken back from %(name)s.", number=credit.number,
+                name=credit.household.head_name), "success")
+    return redirect(url_for("settlement.input_credits", household_id=credit.household_id))
+
+
+# --- deposits of terminated contracts (定金处理) ----------------------------------------------------------
+
+def _closure_form(contract_id: int, formdata=None) -> DepositClosureForm:
+    form = DepositClosureForm(formdata=formdata, prefix=f"c{contract_id}")
+    if formdata is None:
+        form.idempotency_key.data = new_key()
+        form.closed_on.data = local_today().isoformat()
+    return form
+
+
+def _render_deposits(failed: int | None = None, failed_form=None, general=None, status=200):
+    rows = [(entry, failed_form if entry.contract.id == failed else _closure_form(entry.contract.id))
+            for entry in deposits.open_deposits(current_user)]
+    page = db.paginate(deposits.listing(current_user), page=request.args.get("page", 1, type=int),
+                       per_page=PAGE_SIZE, error_out=False)
+    return render_template("settlement/deposits.html", rows=rows, page=page, general=general or [],
+                           failed_id=failed), status
+
+
+@bp.route("/payments/deposits")
+@login_required
+def deposits_page():
+    """定金: terminated contracts whose deposit is still out, and the deposits closed so far."""
+    _require(*deposits.ACCOUNTANTS)
+    return _render_deposits()
+
+
+@bp.route("/payments/deposits/<int:contract_id>", methods=["POST"])
+@login_required
+def close_deposit(contract_id: int):
+    _require(*deposits.ACCOUNTANTS)
+    contract = db.session.get(PurchaseContract, contract_id)
+    if contract is None:
+        raise NotFound()
+    form = _closure_form(contract_id, formdata=request.form)
+    if not form.validate_on_submit():
+        return _render_deposits(contract_id, form, status=422)
+    key = form.idempotency_key.data
+    again = _already_used(key, DepositClosure)
+    try:
+        closure = deposits.close_deposit(
+            current_user, contract, deposits.ClosureInput(
+                outcome=form.outcome.data, reason=form.reason.data, closed_on=form.closed_on.data,
+                method=form.method.data, reference=form.reference.data or "", signer=form.signer.data or ""),
+            idempotency_key=key)
+    except MarketError as exc:
+        general = _errors(form, exc)
+        return _render_deposits(contract_id, form, general, exc.status)
+    db.session.commit()
+    if again:
+        flash(_("This deposit was already closed; nothing was recorded twice."), "info")
+    else:
+        flash(_("The deposit of contract %(contract)s is closed (%(number)s): %(outcome)s. Its voucher waits for "
+                "review in the books.", contract=contract.number, number=closure.number,
+                outcome=label(closure.outcome)), "success")
+    return redirect(url_for("settlement.deposits_page"))

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from market.clock import local_today
 from market.contracts import services as contracts
-from market.errors import IdempotencyConflict, PermissionDenied, ValidationFailed
+from market.errors import Conflict, IdempotencyConflict, PermissionDenied, ValidationFailed
 from market.ledger import services as ledger
 from market.settlement import inputs, payments, services
 from market.weighing import services as weighing
@@ -235,6 +235,88 @@ def test_bad_input_is_refused_and_nothing_is_written(received, coordinator, valu
                                    issued_on=SUPPLIED, note="")
 
 
+# --- voiding -------------------------------------------------------------------------------------------
+
+def test_a_credit_recorded_in_error_is_voided_and_its_waiting_voucher_rejected(received, coordinator, accountant):
+    zhang = households(received)["张秀英"]
+    credit = supply(coordinator, zhang, "500", "wrong")
+    assert inputs.outstanding_input_credit(zhang.id) == 50_000
+    inputs.void_input_credit(accountant, credit, "录错了户，应为李桂兰")
+    db.session.commit()
+    assert credit.voided_at is not None and credit.voided_by_id == accountant.id
+    assert credit.void_reason == "录错了户，应为李桂兰"
+    assert credit.voucher.status is VoucherStatus.REJECTED
+    assert inputs.outstanding_input_credit(zhang.id) == 0
+    assert inputs.balances() == []
+    settlement = services.prepare_order_settlement(coordinator, received[0], settle_on=DAY)
+    db.session.commit()
+    assert all(line.recovered_input_credit == 0 for line in settlement.households)
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "input_credit.void"))
+    assert event.entity_id == credit.id and event.reason == "录错了户，应为李桂兰"
+    books_hold()
+
+
+def test_a_posted_credit_is_voided_by_a_red_reversal(received, coordinator, accountant, reviewer):
+    zhang = households(received)["张秀英"]
+    credit = supply(coordinator, zhang, "500", "posted")
+    review(credit.voucher, accountant)
+    assert party_balance("1221", zhang.id) == Decimal("500.00")
+    inputs.void_input_credit(accountant, credit, "重复登记")
+    db.session.commit()
+    reversal = db.session.scalar(select(Voucher).where(Voucher.reverses_id == credit.voucher.id))
+    assert reversal is not None and reversal.status is VoucherStatus.PREPARED
+    assert ledger.is_generated(reversal)
+    review(reversal, reviewer)
+    assert party_balance("1221", zhang.id) == Decimal("0.00")
+    books_hold()
+
+
+def test_a_credit_a_settlement_already_takes_back_is_not_voided_until_the_draft_is_discarded(
+        received, coordinator, accountant):
+    zhang = households(received)["张秀英"]
+    credit = supply(coordinator, zhang, "500", "taken")
+    settlement = services.prepare_order_settlement(coordinator, received[0], settle_on=DAY)
+    db.session.commit()
+    with pytest.raises(Conflict) as caught:
+        inputs.void_input_credit(accountant, credit, "录错")
+    assert settlement.number in caught.value.text()
+    db.session.rollback()
+    assert credit.voided_at is None and credit.voucher.status is VoucherStatus.PREPARED
+    services.discard(coordinator, settlement)
+    db.session.commit()
+    inputs.void_input_credit(accountant, credit, "录错")
+    db.session.commit()
+    assert credit.voided_at is not None
+
+
+def test_voiding_needs_a_reason_an_accountant_and_happens_once(received, coordinator, accountant):
+    zhang = households(received)["张秀英"]
+    credit = supply(coordinator, zhang, "500", "once")
+    with pytest.raises(ValidationFailed) as caught:
+        inputs.void_input_credit(accountant, credit, "  ")
+    assert "reason" in caught.value.fields
+    with pytest.raises(PermissionDenied):
+        inputs.void_input_credit(coordinator, credit, "录错")
+    db.session.rollback()
+    assert credit.voided_at is None
+    inputs.void_input_credit(accountant, credit, "录错")
+    db.session.commit()
+    with pytest.raises(Conflict, match=re.escape(str(_l("This input credit is already void.")))):
+        inputs.void_input_credit(accountant, credit, "录错")
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent)
+                             .where(AuditEvent.action == "input_credit.void")) == 1
+
+
+def test_verify_sees_a_void_credit_whose_posted_voucher_stands(received, coordinator, accountant):
+    zhang = households(received)["张秀英"]
+    credit = supply(coordinator, zhang, "500", "tamper")
+    review(credit.voucher, accountant)
+    credit.voided_at, credit.void_reason = datetime(2026, 8, 22, tzinfo=timezone.utc), "behind the service's back"
+    db.session.commit()
+    assert services.verify() == [f"input credit {credit.number}: void, yet its posted voucher is not reversed"]
+
+
 # --- the API ------------------------------------------------------------------------------------------
 
 def test_input_credit_through_the_api(client, login, received, coordinator, villager, buyer_staff):
@@ -345,3 +427,32 @@ def test_the_demo_peach_settlement_recovers_the_fertiliser_given_on_credit(app):
     assert sum(line.recovered_input_credit for line in peach.households) == Decimal("1155.00")
     assert all(inputs.outstanding_input_credit(c.household_id) == 0 for c in credits)
     books_hold()
+
+
+def test_a_credit_is_voided_on_its_page_and_through_the_api(client, login, received, coordinator, accountant):
+    zhang = households(received)["张秀英"]
+    first = supply(coordinator, zhang, "500", "page-void")
+    second = supply(coordinator, zhang, "120", "api-void")
+    login(coordinator)
+    page = client.get("/input-credits/").get_data(as_text=True)
+    assert f"/input-credits/{first.id}/void" not in page  # coordinators record, accountants void
+    assert client.post(f"/api/v1/input-credits/{first.id}/void", json={"reason": "录错"}).status_code == 403
+    client.post("/logout")
+    login(accountant)
+    page = client.get("/input-credits/").get_data(as_text=True)
+    assert f'action="/input-credits/{first.id}/void"' in page
+    response = client.post(f"/input-credits/{first.id}/void", data={f"v{first.id}-reason": "录错了户"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(InputCredit, first.id).void_reason == "录错了户"
+    page = client.get("/input-credits/").get_data(as_text=True)
+    assert "录错了户" in page and f'action="/input-credits/{first.id}/void"' not in page
+    assert "¥120.00" in page  # what is still to recover leaves the void credit out
+
+    assert client.post(f"/api/v1/input-credits/{second.id}/void", json={"reason": ""}).status_code == 422
+    made = client.post(f"/api/v1/input-credits/{second.id}/void", json={"reason": "重复"})
+    assert made.status_code == 200 and made.get_json()["void_reason"] == "重复"
+    assert made.get_json()["voucher"]["status"] == "rejected"
+    again = client.post(f"/api/v1/input-credits/{second.id}/void", json={"reason": "重复"})
+    assert again.status_code == 409
+    assert inputs.outstanding_input_credit(zhang.id) == 0
