@@ -183,6 +183,9 @@ class TrialRowSchema(ma.Schema):
     credit = _money(metadata={"description": "this period's credits"})
     closing_debit = _money()
     closing_credit = _money()
+    level = ma.fields.Integer(metadata={"description": "0 for a first-level account, 1 for its sub-account …"})
+    rolled_up = ma.fields.Boolean(metadata={"description": "the figures include the sub-accounts' (the totals "
+                                                          "add the level-0 rows only)"})
 
 
 class TrialTotalsSchema(ma.Schema):

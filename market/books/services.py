@@ -494,6 +494,10 @@ class TrialRow:
     opening: Decimal   # debit-positive
     debit: Decimal
     credit: Decimal
+    #: 0 for a first-level account (or one whose parent is not in the chart), 1 for its sub-account …
+    level: int = 0
+    #: the figures include its sub-accounts' (a parent's row sums its whole subtree)
+    rolled_up: bool = False
 
     @property
     def closing(self) -> Decimal:
@@ -523,7 +527,8 @@ class TrialBalance:
     rows: list[TrialRow]
 
     def total(self, name: str) -> Decimal:
-        return sum((getattr(row, name) for row in self.rows), ZERO)
+        """Over the top-level rows: a parent's row already holds its sub-accounts'."""
+        return sum((getattr(row, name) for row in self.rows if row.level == 0), ZERO)
 
     @property
     def totals(self) -> dict[str, Decimal]:
@@ -559,7 +564,34 @@ def trial_balance(actor: User, period: Any = None) -> TrialBalance:
         if not acct.active and not (end or debit or credit):
             continue
         rows.append(TrialRow(account=acct, opening=end - debit + credit, debit=debit, credit=credit))
-    return TrialBalance(month=month, period=found, rows=rows)
+    return TrialBalance(month=month, period=found, rows=roll_up(rows))
+
+
+def _ancestors(code: str, present: dict[str, TrialRow]) -> list[TrialRow]:
+    """The rows of the accounts above ``code`` (560101 → 5601), nearest first."""
+    found = []
+    while len(code) > 4:
+        code = code[:-2]
+        if code in present:
+            found.append(present[code])
+    return found
+
+
+def roll_up(rows: list[TrialRow]) -> list[TrialRow]:
+    """Each parent's row sums its own lines and every sub-account's (小企业 numbering: a sub-account is
+    its parent's code and two digits); each row learns its depth. ``rows`` are in code order."""
+    present = {row.account.code: row for row in rows}
+    own = {row.account.code: (row.opening, row.debit, row.credit) for row in rows}
+    for row in rows:
+        above = _ancestors(row.account.code, present)
+        row.level = len(above)
+        opening, debit, credit = own[row.account.code]
+        for parent in above:
+            parent.opening += opening
+            parent.debit += debit
+            parent.credit += credit
+            parent.rolled_up = True
+    return rows
 
 
 # --- account ledger (明细账) --------------------------------------------------------------------
@@ -661,10 +693,15 @@ def _month_key():
 LEDGER_ORDER = (Period.year, Period.month, Voucher.number, VoucherLine.line_no)
 
 
+def subtree(account: Account) -> Select:
+    """The ids of the account and of its sub-accounts at every depth (560101, 56010101 under 5601)."""
+    return select(Account.id).where(Account.code.startswith(account.code, autoescape=True))
+
+
 def _ledger_lines(account: Account, kind: PartyType | None, party_id: int | None) -> Select:
-    """Posted lines of the account (and party), every month; no order."""
+    """Posted lines of the account and its sub-accounts (and party), every month; no order."""
     base = (select(VoucherLine).join(Voucher).join(Period)
-            .where(VoucherLine.account_id == account.id, Voucher.status == VoucherStatus.POSTED))
+            .where(VoucherLine.account_id.in_(subtree(account)), Voucher.status == VoucherStatus.POSTED))
     if kind is not None:
         base = base.where(VoucherLine.party_type == kind)
     if party_id is not None:

@@ -31,8 +31,8 @@ class Table:
 
 def trial_balance(book: services.TrialBalance) -> Table:
     def rows() -> Iterator[Sequence[Any]]:
-        for row in book.rows:
-            yield (row.account.code, row.account.name, row.opening_debit, row.opening_credit, row.debit, row.credit,
+        for row in book.rows:  # a parent's row sums its sub-accounts; the totals add the first level only
+            yield (row.account.code, "　" * row.level + row.account.name, row.opening_debit, row.opening_credit, row.debit, row.credit,
                    row.closing_debit, row.closing_credit)
 
     t = book.totals

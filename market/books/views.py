@@ -214,10 +214,12 @@ def _source_url(voucher) -> str | None:
     if voucher.source_id is None:
         return None
     candidates = {VoucherSource.SETTLEMENT: ("settlement.show_settlement", "settlement_id"),
-                  VoucherSource.PAYMENT: ("settlement.show_payment", "payment_id")}
+                  VoucherSource.PAYMENT: ("settlement.show_payment", "payment_id"),
+                  VoucherSource.INPUT_CREDIT: ("settlement.input_credits", None),
+                  VoucherSource.DEPOSIT: ("settlement.deposits_page", None)}
     endpoint, arg = candidates.get(voucher.source, (None, None))
     if endpoint in current_app.view_functions:  # the settlement pages may not be installed
-        return url_for(endpoint, **{arg: voucher.source_id})
+        return url_for(endpoint, **({arg: voucher.source_id} if arg else {}))
     return None
 
 

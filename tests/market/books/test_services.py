@@ -146,3 +146,38 @@ def test_voucher_list_filters_by_period_and_status(paid, accountant):
 def test_coordinators_do_not_read_the_books(all_posted, coordinator):
     with pytest.raises(PermissionDenied):
         services.trial_balance(coordinator, "2026-08")
+
+
+def test_a_parent_account_sums_its_sub_accounts_in_the_trial_balance_and_its_ledger(all_posted, accountant,
+                                                                                    reviewer):
+    from market.ledger import chart
+    from market.ledger.services import LineInput
+
+    before = services.trial_balance(accountant, "2026-09")
+    chart.create_account(accountant, code="560101", name="运输费", kind="expense")
+    chart.create_account(accountant, code="56010101", name="冷藏车运费", kind="expense")
+    chart.create_account(accountant, code="560102", name="包装费", kind="expense")
+    for code, amount, key in (("56010101", "300.00", "truck"), ("560102", "45.50", "boxes"), ("5601", "10.00", "own")):
+        voucher = ledger.prepare_voucher(accountant, voucher_date=date(2026, 9, 10), summary=f"销售费用 {code}",
+                                         lines=[LineInput(code, debit=amount), LineInput("1002", credit=amount)],
+                                         idempotency_key=f"rollup-{key}")
+        ledger.approve(reviewer, voucher)
+        ledger.post(accountant, voucher)
+    db.session.commit()
+
+    book = services.trial_balance(accountant, "2026-09")
+    rows = {row.account.code: row for row in book.rows}
+    assert [(rows[c].level, rows[c].rolled_up) for c in ("5601", "560101", "56010101", "560102", "1002")] == [
+        (0, True), (1, True), (2, False), (1, False), (0, False)]
+    assert rows["56010101"].debit == rows["560101"].debit == Decimal("300.00")
+    assert rows["560102"].debit == Decimal("45.50")
+    # the parent holds its own ¥10 and every sub-account's, and the totals count each yuan once
+    assert rows["5601"].debit == Decimal("355.50") + {r.account.code: r.debit for r in before.rows}["5601"]
+    assert book.balanced
+    assert book.totals["debit"] == before.totals["debit"] + Decimal("355.50")
+    # the parent's 明细账 reads its sub-accounts' lines too; a sub-account's only its own
+    parent = services.account_ledger(accountant, ledger.account("5601"), start_period="2026-09", end_period="2026-09")
+    assert {e.summary for e in parent.entries} >= {"销售费用 56010101", "销售费用 560102", "销售费用 5601"}
+    child = services.account_ledger(accountant, ledger.account("560101"), start_period="2026-09",
+                                    end_period="2026-09")
+    assert [e.summary for e in child.entries] == ["销售费用 56010101"]
