@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -94,10 +95,21 @@ def create_user(actor: User | None, *, phone: str, name: str, password: str, rol
     return user
 
 
+class _Keep:
+    """The default of a link ``update_user`` leaves as it is (``None`` clears the link)."""
+
+    def __repr__(self) -> str:
+        return "KEEP"
+
+
+KEEP: Any = _Keep()
+
+
 def update_user(actor: User, user: User, *, name: str | None = None, roles: list[RoleName] | None = None,
-                household_id: int | None = None, party_group_id: int | None = None,
+                household_id: int | None = KEEP, party_group_id: int | None = KEEP,
                 active: bool | None = None, password: str | None = None) -> User:
-    """Admin edit of a login; every change is audited (a new password is recorded as changed)."""
+    """Admin edit of a login; every change is audited (a new password is recorded as changed).
+    A link left at ``KEEP`` stays as it is; ``None`` removes it."""
     require_role(actor, RoleName.ADMIN)
     before = {**audit.snapshot(user, USER_FIELDS), "roles": sorted(r.name.value for r in user.roles)}
     if name is not None:
@@ -109,8 +121,10 @@ def update_user(actor: User, user: User, *, name: str | None = None, roles: list
             raise ValidationFailed(_l("Choose at least one role."), field="roles")
         by_name = ensure_roles()
         user.roles = [by_name[r] for r in roles]
-    user.household_id = household_id if household_id is not None else user.household_id
-    user.party_group_id = party_group_id if party_group_id is not None else user.party_group_id
+    if household_id is not KEEP:
+        user.household_id = household_id
+    if party_group_id is not KEEP:
+        user.party_group_id = party_group_id
     if RoleName.VILLAGER in user.role_names and user.household_id is None:
         raise ValidationFailed(_l("A villager login belongs to a household."), field="household_id")
     if active is not None:

@@ -1020,11 +1020,16 @@ def admin_create_user(actor: User, *, phone: str, name: str, password: str, role
 
 
 def admin_update_user(actor: User, user: User, *, name: str | None = None, roles: Iterable[Any] | None = None,
-                      household_id: int | None = None, party_group_id: int | None = None,
+                      household_id: Any = auth_services.KEEP, party_group_id: Any = auth_services.KEEP,
                       active: bool | None = None, password: str | None = None) -> User:
-    """An admin changes a login's name, roles, links, enabled state or password."""
+    """An admin changes a login's name, roles, links, enabled state or password. A link not given
+    stays; an empty one (``None``) is removed — a villager's household cannot be."""
     require_admin(actor)
-    household, party_group = _check_user_links(household_id, party_group_id)
+    keep = auth_services.KEEP
+    household, party_group = _check_user_links(None if household_id is keep else household_id,
+                                               None if party_group_id is keep else party_group_id)
+    household = keep if household_id is keep else household
+    party_group = keep if party_group_id is keep else party_group
     return auth_services.update_user(actor, user, name=name, roles=_roles(roles), household_id=household,
                                      party_group_id=party_group, active=active, password=password or None)
 

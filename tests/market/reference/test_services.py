@@ -430,6 +430,24 @@ def test_creating_a_login_checks_the_links_and_the_role(admin, coordinator):
     assert count(User) == 2
 
 
+def test_a_link_left_out_stays_and_an_empty_one_is_removed(admin, coordinator, villager, make_village):
+    make_village()
+    party_group = db.session.scalar(select(PartyGroup))
+    services.admin_update_user(admin, coordinator, party_group_id=party_group.id)
+    services.admin_update_user(admin, coordinator, name="李建国")  # links not given: kept
+    assert coordinator.party_group_id == party_group.id
+    services.admin_update_user(admin, coordinator, party_group_id=None)  # moved off the party group
+    db.session.commit()
+    assert coordinator.party_group_id is None
+    assert events("user.update")[-1].before["party_group_id"] == party_group.id
+    household = villager.household_id
+    with pytest.raises(ValidationFailed) as caught:
+        services.admin_update_user(admin, villager, household_id=None)
+    assert "household_id" in caught.value.fields
+    db.session.rollback()
+    assert db.session.get(User, villager.id).household_id == household
+
+
 def test_an_admin_changes_roles_disables_and_resets_a_login(admin, coordinator, make_village):
     make_village()
     party_group = db.session.scalar(select(PartyGroup))
