@@ -79,8 +79,13 @@ def seed_chart() -> list[Account]:
     return [existing[code] for code, *_ in CHART]
 
 
-def account(code: str) -> Account:
-    found = db.session.scalar(select(Account).where(Account.code == code))
+def account(code: str, *, share_lock: bool = False) -> Account:
+    """The active account with this code. ``share_lock`` holds the row (FOR SHARE) to the end of the
+    transaction, so a deactivation cannot slip in between this look and the voucher's commit."""
+    statement = select(Account).where(Account.code == code)
+    if share_lock:
+        statement = statement.with_for_update(read=True).execution_options(populate_existing=True)
+    found = db.session.scalar(statement)
     if found is None or not found.active:  # a retired account takes no new voucher
         raise ValidationFailed(_l("There is no account %(code)s."), field="lines", code=code)
     return found
@@ -163,7 +168,7 @@ def prepare_voucher(actor: User, *, voucher_date: date, summary: str, lines: Seq
                       source_id=source_id, idempotency_key=idempotency_key, body_hash=digest,
                       reverses_id=reverses_id, prepared_by_id=actor.id)
     for number, (code, debit, credit, ptype, pid, memo) in enumerate(body["lines"], start=1):
-        acct = account(code)
+        acct = account(code, share_lock=True)
         party_type = PartyType(ptype)
         if acct.party_type is not PartyType.NONE and (party_type is not acct.party_type or not pid):
             raise ValidationFailed(_l("Account %(code)s needs a party (辅助核算)."), field="lines", code=code)

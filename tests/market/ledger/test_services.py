@@ -258,3 +258,61 @@ def test_fifty_concurrent_replays_of_one_key_make_one_voucher(app, books):
         t.join(timeout=60)
     assert len(seen) == 50 and len(set(seen)) == 1
     assert db.session.scalar(select(db.func.count()).select_from(Voucher)) == 1
+
+
+@pytest.mark.postgres_only
+@pytest.mark.parametrize("first", ["prepare", "deactivate"])
+def test_a_voucher_and_the_retirement_of_its_account_never_both_commit(app, books, first):
+    """Whichever starts first holds the account row until it commits: a voucher being prepared makes
+    the deactivation wait and then refuse (a voucher awaits review); a deactivation under way makes
+    the voucher wait and then refuse (the account is retired)."""
+    import time
+
+    from market.ledger import chart
+    from models import Account, User
+
+    chart.create_account(books["preparer"], code="5602", name="管理费用", kind="expense")
+    db.session.commit()
+    preparer_id, reviewer_id = books["preparer"].id, books["reviewer"].id
+    account_id = services.account("5602").id
+    started = threading.Event()
+    outcomes: dict[str, str] = {}
+
+    def run(name, call):
+        with app.app_context():
+            if name != first:
+                started.wait(timeout=30)
+            try:
+                call()
+                if name == first:
+                    started.set()
+                    time.sleep(1.5)  # the other starts now and must wait for this commit
+                db.session.commit()
+                outcomes[name] = "done"
+            except (Conflict, ValidationFailed):
+                db.session.rollback()
+                outcomes[name] = "refused"
+            finally:
+                started.set()
+                db.session.remove()
+
+    def prepare():
+        services.prepare_voucher(db.session.get(User, preparer_id), voucher_date=DAY, summary="邮寄合同",
+                                 lines=[LineInput("5602", debit="12.00"), LineInput("1001", credit="12.00")],
+                                 idempotency_key="postage")
+
+    def deactivate():
+        chart.deactivate(db.session.get(User, reviewer_id), db.session.get(Account, account_id))
+
+    threads = [threading.Thread(target=run, args=("prepare", prepare)),
+               threading.Thread(target=run, args=("deactivate", deactivate))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    second = "deactivate" if first == "prepare" else "prepare"
+    assert outcomes == {first: "done", second: "refused"}
+    db.session.expire_all()
+    vouchers = db.session.scalars(select(Voucher).where(Voucher.idempotency_key == "postage")).all()
+    assert db.session.get(Account, account_id).active is (first == "prepare")
+    assert len(vouchers) == (1 if first == "prepare" else 0)
