@@ -26,7 +26,8 @@ from ..clock import local_today, local_zone
 from ..errors import NotFound, ValidationFailed
 from ..ledger import services as ledger
 from ..settlement.applying import BUCKETS, Open, ageing, bucket_of
-from ..settlement.services import IN_BOOKS
+from ..settlement.inputs import outstanding_input_credit
+from ..settlement.services import IN_BOOKS, outstanding_advances
 from ..units import Money
 
 READERS = (RoleName.ACCOUNTANT, RoleName.ADMIN)
@@ -215,6 +216,14 @@ class HouseholdStatement:
     deductions: list[DeductionRow] = field(default_factory=list)
     payments: list[PaymentRow] = field(default_factory=list)
     pending: list[PendingRow] = field(default_factory=list)
+    #: paid ahead (预付款, a fulfilled contract's 定金) and supplied on credit (赊销农资), not yet taken
+    #: back by a posted settlement: the next settlements deduct it
+    advances_to_set_off: Decimal = ZERO
+    credit_to_set_off: Decimal = ZERO
+
+    @property
+    def to_set_off(self) -> Decimal:
+        return self.advances_to_set_off + self.credit_to_set_off
 
     @property
     def delivered(self) -> Decimal:
@@ -311,6 +320,8 @@ def household_statement(actor: User, household: Household, start: Any = None, en
         statement.payments.append(PaymentRow(day=payment.paid_on, number=payment.number, method=payment.method,
                                              reference=payment.reference, amount=payment.amount))
     statement.pending = pending_deliveries(household.id)
+    statement.advances_to_set_off = Money.from_fen(outstanding_advances(household.id, counting=IN_BOOKS)).yuan
+    statement.credit_to_set_off = Money.from_fen(outstanding_input_credit(household.id, counting=IN_BOOKS)).yuan
     return statement
 
 

@@ -20,7 +20,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 
-from models import (Household, InputCredit, PartyType, RoleName, Settlement, SettlementHousehold, User,
+from models import (Household, InputCredit, PartyType, RoleName, Settlement, SettlementHousehold, SettlementStatus, User,
                     VoucherSource, VoucherStatus, db, utcnow)
 
 from .. import audit
@@ -156,7 +156,8 @@ def record_input_credit(actor: User, household: Household, *, item: Any, amount:
 
 # --- what is still to recover -----------------------------------------------------------------------
 
-def outstanding_input_credit(household_id: int, *, excluding: int | None = None) -> int:
+def outstanding_input_credit(household_id: int, *, excluding: int | None = None,
+                             counting: tuple[SettlementStatus, ...] | None = None) -> int:
     """Fen of input credit supplied to a household and not yet recovered by a settlement (drafts
     count as recovering, so two settlements never take the same 元; ``excluding`` is the settlement
     being computed again)."""
@@ -164,7 +165,7 @@ def outstanding_input_credit(household_id: int, *, excluding: int | None = None)
                                  .where(InputCredit.household_id == household_id, InputCredit.voided_at.is_(None)))
     recovered = (select(func.coalesce(func.sum(SettlementHousehold.recovered_input_credit), 0)).join(Settlement)
                  .where(SettlementHousehold.household_id == household_id,
-                        Settlement.status.in_(settlements.COUNTING)))
+                        Settlement.status.in_(counting or settlements.COUNTING)))
     if excluding is not None:
         recovered = recovered.where(Settlement.id != excluding)
     return Money(Decimal(supplied)).fen - Money(Decimal(db.session.scalar(recovered))).fen

@@ -122,7 +122,8 @@ def _entered(values: dict[str, Any]) -> Entered:
 
 # --- what households are owed back ---------------------------------------------------------------
 
-def outstanding_advances(household_id: int, *, excluding: int | None = None) -> int:
+def outstanding_advances(household_id: int, *, excluding: int | None = None,
+                         counting: tuple[SettlementStatus, ...] = COUNTING) -> int:
     """Fen paid ahead to a household and not yet recovered by a settlement: its contracts' 预付款,
     and the 定金 of its fulfilled contracts (抵作价款: a deposit is set off against the price once
     the contract is performed; a terminated contract's deposit is closed apart, ``deposits``)."""
@@ -133,7 +134,7 @@ def outstanding_advances(household_id: int, *, excluding: int | None = None) -> 
                | ((ContractPrepayment.kind == PrepaymentKind.DEPOSIT)
                   & (PurchaseContract.status == ContractStatus.FULFILLED))))
     recovered = select(func.coalesce(func.sum(SettlementHousehold.recovered_advances), 0)).join(Settlement).where(
-        SettlementHousehold.household_id == household_id, Settlement.status.in_(COUNTING))
+        SettlementHousehold.household_id == household_id, Settlement.status.in_(counting))
     if excluding is not None:
         recovered = recovered.where(Settlement.id != excluding)
     return Money(Decimal(paid)).fen - Money(Decimal(db.session.scalar(recovered))).fen

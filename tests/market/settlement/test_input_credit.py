@@ -456,3 +456,26 @@ def test_a_credit_is_voided_on_its_page_and_through_the_api(client, login, recei
     again = client.post(f"/api/v1/input-credits/{second.id}/void", json={"reason": "重复"})
     assert again.status_code == 409
     assert inputs.outstanding_input_credit(zhang.id) == 0
+
+
+def test_the_statement_shows_what_the_next_settlements_will_take_back(
+        client, login, received, coordinator, accountant, reviewer, make_contract, make_user):
+    from market.books import services as books
+
+    zhang = households(received)["张秀英"]
+    contract = make_contract("active", household_id=zhang.id)
+    contracts.record_prepayment(coordinator, contract, "advance", "1000", paid_on=date(2026, 7, 10))
+    supply(coordinator, zhang, "800", "statement-credit")
+    settlement = services.prepare_order_settlement(coordinator, received[0], settle_on=DAY)
+    db.session.commit()
+    # a draft takes nothing back yet as far as the household is told
+    statement = books.household_statement(accountant, zhang, "2026-01-01", "2026-12-31")
+    assert (statement.advances_to_set_off, statement.credit_to_set_off) == (Decimal("1000.00"), Decimal("800.00"))
+    post_settlement(settlement, coordinator, accountant)
+    statement = books.household_statement(accountant, zhang, "2026-01-01", "2026-12-31")
+    assert (statement.advances_to_set_off, statement.credit_to_set_off) == (Decimal("0.00"), Decimal("440.00"))
+    villager = make_user(RoleName.VILLAGER, name="张秀英", household=zhang)
+    db.session.commit()
+    login(villager)
+    page = client.get("/me/statement").get_data(as_text=True)
+    assert translated(_l("To be taken back")) in page and "¥440.00" in page
