@@ -180,6 +180,9 @@ def close_deposit(actor: User, contract: PurchaseContract, data: ClosureInput, *
     if existing is not None:
         return existing
     lock_row(contract)  # one closure per contract, and its deposits read under the lock
+    existing = _replay(key, digest)  # the same request, sent twice at once, finished while we waited
+    if existing is not None:
+        return existing
     deposit = deposit_total(contract)
     if contract.status is not ContractStatus.TERMINATED:
         raise Conflict(_l("Only a terminated contract's deposit is closed here; a fulfilled contract's deposit is "
