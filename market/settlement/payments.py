@@ -410,6 +410,9 @@ def pay_prepayment(actor: User, prepayment: ContractPrepayment, data: PaymentInp
     if existing is not None:
         return existing
     lock_row(prepayment)
+    existing = _replay(key, digest)  # the same request, sent twice at once, finished while we waited
+    if existing is not None:
+        return existing
     if db.session.scalar(select(Payment.id).where(Payment.prepayment_id == prepayment.id)) is not None:
         raise Conflict(_l("This prepayment is already booked."))
     label = "预付款" if prepayment.kind is PrepaymentKind.ADVANCE else "定金"

@@ -171,3 +171,28 @@ def test_a_void_racing_a_settlement_leaves_the_credit_either_void_or_recovered_n
     assert inputs.outstanding_input_credit(zhang_id) == 0
     assert services.verify() == []
     assert ledger.verify() == []
+
+
+def test_one_prepayment_booked_twice_at_once_with_the_same_key_is_booked_once(
+        app, received, make_contract, coordinator, accountant):
+    from market.contracts import services as contracts
+    from market.settlement import payments
+    from models import Payment
+
+    zhang = households(received)["张秀英"]
+    contract = make_contract("active", household_id=zhang.id)
+    prepayment_id = contracts.record_prepayment(coordinator, contract, "deposit", "1000", paid_on=CLOSED).id
+    db.session.commit()
+    accountant_id = accountant.id
+
+    def booking():
+        from models import ContractPrepayment
+        prepayment = db.session.get(ContractPrepayment, prepayment_id)
+        actor = as_user(accountant_id)
+        return lambda: payments.pay_prepayment(actor, prepayment, payments.PaymentInput(amount=None, method="bank"),
+                                               idempotency_key="book-once").id
+
+    results = race(app, [booking for _ in range(4)])
+    assert len(ok(results)) == 4 and len(set(ok(results))) == 1  # every retry gets the one payment back
+    assert count(Payment) == 1
+    assert count(Voucher, Voucher.idempotency_key == "payment:book-once") == 1
