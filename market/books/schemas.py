@@ -302,6 +302,10 @@ class HouseholdStatementSchema(ma.Schema):
     pending = ma.fields.List(ma.fields.Nested(StatementPendingSchema),
                              metadata={"description": "weighed and confirmed, not yet settled"})
     pending_amount = _money()
+    advances_to_set_off = _money(metadata={"description": "advances and fulfilled contracts' deposits not yet "
+                                                          "taken back by a posted settlement, as of today"})
+    credit_to_set_off = _money(metadata={"description": "supplies on credit not yet taken back by a posted "
+                                                        "settlement, as of today"})
 
 
 class AsOfArgsSchema(ma.Schema):

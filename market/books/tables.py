@@ -75,6 +75,11 @@ def household_statement(statement: services.HouseholdStatement) -> Table:
                    -row.amount, None)
         for row in statement.pending:
             yield (row.day, "已过磅未结算", "", row.serial, row.grades, weight(row.net_kg), None, None, None, None)
+        # as of today, apart from the totals: what the next settlements take back
+        if statement.advances_to_set_off:
+            yield (None, "待扣回预付款及定金", "", "", "", None, None, None, statement.advances_to_set_off, None)
+        if statement.credit_to_set_off:
+            yield (None, "待扣回赊销农资款", "", "", "", None, None, None, statement.credit_to_set_off, None)
 
     household = statement.household
     return Table(f"对账单_{household.head_name}_{statement.start}_{statement.end}", "对账单",

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy import select
 
-from models import MarketQuote, PrepaymentKind, db
+from models import DepositClosure, MarketQuote, PrepaymentKind, db
 
 from ..auth.permissions import require_role
 from ..api import Blueprint, creates, page_schema, paginate
@@ -113,12 +114,15 @@ def contract_progress(contract_id: int):
     progress = services.progress(contract)
     low, high = progress.bounds
     totals = services.prepayment_totals(contract)
+    closure = db.session.scalar(select(DepositClosure).where(DepositClosure.contract_id == contract.id))
     return {
         "contract_id": contract.id, "expected_kg": progress.expected_kg, "tolerance_pct": progress.tolerance_pct,
         "low_kg": low, "high_kg": high, "delivered_kg": progress.delivered_kg,
         "remaining_kg": progress.remaining_kg, "percent": progress.percent, "band": progress.band.value,
         "amount": progress.amount, "slip_count": progress.slip_count,
         "deposits": totals[PrepaymentKind.DEPOSIT].yuan, "advances": totals[PrepaymentKind.ADVANCE].yuan,
+        "deposit_closure": closure.number if closure else None,
+        "deposit_outcome": closure.outcome.value if closure else None,
     }
 
 

@@ -151,6 +151,9 @@ class ProgressSchema(ma.Schema):
     slip_count = ma.fields.Integer()
     deposits = _decimal_out(2, "元 of 定金 paid")
     advances = _decimal_out(2, "元 of 预付款 paid")
+    deposit_closure = ma.fields.String(allow_none=True, metadata={
+        "description": "a terminated contract's deposit closure (定金处理), e.g. DJ2026-0001; null while open"})
+    deposit_outcome = ma.fields.String(allow_none=True, metadata={"description": "returned | forfeited | doubled"})
 
 
 class QuoteSchema(ma.Schema):

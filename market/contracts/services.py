@@ -626,6 +626,8 @@ def record_prepayment(actor: User, contract: PurchaseContract, kind: PrepaymentK
     errors.raise_any()
 
     lock_row(contract)  # two deposits recorded at once cannot together pass the cap
+    if contract.status not in ACCEPTS_DELIVERIES:  # terminated (and its deposit closed) while we waited
+        raise Conflict(_l("Prepayments can be recorded only on signed or active contracts."))
     if chosen is PrepaymentKind.DEPOSIT:
         value = contract_value(contract)
         cap = deposit_cap(contract)

@@ -431,7 +431,7 @@ def void_input_credit(body, credit_id: int):
 @blp.response(200, DepositsSchema)
 def open_deposits():
     """Terminated contracts whose deposit (定金) is still out. A fulfilled contract's deposit is set off
-    by the household's next settlement instead. Staff."""
+    by the household's next settlement instead. Accountants."""
     return {"open": deposits.open_deposits(current_user)}
 
 
@@ -439,7 +439,7 @@ def open_deposits():
 @blp.arguments(InputCreditListArgsSchema, location="query")
 @blp.response(200, page_schema(DepositClosureSchema))
 def list_deposit_closures(args):
-    """Deposits closed, newest first. Staff."""
+    """Deposits closed, newest first. Accountants."""
     page = _page_args(args)
     statement = deposits.listing(current_user)
     if args["household_id"] is not None:

@@ -41,7 +41,8 @@ from ..numbering import next_number
 from .payments import CASH_ACCOUNT
 
 ACCOUNTANTS = (RoleName.ACCOUNTANT,)
-READERS = (RoleName.ACCOUNTANT, RoleName.COORDINATOR, RoleName.ADMIN)
+#: the deposits' page and API are the accountants' (everyone who reads a contract sees how its deposit ended)
+READERS = ACCOUNTANTS
 #: what the household pays back, in deposits
 RECEIVED_TIMES = {DepositOutcome.RETURNED: 1, DepositOutcome.FORFEITED: 0, DepositOutcome.DOUBLED: 2}
 ADVANCES_ACCOUNT = "1123"
@@ -179,7 +180,10 @@ def close_deposit(actor: User, contract: PurchaseContract, data: ClosureInput, *
     existing = _replay(key, digest)
     if existing is not None:
         return existing
-    lock_row(contract)  # one closure per contract, and its deposits read under the lock
+    # The household first, then the contract, as voiding a deposit's payment does: one closure per
+    # contract, and its deposits and their payments read under the locks.
+    lock_row(contract.household)
+    lock_row(contract)
     existing = _replay(key, digest)  # the same request, sent twice at once, finished while we waited
     if existing is not None:
         return existing
@@ -191,6 +195,11 @@ def close_deposit(actor: User, contract: PurchaseContract, data: ClosureInput, *
         raise Conflict(_l("No deposit (定金) was paid on this contract."))
     if db.session.scalar(select(DepositClosure.id).where(DepositClosure.contract_id == contract.id)) is not None:
         raise Conflict(_l("This contract's deposit is already closed."))
+    last_paid = db.session.scalar(select(func.max(ContractPrepayment.paid_on)).where(
+        ContractPrepayment.contract_id == contract.id, ContractPrepayment.kind == PrepaymentKind.DEPOSIT))
+    if last_paid is not None and checked.closed_on < last_paid:
+        raise ValidationFailed(_l("The deposit was paid on %(day)s; the closure cannot be dated earlier."),
+                               field="closed_on", day=last_paid.isoformat())
     if _unbooked_deposits(contract):
         raise Conflict(_l("Book the money paid out for this contract's deposit first (Contract advances and "
                           "deposits to book)."))

@@ -22,7 +22,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from models import (LARGE_PAYOUT, Buyer, ContractPrepayment, Household, PartyType, Payment, PaymentApplication,
+from models import (LARGE_PAYOUT, Buyer, ContractPrepayment, DepositClosure, Household, PartyType, Payment, PaymentApplication,
                     PaymentBatch, PaymentKind, PayoutMethod, PrepaymentKind, RoleName, Settlement,
                     SettlementHousehold, SettlementKind, SettlementStatus, User, VoucherSource, VoucherStatus, db,
                     utcnow)
@@ -450,6 +450,12 @@ def void_payment(actor: User, payment: Payment, reason: str) -> Payment:
     lock_row(payment)
     if payment.voided_at is not None:
         raise Conflict(_l("This payment is already void."))
+    prepayment = payment.prepayment
+    if prepayment is not None and prepayment.kind is PrepaymentKind.DEPOSIT:
+        lock_row(prepayment.contract)  # as closing the deposit does: household, then contract
+        if db.session.scalar(select(DepositClosure.id).where(
+                DepositClosure.contract_id == prepayment.contract_id)) is not None:
+            raise Conflict(_l("The deposit this payment paid out is already closed (定金处理); it cannot be voided."))
     before = _record(payment)
     for application in list(payment.applications):
         if application.line_id is not None:

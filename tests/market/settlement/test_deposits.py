@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from market.clock import local_today
 from market.contracts import services as contracts
@@ -292,7 +292,7 @@ def test_deposits_through_the_api(client, login, received, make_contract, coordi
 
     client.post("/logout")
     login(coordinator)
-    assert client.get("/api/v1/deposits").status_code == 200  # staff read
+    assert client.get("/api/v1/deposits").status_code == 403  # the accountants' work, as on the pages
     assert client.post(url, json=body, headers={"Idempotency-Key": "api-4"}).status_code == 403
     client.post("/logout")
     login(villager)
@@ -339,3 +339,64 @@ def test_the_deposits_page_closes_a_deposit_once(client, login, received, make_c
     client.post("/logout")
     login(coordinator)
     assert client.get("/payments/deposits").status_code == 403
+
+
+def test_the_payment_of_a_closed_deposit_cannot_be_voided(received, make_contract, coordinator, accountant,
+                                                          reviewer):
+    from models import Payment
+
+    zhang = households(received)["张秀英"]
+    contract = terminated(make_contract, zhang, coordinator, accountant, reviewer)
+    (booked,) = db.session.scalars(select(Payment).where(Payment.household_id == zhang.id)).all()
+    close(accountant, contract)
+    with refused("The deposit this payment paid out is already closed (定金处理); it cannot be voided."):
+        payments.void_payment(accountant, booked, "录错")
+    db.session.rollback()
+    assert db.session.get(Payment, booked.id).voided_at is None
+
+
+def test_a_voided_deposit_payment_must_be_booked_again_before_the_closure(
+        received, make_contract, coordinator, accountant, reviewer):
+    from models import Payment
+
+    zhang = households(received)["张秀英"]
+    contract = terminated(make_contract, zhang, coordinator, accountant, reviewer)
+    (booked,) = db.session.scalars(select(Payment).where(Payment.household_id == zhang.id)).all()
+    payments.void_payment(accountant, booked, "银行退回")
+    db.session.commit()
+    assert [entry.unbooked for entry in deposits.open_deposits(accountant)] == [1]
+    with refused(UNBOOKED):
+        close(accountant, contract)
+
+
+def test_no_deposit_is_recorded_on_a_contract_terminated_meanwhile(received, make_contract, coordinator):
+    zhang = households(received)["张秀英"]
+    contract = make_contract("active", household_id=zhang.id)
+    # another request terminated it after this one checked the status, before it took the lock
+    db.session.execute(text("UPDATE purchase_contracts SET status = 'terminated' WHERE id = :id"),
+                       {"id": contract.id})
+    with pytest.raises(Conflict):
+        contracts.record_prepayment(coordinator, contract, "deposit", "100", paid_on=PAID)
+
+
+def test_a_closure_is_not_dated_before_the_deposit_was_paid(received, make_contract, coordinator, accountant,
+                                                            reviewer):
+    zhang = households(received)["张秀英"]
+    contract = terminated(make_contract, zhang, coordinator, accountant, reviewer)
+    with pytest.raises(ValidationFailed) as caught:
+        close(accountant, contract, closed_on=PAID - timedelta(days=1))
+    assert "closed_on" in caught.value.fields
+    db.session.rollback()
+    assert close(accountant, contract, closed_on=PAID).closed_on == PAID
+
+
+def test_the_contract_api_says_how_its_deposit_ended(client, login, received, make_contract, coordinator,
+                                                     accountant, reviewer):
+    zhang = households(received)["张秀英"]
+    contract = terminated(make_contract, zhang, coordinator, accountant, reviewer)
+    login(coordinator)
+    progress = client.get(f"/api/v1/contracts/{contract.id}/progress").get_json()
+    assert (progress["deposit_closure"], progress["deposit_outcome"]) == (None, None)
+    close(accountant, contract, "forfeited", method=None)
+    progress = client.get(f"/api/v1/contracts/{contract.id}/progress").get_json()
+    assert (progress["deposit_closure"], progress["deposit_outcome"]) == ("DJ2026-0001", "forfeited")
