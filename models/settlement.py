@@ -12,7 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Optional
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import db, utcnow
@@ -354,6 +354,9 @@ class DepositClosure(db.Model):
 
     __tablename__ = "deposit_closures"
     __table_args__ = (
+        # one standing closure per contract; a void one leaves room for the corrected one
+        Index("uq_deposit_closures_standing_contract", "contract_id", unique=True,
+              sqlite_where=text("voided_at IS NULL"), postgresql_where=text("voided_at IS NULL")),
         CheckConstraint("deposit > 0", name="deposit_positive"),
         CheckConstraint("(outcome = 'forfeited' AND received = 0 AND method IS NULL)"
                         " OR (outcome = 'returned' AND received = deposit AND method IS NOT NULL)"
@@ -364,7 +367,7 @@ class DepositClosure(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     #: e.g. DJ2026-0001
     number: Mapped[str] = mapped_column(String(32), unique=True)
-    contract_id: Mapped[int] = mapped_column(ForeignKey("purchase_contracts.id"), unique=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("purchase_contracts.id"), index=True)
     household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
     outcome: Mapped[DepositOutcome] = mapped_column(enum_column(DepositOutcome))
     #: the deposits paid on the contract, all of them
@@ -382,8 +385,13 @@ class DepositClosure(db.Model):
     body_hash: Mapped[str] = mapped_column(String(64))
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: a closure recorded in error is voided (its voucher rejected or reversed), never deleted
+    voided_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    voided_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    void_reason: Mapped[str] = mapped_column(Text, default="")
 
     contract: Mapped[PurchaseContract] = relationship()
     household: Mapped[Household] = relationship()
     voucher: Mapped[Optional[Voucher]] = relationship()
-    recorded_by: Mapped[User] = relationship()
+    recorded_by: Mapped[User] = relationship(foreign_keys=[recorded_by_id])
+    voided_by: Mapped[Optional[User]] = relationship(foreign_keys=[voided_by_id])

@@ -114,7 +114,8 @@ def contract_progress(contract_id: int):
     progress = services.progress(contract)
     low, high = progress.bounds
     totals = services.prepayment_totals(contract)
-    closure = db.session.scalar(select(DepositClosure).where(DepositClosure.contract_id == contract.id))
+    closure = db.session.scalar(select(DepositClosure).where(DepositClosure.contract_id == contract.id,
+                                                             DepositClosure.voided_at.is_(None)))
     return {
         "contract_id": contract.id, "expected_kg": progress.expected_kg, "tolerance_pct": progress.tolerance_pct,
         "low_kg": low, "high_kg": high, "delivered_kg": progress.delivered_kg,

@@ -168,7 +168,8 @@ def _detail_context(contract):
         can_terminate=CONTRACT.can(contract, "terminate"), can_manage=_can_manage(),
         can_prepay=_can_prepay() and contract.status in ACCEPTS_DELIVERIES,
         staff=is_staff(current_user),
-        deposit_closure=db.session.scalar(select(DepositClosure).where(DepositClosure.contract_id == contract.id)),
+        deposit_closure=db.session.scalar(select(DepositClosure).where(DepositClosure.contract_id == contract.id,
+                                                                       DepositClosure.voided_at.is_(None))),
     )
 
 

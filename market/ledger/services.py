@@ -221,8 +221,8 @@ def is_generated(voucher: Voucher) -> bool:
 def _refuse_generated(voucher: Voucher) -> None:
     if is_generated(voucher):
         raise Conflict(_l("This voucher was written by a settlement, a payment, a supply on credit or a deposit "
-                          "closure; correct it there (a payment or a supply on credit recorded in error is voided "
-                          "on its page)."))
+                          "closure; correct it there (a payment, a supply on credit or a deposit closure recorded "
+                          "in error is voided on its page)."))
 
 
 def reject(actor: User, voucher: Voucher, reason: str, *, system: bool = False) -> Voucher:

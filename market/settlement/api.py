@@ -453,6 +453,18 @@ def get_deposit_closure(closure_id: int):
     return deposits.get(current_user, closure_id)
 
 
+@blp.route("/deposit-closures/<int:closure_id>/void", methods=["POST"])
+@blp.arguments(ReturnReasonSchema)
+@blp.response(200, DepositClosureSchema)
+def void_deposit_closure(body, closure_id: int):
+    """作废: a deposit closure recorded in error is undone (never deleted): its voucher is rejected, or
+    reversed in red for review if posted, and the deposit is open to be closed again. Accountants."""
+    closure = deposits.get(current_user, closure_id)
+    deposits.void_closure(current_user, closure, body["reason"])
+    db.session.commit()
+    return closure
+
+
 @blp.route("/contracts/<int:contract_id>/deposit-closure", methods=["POST"])
 @creates
 @blp.arguments(DepositClosureCreateSchema)

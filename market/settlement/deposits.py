@@ -28,7 +28,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from models import (ContractPrepayment, ContractStatus, DepositClosure, DepositOutcome, PartyType, Payment,
-                    PayoutMethod, PrepaymentKind, PurchaseContract, RoleName, User, VoucherSource, db)
+                    PayoutMethod, PrepaymentKind, PurchaseContract, RoleName, User, VoucherSource, VoucherStatus, db,
+                    utcnow)
 
 from .. import audit
 from ..auth.permissions import require_role
@@ -193,7 +194,7 @@ def close_deposit(actor: User, contract: PurchaseContract, data: ClosureInput, *
                           "set off by the household's next settlement."))
     if deposit <= 0:
         raise Conflict(_l("No deposit (定金) was paid on this contract."))
-    if db.session.scalar(select(DepositClosure.id).where(DepositClosure.contract_id == contract.id)) is not None:
+    if closure_of(contract) is not None:
         raise Conflict(_l("This contract's deposit is already closed."))
     last_paid = db.session.scalar(select(func.max(ContractPrepayment.paid_on)).where(
         ContractPrepayment.contract_id == contract.id, ContractPrepayment.kind == PrepaymentKind.DEPOSIT))
@@ -255,7 +256,8 @@ def open_deposits(actor: User) -> list[OpenDeposit]:
     contracts = db.session.scalars(
         select(PurchaseContract).where(PurchaseContract.id.in_(list(deposits)),
                                        PurchaseContract.status == ContractStatus.TERMINATED,
-                                       PurchaseContract.id.not_in(select(DepositClosure.contract_id)))
+                                       PurchaseContract.id.not_in(select(DepositClosure.contract_id).where(
+                                           DepositClosure.voided_at.is_(None))))
         .options(selectinload(PurchaseContract.household)).order_by(PurchaseContract.id))
     return [OpenDeposit(contract, deposits[contract.id].quantize(Decimal("0.01")), _unbooked_deposits(contract))
             for contract in contracts]
@@ -277,4 +279,36 @@ def get(actor: User, closure_id: int) -> DepositClosure:
 
 
 def closure_of(contract: PurchaseContract) -> DepositClosure | None:
-    return db.session.scalar(select(DepositClosure).where(DepositClosure.contract_id == contract.id))
+    """The contract's standing closure (a void one does not count)."""
+    return db.session.scalar(select(DepositClosure).where(DepositClosure.contract_id == contract.id,
+                                                          DepositClosure.voided_at.is_(None)))
+
+
+# --- voiding ------------------------------------------------------------------------------------------
+
+def void_closure(actor: User, closure: DepositClosure, reason: str) -> DepositClosure:
+    """作废: a closure recorded in error is undone, never deleted: its voucher is rejected if it still
+    waits for review, or reversed (红字, for review) if it was posted; the deposit is open again and
+    can be closed as it should have been.
+
+    :raises ValidationFailed: no reason. :raises Conflict: already void.
+    """
+    require_role(actor, *ACCOUNTANTS)
+    reason = " ".join(str(reason or "").split())
+    if not reason:
+        raise ValidationFailed(_l("Say why the deposit closure is void."), field="reason")
+    lock_row(closure.household)  # household, then contract, as closing does
+    lock_row(closure.contract)
+    lock_row(closure)
+    if closure.voided_at is not None:
+        raise Conflict(_l("This deposit closure is already void."))
+    voucher = closure.voucher
+    if voucher is not None and voucher.status in (VoucherStatus.PREPARED, VoucherStatus.APPROVED):
+        ledger.reject(actor, voucher, f"定金处理作废：{reason}", system=True)
+    elif voucher is not None and voucher.status is VoucherStatus.POSTED:
+        ledger.reverse(actor, voucher, reason=f"定金处理{closure.number}作废：{reason}", voucher_date=local_today(),
+                       idempotency_key=ledger.reversal_key(voucher), system=True)
+    closure.voided_at, closure.voided_by_id, closure.void_reason = utcnow(), actor.id, reason
+    db.session.flush()
+    audit.record(actor, "deposit.void", closure, reason=reason)
+    return closure

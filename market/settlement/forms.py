@@ -158,3 +158,9 @@ class DepositClosureForm(FlaskForm):
     signer = StringField(_l("Cash taken by"), validators=[Length(max=64)],
                          description=_l("Needed for cash: the name of who took it."))
     submit = SubmitField(_l("Close the deposit"))
+
+
+class VoidClosureForm(FlaskForm):
+    reason = TextAreaField(_l("Why is this deposit closure void?"), validators=[Length(max=2000)],
+                           description=_l("E.g. the wrong outcome was chosen; close the deposit again afterwards."))
+    submit = SubmitField(_l("Void this closure"))

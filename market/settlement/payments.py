@@ -454,7 +454,7 @@ def void_payment(actor: User, payment: Payment, reason: str) -> Payment:
     if prepayment is not None and prepayment.kind is PrepaymentKind.DEPOSIT:
         lock_row(prepayment.contract)  # as closing the deposit does: household, then contract
         if db.session.scalar(select(DepositClosure.id).where(
-                DepositClosure.contract_id == prepayment.contract_id)) is not None:
+                DepositClosure.contract_id == prepayment.contract_id, DepositClosure.voided_at.is_(None))) is not None:
             raise Conflict(_l("The deposit this payment paid out is already closed (定金处理); it cannot be voided."))
     before = _record(payment)
     for application in list(payment.applications):

@@ -467,6 +467,8 @@ class DepositClosureSchema(ma.Schema):
     voucher = ma.fields.Function(lambda c: SettlementVoucherRefSchema().dump(c.voucher) if c.voucher else None)
     recorded_by = _person()
     created_at = ma.fields.AwareDateTime()
+    voided_at = ma.fields.AwareDateTime(allow_none=True, metadata={"description": "set when the closure is void"})
+    void_reason = ma.fields.String()
 
 
 class OpenDepositSchema(ma.Schema):

@@ -615,7 +615,8 @@ def verify() -> list[str]:
     for credit in db.session.scalars(select(InputCredit).options(selectinload(InputCredit.voucher))):
         problems += _source_problems(f"input credit {credit.number}", credit.voided_at is not None, credit.voucher)
     for closure in db.session.scalars(select(DepositClosure).options(selectinload(DepositClosure.voucher))):
-        problems += _source_problems(f"deposit closure {closure.number}", False, closure.voucher)
+        problems += _source_problems(f"deposit closure {closure.number}", closure.voided_at is not None,
+                                     closure.voucher)
     problems += _applied_mismatches(PaymentApplication.line_id, SettlementHousehold, SettlementHousehold.paid,
                                     "settlement line {}: paid differs from the payouts applied to it")
     problems += _applied_mismatches(PaymentApplication.settlement_id, Settlement, Settlement.buyer_received,

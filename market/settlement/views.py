@@ -34,8 +34,8 @@ from ..weighing.capitals import amount_in_capitals
 from ..weighing.forms import options
 from . import bp, deposits, inputs, payments, services
 from .forms import (AmountsForm, BatchForm, BatchSettlementForm, DepositClosureForm, InputCreditForm,
-                    OrderSettlementForm, PayoutForm, PrepaymentPayForm, ReceiptForm, ReturnForm, VoidCreditForm,
-                    VoidForm, new_key)
+                    OrderSettlementForm, PayoutForm, PrepaymentPayForm, ReceiptForm, ReturnForm, VoidClosureForm,
+                    VoidCreditForm, VoidForm, new_key)
 
 PAGE_SIZE = 30
 #: the tabs of the list, in the order an accountant works through them
@@ -857,7 +857,32 @@ def _render_deposits(failed: int | None = None, failed_form=None, general=None, 
     page = db.paginate(deposits.listing(current_user), page=request.args.get("page", 1, type=int),
                        per_page=PAGE_SIZE, error_out=False)
     return render_template("settlement/deposits.html", rows=rows, page=page, general=general or [],
-                           failed_id=failed), status
+                           failed_id=failed, void_form=_void_closure_form), status
+
+
+def _void_closure_form(closure_id: int) -> VoidClosureForm:
+    return VoidClosureForm(prefix=f"v{closure_id}")
+
+
+@bp.route("/payments/deposits/closures/<int:closure_id>/void", methods=["POST"])
+@login_required
+def void_deposit_closure(closure_id: int):
+    """作废 a deposit closure recorded in error; the list says why it failed, if it did."""
+    closure = deposits.get(current_user, closure_id)
+    form = _void_closure_form(closure_id)
+    if not form.validate_on_submit():
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
+        return redirect(url_for("settlement.deposits_page"))
+    try:
+        deposits.void_closure(current_user, closure, form.reason.data)
+    except MarketError as exc:
+        db.session.rollback()
+        flash(exc.text(), "error")
+    else:
+        db.session.commit()
+        flash(_("Deposit closure %(number)s is void; the deposit of contract %(contract)s is open again.",
+                number=closure.number, contract=closure.contract.number), "success")
+    return redirect(url_for("settlement.deposits_page"))
 
 
 @bp.route("/payments/deposits")

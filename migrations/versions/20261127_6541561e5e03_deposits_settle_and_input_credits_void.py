@@ -36,19 +36,25 @@ def upgrade():
     sa.Column('body_hash', sa.String(length=64), nullable=False),
     sa.Column('recorded_by_id', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('voided_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('voided_by_id', sa.Integer(), nullable=True),
+    sa.Column('void_reason', sa.Text(), nullable=False, server_default=''),
     sa.CheckConstraint("(outcome = 'forfeited' AND received = 0 AND method IS NULL) OR (outcome = 'returned' AND received = deposit AND method IS NOT NULL) OR (outcome = 'doubled' AND received = 2 * deposit AND method IS NOT NULL)", name=op.f('ck_deposit_closures_received_matches_outcome')),
     sa.CheckConstraint('deposit > 0', name=op.f('ck_deposit_closures_deposit_positive')),
     sa.ForeignKeyConstraint(['contract_id'], ['purchase_contracts.id'], name=op.f('fk_deposit_closures_contract_id_purchase_contracts')),
     sa.ForeignKeyConstraint(['household_id'], ['households.id'], name=op.f('fk_deposit_closures_household_id_households')),
     sa.ForeignKeyConstraint(['recorded_by_id'], ['users.id'], name=op.f('fk_deposit_closures_recorded_by_id_users')),
     sa.ForeignKeyConstraint(['voucher_id'], ['vouchers.id'], name=op.f('fk_deposit_closures_voucher_id_vouchers')),
+    sa.ForeignKeyConstraint(['voided_by_id'], ['users.id'], name=op.f('fk_deposit_closures_voided_by_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_deposit_closures')),
-    sa.UniqueConstraint('contract_id', name=op.f('uq_deposit_closures_contract_id')),
     sa.UniqueConstraint('idempotency_key', name=op.f('uq_deposit_closures_idempotency_key')),
     sa.UniqueConstraint('number', name=op.f('uq_deposit_closures_number'))
     )
     with op.batch_alter_table('deposit_closures', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_deposit_closures_household_id'), ['household_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_deposit_closures_contract_id'), ['contract_id'], unique=False)
+        batch_op.create_index('uq_deposit_closures_standing_contract', ['contract_id'], unique=True,
+                              sqlite_where=sa.text('voided_at IS NULL'), postgresql_where=sa.text('voided_at IS NULL'))
 
     with op.batch_alter_table('input_credits', schema=None) as batch_op:
         batch_op.add_column(sa.Column('voided_at', sa.DateTime(timezone=True), nullable=True))
@@ -81,6 +87,8 @@ def downgrade():
         batch_op.drop_column('voided_at')
 
     with op.batch_alter_table('deposit_closures', schema=None) as batch_op:
+        batch_op.drop_index('uq_deposit_closures_standing_contract')
+        batch_op.drop_index(batch_op.f('ix_deposit_closures_contract_id'))
         batch_op.drop_index(batch_op.f('ix_deposit_closures_household_id'))
 
     op.drop_table('deposit_closures')

@@ -333,7 +333,7 @@ def test_the_deposits_page_closes_a_deposit_once(client, login, received, make_c
     assert client.post(f"/payments/deposits/{contract.id}", data=data).status_code == 302  # a double submit
     assert count(DepositClosure) == 1
     page = client.get("/payments/deposits").get_data(as_text=True)
-    assert "DJ2026-0001" in page and "钱出纳" in page and 'action="/payments/deposits/' not in page
+    assert "DJ2026-0001" in page and "钱出纳" in page and f'action="/payments/deposits/{contract.id}"' not in page
     contract_page = client.get(f"/contracts/{contract.id}").get_data(as_text=True)
     assert "DJ2026-0001" in contract_page  # the contract says how its deposit ended
     client.post("/logout")
@@ -400,3 +400,83 @@ def test_the_contract_api_says_how_its_deposit_ended(client, login, received, ma
     close(accountant, contract, "forfeited", method=None)
     progress = client.get(f"/api/v1/contracts/{contract.id}/progress").get_json()
     assert (progress["deposit_closure"], progress["deposit_outcome"]) == ("DJ2026-0001", "forfeited")
+
+
+# --- a closure recorded in error ------------------------------------------------------------------
+
+def test_a_closure_recorded_in_error_is_voided_and_the_deposit_closed_again(
+        received, make_contract, coordinator, accountant, reviewer):
+    zhang = households(received)["张秀英"]
+    contract = terminated(make_contract, zhang, coordinator, accountant, reviewer)
+    wrong = close(accountant, contract, "doubled", method="bank")
+    deposits.void_closure(accountant, wrong, "选错了：是协商解除，不是农户违约")
+    db.session.commit()
+    assert wrong.voided_at is not None and wrong.voucher.status is VoucherStatus.REJECTED
+    assert deposits.closure_of(contract) is None
+    assert [entry.contract.id for entry in deposits.open_deposits(accountant)] == [contract.id]
+    right = close(accountant, contract, "returned", key="close-again")
+    assert right.id != wrong.id and deposits.closure_of(contract).id == right.id
+    review(right.voucher, reviewer)
+    assert party_balance("1123", zhang.id) == Decimal("0.00")
+    books_hold()
+    with refused("This deposit closure is already void."):
+        deposits.void_closure(accountant, wrong, "again")
+    db.session.rollback()
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "deposit.void"))
+    assert event.entity_id == wrong.id and event.reason == "选错了：是协商解除，不是农户违约"
+
+
+def test_a_posted_closure_is_voided_by_a_red_reversal(received, make_contract, coordinator, accountant, reviewer):
+    zhang = households(received)["张秀英"]
+    contract = terminated(make_contract, zhang, coordinator, accountant, reviewer)
+    closure = close(accountant, contract, "forfeited", method=None)
+    review(closure.voucher, reviewer)
+    assert party_balance("1123", zhang.id) == Decimal("0.00")
+    with pytest.raises(ValidationFailed):
+        deposits.void_closure(accountant, closure, " ")
+    with pytest.raises(PermissionDenied):
+        deposits.void_closure(coordinator, closure, "录错")
+    db.session.rollback()
+    deposits.void_closure(accountant, closure, "公司并未违约")
+    db.session.commit()
+    reversal = db.session.scalar(select(Voucher).where(Voucher.reverses_id == closure.voucher.id))
+    assert reversal.status is VoucherStatus.PREPARED and ledger.is_generated(reversal)
+    review(reversal, reviewer)
+    assert party_balance("1123", zhang.id) == Decimal("1000.00")  # the deposit is out again
+    books_hold()
+
+
+def test_verify_sees_a_void_closure_whose_posted_voucher_stands(received, make_contract, coordinator, accountant,
+                                                                reviewer):
+    from datetime import datetime, timezone
+
+    zhang = households(received)["张秀英"]
+    closure = close(accountant, terminated(make_contract, zhang, coordinator, accountant, reviewer))
+    review(closure.voucher, reviewer)
+    closure.voided_at, closure.void_reason = datetime(2026, 8, 22, tzinfo=timezone.utc), "behind its back"
+    db.session.commit()
+    assert services.verify() == [f"deposit closure {closure.number}: void, yet its posted voucher is not reversed"]
+
+
+def test_a_closure_is_voided_on_its_page_and_through_the_api(client, login, received, make_contract, coordinator,
+                                                             accountant, reviewer, make_user):
+    zhang = households(received)["张秀英"]
+    first = close(accountant, terminated(make_contract, zhang, coordinator, accountant, reviewer))
+    login(accountant)
+    page = client.get("/payments/deposits").get_data(as_text=True)
+    assert f'action="/payments/deposits/closures/{first.id}/void"' in page
+    assert client.post(f"/payments/deposits/closures/{first.id}/void",
+                       data={f"v{first.id}-reason": "录错了"}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(DepositClosure, first.id).void_reason == "录错了"
+    page = client.get("/payments/deposits").get_data(as_text=True)
+    assert "录错了" in page and f'action="/payments/deposits/closures/{first.id}/void"' not in page
+
+    second = close(accountant, first.contract, key="again")
+    assert client.post(f"/api/v1/deposit-closures/{second.id}/void", json={"reason": ""}).status_code == 422
+    made = client.post(f"/api/v1/deposit-closures/{second.id}/void", json={"reason": "又错了"})
+    assert made.status_code == 200 and made.get_json()["void_reason"] == "又错了"
+    assert client.post(f"/api/v1/deposit-closures/{second.id}/void", json={"reason": "x"}).status_code == 409
+    client.post("/logout")
+    login(coordinator)
+    assert client.post(f"/api/v1/deposit-closures/{second.id}/void", json={"reason": "x"}).status_code == 403
