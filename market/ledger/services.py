@@ -23,6 +23,7 @@ from models import (Account, AccountKind, PartyType, Period, PeriodBalance, Peri
 
 from .. import audit
 from ..auth.permissions import require_role
+from ..clock import local_today
 from ..errors import Conflict, IdempotencyConflict, NotFound, PermissionDenied, ValidationFailed
 from ..locking import lock_row
 from ..states import StateMachine
@@ -319,6 +320,18 @@ def reverse(actor: User, voucher: Voucher, *, reason: str, voucher_date: date, i
 
 
 # --- balances, periods, verification -----------------------------------------------------
+
+def withdraw(actor: User, voucher: Voucher | None, *, what: str, number: str, reason: str) -> None:
+    """The voucher of a source document voided as ``what`` (付款, 赊销农资 …): rejected while it waits
+    for review, reversed in red (for review) once posted; a rejected one stays as it is."""
+    if voucher is None:
+        return
+    if voucher.status in (VoucherStatus.PREPARED, VoucherStatus.APPROVED):
+        reject(actor, voucher, f"{what}作废：{reason}", system=True)
+    elif voucher.status is VoucherStatus.POSTED:
+        reverse(actor, voucher, reason=f"{what}{number}作废：{reason}", voucher_date=local_today(),
+                idempotency_key=reversal_key(voucher), system=True)
+
 
 def posted_totals(until_period: Period | None = None, only_period: Period | None = None):
     """(account_id, party_type, party_id, Σdebit, Σcredit) over posted vouchers."""

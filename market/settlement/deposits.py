@@ -28,8 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from models import (ContractPrepayment, ContractStatus, DepositClosure, DepositOutcome, PartyType, Payment,
-                    PayoutMethod, PrepaymentKind, PurchaseContract, RoleName, User, VoucherSource, VoucherStatus, db,
-                    utcnow)
+                    PayoutMethod, PrepaymentKind, PurchaseContract, RoleName, User, VoucherSource, db, utcnow)
 
 from .. import audit
 from ..auth.permissions import require_role
@@ -302,12 +301,7 @@ def void_closure(actor: User, closure: DepositClosure, reason: str) -> DepositCl
     lock_row(closure)
     if closure.voided_at is not None:
         raise Conflict(_l("This deposit closure is already void."))
-    voucher = closure.voucher
-    if voucher is not None and voucher.status in (VoucherStatus.PREPARED, VoucherStatus.APPROVED):
-        ledger.reject(actor, voucher, f"定金处理作废：{reason}", system=True)
-    elif voucher is not None and voucher.status is VoucherStatus.POSTED:
-        ledger.reverse(actor, voucher, reason=f"定金处理{closure.number}作废：{reason}", voucher_date=local_today(),
-                       idempotency_key=ledger.reversal_key(voucher), system=True)
+    ledger.withdraw(actor, closure.voucher, what="定金处理", number=closure.number, reason=reason)
     closure.voided_at, closure.voided_by_id, closure.void_reason = utcnow(), actor.id, reason
     db.session.flush()
     audit.record(actor, "deposit.void", closure, reason=reason)

@@ -21,7 +21,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 
 from models import (Household, InputCredit, PartyType, RoleName, Settlement, SettlementHousehold, SettlementStatus, User,
-                    VoucherSource, VoucherStatus, db, utcnow)
+                    VoucherSource, db, utcnow)
 
 from .. import audit
 from ..auth.permissions import require_role
@@ -234,12 +234,7 @@ def void_input_credit(actor: User, credit: InputCredit, reason: str) -> InputCre
                           "that does and prepare it again after voiding; what a posted settlement took back is paid "
                           "to the household by a manual voucher.", numbers="、".join(numbers)))
     before = audit.snapshot(credit, ("number", "household_id", "issued_on", "item", "amount", "note"))
-    voucher = credit.voucher
-    if voucher is not None and voucher.status in (VoucherStatus.PREPARED, VoucherStatus.APPROVED):
-        ledger.reject(actor, voucher, f"赊销农资作废：{reason}", system=True)
-    elif voucher is not None and voucher.status is VoucherStatus.POSTED:
-        ledger.reverse(actor, voucher, reason=f"赊销农资{credit.number}作废：{reason}", voucher_date=local_today(),
-                       idempotency_key=ledger.reversal_key(voucher), system=True)
+    ledger.withdraw(actor, credit.voucher, what="赊销农资", number=credit.number, reason=reason)
     credit.voided_at, credit.voided_by_id, credit.void_reason = utcnow(), actor.id, reason
     db.session.flush()
     audit.record(actor, "input_credit.void", credit, before=before, reason=reason)

@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 
 from models import (LARGE_PAYOUT, Buyer, ContractPrepayment, DepositClosure, Household, PartyType, Payment, PaymentApplication,
                     PaymentBatch, PaymentKind, PayoutMethod, PrepaymentKind, RoleName, Settlement,
-                    SettlementHousehold, SettlementKind, SettlementStatus, User, VoucherSource, VoucherStatus, db,
+                    SettlementHousehold, SettlementKind, SettlementStatus, User, VoucherSource, db,
                     utcnow)
 
 from .. import audit
@@ -468,12 +468,7 @@ def void_payment(actor: User, payment: Payment, reason: str) -> Payment:
             settlement = lock_row(application.settlement)
             settlement.buyer_received = settlement.buyer_received - application.amount
         db.session.delete(application)
-    voucher = payment.voucher
-    if voucher is not None and voucher.status in (VoucherStatus.PREPARED, VoucherStatus.APPROVED):
-        ledger.reject(actor, voucher, f"付款作废：{reason}", system=True)
-    elif voucher is not None and voucher.status is VoucherStatus.POSTED:
-        ledger.reverse(actor, voucher, reason=f"付款{payment.number}作废：{reason}", voucher_date=local_today(),
-                       idempotency_key=ledger.reversal_key(voucher), system=True)
+    ledger.withdraw(actor, payment.voucher, what="付款", number=payment.number, reason=reason)
     payment.voided_at, payment.voided_by_id, payment.void_reason = utcnow(), actor.id, reason
     payment.prepayment_id = None
     db.session.flush()

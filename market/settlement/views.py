@@ -825,20 +825,28 @@ def _void_credit_form(credit_id: int) -> VoidCreditForm:
 def void_input_credit(credit_id: int):
     """作废 an input credit recorded in error (accountants); the list shows why it failed, if it did."""
     credit = inputs.get(current_user, credit_id)
-    form = _void_credit_form(credit_id)
+    return _void_from_list(
+        _void_credit_form(credit_id), lambda reason: inputs.void_input_credit(current_user, credit, reason),
+        lambda: _("Input credit %(number)s is void; it is no longer taken back from %(name)s.", number=credit.number,
+                  name=credit.household.head_name),
+        url_for("settlement.input_credits", household_id=credit.household_id))
+
+
+def _void_from_list(form, void, done, back: str):
+    """Void a record from its list's form: the reason is given to ``void``; the list then says what
+    happened (or why not)."""
     if not form.validate_on_submit():
         flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
-        return redirect(url_for("settlement.input_credits", household_id=credit.household_id))
+        return redirect(back)
     try:
-        inputs.void_input_credit(current_user, credit, form.reason.data)
+        void(form.reason.data)
     except MarketError as exc:
         db.session.rollback()
         flash(exc.text(), "error")
     else:
         db.session.commit()
-        flash(_("Input credit %(number)s is void; it is no longer taken back from %(name)s.", number=credit.number,
-                name=credit.household.head_name), "success")
-    return redirect(url_for("settlement.input_credits", household_id=credit.household_id))
+        flash(done(), "success")
+    return redirect(back)
 
 
 # --- deposits of terminated contracts (定金处理) ----------------------------------------------------------
@@ -869,20 +877,11 @@ def _void_closure_form(closure_id: int) -> VoidClosureForm:
 def void_deposit_closure(closure_id: int):
     """作废 a deposit closure recorded in error; the list says why it failed, if it did."""
     closure = deposits.get(current_user, closure_id)
-    form = _void_closure_form(closure_id)
-    if not form.validate_on_submit():
-        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
-        return redirect(url_for("settlement.deposits_page"))
-    try:
-        deposits.void_closure(current_user, closure, form.reason.data)
-    except MarketError as exc:
-        db.session.rollback()
-        flash(exc.text(), "error")
-    else:
-        db.session.commit()
-        flash(_("Deposit closure %(number)s is void; the deposit of contract %(contract)s is open again.",
-                number=closure.number, contract=closure.contract.number), "success")
-    return redirect(url_for("settlement.deposits_page"))
+    return _void_from_list(
+        _void_closure_form(closure_id), lambda reason: deposits.void_closure(current_user, closure, reason),
+        lambda: _("Deposit closure %(number)s is void; the deposit of contract %(contract)s is open again.",
+                  number=closure.number, contract=closure.contract.number),
+        url_for("settlement.deposits_page"))
 
 
 @bp.route("/payments/deposits")
