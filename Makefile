@@ -7,6 +7,8 @@ PORT ?= 5000
 HOST ?= 127.0.0.1
 export FLASK_APP := market:create_app
 TEST_PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
+# pytest-xdist workers (one per core); each has its own SQLite files and PostgreSQL database.
+TEST_WORKERS ?= auto
 
 .PHONY: help install install-test translations compile-translations run serve seed test test-sqlite test-postgres bench clean
 
@@ -57,7 +59,7 @@ test: install-test
 
 test-sqlite:
 	@echo "== test suite on SQLite =="
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # Under CI an unreachable PostgreSQL fails the run; elsewhere the pass is skipped, with a message.
 test-postgres:
@@ -65,7 +67,7 @@ test-postgres:
 		echo "== PostgreSQL at $(TEST_PG_URL) is not reachable: PostgreSQL pass skipped (CI runs it) =="; \
 	else \
 		echo "== test suite on PostgreSQL ($(TEST_PG_URL)) =="; \
-		TEST_DATABASE_URL=$(TEST_PG_URL) $(BIN)/python -m pytest $(PYTEST_ARGS); \
+		TEST_DATABASE_URL=$(TEST_PG_URL) $(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS); \
 	fi
 
 bench: install-test

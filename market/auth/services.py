@@ -7,6 +7,7 @@ import secrets
 from typing import Any
 
 from argon2 import PasswordHasher
+from flask import current_app
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -17,24 +18,39 @@ from .. import audit
 from ..errors import Conflict, NotFound, ValidationFailed
 from .permissions import require_role
 
-#: argon2id with the library's current defaults (RFC 9106 low-memory profile).
-_hasher = PasswordHasher()
+_hashers: dict[tuple[int, int, int], PasswordHasher] = {}
+
+
+def _hasher() -> PasswordHasher:
+    """argon2id at the cost the configuration names (production: RFC 9106 low-memory profile).
+
+    Tests set a cheap cost (``TestConfig``); a hash made at another cost is upgraded on the next
+    successful login, so raising the cost in production needs no migration.
+    """
+    config = current_app.config
+    cost = (int(config["PASSWORD_HASH_TIME_COST"]), int(config["PASSWORD_HASH_MEMORY_KIB"]),
+            int(config["PASSWORD_HASH_PARALLELISM"]))
+    hasher = _hashers.get(cost)
+    if hasher is None:
+        hasher = _hashers[cost] = PasswordHasher(time_cost=cost[0], memory_cost=cost[1], parallelism=cost[2])
+    return hasher
 PHONE_RE = re.compile(r"^1[3-9][0-9]{9}$")
 MIN_PASSWORD_LENGTH = 8
 USER_FIELDS = ("phone", "name", "locale", "household_id", "party_group_id", "is_active_flag")
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def verify_password(user: User, password: str) -> bool:
+    hasher = _hasher()
     try:
-        _hasher.verify(user.password_hash, password)
+        hasher.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
+    if hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hasher.hash(password)
     return True
 
 
@@ -146,7 +162,7 @@ def authenticate(phone: str, password: str) -> User | None:
     user = db.session.scalar(select(User).where(User.phone == (phone or "").strip()))
     if user is None:
         # Spend the same time as a real check so timing does not reveal which phones exist.
-        _hasher.hash(password or "x")
+        _hasher().hash(password or "x")
         return None
     if not verify_password(user, password or "") or not user.is_active:
         return None

@@ -47,6 +47,30 @@ def test_passwords_are_stored_as_argon2id_hashes(coordinator):
     assert PASSWORD not in coordinator.password_hash
 
 
+def test_production_hashes_at_the_rfc_9106_low_memory_cost_and_tests_hash_cheaply(app, coordinator):
+    from argon2 import extract_parameters
+    from market import create_app
+    from market.auth.services import hash_password
+    from market.config import Config
+
+    production = create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    with production.app_context():
+        params = extract_parameters(hash_password("peach-2016!"))
+    assert (params.time_cost, params.memory_cost, params.parallelism) == (3, 65536, 4)
+    assert (Config.PASSWORD_HASH_TIME_COST, Config.PASSWORD_HASH_MEMORY_KIB) == (3, 65536)
+    cheap = extract_parameters(coordinator.password_hash)
+    assert (cheap.time_cost, cheap.memory_cost, cheap.parallelism) == (1, 8, 1)
+
+
+def test_a_login_hashed_at_an_older_cost_is_rehashed_at_the_configured_cost(app, client, coordinator):
+    from argon2 import PasswordHasher, extract_parameters
+    coordinator.password_hash = PasswordHasher(time_cost=2, memory_cost=16, parallelism=1).hash(PASSWORD)
+    db.session.commit()
+    assert client.post("/login", data={"phone": coordinator.phone, "password": PASSWORD}).status_code == 302
+    db.session.refresh(coordinator)
+    assert extract_parameters(coordinator.password_hash).time_cost == 1
+
+
 def test_logging_out_ends_the_session(client, coordinator, login):
     login(coordinator)
     assert client.get("/home").status_code == 200

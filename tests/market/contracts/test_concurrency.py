@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from datetime import date
 
 import pytest
@@ -10,6 +9,7 @@ import pytest
 from market.contracts import services
 from market.errors import ValidationFailed
 from models import ContractPrepayment, PurchaseContract, User, db
+from tests.locks import wait_for_lock_waiters
 
 pytestmark = pytest.mark.postgres_only
 
@@ -45,8 +45,8 @@ def test_two_deposits_recorded_at_once_cannot_together_pass_the_cap(app, coordin
                                           date(2026, 6, 1))
 
     thread, outcome = in_other_session(app, second)
-    time.sleep(0.5)
-    assert thread.is_alive(), "the second deposit should wait for the first to commit"
+    wait_for_lock_waiters(1)  # the second deposit waits for the first to commit
+    assert thread.is_alive()
     db.session.commit()
     thread.join(10)
     assert isinstance(outcome.get("error"), ValidationFailed)
@@ -62,7 +62,7 @@ def test_contracts_drawn_up_at_once_get_consecutive_numbers(app, coordinator, co
         return services.create_contract(db.session.get(User, actor_id), **args).number
 
     thread, outcome = in_other_session(app, second)
-    time.sleep(0.5)
+    wait_for_lock_waiters(1)
     assert thread.is_alive()
     db.session.commit()
     thread.join(10)

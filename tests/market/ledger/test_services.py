@@ -266,9 +266,8 @@ def test_a_voucher_and_the_retirement_of_its_account_never_both_commit(app, book
     """Whichever starts first holds the account row until it commits: a voucher being prepared makes
     the deactivation wait and then refuse (a voucher awaits review); a deactivation under way makes
     the voucher wait and then refuse (the account is retired)."""
-    import time
-
     from market.ledger import chart
+    from tests.locks import wait_for_lock_waiters
     from models import Account, User
 
     chart.create_account(books["preparer"], code="5602", name="管理费用", kind="expense")
@@ -286,7 +285,7 @@ def test_a_voucher_and_the_retirement_of_its_account_never_both_commit(app, book
                 call()
                 if name == first:
                     started.set()
-                    time.sleep(1.5)  # the other starts now and must wait for this commit
+                    wait_for_lock_waiters(1)  # the other has started and waits for this commit
                 db.session.commit()
                 outcomes[name] = "done"
             except (Conflict, ValidationFailed):

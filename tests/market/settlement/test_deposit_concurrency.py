@@ -2,13 +2,13 @@
 
 Each racer runs in its own thread, application context and transaction (``race`` from
 ``test_concurrency``). Where a test must see the loser act while the winner's transaction is still
-open, the winner holds it open a moment after its work, as a slow request would: without the lock
-the loser would then read what the winner has not committed yet.
+open, the winner holds it open after its work until the loser waits for its lock (seen in
+``pg_stat_activity``), as a slow request would: without the lock the loser would read what the
+winner has not committed yet, and never wait.
 """
 from __future__ import annotations
 
 import threading
-import time
 from decimal import Decimal
 
 import pytest
@@ -19,6 +19,7 @@ from market.ledger import services as ledger
 from market.settlement import deposits, inputs, services
 from models import (BuyerOrder, DepositClosure, InputCredit, PurchaseContract, Settlement, SettlementHousehold, Voucher,
                     VoucherSource, db)
+from tests.locks import HoldFirst, wait_for_lock_waiters
 from tests.market.contracts.conftest import contract_args, grades, make_contract, peach  # noqa: F401  (fixtures)
 from tests.market.settlement.test_concurrency import as_user, ok, race
 from tests.market.settlement.test_deposits import CLOSED, terminated
@@ -26,8 +27,6 @@ from tests.market.settlement.test_input_credit import DAY, households, review, s
 
 pytestmark = pytest.mark.postgres_only
 
-#: how long a winner keeps its transaction (and its locks) open after its work
-HOLD = 0.3
 #: how long a racer waits for the other to reach its step before giving up
 WAIT = 30
 
@@ -40,8 +39,9 @@ def deposit_vouchers() -> int:
     return count(Voucher, Voucher.source == VoucherSource.DEPOSIT)
 
 
-def closing(accountant_id: int, contract_id: int, key: str, reference: str = "BANK-778"):
-    """A racer that closes the contract's deposit, then keeps its transaction open a moment."""
+def closing(accountant_id: int, contract_id: int, key: str, hold: HoldFirst, reference: str = "BANK-778"):
+    """A racer that closes the contract's deposit; the first to do so keeps its transaction open until
+    the other waits for its lock."""
     def read():
         actor, contract = as_user(accountant_id), db.session.get(PurchaseContract, contract_id)
         data = deposits.ClosureInput(outcome="returned", reason="冰雹绝收，协商解除合同", closed_on=CLOSED,
@@ -49,7 +49,7 @@ def closing(accountant_id: int, contract_id: int, key: str, reference: str = "BA
 
         def step():
             closure_id = deposits.close_deposit(actor, contract, data, idempotency_key=key).id
-            time.sleep(HOLD)  # still uncommitted: the other racer has already looked for a closure
+            hold()  # still uncommitted while the other racer waits to look for a closure
             return closure_id
         return step
     return read
@@ -63,8 +63,9 @@ def contract(received, make_contract, coordinator, accountant, reviewer):
 
 def test_two_accountants_closing_one_deposit_at_once_with_different_keys_close_it_once(
         app, contract, accountant, reviewer):
-    contract_id = contract.id
-    results = race(app, [closing(accountant.id, contract_id, "close-a"), closing(reviewer.id, contract_id, "close-b")])
+    contract_id, hold = contract.id, HoldFirst()
+    results = race(app, [closing(accountant.id, contract_id, "close-a", hold),
+                         closing(reviewer.id, contract_id, "close-b", hold)])
     assert len(ok(results)) == 1
     loser = [r.error for r in results if r.error is not None]
     assert len(loser) == 1 and type(loser[0]) is Conflict, loser  # refused, not an idempotency clash
@@ -78,8 +79,8 @@ def test_two_accountants_closing_one_deposit_at_once_with_different_keys_close_i
 
 def test_one_closure_sent_twice_at_once_with_the_same_key_closes_once_and_both_get_it(
         app, contract, accountant):
-    contract_id = contract.id
-    results = race(app, [closing(accountant.id, contract_id, "close-same") for _ in range(2)])
+    contract_id, hold = contract.id, HoldFirst()
+    results = race(app, [closing(accountant.id, contract_id, "close-same", hold) for _ in range(2)])
     assert count(DepositClosure) == 1 and deposit_vouchers() == 1
     closure = db.session.scalar(select(DepositClosure).where(DepositClosure.contract_id == contract_id))
     assert closure.idempotency_key == "close-same"
@@ -89,8 +90,8 @@ def test_one_closure_sent_twice_at_once_with_the_same_key_closes_once_and_both_g
 
 
 def test_the_same_key_with_another_body_at_once_is_never_a_second_closure(app, contract, accountant):
-    contract_id = contract.id
-    results = race(app, [closing(accountant.id, contract_id, "close-same", reference=reference)
+    contract_id, hold = contract.id, HoldFirst()
+    results = race(app, [closing(accountant.id, contract_id, "close-same", hold, reference=reference)
                          for reference in ("BANK-778", "BANK-779")])
     assert len(ok(results)) == 1
     assert all(isinstance(r.error, Conflict) for r in results if r.error is not None)
@@ -102,8 +103,8 @@ def test_the_same_key_with_another_body_at_once_is_never_a_second_closure(app, c
 
 def staged(first, second):
     """Two steps of which ``first`` wins: ``second`` starts once ``first`` has done its work, while
-    its transaction (and the locks it took) stays open a moment; the locks must make ``second`` wait
-    for the commit and see it."""
+    its transaction (and the locks it took) stays open until ``second`` waits for one of them; the locks
+    must make ``second`` wait for the commit and see it."""
     done = threading.Event()
 
     def leader(read):
@@ -115,7 +116,7 @@ def staged(first, second):
                     value = step()
                 finally:
                     done.set()
-                time.sleep(HOLD)
+                wait_for_lock_waiters(1)
                 return value
             return run
         return prepared
