@@ -127,7 +127,7 @@ def _weight(text: Any, unit: Any, field: str):
 
 
 def _lock_lot(lot_id: int) -> ProduceLot:
-    lot = db.session.execute(select(ProduceLot).where(ProduceLot.id == lot_id).with_for_update()).scalar_one()
+    lot = db.session.execute(select(ProduceLot).where(ProduceLot.id == lot_id).with_for_update(key_share=True)).scalar_one()
     db.session.refresh(lot)
     return lot
 

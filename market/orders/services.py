@@ -561,7 +561,7 @@ def _lock_lots(lot_ids: list[int]) -> list[ProduceLot]:
     if not lot_ids:
         return []
     lots = list(db.session.scalars(select(ProduceLot).where(ProduceLot.id.in_(lot_ids))
-                                   .order_by(ProduceLot.id).with_for_update()))
+                                   .order_by(ProduceLot.id).with_for_update(key_share=True)))
     for lot in lots:
         db.session.refresh(lot)
     return lots

@@ -282,7 +282,7 @@ def pay_batch(actor: User, amounts: Sequence[tuple[Household, Any]], *, paid_on:
     # Every household's lock first, in id order (as settlements take them): a batch and a single
     # payout, or two batches, then never wait on each other in a circle.
     db.session.execute(select(Household.id).where(Household.id.in_(sorted(ids))).order_by(Household.id)
-                       .with_for_update())
+                       .with_for_update(key_share=True))
     for household, amount in sorted(amounts, key=lambda pair: pair[0].id):
         try:
             payment = pay_household(actor, household, PaymentInput(amount=amount, method=PayoutMethod.BANK,

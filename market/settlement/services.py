@@ -172,7 +172,7 @@ def _deliveries(grouped: dict[int, dict[Any, _Item]], keys: dict[tuple[int, int]
         # What is still to recover is read under the households' locks (in id order, as payouts
         # take them), so two settlements prepared at once never recover one advance twice.
         db.session.execute(select(Household.id).where(Household.id.in_(sorted(grouped)))
-                           .order_by(Household.id).with_for_update())
+                           .order_by(Household.id).with_for_update(key_share=True))
     deliveries = []
     for household_id, items in sorted(grouped.items()):
         lines = []

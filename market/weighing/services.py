@@ -313,7 +313,7 @@ def _replaced_slip(replaces_id: int | None) -> WeighSlip | None:
     if replaces_id in (None, "", 0):
         return None
     replaced = db.session.execute(
-        select(WeighSlip).where(WeighSlip.id == int(replaces_id)).with_for_update()
+        select(WeighSlip).where(WeighSlip.id == int(replaces_id)).with_for_update(key_share=True)
     ).scalar_one_or_none()
     if replaced is None:
         raise NotFound(_l("The slip to re-issue does not exist."))

@@ -235,6 +235,53 @@ def test_concurrent_postings_get_gapless_numbers(app, books):
 
 
 @pytest.mark.postgres_only
+@pytest.mark.parametrize("one_transaction", [False, True], ids=["a transaction per step", "one transaction"])
+def test_eight_accountants_preparing_approving_and_posting_at_once_never_deadlock(app, make_user, one_transaction):
+    """A harvest day: eight accountants (in pairs, as 制单 and 审核) each prepare, approve and post
+    vouchers in the same month at the same time, step by step or, as a settlement's or a payment's
+    posting does, all in one transaction. Every voucher is posted, numbered 1..n without a gap."""
+    from models import User
+
+    services.seed_chart()
+    db.session.commit()
+    pairs = [(make_user(RoleName.ACCOUNTANT, name=f"制单{i}").id, make_user(RoleName.ACCOUNTANT, name=f"审核{i}").id)
+             for i in range(8)]
+    per_worker, barrier, errors = 4, threading.Barrier(8), []
+
+    def work(index):
+        with app.app_context():
+            try:
+                preparer, reviewer = (db.session.get(User, pairs[index][0]), db.session.get(User, pairs[index][1]))
+                barrier.wait(30)
+                for n in range(per_worker):
+                    voucher = sale(preparer, f"w{index}-{n}", amount=f"{100 + index}.{n:02d}")
+                    if not one_transaction:
+                        db.session.commit()
+                    services.approve(reviewer, voucher)
+                    if not one_transaction:
+                        db.session.commit()
+                    services.post(reviewer, voucher)
+                    db.session.commit()
+            except BaseException as error:  # noqa: BLE001  (reported below)
+                db.session.rollback()
+                errors.append(error)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not any(t.is_alive() for t in threads), "a poster hung"
+    assert errors == []
+    db.session.expire_all()
+    numbers = sorted(db.session.scalars(select(Voucher.number)))
+    assert numbers == list(range(1, 8 * per_worker + 1))
+    assert services.verify() == []
+
+
+@pytest.mark.postgres_only
 def test_fifty_concurrent_replays_of_one_key_make_one_voucher(app, books):
     preparer_id = books["preparer"].id
     barrier = threading.Barrier(10)
