@@ -41,6 +41,11 @@ class Config:
     OPENAPI_JSON_PATH = "openapi.json"
     API_PAGE_SIZE = 50
     API_MAX_PAGE_SIZE = 500
+    #: API tokens last this many days unless their owner picks otherwise, at most API_TOKEN_MAX_DAYS
+    API_TOKEN_DAYS = 90
+    API_TOKEN_MAX_DAYS = 365
+    #: a token's "last used" is written at most once in this many seconds
+    API_TOKEN_TOUCH_SECONDS = 3600
     # Login throttling (Flask-Limiter). Use a shared store such as redis:// under gunicorn.
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True

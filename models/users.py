@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Optional
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Column, ForeignKey, String, Table
+from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, db, utcnow
@@ -61,6 +61,9 @@ class User(UserMixin, db.Model):
     buyer_id: Mapped[Optional[int]] = mapped_column(ForeignKey("buyers.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    #: Each session carries the version it was opened under; raising it (logout, a new password,
+    #: disabling, a change of roles) ends every session opened before.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     roles: Mapped[list[Role]] = relationship(secondary=user_roles, lazy="selectin")
     household: Mapped[Optional["Household"]] = relationship(foreign_keys=[household_id])
@@ -93,7 +96,10 @@ class ApiToken(db.Model):
     #: First characters of the token, shown so people can tell tokens apart.
     prefix: Mapped[str] = mapped_column(String(12))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Recorded at most once an interval (``API_TOKEN_TOUCH_SECONDS``), outside the request's transaction.
     last_used_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    #: A token stops working after this moment; tokens always have one.
+    expires_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     revoked_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()

@@ -1,6 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField, SubmitField
+from wtforms import PasswordField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 
@@ -20,4 +21,7 @@ class PasswordForm(FlaskForm):
 
 class TokenForm(FlaskForm):
     name = StringField(_l("Token name"), validators=[DataRequired(), Length(max=64)])
+    days = SelectField(_l("Valid for"), default="90",
+                       choices=[SelectChoice("30", _l("30 days")), SelectChoice("90", _l("90 days")),
+                                SelectChoice("365", _l("One year"))])
     submit = SubmitField(_l("Create token"))

@@ -1,13 +1,17 @@
 """Flask-Login: sessions for people, bearer tokens for machines."""
 from __future__ import annotations
 
-from flask import Flask, g, request
+from flask import Flask, g, request, session
 from flask_babel import lazy_gettext as _l
 
 from models import User, db
 
 from ..extensions import login_manager
 from . import services
+
+
+#: the key in the session cookie holding the user's session version at sign-in
+SESSION_VERSION_KEY = "sv"
 
 
 def init_app(app: Flask) -> None:
@@ -19,8 +23,16 @@ def init_app(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-        return user if user is not None and user.is_active else None
+        user = db.session.get(User, int(user_id)) if user_id.isdigit() and len(user_id) < 12 else None
+        if user is None or not user.is_active:
+            return None
+        if session.get(SESSION_VERSION_KEY) != user.session_version:
+            return None  # opened before a logout, a new password, a change of roles or a disabling
+        return user
+
+    @app.teardown_request
+    def record_token_use(_error) -> None:
+        services.record_token_use()
 
     @login_manager.request_loader
     def load_from_token(req) -> User | None:

@@ -16,6 +16,8 @@ class UserSchema(ma.Schema):
 
 class TokenCreateSchema(ma.Schema):
     name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=64))
+    days = ma.fields.Integer(load_default=None, validate=ma.validate.Range(min=1, max=365),
+                             metadata={"description": "how long the token lasts; 90 days unless given"})
 
 
 class TokenSchema(ma.Schema):
@@ -24,6 +26,7 @@ class TokenSchema(ma.Schema):
     prefix = ma.fields.String()
     created_at = ma.fields.DateTime()
     last_used_at = ma.fields.DateTime(allow_none=True)
+    expires_at = ma.fields.DateTime(allow_none=True)
     revoked_at = ma.fields.DateTime(allow_none=True)
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from datetime import timedelta
 from typing import Any
 
 from argon2 import PasswordHasher
-from flask import current_app
+from flask import current_app, g
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -15,7 +16,7 @@ from sqlalchemy import select
 from models import ApiToken, Role, RoleName, User, db, utcnow
 
 from .. import audit
-from ..errors import Conflict, NotFound, ValidationFailed
+from ..errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from .permissions import require_role
 
 _hashers: dict[tuple[int, int, int], PasswordHasher] = {}
@@ -152,9 +153,33 @@ def update_user(actor: User, user: User, *, name: str | None = None, roles: list
         _check_password(password)
         user.password_hash = hash_password(password)
         after["password"] = "changed"
+    if password or after["roles"] != before["roles"] or after["is_active_flag"] != before["is_active_flag"]:
+        # Whoever was signed in as this user signs in again, under the new password or roles;
+        # a disabled login that is enabled again does not find its old sessions alive.
+        end_sessions(user)
+        after["sessions"] = "ended"
+    if password or not user.is_active_flag:
+        after["tokens_revoked"] = revoke_all_tokens(user)
     db.session.flush()
     audit.record(actor, "user.update", user, before=before, after=after)
     return user
+
+
+def end_sessions(user: User) -> int:
+    """Every session of ``user`` opened so far ends at its next request; returns the new version,
+    which a session that should stay open (the one changing its own password) takes over."""
+    user.session_version = (user.session_version or 0) + 1
+    return user.session_version
+
+
+def revoke_all_tokens(user: User) -> int:
+    """Revoke every token of ``user`` still standing; returns how many."""
+    now = utcnow()
+    tokens = [t for t in db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id,
+                                                                   ApiToken.revoked_at.is_(None)))]
+    for token in tokens:
+        token.revoked_at = now
+    return len(tokens)
 
 
 def authenticate(phone: str, password: str) -> User | None:
@@ -175,7 +200,9 @@ def change_own_password(user: User, current: str, new: str) -> None:
         raise ValidationFailed(_l("The current password is wrong."), field="current_password")
     _check_password(new)
     user.password_hash = hash_password(new)
-    audit.record(user, "user.password_change", user)
+    end_sessions(user)
+    revoked = revoke_all_tokens(user)
+    audit.record(user, "user.password_change", user, after={"sessions": "ended", "tokens_revoked": revoked})
 
 
 def set_locale(user: User, locale: str) -> None:
@@ -186,17 +213,35 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_token(actor: User, name: str) -> tuple[ApiToken, str]:
-    """A new bearer token for ``actor``; the plain text is returned once and never stored."""
+def issue_token(actor: User, name: str, *, days: int | None = None,
+                via_token: bool = False) -> tuple[ApiToken, str]:
+    """A new bearer token for ``actor``, valid for ``days`` (the configured default when ``None``);
+    the plain text is returned once and never stored.
+
+    :param via_token: the request itself was signed with a token: refused, so a stolen token
+        cannot make itself a successor that outlives its revocation or expiry.
+    """
+    if via_token:
+        raise PermissionDenied(_l("A token cannot issue tokens; sign in with your password to issue one."))
     name = (name or "").strip()
     if not name:
         raise ValidationFailed(_l("Name the token, e.g. after the machine that uses it."), field="name")
+    longest = int(current_app.config["API_TOKEN_MAX_DAYS"])
+    days = int(current_app.config["API_TOKEN_DAYS"]) if days is None else days
+    if not 1 <= days <= longest:
+        raise ValidationFailed(_l("A token lasts from 1 to %(n)d days."), field="days", n=longest)
     plain = "kg_" + secrets.token_urlsafe(32)
-    token = ApiToken(user_id=actor.id, name=name[:64], token_hash=_token_hash(plain), prefix=plain[:10])
+    token = ApiToken(user_id=actor.id, name=name[:64], token_hash=_token_hash(plain), prefix=plain[:10],
+                     expires_at=utcnow() + timedelta(days=days))
     db.session.add(token)
     db.session.flush()
-    audit.record(actor, "api_token.issue", token, after={"name": token.name, "prefix": token.prefix})
+    audit.record(actor, "api_token.issue", token, after={"name": token.name, "prefix": token.prefix,
+                                                         "expires_at": token.expires_at.isoformat()})
     return token, plain
+
+
+def tokens_of(user: User) -> list[ApiToken]:
+    return list(db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())))
 
 
 def revoke_token(actor: User, token_id: int) -> None:
@@ -210,7 +255,26 @@ def revoke_token(actor: User, token_id: int) -> None:
 
 def user_for_token(plain: str) -> User | None:
     token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(plain)))
-    if token is None or token.revoked_at is not None or not token.user.is_active:
+    now = utcnow()
+    if (token is None or token.revoked_at is not None or token.expires_at is None or token.expires_at <= now
+            or not token.user.is_active):
         return None
-    token.last_used_at = utcnow()
+    _touch(token, now)
     return token.user
+
+
+def _touch(token: ApiToken, now) -> None:
+    """Note that a token was used, at most once an interval; ``record_token_use`` writes it when the
+    request is over, in a transaction of its own: the request's transaction stays read-only for a
+    GET, never waits on the token's row, and (SQLite) never finds the file changed under it."""
+    interval = timedelta(seconds=int(current_app.config["API_TOKEN_TOUCH_SECONDS"]))
+    if token.last_used_at is None or now - token.last_used_at >= interval:
+        g.token_used = (token.id, now)
+
+
+def record_token_use() -> None:
+    pending = g.pop("token_used", None)
+    if pending is not None:
+        token_id, when = pending
+        with db.engine.begin() as conn:
+            conn.execute(ApiToken.__table__.update().where(ApiToken.id == token_id).values(last_used_at=when))

@@ -6,14 +6,14 @@ from urllib.parse import urlsplit
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import select
 
-from models import ApiToken, db
+from models import db, utcnow
 
 from ..errors import MarketError
 from ..extensions import limiter, login_key
 from . import bp, services
 from .forms import LoginForm, PasswordForm, TokenForm
+from .loader import SESSION_VERSION_KEY
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -45,6 +45,7 @@ def login():
             db.session.commit()
             session.clear()
             login_user(user)
+            session[SESSION_VERSION_KEY] = user.session_version
             if user.locale:
                 session["lang"] = user.locale
             return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))
@@ -53,8 +54,13 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    if current_user.is_authenticated:
+        # Every copy of this session's cookie, and the user's other sessions, end here too.
+        services.end_sessions(current_user)
+        db.session.commit()
     logout_user()
     session.pop("lang", None)
+    session.pop(SESSION_VERSION_KEY, None)
     return redirect(url_for("auth.login"))
 
 
@@ -85,16 +91,22 @@ def account():
                 getattr(password_form, field, password_form.new_password).errors = messages
         else:
             db.session.commit()
-            flash(_("Password changed."), "success")
+            session[SESSION_VERSION_KEY] = current_user.session_version  # this session stays; the others end
+            flash(_("Password changed; your other sessions and your API tokens have ended."), "success")
             return redirect(url_for("auth.account"))
     if token_form.submit.data and token_form.validate_on_submit():
-        _token, new_token = services.issue_token(current_user, token_form.name.data)
-        db.session.commit()
-    tokens = db.session.scalars(
-        select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.id.desc())
-    ).all()
+        try:
+            _token, new_token = services.issue_token(current_user, token_form.name.data,
+                                                     days=int(token_form.days.data))
+        except MarketError as exc:
+            db.session.rollback()
+            for field, messages in exc.field_texts().items():
+                getattr(token_form, field, token_form.name).errors = messages
+        else:
+            db.session.commit()
+    tokens = services.tokens_of(current_user)
     return render_template("auth/account.html", password_form=password_form, token_form=token_form,
-                           tokens=tokens, new_token=new_token)
+                           tokens=tokens, new_token=new_token, now=utcnow())
 
 
 @bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
