@@ -50,4 +50,8 @@ def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
         extensions.csrf.exempt(module.blp)
     errors_http.init_app(app)
     cli.init_app(app)
+    proxies = int(app.config.get("PROXY_FIX_X_FOR") or 0)
+    if proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     return app

@@ -46,10 +46,17 @@ class Config:
     API_TOKEN_MAX_DAYS = 365
     #: a token's "last used" is written at most once in this many seconds
     API_TOKEN_TOUCH_SECONDS = 3600
-    # Login throttling (Flask-Limiter). Use a shared store such as redis:// under gunicorn.
+    # Login throttling (Flask-Limiter). Under gunicorn set MARKET_RATELIMIT_STORAGE_URI to a shared
+    # store (redis://host:6379/0): in memory, each worker counts alone.
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    #: failed sign-ins per account (mobile number); a success never counts
     LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
+    #: failed sign-ins per client address, over all accounts (password spraying); a success never counts
+    LOGIN_ADDRESS_RATE_LIMIT = "60 per minute;300 per hour"
+    #: how many proxies in front of the app set X-Forwarded-For / -Proto (0: trust no such header).
+    #: Behind one nginx, 1: without it every client has the proxy's address.
+    PROXY_FIX_X_FOR = 0
     #: 定金 may be at most this share of the contract value (民法典 art. 586)
     DEPOSIT_MAX_PERCENT = 20
     #: calculated input VAT of 农产品收购发票 (purchases from individual farmers), percent

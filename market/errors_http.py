@@ -10,6 +10,7 @@ from models import db
 
 from .api import API_PREFIX, error_response, http_error_response, market_error_response
 from .errors import MarketError
+from .extensions import too_many_attempts_message
 
 
 def _wants_json() -> bool:
@@ -39,10 +40,9 @@ def init_app(app: Flask) -> None:
             403: _("You are not allowed to see this page."),
             404: _("This page does not exist."),
             413: _("The upload is too large."),
-            429: _("Too many attempts. Wait a minute and try again."),
         }
         status = error.code or 500
-        message = messages.get(status, _("Something went wrong."))
+        message = too_many_attempts_message() if status == 429 else messages.get(status, _("Something went wrong."))
         return render_template("errors/error.html", status=status, message=message), status
 
     @app.errorhandler(Exception)

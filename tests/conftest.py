@@ -2,8 +2,9 @@
 
 The app is built once per session (building one costs ~0.4 s: the OpenAPI document alone has
 hundreds of operations); each test gets its configuration back as it was and an empty database:
-on SQLite a copy of a template file made once, on PostgreSQL every table emptied and every
-sequence restarted in one round trip. Under pytest-xdist each worker has its own SQLite files and
+on SQLite its own copy of a template file made once (the engine's connections open whichever
+file the current test has), on PostgreSQL every table emptied and every sequence restarted in one
+round trip. Under pytest-xdist each worker has its own SQLite files and
 its own PostgreSQL database (``<name>_gw0``, ``<name>_gw1``…), so the workers never meet.
 
 Tests marked ``postgres_only`` are deselected (not skipped) on SQLite: the PostgreSQL pass of
@@ -119,12 +120,28 @@ def _postgres_reset_sql() -> str:
     return "; ".join(statements)
 
 
+#: The SQLite file the session app's connections open: each test points it at its own fresh copy.
+_sqlite_file: dict[str, str] = {}
+
+
+def _connect_to_this_tests_file():
+    """The session app's engine connects through this, so each test reaches its own file without a
+    new engine; a connection a test left open (an unfinished stream, say) keeps its own old file."""
+    import sqlite3
+    return sqlite3.connect(_sqlite_file["path"], check_same_thread=False)
+
+
 @pytest.fixture(scope="session")
 def session_app(database_url, tmp_path_factory):
     """The one app of this session (per xdist worker), and how to give a test an empty database."""
     folder = tmp_path_factory.mktemp("app")
-    url = database_url if ON_POSTGRES else f"sqlite:///{folder / 'test.sqlite'}"
-    app = create_app({**_config_mapping(), "SQLALCHEMY_DATABASE_URI": url})
+    config = {**_config_mapping(), "SQLALCHEMY_DATABASE_URI": database_url}
+    if not ON_POSTGRES:
+        template = folder / "template.sqlite"
+        _sqlite_file["path"] = str(template)
+        config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{template}"
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {"creator": _connect_to_this_tests_file}
+    app = create_app(config)
     with app.app_context():
         if ON_POSTGRES:
             app.extensions["test_reset_sql"] = _postgres_reset_sql()
@@ -133,15 +150,8 @@ def session_app(database_url, tmp_path_factory):
             from market import database_rules
             database_rules.install(db.engine)
             db.engine.dispose()  # the last connection closing checkpoints the WAL into the file
-            shutil.copyfile(folder / "test.sqlite", folder / "template.sqlite")
-            app.extensions["test_sqlite_files"] = (folder / "template.sqlite", folder / "test.sqlite")
+            app.extensions["test_sqlite_template"] = template
     return app
-
-
-def _fresh_sqlite(template, target) -> None:
-    for suffix in ("-wal", "-shm"):  # a stale log would be replayed onto the fresh copy
-        target.with_name(target.name + suffix).unlink(missing_ok=True)
-    shutil.copyfile(template, target)
 
 
 @pytest.fixture
@@ -150,7 +160,11 @@ def app(session_app, tmp_path):
     saved = app.config.copy()
     app.config["PHOTO_DIR"] = str(tmp_path / "photos")
     if not ON_POSTGRES:
-        _fresh_sqlite(*app.extensions["test_sqlite_files"])
+        fresh = tmp_path / "test.sqlite"
+        shutil.copyfile(app.extensions["test_sqlite_template"], fresh)
+        _sqlite_file["path"] = str(fresh)
+        # what another app in the same test (a second worker, say) must open to see this database
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{fresh}"
     with app.app_context():
         limiter.reset()
         try:

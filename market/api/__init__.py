@@ -103,7 +103,8 @@ def http_error_response(error: HTTPException) -> Response:
     elif status == 404:
         message = gettext("Not found.")
     elif status == 429:
-        message = gettext("Too many attempts. Wait a minute and try again.")
+        from ..extensions import too_many_attempts_message
+        message = too_many_attempts_message()
     elif status == 413:
         message = gettext("The upload is too large.")
     else:

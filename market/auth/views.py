@@ -10,7 +10,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from models import db, utcnow
 
 from ..errors import MarketError
-from ..extensions import limiter, login_key
+from ..extensions import limiter, login_address_key, login_failed, login_key
 from . import bp, services
 from .forms import LoginForm, PasswordForm, TokenForm
 from .loader import SESSION_VERSION_KEY
@@ -29,9 +29,13 @@ def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+def _address_limit() -> str:
+    return current_app.config["LOGIN_ADDRESS_RATE_LIMIT"]
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, key_func=login_key, methods=["POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_login_limit, key_func=login_key, methods=["POST"], deduct_when=login_failed)
+@limiter.limit(_address_limit, key_func=login_address_key, methods=["POST"], deduct_when=login_failed)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
