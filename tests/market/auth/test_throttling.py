@@ -97,18 +97,36 @@ def _redis_reachable() -> bool:
         return False
 
 
-def test_two_workers_sharing_redis_count_failures_together(other_app, coordinator):
+_WORKER = """
+import json, sys
+from market import create_app
+from tests.conftest import _config_mapping
+config = {**_config_mapping(), **json.loads(sys.argv[1])}
+app = create_app(config)
+client = app.test_client()
+with app.app_context():
+    for _ in range(int(sys.argv[3])):
+        response = client.post("/login", data={"phone": sys.argv[2], "password": "nope-nope"})
+        print(response.status_code)
+"""
+
+
+def test_workers_in_separate_processes_count_failures_together_in_redis(app, coordinator):
+    """Three processes, as three gunicorn workers: 2 + 2 failures, then the fifth is refused."""
+    import json
+    import subprocess
+    import sys
+
     if not _redis_reachable():
         if IN_CI:
             pytest.fail(f"Redis at {REDIS_URL} is not reachable")
         pytest.skip(f"no Redis at {REDIS_URL}: the shared throttling store is not tested here")
-    config = {"RATELIMIT_STORAGE_URI": REDIS_URL, "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}",
-              "LOGIN_RATE_LIMIT": "4 per minute"}
-    workers = [other_app(**config), other_app(**config)]
-    clients = [w.test_client() for w in workers]
+    config = json.dumps({"RATELIMIT_STORAGE_URI": REDIS_URL, "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+                         "LOGIN_RATE_LIMIT": "4 per minute",
+                         "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]})
     statuses = []
-    for n in range(5):
-        worker = workers[n % 2]
-        with worker.app_context():
-            statuses.append(_fail(clients[n % 2], coordinator.phone))
+    for attempts in (2, 2, 1):
+        done = subprocess.run([sys.executable, "-c", _WORKER, config, coordinator.phone, str(attempts)],
+                              capture_output=True, text=True, timeout=120, check=True)
+        statuses += [int(line) for line in done.stdout.split()]
     assert statuses == [200, 200, 200, 200, 429]
