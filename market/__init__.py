@@ -19,6 +19,8 @@ def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
     """
     app = Flask(__name__, instance_relative_config=True,
                 template_folder=str(ROOT / "templates"), static_folder="static")
+    from . import input_guard
+    input_guard.install_converters(app)  # before the first route: ids above the database's range match none
     app.config.from_object(Config)
     if config is None:
         load_environment(app)
@@ -34,6 +36,7 @@ def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
     from . import extensions, i18n, errors_http, templating, cli, registry
     from .api import init_app as init_api
 
+    input_guard.init_app(app)
     extensions.db.init_app(app)
     extensions.migrate.init_app(app, extensions.db, directory=str(ROOT / "migrations"),
                                 render_as_batch=True, compare_type=True)

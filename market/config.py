@@ -59,6 +59,8 @@ class Config:
     PROXY_FIX_X_FOR = 0
     #: 定金 may be at most this share of the contract value (民法典 art. 586)
     DEPOSIT_MAX_PERCENT = 20
+    #: the largest amount one voucher line may carry (元); larger is refused as a typing error
+    MAX_VOUCHER_LINE_YUAN = "100000000"
     #: calculated input VAT of 农产品收购发票 (purchases from individual farmers), percent
     PURCHASE_VAT_RATE_PCT = "9"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DataError, StatementError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from models import db
@@ -11,6 +12,14 @@ from models import db
 from .api import API_PREFIX, error_response, http_error_response, market_error_response
 from .errors import MarketError
 from .extensions import too_many_attempts_message
+from .input_guard import ControlCharacters
+
+
+def _out_of_range(error: BaseException) -> bool:
+    """A value the database cannot hold: PostgreSQL's range and NUL errors, SQLite's int overflow."""
+    if isinstance(error, (DataError, OverflowError)):
+        return True
+    return isinstance(error, StatementError) and isinstance(error.orig, OverflowError)
 
 
 def _wants_json() -> bool:
@@ -32,6 +41,16 @@ def init_app(app: Flask) -> None:
             return error_response("csrf_failed", message, 400)
         return render_template("errors/error.html", status=400, message=message), 400
 
+    def refuse(code: str, message: str):
+        db.session.rollback()
+        if _wants_json():
+            return error_response(code, message, 400)
+        return render_template("errors/error.html", status=400, message=message), 400
+
+    @app.errorhandler(ControlCharacters)
+    def handle_control_characters(_error: ControlCharacters):
+        return refuse("control_characters", _("Text may not contain control characters (such as NUL)."))
+
     @app.errorhandler(HTTPException)
     def handle_http(error: HTTPException):
         if _wants_json():
@@ -49,6 +68,10 @@ def init_app(app: Flask) -> None:
     def handle_unexpected(error: Exception):
         if isinstance(error, HTTPException):  # pragma: no cover - handled above
             return handle_http(error)
+        if _out_of_range(error):
+            # A last net: inputs are bounded where they are parsed; log what slipped through.
+            app.logger.warning("value out of the database's range: %s", error)
+            return refuse("out_of_range", _("A number is too large or a value cannot be stored."))
         db.session.rollback()
         if app.testing and app.config.get("PROPAGATE_TEST_ERRORS", True):
             raise error

@@ -14,6 +14,9 @@ from typing import Hashable, Iterable, Mapping, Sequence, TypeVar
 
 FEN = Decimal("0.01")
 GRAM_IN_KG = Decimal("0.001")
+#: no amount, weight or price a person enters reaches this (yuan, kilograms, yuan per kilogram):
+#: larger inputs are typing errors or attacks, and would overflow the database's 64-bit columns
+TOO_LARGE_DIGITS = 12
 
 
 class UnitError(ValueError):
@@ -75,6 +78,14 @@ def _exact_decimal(value: object) -> Decimal:
     else:
         raise TypeError(f"need Decimal, int or str, got {type(value).__name__}")
     if not result.is_finite():
+        raise UnitError("not_a_number", str(value))
+    if not result:
+        return Decimal(0)  # 0E+999999 is zero, without an exponent to overflow later arithmetic
+    # adjusted() is the power of ten of the first digit: no arithmetic that could overflow itself
+    if result.adjusted() >= TOO_LARGE_DIGITS:
+        raise UnitError("too_large", str(value))
+    if result.adjusted() < -TOO_LARGE_DIGITS:
+        # far finer than a fen or a gram; decimal arithmetic would flush it to zero silently
         raise UnitError("not_a_number", str(value))
     return result
 

@@ -21,7 +21,7 @@ from werkzeug.exceptions import HTTPException
 
 from models import IdempotencyRecord, db
 
-from ..errors import IdempotencyConflict, MarketError
+from ..errors import IdempotencyConflict, MarketError, ValidationFailed
 from . import messages as messages_module
 
 API_PREFIX = "/api/v1"
@@ -162,11 +162,17 @@ def page_schema(item_schema: type[ma.Schema]) -> type[ma.Schema]:
     })
 
 
+#: no list has more pages than this; a larger number is refused before it reaches the database
+MAX_PAGE = 1_000_000
+
+
 def paginate(statement, page_args: dict) -> dict[str, Any]:
     """One page of ``statement``'s rows and the total, for a :func:`page_schema`."""
     per_page = page_args.get("per_page") or current_app.config["API_PAGE_SIZE"]
     per_page = min(per_page, current_app.config["API_MAX_PAGE_SIZE"])
     page = page_args.get("page") or 1
+    if page > MAX_PAGE:
+        raise ValidationFailed(gettext("There are not that many pages."), field="page")
     total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
     items = db.session.scalars(statement.limit(per_page).offset((page - 1) * per_page)).all()
     return {"items": items, "page": page, "per_page": per_page, "total": total}

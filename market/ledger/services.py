@@ -14,6 +14,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Sequence
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -109,9 +110,13 @@ def period_for(day: date, *, create: bool = True) -> Period:
 
 def _fen(value: Any) -> int:
     try:
-        return Money(value if not isinstance(value, Decimal) else value).fen if value not in (None, "") else 0
+        fen = Money(value).fen if value not in (None, "") else 0
     except UnitError:
         raise ValidationFailed(_l("Amounts are in 元 to the fen."), field="lines") from None
+    most = Money(current_app.config["MAX_VOUCHER_LINE_YUAN"])
+    if abs(fen) > most.fen:
+        raise ValidationFailed(_l("A line may be at most %(most)s."), field="lines", most=f"¥{most.yuan:,}")
+    return fen
 
 
 def _body(voucher_date: date, summary: str, lines: Sequence[LineInput], source: VoucherSource,

@@ -10,7 +10,8 @@ from market.units import (Money, Unit, UnitError, Weight, amount_for, format_mon
                           parse_money, parse_quantity, price_in_unit, price_per_kg, round_half_up,
                           split_largest_remainder)
 
-fen = st.integers(min_value=-10**15, max_value=10**15)
+#: every amount below a trillion yuan (TOO_LARGE_DIGITS): more is refused as input
+fen = st.integers(min_value=-10**14 + 1, max_value=10**14 - 1)
 grams = st.integers(min_value=0, max_value=10**12)
 
 
@@ -120,3 +121,23 @@ def test_splitting_is_deterministic_and_negation_symmetric(total, weights):
 
 def test_ties_go_to_the_smaller_key():
     assert split_largest_remainder(1, {"b": 1, "a": 1}) == {"a": 1, "b": 0}
+
+
+@pytest.mark.parametrize("text", ["1000000000000", "-1e12", "1E+999999999", "123456789012345678901234567"])
+def test_amounts_and_weights_of_a_trillion_or_more_are_refused_as_input(text):
+    for parse in (Money, Weight, lambda t: price_per_kg(t, Unit.JIN)):
+        with pytest.raises(UnitError) as refused:
+            parse(text)
+        assert refused.value.code == "too_large"
+
+
+@pytest.mark.parametrize("text", ["1E-999999999", "-1e-13"])
+def test_a_number_far_finer_than_a_fen_is_refused_not_flushed_to_zero(text):
+    with pytest.raises(UnitError):
+        Money(text)
+    with pytest.raises(UnitError):
+        Weight(text)
+
+
+def test_zero_with_any_exponent_is_zero():
+    assert Money("0E+999999999") == Money(0) and Weight("0E-999999999").grams == 0
