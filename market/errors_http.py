@@ -62,7 +62,8 @@ def init_app(app: Flask) -> None:
         }
         status = error.code or 500
         message = too_many_attempts_message() if status == 429 else messages.get(status, _("Something went wrong."))
-        return render_template("errors/error.html", status=status, message=message), status
+        headers = {"Allow": ", ".join(error.valid_methods)} if getattr(error, "valid_methods", None) else {}
+        return render_template("errors/error.html", status=status, message=message), status, headers
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):

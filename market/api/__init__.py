@@ -109,8 +109,10 @@ def http_error_response(error: HTTPException) -> Response:
         message = gettext("The upload is too large.")
     else:
         message = gettext(error.description) if error.description else error.name
-    return error_response(_HTTP_CODES.get(status, "error"), message, status, fields,
-                          data.get("headers"))
+    headers = dict(data.get("headers") or {})
+    if status == 405 and getattr(error, "valid_methods", None):
+        headers["Allow"] = ", ".join(error.valid_methods)
+    return error_response(_HTTP_CODES.get(status, "error"), message, status, fields, headers)
 
 
 def market_error_response(error: MarketError) -> Response:
@@ -143,6 +145,7 @@ class Blueprint(SmorestBlueprint):
     def __init__(self, name: str, import_name: str, **kwargs: Any) -> None:
         super().__init__(name, import_name, **kwargs)
         self.before_request(_check_auth)
+        self.before_request(_patch_needs_a_body)
 
 
 # --- pagination -----------------------------------------------------------------
@@ -280,6 +283,27 @@ def commit() -> None:
     db.session.commit()
 
 
+#: how an exact decimal looks on the wire: money to the fen, weights to the gram, as JSON strings
+DECIMAL_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
+
+
+def _decimal_as_string(converter, field, **kwargs) -> dict:
+    """The document says what the API sends: a Decimal field dumped as a string is a string with a
+    pattern, not a JSON number (money and weights never pass through floats)."""
+    if isinstance(field, ma.fields.Decimal) and field.as_string:
+        return {"type": "string", "format": "decimal", "pattern": DECIMAL_PATTERN}
+    return {}
+
+
+def _patch_needs_a_body() -> Response | None:
+    """A PATCH that names nothing to change is a mistake, not a success."""
+    if request.method == "PATCH":
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict) or not body:
+            return error_response("validation_error", gettext("Send at least one field to change."), 422)
+    return None
+
+
 def init_app(app: Flask) -> None:
     from flask_swagger_ui import get_swaggerui_blueprint
 
@@ -291,6 +315,7 @@ def init_app(app: Flask) -> None:
         }},
         "security": [{"bearer": []}, {"session": []}],
     })
+    api.ma_plugin.converter.add_attribute_function(_decimal_as_string)
     from .. import registry
     for module in registry.API_MODULES:
         api.register_blueprint(module.blp, url_prefix=API_PREFIX + module.URL_PREFIX)
