@@ -24,6 +24,8 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 
+from ..cells import csv_text, is_formula_like
+
 MONEY_FORMAT = "#,##0.00"
 WEIGHT_FORMAT = "#,##0.000"
 CSV_TYPE = "text/csv; charset=utf-8"
@@ -64,6 +66,8 @@ def _text(value: Any, number_format: str | None = None) -> str:
         return f"{value:.{places}f}"
     if isinstance(value, (date, datetime)):
         return value.isoformat()
+    if isinstance(value, str):
+        return csv_text(value)
     return str(value)
 
 
@@ -110,6 +114,8 @@ def _cell(sheet, value: Any, bold: bool = False):
     elif isinstance(value, Decimal):
         number_format = MONEY_FORMAT
     cell = WriteOnlyCell(sheet, value=value)
+    if isinstance(value, str) and is_formula_like(value):
+        cell.data_type = "s"  # text as recorded, never a formula
     if number_format:
         cell.number_format = number_format
     if isinstance(value, date) and not isinstance(value, datetime):

