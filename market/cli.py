@@ -54,14 +54,7 @@ ledger_cli = AppGroup("ledger", help="The double-entry ledger.")
 def ledger_verify_command():
     """Prove the books: trial balance zero, vouchers balanced, numbering gapless, snapshots true,
     settlements and payments in agreement with the vouchers."""
-    from .ledger.services import verify
-    from .settlement.services import verify as verify_settlements
-
-    problems = verify() + verify_settlements()
-    for problem in problems:
-        click.echo(f"FAIL {problem}", err=True)
-    if problems:
-        raise SystemExit(1)
+    _report_verification()
     click.echo("ledger ok: trial balance zero, every voucher balanced, numbering gapless, snapshots equal, "
                "settlements agree with their vouchers and payments")
 
@@ -76,7 +69,54 @@ def ledger_seed_chart_command():
     click.echo(f"{len(accounts)} accounts in the chart")
 
 
+@click.command("backup")
+@click.argument("target", type=click.Path(dir_okay=False))
+def backup_command(target: str):
+    """Write a consistent copy of the database to TARGET (SQLite online backup; PostgreSQL pg_dump)."""
+    from . import backup
+
+    try:
+        path = backup.backup(target)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc))
+    held = ", ".join(f"{name} {n}" for name, n in backup.counts().items())
+    click.echo(f"backed up to {path} ({path.stat().st_size:,} bytes): {held}")
+
+
+@click.command("restore")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False))
+@click.option("--yes", is_flag=True, help="Replace the database's content without asking.")
+def restore_command(source: str, yes: bool):
+    """Replace the database's content with the backup SOURCE, then verify the books."""
+    from . import backup
+
+    if not yes:
+        click.confirm("Every row in the database will be replaced by the backup. Go on?", abort=True)
+    try:
+        backup.restore(source)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc))
+    held = ", ".join(f"{name} {n}" for name, n in backup.counts().items())
+    click.echo(f"restored from {source}: {held}")
+    _report_verification()
+    click.echo("ledger verify: ok")
+
+
+def _report_verification() -> None:
+    """Every check of ``flask ledger verify``; exits 1 after printing each breach."""
+    from .ledger.services import verify
+    from .settlement.services import verify as verify_settlements
+
+    problems = verify() + verify_settlements()
+    for problem in problems:
+        click.echo(f"FAIL {problem}", err=True)
+    if problems:
+        raise SystemExit(1)
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(ledger_cli)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
