@@ -37,6 +37,8 @@ def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
     from .api import init_app as init_api
 
     input_guard.init_app(app)
+    from . import security_headers
+    security_headers.init_app(app)
     extensions.db.init_app(app)
     extensions.migrate.init_app(app, extensions.db, directory=str(ROOT / "migrations"),
                                 render_as_batch=True, compare_type=True)

@@ -108,7 +108,7 @@ def test_the_disclosure_page_is_public_printable_and_shows_jin_and_kg(client, co
     assert allocated.order.number in page and "张**" in page
     assert "400 斤" in page and "200 公斤" in page  # each household's weight, both units
     assert "¥3.40/斤" in page and "¥6.80/公斤" in page
-    assert "¥4,080.00" in page and "window.print()" in page
+    assert "¥4,080.00" in page and "data-print" in page
     for private in PRIVATE:
         assert private not in page, private
 
