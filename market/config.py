@@ -28,7 +28,8 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SAMESITE = "Lax"
-    WTF_CSRF_TIME_LIMIT = None
+    #: a form's CSRF token lasts a working day in the field, then the page asks for a reload
+    WTF_CSRF_TIME_LIMIT = 8 * 3600
     #: argon2id cost: argon2-cffi's defaults, the RFC 9106 low-memory profile (3 passes, 64 MiB, 4 lanes)
     PASSWORD_HASH_TIME_COST = 3
     PASSWORD_HASH_MEMORY_KIB = 65536

@@ -108,6 +108,25 @@ def test_the_login_form_needs_its_csrf_token_when_csrf_is_on(app, coordinator):
     assert response.status_code == 400
 
 
+def test_a_csrf_token_older_than_a_working_day_is_refused_with_a_reload_message(app, coordinator, monkeypatch):
+    import re
+    import time
+
+    import itsdangerous.timed
+
+    app.config["WTF_CSRF_ENABLED"] = True
+    browser = app.test_client()
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
+                      browser.get("/login").get_data(as_text=True)).group(1)
+    now = time.time()
+    monkeypatch.setattr(itsdangerous.timed.time, "time", lambda: now + 8 * 3600 + 60)
+    late = browser.post("/login", data={"csrf_token": token, "phone": coordinator.phone, "password": PASSWORD})
+    assert late.status_code == 400 and "表单已过期" in late.get_data(as_text=True)
+    monkeypatch.setattr(itsdangerous.timed.time, "time", lambda: now + 60)
+    fresh = browser.post("/login", data={"csrf_token": token, "phone": coordinator.phone, "password": PASSWORD})
+    assert fresh.status_code == 302
+
+
 def test_users_create_command_makes_a_login(runner):
     result = runner.invoke(args=["users", "create", "--phone", "13911112222", "--name", "王会计",
                                  "--role", "accountant", "--password", "long-enough-1"])
