@@ -75,7 +75,7 @@ def reset_all() -> None:
 
 
 def _id_number(rnd: random.Random, birth_year: int, female: bool) -> str:
-    from .reference.services import id_check_character
+    from .reference.identity import id_check_character
 
     born = date(birth_year, rnd.randint(1, 12), rnd.randint(1, 28))
     sequence = rnd.randint(10, 99) * 10 + (rnd.choice([0, 2, 4, 6, 8]) if female else rnd.choice([1, 3, 5, 7, 9]))
@@ -92,7 +92,7 @@ def seed(*, reset: bool = False, today: date | None = None, seed_value: int = 20
     from .auth.services import create_user
     from .contracts import services as contracts
     from .produce import services as produce
-    from .reference import services as reference
+    from .reference import catalogue, households as household_services, party, villages
     from .weighing import services as weighing
 
     if reset:
@@ -111,13 +111,13 @@ def seed(*, reset: bool = False, today: date | None = None, seed_value: int = 20
     cashier = create_user(None, phone=CASHIER[1], name=CASHIER[2], password=DEMO_PASSWORD, roles=[CASHIER[0]])
 
     # Places and people
-    village = reference.create_village(admin, code="610404004201", name="北里村", township="北杜街道",
-                                       county="咸阳市渭城区")
-    groups = [reference.create_village_group(admin, village_id=village.id, number=n, name=f"{'一二三四五六'[n - 1]}组")
+    village = villages.create_village(admin, code="610404004201", name="北里村", township="北杜街道",
+                                      county="咸阳市渭城区")
+    groups = [villages.create_village_group(admin, village_id=village.id, number=n, name=f"{'一二三四五六'[n - 1]}组")
               for n in range(1, 7)]
-    branch = reference.create_party_branch(admin, village_id=village.id, name="北里村党支部", secretary="王志强")
-    party_groups = [reference.create_party_group(admin, branch_id=branch.id, name=f"第{'一二三四'[n]}党小组",
-                                                 leader=rnd.choice(SURNAMES) + rnd.choice(GIVEN))
+    branch = party.create_party_branch(admin, village_id=village.id, name="北里村党支部", secretary="王志强")
+    party_groups = [party.create_party_group(admin, branch_id=branch.id, name=f"第{'一二三四'[n]}党小组",
+                                             leader=rnd.choice(SURNAMES) + rnd.choice(GIVEN))
                     for n in range(4)]
     coordinator.party_group_id = party_groups[0].id
 
@@ -133,7 +133,7 @@ def seed(*, reset: bool = False, today: date | None = None, seed_value: int = 20
                     used_names.add(name)
                     break
             female = name[-1] in "英兰梅花燕霞珍娟萍"
-        households.append(reference.create_household(
+        households.append(household_services.create_household(
             coordinator, head_name=name, village_id=village.id, group_id=groups[index % 6].id,
             party_group_id=party_groups[index % 4].id,
             id_number=_id_number(rnd, rnd.randint(1948, 1985), female),
@@ -146,7 +146,7 @@ def seed(*, reset: bool = False, today: date | None = None, seed_value: int = 20
     users[RoleName.VILLAGER] = villager
 
     # Catalogue
-    peach = reference.create_peach_defaults(admin)
+    peach = catalogue.create_peach_defaults(admin)
     table = db.session.scalar(select(GradeTable).where(GradeTable.product_id == peach.id,
                                                        GradeTable.is_default.is_(True)))
     grades = {g.name: g for g in table.grades}
