@@ -296,7 +296,7 @@ def _pick_ship_and_receive(coordinator: User, buyer_user: User, order, today: da
 
     :return: the supermarket's receipt.
     """
-    from .fulfilment import services as fulfilment
+    from .fulfilment import certificates, receipts, shipments
     from .weighing import services as weighing
 
     pick_day = order.window_start
@@ -308,11 +308,11 @@ def _pick_ship_and_receive(coordinator: User, buyer_user: User, order, today: da
             weighed_at=datetime.combine(pick_day, time(14, 0), tzinfo=zone) + timedelta(minutes=4 * index),
             plate="", crates=crates, gross=str(line.kg + tare), tare=str(tare),
             grade_split=[{"grade_id": line.lot.grade_id, "amount": str(line.kg)}], note="田间直采，按超市标准分级装箱")
-    shipment = fulfilment.create_shipment(
+    shipment = shipments.create_shipment(
         coordinator, order, plate="甘C·5T218", driver_name="马师傅", driver_phone="13909350123", temperature="2.5",
         departed_at=datetime.combine(pick_day, time(20, 30), tzinfo=zone), note="冷藏车，0–4 ℃，当晚发往金昌")
-    fulfilment.issue_certificate(coordinator, shipment, basis="quality_control", issued_on=pick_day)
-    return fulfilment.record_receipt(
+    certificates.issue_certificate(coordinator, shipment, basis="quality_control", issued_on=pick_day)
+    return receipts.record_receipt(
         buyer_user, shipment, received="5400", defect_pct="1.8", supplier_signer="李建国",
         clerk_signer="赢华联收货员 王芳", supervisor_signer="赢华联生鲜主管 陈刚",
         received_at=datetime.combine(pick_day + timedelta(days=1), time(6, 0), tzinfo=zone),

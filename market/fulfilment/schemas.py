@@ -178,7 +178,7 @@ class ShipmentSchema(ma.Schema):
     created_at = ma.fields.AwareDateTime()
 
     def _net_kg(self, shipment) -> str:
-        from .services import shipment_net_kg
+        from .shipments import shipment_net_kg
         return f"{shipment_net_kg(shipment):.3f}"
 
 

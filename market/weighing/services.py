@@ -171,7 +171,7 @@ def issue_slip(actor: User, *, household_id: int, variety_id: int, gross: Any, t
     priced by the contract on the slip's local day; without one (a spot purchase) every row
     carries its unit price in ``price_unit`` (元/斤 or 元/公斤). Against a buyer order's allocation
     line (``allocation_id``) the order's farm-gate price applies unless a contract is named, and
-    the order's collection rules hold (:mod:`market.fulfilment.services`); a re-issued slip stays
+    the order's collection rules hold (:mod:`market.fulfilment.collection`); a re-issued slip stays
     on the line of the slip it replaces.
 
     :raises PermissionDenied: unless the actor is a coordinator or an admin.
@@ -210,7 +210,7 @@ def _issue(actor: User, *, household_id, variety_id, gross, tare, grade_split, c
     replaces = _replaced_slip(replaces_id)
     allocation = fulfilment = None
     if allocation_id not in (None, "", 0) or (replaces is not None and replaces.allocation_id is not None):
-        from ..fulfilment import services as fulfilment  # the buyer order's collection rules
+        from ..fulfilment import collection as fulfilment  # the buyer order's collection rules
         allocation = fulfilment.allocation_for_slip(actor, allocation_id, household=household, variety=variety,
                                                     replaces=replaces)
     moment = _local_moment(weighed_at)

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from market.fulfilment import services
+from market.fulfilment import shipments
 from market.orders import services as orders
 from market.weighing import services as weighing
 from models import Allocation, BuyerOrder, ProduceLot, RoleName, WeighSlip, db
@@ -75,8 +75,8 @@ def collected(allocated, weigh):
 @pytest.fixture
 def shipped(collected, coordinator):
     allocated, slips = collected
-    shipment = services.create_shipment(coordinator, allocated.order, plate="陕D12345", driver_name="赵师傅",
-                                        driver_phone="13700001111", temperature="3.5", departed_at=DEPARTED_AT)
+    shipment = shipments.create_shipment(coordinator, allocated.order, plate="陕D12345", driver_name="赵师傅",
+                                         driver_phone="13700001111", temperature="3.5", departed_at=DEPARTED_AT)
     db.session.commit()
     return allocated, shipment
 
