@@ -17,11 +17,13 @@ from models import AccountKind, PartyType, RoleName, VoucherSource, VoucherStatu
 from ..clock import local_today
 from ..errors import MarketError
 from ..forms import place_errors
-from ..weighing.forms import options
 from ..labels import select_choices
 from ..ledger import chart
 from ..ledger import services as ledger
-from . import bp, exports, services, tables
+from ..weighing.forms import options
+from . import bp, exports, tables
+from . import (ageing as book_ageing, common, ledgers, periods as book_periods, statements,
+               trial_balance as book_trial_balance, vouchers as book_vouchers)
 from .forms import AccountEditForm, AccountForm, ActionForm, OpenPeriodForm, ReasonForm, VoucherForm
 
 EXPORTS = ("csv", "xlsx")
@@ -39,12 +41,12 @@ def _can_review() -> bool:
     return current_user.has_role(RoleName.ACCOUNTANT)
 
 
-def _month_arg(name: str = "period") -> services.Month:
+def _month_arg(name: str = "period") -> book_periods.Month:
     value = request.args.get(name)
     try:
-        return services.Month.parse(value) if value else services.Month.current()
+        return book_periods.Month.parse(value) if value else book_periods.Month.current()
     except MarketError:
-        return services.Month.current()
+        return book_periods.Month.current()
 
 
 # --- index ----------------------------------------------------------------------------------------
@@ -52,9 +54,9 @@ def _month_arg(name: str = "period") -> services.Month:
 @bp.route("/books/")
 @login_required
 def index():
-    queue = services.review_queue(current_user)
-    periods = services.periods(current_user)[:6]
-    return render_template("books/index.html", queue=queue, periods=periods, month=services.Month.current())
+    queue = book_vouchers.review_queue(current_user)
+    periods = book_periods.periods(current_user)[:6]
+    return render_template("books/index.html", queue=queue, periods=periods, month=book_periods.Month.current())
 
 
 # --- trial balance --------------------------------------------------------------------------------
@@ -63,7 +65,7 @@ def index():
 @login_required
 def trial_balance():
     month = _month_arg()
-    book = services.trial_balance(current_user, month)
+    book = book_trial_balance.trial_balance(current_user, month)
     return _download(tables.trial_balance(book)) or render_template("books/trial_balance.html", book=book)
 
 
@@ -72,24 +74,24 @@ def trial_balance():
 @bp.route("/books/ledger")
 @login_required
 def account_ledger():
-    accounts = services.accounts(current_user)
+    accounts = ledgers.accounts(current_user)
     code = request.args.get("account") or "2202"
     account = next((a for a in accounts if a.code == code), accounts[0] if accounts else None)
     if account is None:
         return render_template("books/ledger.html", book=None, accounts=accounts, parties=[], args={})
     party_id = request.args.get("party_id", type=int)
     end = _month_arg("to")
-    start = _month_arg("from") if request.args.get("from") else services.Month(end.year, 1)
+    start = _month_arg("from") if request.args.get("from") else book_periods.Month(end.year, 1)
     if end < start:
         start, end = end, start
     party_type = account.party_type if party_id and account.party_type is not PartyType.NONE else None
     if request.args.get("format") in EXPORTS:  # streamed from the database, never all in memory
-        head = services.ledger_range(current_user, account, party_type, party_id if party_type else None, start, end)
+        head = ledgers.ledger_range(current_user, account, party_type, party_id if party_type else None, start, end)
         return _download(tables.account_ledger(head))
-    book = services.account_ledger(current_user, account, party_type, party_id if party_type else None, start, end)
+    book = ledgers.account_ledger(current_user, account, party_type, party_id if party_type else None, start, end)
     args = {"account": account.code, "party_id": party_id or "", "from": str(start), "to": str(end)}
     return render_template(
-        "books/ledger.html", book=book, accounts=accounts, parties=services.ledger_parties(current_user, account),
+        "books/ledger.html", book=book, accounts=accounts, parties=ledgers.ledger_parties(current_user, account),
         args=args)
 
 
@@ -103,17 +105,17 @@ def _range_args() -> tuple[str, str]:
 @bp.route("/books/households")
 @login_required
 def household_statement():
-    households = services.households(current_user)
+    households = statements.households(current_user)
     household_id = request.args.get("household_id", type=int)
     start, end = _range_args()
     statement = None
     if household_id:
-        household = services.get_household(current_user, household_id)
+        household = statements.get_household(current_user, household_id)
         try:
-            statement = services.household_statement(current_user, household, start, end)
+            statement = statements.household_statement(current_user, household, start, end)
         except MarketError as exc:
             flash(exc.text(), "error")
-            statement = services.household_statement(current_user, household)
+            statement = statements.household_statement(current_user, household)
         download = _download(tables.household_statement(statement))
         if download is not None:
             return download
@@ -127,26 +129,26 @@ def my_statement():
     """A villager's own statement: this year by default, or one chosen month (斤 and 元/斤)."""
     if not current_user.has_role(RoleName.VILLAGER) or current_user.household_id is None:
         abort(403)
-    household = services.get_household(current_user, current_user.household_id)
+    household = statements.get_household(current_user, current_user.household_id)
     month_text = request.args.get("month") or ""
     month = None
     if month_text:
         try:
-            month = services.Month.parse(month_text, "month")
+            month = book_periods.Month.parse(month_text, "month")
         except MarketError as exc:
             flash(exc.text(), "error")
     if month is not None:
-        statement = services.household_statement(current_user, household, month.first_day, month.last_day)
+        statement = statements.household_statement(current_user, household, month.first_day, month.last_day)
     else:
         year = local_today().year
-        statement = services.household_statement(current_user, household, date(year, 1, 1), date(year, 12, 31))
+        statement = statements.household_statement(current_user, household, date(year, 1, 1), date(year, 12, 31))
     return render_template("books/my_statement.html", statement=statement, month=month,
                            months=_recent_months(statement.end.year))
 
 
-def _recent_months(year: int) -> list[services.Month]:
-    today = services.Month.current()
-    return [services.Month(year, m) for m in range(1, 13) if services.Month(year, m) <= today]
+def _recent_months(year: int) -> list[book_periods.Month]:
+    today = book_periods.Month.current()
+    return [book_periods.Month(year, m) for m in range(1, 13) if book_periods.Month(year, m) <= today]
 
 
 # --- buyers ---------------------------------------------------------------------------------------
@@ -161,16 +163,16 @@ def _as_of_arg() -> date:
 @bp.route("/books/buyers")
 @login_required
 def receivables():
-    buyers = services.buyers(current_user)
+    buyers = statements.buyers(current_user)
     buyer_id = request.args.get("buyer_id", type=int)
     as_of = _as_of_arg()
     statement = None
     if buyer_id:
-        statement = services.buyer_statement(current_user, services.get_buyer(current_user, buyer_id), as_of)
+        statement = statements.buyer_statement(current_user, statements.get_buyer(current_user, buyer_id), as_of)
         download = _download(tables.buyer_statement(statement))
         if download is not None:
             return download
-    report = services.receivables_ageing(current_user, as_of)
+    report = book_ageing.receivables_ageing(current_user, as_of)
     return render_template("books/buyers.html", buyers=buyers, statement=statement, report=report,
                            buyer_id=buyer_id, as_of=as_of, bucket_names=_bucket_names())
 
@@ -178,7 +180,7 @@ def receivables():
 @bp.route("/books/ageing")
 @login_required
 def ageing():
-    report = services.receivables_ageing(current_user, _as_of_arg())
+    report = book_ageing.receivables_ageing(current_user, _as_of_arg())
     return _download(tables.ageing(report)) or redirect(url_for("books.receivables", as_of=report.as_of))
 
 
@@ -198,13 +200,13 @@ def vouchers():
     if status not in {s.value for s in VoucherStatus}:
         status = None
     if request.args.get("format") in EXPORTS:  # streamed from the database, never all in memory
-        lines = services.VoucherLines(current_user, None if every else month, status)
+        lines = book_vouchers.VoucherLines(current_user, None if every else month, status)
         return _download(tables.voucher_list("all" if every else month, lines))
-    items = services.voucher_list(current_user, None if every else month, status)
-    names = services.party_names((line.party_type, line.party_id) for v in items for line in v.lines)
+    items = book_vouchers.voucher_list(current_user, None if every else month, status)
+    names = common.party_names((line.party_type, line.party_id) for v in items for line in v.lines)
     return render_template("books/vouchers.html", vouchers=items, month=month, every=every, status=status,
                            names=names, statuses=list(VoucherStatus), period=None if every else month.period(),
-                           total=services.voucher_total)
+                           total=book_vouchers.voucher_total)
 
 
 def _source_url(voucher) -> str | None:
@@ -226,28 +228,28 @@ def _source_url(voucher) -> str | None:
 @bp.route("/books/vouchers/<int:voucher_id>")
 @login_required
 def voucher(voucher_id: int):
-    found = services.get_voucher(current_user, voucher_id)
+    found = book_vouchers.get_voucher(current_user, voucher_id)
     return _voucher_page(found, ReasonForm(prefix="reject"), ReasonForm(prefix="reverse"))
 
 
 def _voucher_page(found, reject_form, reverse_form, status: int = 200):
-    names = services.party_names((line.party_type, line.party_id) for line in found.lines)
+    names = common.party_names((line.party_type, line.party_id) for line in found.lines)
     reviewer = _can_review()
     generated = ledger.is_generated(found)  # changed only through its settlement or payment
     return render_template(
-        "books/voucher.html", voucher=found, names=names, total=services.voucher_total(found),
-        reversal=services.reversal_of(found), source_url=_source_url(found), action=ActionForm(),
+        "books/voucher.html", voucher=found, names=names, total=book_vouchers.voucher_total(found),
+        reversal=book_vouchers.reversal_of(found), source_url=_source_url(found), action=ActionForm(),
         reject_form=reject_form, reverse_form=reverse_form,
         can_approve=reviewer and found.status is VoucherStatus.PREPARED and found.prepared_by_id != current_user.id,
         generated=generated,
         can_reject=reviewer and not generated and found.status in (VoucherStatus.PREPARED, VoucherStatus.APPROVED),
         can_post=reviewer and found.status is VoucherStatus.APPROVED,
         can_reverse=(reviewer and not generated and found.status is VoucherStatus.POSTED and found.reverses_id is None
-                     and services.reversal_of(found) is None)), status
+                     and book_vouchers.reversal_of(found) is None)), status
 
 
 def _act(voucher_id: int, action, success: str):
-    found = services.get_voucher(current_user, voucher_id)
+    found = book_vouchers.get_voucher(current_user, voucher_id)
     try:
         result = action(found)
     except MarketError as exc:
@@ -280,7 +282,7 @@ def post_voucher(voucher_id: int):
 def reject_voucher(voucher_id: int):
     form = ReasonForm(prefix="reject")
     if not form.validate_on_submit():
-        found = services.get_voucher(current_user, voucher_id)
+        found = book_vouchers.get_voucher(current_user, voucher_id)
         return _voucher_page(found, form, ReasonForm(prefix="reverse"), 422)
     return _act(voucher_id, lambda v: ledger.reject(current_user, v, form.reason.data), _("Voucher rejected."))
 
@@ -290,7 +292,7 @@ def reject_voucher(voucher_id: int):
 def reverse_voucher(voucher_id: int):
     form = ReasonForm(prefix="reverse")
     if not form.validate_on_submit():
-        found = services.get_voucher(current_user, voucher_id)
+        found = book_vouchers.get_voucher(current_user, voucher_id)
         return _voucher_page(found, ReasonForm(prefix="reject"), form, 422)
     return _act(voucher_id, lambda v: ledger.reverse(current_user, v, reason=form.reason.data,
                                                      voucher_date=local_today(),
@@ -301,8 +303,8 @@ def reverse_voucher(voucher_id: int):
 # --- manual voucher (制单) ------------------------------------------------------------------------
 
 def _party_choices():
-    households = services.households(current_user)
-    buyers = services.buyers(current_user)
+    households = statements.households(current_user)
+    buyers = statements.buyers(current_user)
     return options([("", _("No party"))] + [(f"household:{h.id}", f"{_('Household')} · {h.head_name}")
                                              for h in households]
                    + [(f"buyer:{b.id}", f"{_('Buyer')} · {b.name}") for b in buyers])
@@ -314,7 +316,7 @@ def new_voucher():
     if not _can_review():
         abort(403)
     form = VoucherForm()
-    account_choices = options([("", "—")] + [(a.code, f"{a.code} {a.name}") for a in services.accounts(current_user)
+    account_choices = options([("", "—")] + [(a.code, f"{a.code} {a.name}") for a in ledgers.accounts(current_user)
                                              if a.active])
     parties = _party_choices()
     for entry in form.lines:
@@ -362,7 +364,7 @@ def periods():
             abort(403)
         if form.validate_on_submit():
             try:
-                period = services.open_period(current_user, form.month.data)
+                period = book_periods.open_period(current_user, form.month.data)
             except MarketError as exc:
                 db.session.rollback()
                 place_errors(form, exc, {"period": "month"})
@@ -370,7 +372,7 @@ def periods():
                 db.session.commit()
                 flash(_("Period %(period)s is open.", period=str(period)), "success")
                 return redirect(url_for("books.periods"))
-    items = services.periods(current_user)
+    items = book_periods.periods(current_user)
     return render_template("books/periods.html", periods=items, form=form, action=ActionForm(),
                            reopen_form=ReasonForm(prefix="reopen"), can_close=_can_review(),
                            waiting=_waiting_by_period()), 422 if form.errors else 200
@@ -387,7 +389,7 @@ def _waiting_by_period() -> dict[int, int]:
 @bp.route("/books/periods/<int:period_id>/close", methods=["POST"])
 @login_required
 def close_period(period_id: int):
-    period = services.get_period(current_user, period_id)
+    period = book_periods.get_period(current_user, period_id)
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
@@ -404,7 +406,7 @@ def close_period(period_id: int):
 @bp.route("/books/periods/<int:period_id>/reopen", methods=["POST"])
 @login_required
 def reopen_period(period_id: int):
-    period = services.get_period(current_user, period_id)
+    period = book_periods.get_period(current_user, period_id)
     form = ReasonForm(prefix="reopen")
     if not form.validate_on_submit():
         flash(_("Say why the period is reopened."), "error")
