@@ -268,25 +268,25 @@ BUYER_CODE_BODY = "91620300MA74XK3B0"
 
 def _peach_order(coordinator: User, buyer_user: User, variety: Variety, grades: dict, today: date,
                  party_group_id: int):
-    from .orders import services as orders
-    from .orders.services import CREDIT_CODE_CHARS, CREDIT_CODE_WEIGHTS
+    from .orders import allocation_runs, buyer_orders, buyers
+    from .orders.buyers import CREDIT_CODE_CHARS, CREDIT_CODE_WEIGHTS
 
     total = sum(CREDIT_CODE_CHARS.index(ch) * w for ch, w in zip(BUYER_CODE_BODY, CREDIT_CODE_WEIGHTS))
-    buyer = orders.create_buyer(
+    buyer = buyers.create_buyer(
         coordinator, name="金昌赢华联超市", credit_code=BUYER_CODE_BODY + CREDIT_CODE_CHARS[(31 - total % 31) % 31],
         province="甘肃省", city="金昌市", address="甘肃省金昌市金川区", contact_name="赢华联生鲜部",
         contact_phone="13809350000", accept_below_pct="1", reject_above_pct="5", payment_terms_days=30)
     buyer_user.buyer_id = buyer.id
-    order = orders.create_order(
+    order = buyer_orders.create_order(
         coordinator, buyer_id=buyer.id, variety_id=variety.id, min_grade_id=grades["二级"].id,
         quantity="5.4吨", delivered_price="8.60", mode="field_direct", window_start=today - timedelta(days=2),
         window_end=today + timedelta(days=1), destination="甘肃省金昌市 赢华联超市配送中心", crate_kg="10",
         party_group_id=party_group_id, share_cap_pct="5",
         farm_gate_prices={grades["特级"].id: "8.00", grades["一级"].id: "6.80", grades["二级"].id: "5.20"},
         note="田间直采：按超市标准在田间分级采摘、装箱，当晚装车直发金昌。")
-    orders.open_order(coordinator, order)
-    run = orders.run_allocation(coordinator, order, "fair")
-    orders.confirm_run(coordinator, run)
+    buyer_orders.open_order(coordinator, order)
+    run = allocation_runs.run_allocation(coordinator, order, "fair")
+    allocation_runs.confirm_run(coordinator, run)
     return order
 
 

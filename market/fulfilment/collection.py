@@ -33,7 +33,7 @@ from ..auth.permissions import require_role
 from ..contracts.pricing import PriceDecision
 from ..errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from ..locking import lock_row
-from ..orders import services as orders
+from ..orders import allocation_runs
 from ..orders.states import ORDER
 from ..produce.states import LOT
 from ..units import Unit, Weight
@@ -373,10 +373,10 @@ def reallocate_shortfall(actor: User, order: BuyerOrder, policy: AllocationPolic
     _, _, _, totals = _figures_of(order)
     if totals.shortfall_g <= 0:
         raise ValidationFailed(_l("Nothing is short: the scale and the open lines cover the order."))
-    run = orders.run_allocation(actor, order, policy, need_kg=to_kg(totals.shortfall_g))
+    run = allocation_runs.run_allocation(actor, order, policy, need_kg=to_kg(totals.shortfall_g))
     if not run.lines:
         raise NoSupply()
-    orders.confirm_run(actor, run, committed_kg=to_kg(totals.collected_g + totals.expected_g))
+    allocation_runs.confirm_run(actor, run, committed_kg=to_kg(totals.collected_g + totals.expected_g))
     audit.record(actor, "buyer_order.reallocate_shortfall", order, after={
         "shortfall_kg": to_kg(totals.shortfall_g), "run_id": run.id, "filled_kg": run.filled_kg})
     return run

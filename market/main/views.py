@@ -32,11 +32,11 @@ def home():
         return redirect(url_for("orders.list_orders"))
     active = []
     if current_user.has_role(RoleName.COORDINATOR, RoleName.ADMIN, RoleName.ACCOUNTANT):
-        from ..orders import services as orders
+        from ..orders import allocation_runs, buyer_orders
 
-        statement = orders.orders_statement(current_user).where(BuyerOrder.status.in_(ACTIVE_ORDER_STATES))
+        statement = buyer_orders.orders_statement(current_user).where(BuyerOrder.status.in_(ACTIVE_ORDER_STATES))
         active = list(db.session.scalars(statement.limit(20)))
-        reserved = orders.reserved_totals(o.id for o in active)
+        reserved = allocation_runs.reserved_totals(o.id for o in active)
         active = [(order, reserved[order.id]) for order in active]
     return render_template("main/home.html", active_orders=active)
 

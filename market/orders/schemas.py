@@ -135,7 +135,7 @@ class OrderSchema(ma.Schema):
         """A list puts every order's total on it in one query; a single order asks here."""
         total = getattr(order, "_reserved_kg", None)
         if total is None:
-            from .services import reserved_for
+            from .allocation_runs import reserved_for
             total = reserved_for(order)
         return str(total)
 
@@ -245,7 +245,7 @@ class RunDetailSchema(RunSchema):
                                                                 "variety, grade, no_quantity, not_ready, spoiled"})
 
     def explain_households(self, run):
-        from .services import households_by_id
+        from .allocation_runs import households_by_id
         rows = run.explanation.get("households", [])
         names = households_by_id(row["household_id"] for row in rows)
         return [{"household_id": row["household_id"],

@@ -9,8 +9,8 @@ import pytest
 
 from market.auth.services import create_user
 from market.clock import local_today
-from market.orders import services as orders
-from market.orders.services import CREDIT_CODE_CHARS, CREDIT_CODE_WEIGHTS
+from market.orders import buyer_orders, buyers
+from market.orders.buyers import CREDIT_CODE_CHARS, CREDIT_CODE_WEIGHTS
 from market.produce import services as produce
 from market.reference import catalogue, households as household_services, villages
 from models import GradeTable, RoleName, Variety, db
@@ -42,13 +42,13 @@ def _seed():
                 household_id=households[0].id)
     body = "91620300MA74XK3B0"
     check = CREDIT_CODE_CHARS[(31 - sum(CREDIT_CODE_CHARS.index(c) * w for c, w in zip(body, CREDIT_CODE_WEIGHTS)) % 31) % 31]
-    buyer = orders.create_buyer(coordinator, name="金昌赢华联超市", credit_code=body + check, city="金昌市")
-    order = orders.create_order(
+    buyer = buyers.create_buyer(coordinator, name="金昌赢华联超市", credit_code=body + check, city="金昌市")
+    order = buyer_orders.create_order(
         coordinator, buyer_id=buyer.id, variety_id=variety.id, min_grade_id=grades["二级"].id, quantity="5.4吨",
         delivered_price="8.60", mode="field_direct", window_start=today, window_end=today + timedelta(days=3),
         crate_kg="10", share_cap_pct="5",
         farm_gate_prices={grades["特级"].id: "8.00", grades["一级"].id: "6.80", grades["二级"].id: "5.20"})
-    orders.open_order(coordinator, order)
+    buyer_orders.open_order(coordinator, order)
     db.session.commit()
     return order.id
 

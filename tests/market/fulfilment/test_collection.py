@@ -124,10 +124,10 @@ def test_villagers_and_buyers_cannot_read_the_collection_board(allocated, villag
 
 
 def test_a_lot_that_gave_everything_it_had_is_collected(make_household, make_lot, make_order, coordinator, weigh):
-    from market.orders import services as orders
+    from market.orders import allocation_runs
     lot = make_lot(make_household("赵大娘"), "100")
     order = make_order("100公斤", share_cap_pct="100")
-    orders.confirm_run(coordinator, orders.run_allocation(coordinator, order))
+    allocation_runs.confirm_run(coordinator, allocation_runs.run_allocation(coordinator, order))
     db.session.commit()
     (line,) = collection.collection(coordinator, order).lines
     weigh(line.line, "60")
