@@ -45,9 +45,11 @@ def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
     templating.init_app(app)
     for blueprint in registry.BLUEPRINTS:
         app.register_blueprint(blueprint)
-    init_api(app)
+    init_api(app, registry.API_MODULES)
     for module in registry.API_MODULES:
         extensions.csrf.exempt(module.blp)
+    for subscribe in registry.HOOK_SUBSCRIBERS:
+        subscribe()
     errors_http.init_app(app)
     cli.init_app(app)
     return app

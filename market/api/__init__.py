@@ -6,7 +6,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from typing import Any, Callable
+from types import ModuleType
+from typing import Any, Callable, Iterable
 
 import marshmallow as ma
 from flask import Flask, Response, current_app, g, request
@@ -273,7 +274,9 @@ def commit() -> None:
     db.session.commit()
 
 
-def init_app(app: Flask) -> None:
+def init_app(app: Flask, modules: Iterable[ModuleType]) -> None:
+    """Serve the API of ``modules`` (each with its ``blp`` and ``URL_PREFIX``), its OpenAPI
+    document and the docs page. The app factory says which modules: this package imports no feature."""
     from flask_swagger_ui import get_swaggerui_blueprint
 
     api.init_app(app, spec_kwargs={
@@ -284,8 +287,7 @@ def init_app(app: Flask) -> None:
         }},
         "security": [{"bearer": []}, {"session": []}],
     })
-    from .. import registry
-    for module in registry.API_MODULES:
+    for module in modules:
         api.register_blueprint(module.blp, url_prefix=API_PREFIX + module.URL_PREFIX)
     app.register_blueprint(get_swaggerui_blueprint(
         f"{API_PREFIX}/docs", f"{API_PREFIX}/openapi.json",

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
@@ -12,8 +12,10 @@ from models import ApiToken, db
 
 from ..errors import MarketError
 from ..extensions import limiter, login_key
-from . import bp, services
+from . import services
 from .forms import LoginForm, PasswordForm, TokenForm
+
+bp = Blueprint("auth", __name__)
 
 
 def _safe_next(target: str | None) -> str | None:

@@ -28,7 +28,7 @@ from models import (Allocation, AllocationClosure, AllocationPolicy, AllocationR
                     User, WeighSlip, db)
 from models.fulfilment import shipment_slips
 
-from .. import audit
+from .. import audit, hooks
 from ..auth.permissions import require_role
 from ..contracts.pricing import PriceDecision
 from ..errors import Conflict, InvalidTransition, NotFound, ValidationFailed
@@ -381,3 +381,11 @@ def reallocate_shortfall(actor: User, order: BuyerOrder, policy: AllocationPolic
         "shortfall_kg": to_kg(totals.shortfall_g), "run_id": run.id, "filled_kg": run.filled_kg})
     return run
 
+
+
+def subscribe() -> None:
+    """Answer weighing's hooks (:mod:`market.hooks`) with this module's collection rules."""
+    hooks.allocation_for_slip.connect(allocation_for_slip)
+    hooks.check_slip_room.connect(check_room)
+    hooks.order_price.connect(order_price)
+    hooks.slip_collected.connect(slip_collected)

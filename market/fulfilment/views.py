@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -21,10 +21,12 @@ from ..extensions import limiter
 from ..forms import place_errors
 from ..weighing import services as weighing
 from ..weighing.forms import options
-from . import (bp, certificates, codes, collection, common, disclosure as disclosures, labels as labelling,
-               qr, receipts, shipments, trace as tracing)
+from . import (certificates, codes, collection, common, disclosure as disclosures, labels as labelling, qr,
+               receipts, shipments, trace as tracing)
 from .forms import (CertificateForm, CloseForm, CollectSlipForm, RejectForm, ReceiptForm, ShipmentForm,
                     ShortfallForm, TraceLookupForm)
+
+bp = Blueprint("fulfilment", __name__)
 
 PAGE_SIZE = 30
 STEP_NAMES = {"picked": _l("Picked in the field"), "weighed": _l("Weighed"), "shipped": _l("Shipped"),
