@@ -33,11 +33,10 @@ def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
             raise RuntimeError("SECRET_KEY must be set outside development and tests")
         app.config["SECRET_KEY"] = "development-only-secret"
 
-    from . import extensions, i18n, errors_http, templating, cli, registry
+    from . import extensions, i18n, errors_http, templating, cli, registry, security_headers
     from .api import init_app as init_api
 
     input_guard.init_app(app)
-    from . import security_headers
     security_headers.init_app(app)
     extensions.db.init_app(app)
     extensions.migrate.init_app(app, extensions.db, directory=str(ROOT / "migrations"),
@@ -50,9 +49,11 @@ def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
     templating.init_app(app)
     for blueprint in registry.BLUEPRINTS:
         app.register_blueprint(blueprint)
-    init_api(app)
+    init_api(app, registry.API_MODULES)
     for module in registry.API_MODULES:
         extensions.csrf.exempt(module.blp)
+    for subscribe in registry.HOOK_SUBSCRIBERS:
+        subscribe()
     errors_http.init_app(app)
     cli.init_app(app)
     proxies = int(app.config.get("PROXY_FIX_X_FOR") or 0)

@@ -75,7 +75,7 @@ def reset_all() -> None:
 
 
 def _id_number(rnd: random.Random, birth_year: int, female: bool) -> str:
-    from .reference.services import id_check_character
+    from .reference.identity import id_check_character
 
     born = date(birth_year, rnd.randint(1, 12), rnd.randint(1, 28))
     sequence = rnd.randint(10, 99) * 10 + (rnd.choice([0, 2, 4, 6, 8]) if female else rnd.choice([1, 3, 5, 7, 9]))
@@ -92,7 +92,7 @@ def seed(*, reset: bool = False, today: date | None = None, seed_value: int = 20
     from .auth.services import create_user
     from .contracts import services as contracts
     from .produce import services as produce
-    from .reference import services as reference
+    from .reference import catalogue, households as household_services, party, villages
     from .weighing import services as weighing
 
     if reset:
@@ -111,13 +111,13 @@ def seed(*, reset: bool = False, today: date | None = None, seed_value: int = 20
     cashier = create_user(None, phone=CASHIER[1], name=CASHIER[2], password=DEMO_PASSWORD, roles=[CASHIER[0]])
 
     # Places and people
-    village = reference.create_village(admin, code="610404004201", name="北里村", township="北杜街道",
-                                       county="咸阳市渭城区")
-    groups = [reference.create_village_group(admin, village_id=village.id, number=n, name=f"{'一二三四五六'[n - 1]}组")
+    village = villages.create_village(admin, code="610404004201", name="北里村", township="北杜街道",
+                                      county="咸阳市渭城区")
+    groups = [villages.create_village_group(admin, village_id=village.id, number=n, name=f"{'一二三四五六'[n - 1]}组")
               for n in range(1, 7)]
-    branch = reference.create_party_branch(admin, village_id=village.id, name="北里村党支部", secretary="王志强")
-    party_groups = [reference.create_party_group(admin, branch_id=branch.id, name=f"第{'一二三四'[n]}党小组",
-                                                 leader=rnd.choice(SURNAMES) + rnd.choice(GIVEN))
+    branch = party.create_party_branch(admin, village_id=village.id, name="北里村党支部", secretary="王志强")
+    party_groups = [party.create_party_group(admin, branch_id=branch.id, name=f"第{'一二三四'[n]}党小组",
+                                             leader=rnd.choice(SURNAMES) + rnd.choice(GIVEN))
                     for n in range(4)]
     coordinator.party_group_id = party_groups[0].id
 
@@ -133,7 +133,7 @@ def seed(*, reset: bool = False, today: date | None = None, seed_value: int = 20
                     used_names.add(name)
                     break
             female = name[-1] in "英兰梅花燕霞珍娟萍"
-        households.append(reference.create_household(
+        households.append(household_services.create_household(
             coordinator, head_name=name, village_id=village.id, group_id=groups[index % 6].id,
             party_group_id=party_groups[index % 4].id,
             id_number=_id_number(rnd, rnd.randint(1948, 1985), female),
@@ -146,7 +146,7 @@ def seed(*, reset: bool = False, today: date | None = None, seed_value: int = 20
     users[RoleName.VILLAGER] = villager
 
     # Catalogue
-    peach = reference.create_peach_defaults(admin)
+    peach = catalogue.create_peach_defaults(admin)
     table = db.session.scalar(select(GradeTable).where(GradeTable.product_id == peach.id,
                                                        GradeTable.is_default.is_(True)))
     grades = {g.name: g for g in table.grades}
@@ -268,25 +268,25 @@ BUYER_CODE_BODY = "91620300MA74XK3B0"
 
 def _peach_order(coordinator: User, buyer_user: User, variety: Variety, grades: dict, today: date,
                  party_group_id: int):
-    from .orders import services as orders
-    from .orders.services import CREDIT_CODE_CHARS, CREDIT_CODE_WEIGHTS
+    from .orders import allocation_runs, buyer_orders, buyers
+    from .orders.buyers import CREDIT_CODE_CHARS, CREDIT_CODE_WEIGHTS
 
     total = sum(CREDIT_CODE_CHARS.index(ch) * w for ch, w in zip(BUYER_CODE_BODY, CREDIT_CODE_WEIGHTS))
-    buyer = orders.create_buyer(
+    buyer = buyers.create_buyer(
         coordinator, name="金昌赢华联超市", credit_code=BUYER_CODE_BODY + CREDIT_CODE_CHARS[(31 - total % 31) % 31],
         province="甘肃省", city="金昌市", address="甘肃省金昌市金川区", contact_name="赢华联生鲜部",
         contact_phone="13809350000", accept_below_pct="1", reject_above_pct="5", payment_terms_days=30)
     buyer_user.buyer_id = buyer.id
-    order = orders.create_order(
+    order = buyer_orders.create_order(
         coordinator, buyer_id=buyer.id, variety_id=variety.id, min_grade_id=grades["二级"].id,
         quantity="5.4吨", delivered_price="8.60", mode="field_direct", window_start=today - timedelta(days=2),
         window_end=today + timedelta(days=1), destination="甘肃省金昌市 赢华联超市配送中心", crate_kg="10",
         party_group_id=party_group_id, share_cap_pct="5",
         farm_gate_prices={grades["特级"].id: "8.00", grades["一级"].id: "6.80", grades["二级"].id: "5.20"},
         note="田间直采：按超市标准在田间分级采摘、装箱，当晚装车直发金昌。")
-    orders.open_order(coordinator, order)
-    run = orders.run_allocation(coordinator, order, "fair")
-    orders.confirm_run(coordinator, run)
+    buyer_orders.open_order(coordinator, order)
+    run = allocation_runs.run_allocation(coordinator, order, "fair")
+    allocation_runs.confirm_run(coordinator, run)
     return order
 
 
@@ -296,7 +296,7 @@ def _pick_ship_and_receive(coordinator: User, buyer_user: User, order, today: da
 
     :return: the supermarket's receipt.
     """
-    from .fulfilment import services as fulfilment
+    from .fulfilment import certificates, receipts, shipments
     from .weighing import services as weighing
 
     pick_day = order.window_start
@@ -308,11 +308,11 @@ def _pick_ship_and_receive(coordinator: User, buyer_user: User, order, today: da
             weighed_at=datetime.combine(pick_day, time(14, 0), tzinfo=zone) + timedelta(minutes=4 * index),
             plate="", crates=crates, gross=str(line.kg + tare), tare=str(tare),
             grade_split=[{"grade_id": line.lot.grade_id, "amount": str(line.kg)}], note="田间直采，按超市标准分级装箱")
-    shipment = fulfilment.create_shipment(
+    shipment = shipments.create_shipment(
         coordinator, order, plate="甘C·5T218", driver_name="马师傅", driver_phone="13909350123", temperature="2.5",
         departed_at=datetime.combine(pick_day, time(20, 30), tzinfo=zone), note="冷藏车，0–4 ℃，当晚发往金昌")
-    fulfilment.issue_certificate(coordinator, shipment, basis="quality_control", issued_on=pick_day)
-    return fulfilment.record_receipt(
+    certificates.issue_certificate(coordinator, shipment, basis="quality_control", issued_on=pick_day)
+    return receipts.record_receipt(
         buyer_user, shipment, received="5400", defect_pct="1.8", supplier_signer="李建国",
         clerk_signer="赢华联收货员 王芳", supervisor_signer="赢华联生鲜主管 陈刚",
         received_at=datetime.combine(pick_day + timedelta(days=1), time(6, 0), tzinfo=zone),

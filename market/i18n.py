@@ -1,11 +1,14 @@
 """Flask-Babel: Chinese by default, English second, chosen per user."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Flask, current_app, has_request_context, session
 from flask_login import current_user
 
-from . import ROOT
 from .extensions import babel
+
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 
 
 def select_locale() -> str:
@@ -23,4 +26,4 @@ def select_locale() -> str:
 
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale,
-                   default_translation_directories=str(ROOT / "market" / "translations"))
+                   default_translation_directories=str(TRANSLATIONS))

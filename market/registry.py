@@ -1,27 +1,34 @@
-"""Every feature's page blueprint and API module, registered by ``create_app``."""
+"""What ``create_app`` assembles: every feature's page blueprint and API module, and the features
+that answer another feature's hooks (:mod:`market.hooks`).
+
+This is the one module that knows every feature; nothing but the app factory imports it.
+"""
 from __future__ import annotations
 
-from .auth import bp as auth_bp
-from .main import bp as main_bp
-from .reference import bp as reference_bp
-from .produce import bp as produce_bp
-from .contracts import bp as contracts_bp
-from .weighing import bp as weighing_bp
-from .reference import api as reference_api
-from .produce import api as produce_api
-from .contracts import api as contracts_api
-from .weighing import api as weighing_api
 from .auth import api as auth_api
-from .orders import bp as orders_bp
-from .orders import api as orders_api
-from .fulfilment import bp as fulfilment_bp
+from .auth import bp as auth_bp
+from .books import api as books_api
+from .books import bp as books_bp
+from .contracts import api as contracts_api
+from .contracts import bp as contracts_bp
 from .fulfilment import api as fulfilment_api
+from .fulfilment import bp as fulfilment_bp
+from .fulfilment import collection as fulfilment_collection
+from .main import bp as main_bp
+from .orders import api as orders_api
+from .orders import bp as orders_bp
+from .produce import api as produce_api
+from .produce import bp as produce_bp
+from .reference import api as reference_api
+from .reference import bp as reference_bp
 from .settlement import api as settlement_api
 from .settlement import bp as settlement_bp
-from .books import bp as books_bp
-from .books import api as books_api
+from .weighing import api as weighing_api
+from .weighing import bp as weighing_bp
 
 BLUEPRINTS = [auth_bp, main_bp, reference_bp, produce_bp, contracts_bp, weighing_bp, orders_bp, fulfilment_bp,
               settlement_bp, books_bp]
 API_MODULES = [auth_api, reference_api, produce_api, contracts_api, weighing_api, orders_api, fulfilment_api,
                settlement_api, books_api]
+#: run once per app: weighing asks, fulfilment answers how a slip on an allocation line is collected
+HOOK_SUBSCRIBERS = [fulfilment_collection.subscribe]

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from market.clock import local_today
 from market.produce import services as produce
-from market.reference import services as reference
+from market.reference import catalogue, households, villages
 from models import GradeTable, RoleName, Variety, db
 from tests.market.orders.conftest import credit_code
 
@@ -16,15 +16,15 @@ from tests.market.orders.conftest import credit_code
 def test_the_peach_story_runs_end_to_end_through_the_api(app, client, login, make_user):
     admin = make_user(RoleName.ADMIN, name="管理员")
     coordinator = make_user(RoleName.COORDINATOR, name="李建国")
-    village = reference.create_village(admin, code="610404004201", name="北里村")
-    group = reference.create_village_group(admin, village_id=village.id, number=1, name="一组")
-    peach = reference.create_peach_defaults(admin)
+    village = villages.create_village(admin, code="610404004201", name="北里村")
+    group = villages.create_village_group(admin, village_id=village.id, number=1, name="一组")
+    peach = catalogue.create_peach_defaults(admin)
     variety = db.session.scalar(db.select(Variety).where(Variety.name == "水蜜桃"))
     grades = {g.name: g for g in db.session.scalar(db.select(GradeTable).where(GradeTable.product_id == peach.id)).grades}
     today = local_today()
     for i in range(45):
-        household = reference.create_household(coordinator, head_name=f"农户{i:02d}", village_id=village.id,
-                                               group_id=group.id, payout_method="cash")
+        household = households.create_household(coordinator, head_name=f"农户{i:02d}", village_id=village.id,
+                                                group_id=group.id, payout_method="cash")
         produce.register_lot(coordinator, household_id=household.id, variety_id=variety.id, grade_id=grades["一级"].id,
                              quantity="300斤", ready_from=today, ready_to=today + timedelta(days=2),
                              spoil_by=today + timedelta(days=6))

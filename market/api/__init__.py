@@ -6,7 +6,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from typing import Any, Callable
+from types import ModuleType
+from typing import Any, Callable, Iterable
 
 import marshmallow as ma
 from flask import Flask, Response, current_app, g, request
@@ -22,6 +23,7 @@ from werkzeug.exceptions import HTTPException
 from models import IdempotencyRecord, db
 
 from ..errors import IdempotencyConflict, MarketError, ValidationFailed
+from ..extensions import too_many_attempts_message
 from . import messages as messages_module
 
 API_PREFIX = "/api/v1"
@@ -103,7 +105,6 @@ def http_error_response(error: HTTPException) -> Response:
     elif status == 404:
         message = gettext("Not found.")
     elif status == 429:
-        from ..extensions import too_many_attempts_message
         message = too_many_attempts_message()
     elif status == 413:
         message = gettext("The upload is too large.")
@@ -304,7 +305,9 @@ def _patch_needs_a_body() -> Response | None:
     return None
 
 
-def init_app(app: Flask) -> None:
+def init_app(app: Flask, modules: Iterable[ModuleType]) -> None:
+    """Serve the API of ``modules`` (each with its ``blp`` and ``URL_PREFIX``), its OpenAPI
+    document and the docs page. The app factory says which modules: this package imports no feature."""
     from flask_swagger_ui import get_swaggerui_blueprint
 
     api.init_app(app, spec_kwargs={
@@ -316,8 +319,7 @@ def init_app(app: Flask) -> None:
         "security": [{"bearer": []}, {"session": []}],
     })
     api.ma_plugin.converter.add_attribute_function(_decimal_as_string)
-    from .. import registry
-    for module in registry.API_MODULES:
+    for module in modules:
         api.register_blueprint(module.blp, url_prefix=API_PREFIX + module.URL_PREFIX)
     app.register_blueprint(get_swaggerui_blueprint(
         f"{API_PREFIX}/docs", f"{API_PREFIX}/openapi.json",

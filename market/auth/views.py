@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -11,9 +11,11 @@ from models import db, utcnow
 
 from ..errors import MarketError
 from ..extensions import limiter, login_address_key, login_failed, login_key
-from . import bp, services
+from . import services
 from .forms import LoginForm, PasswordForm, TokenForm
 from .loader import SESSION_VERSION_KEY
+
+bp = Blueprint("auth", __name__)
 
 
 def _safe_next(target: str | None) -> str | None:

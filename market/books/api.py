@@ -14,7 +14,7 @@ from ..api import Blueprint, creates, page_schema, paginate
 from ..clock import local_today
 from ..ledger import chart
 from ..ledger import services as ledger
-from . import services
+from . import ageing, ledgers, periods, statements, trial_balance, vouchers
 from .schemas import (AccountCreateSchema, AccountLedgerSchema, AccountSchema, AccountUpdateSchema, AgeingSchema,
                       AsOfArgsSchema, BuyerStatementSchema, HouseholdStatementSchema, LedgerArgsSchema,
                       PeriodCreateSchema, PeriodReasonSchema, PeriodSchema, RangeArgsSchema, ReversalCreateSchema,
@@ -34,7 +34,7 @@ blp = Blueprint("books_api", __name__,
 @blp.response(200, TrialBalanceSchema)
 def get_trial_balance(args):
     """科目余额表 of a month (default this month) from posted vouchers; totals balance."""
-    return services.trial_balance(current_user, args["period"])
+    return trial_balance.trial_balance(current_user, args["period"])
 
 
 @blp.route("/books/ledger")
@@ -43,9 +43,9 @@ def get_trial_balance(args):
 def get_ledger(args):
     """明细账 of an account, optionally for one party, over months ``from``..``to`` (default: this year
     to this month): opening, each posted line with its running balance, closing."""
-    account = services.get_account(current_user, args["account"])
-    return services.account_ledger(current_user, account, args["party_type"], args["party_id"], args["from_"],
-                                   args["to"])
+    account = ledgers.get_account(current_user, args["account"])
+    return ledgers.account_ledger(current_user, account, args["party_type"], args["party_id"], args["from_"],
+                                  args["to"])
 
 
 @blp.route("/books/ageing")
@@ -53,7 +53,7 @@ def get_ledger(args):
 @blp.response(200, AgeingSchema)
 def get_ageing(args):
     """Receivables by age (账龄分析) per buyer at ``as_of`` (default today)."""
-    return services.receivables_ageing(current_user, args["as_of"])
+    return ageing.receivables_ageing(current_user, args["as_of"])
 
 
 @blp.route("/households/<int:household_id>/statement")
@@ -61,8 +61,8 @@ def get_ageing(args):
 @blp.response(200, HouseholdStatementSchema)
 def get_household_statement(args, household_id: int):
     """对账单 of a household (a villager: only their own) from ``from`` to ``to`` (default this year)."""
-    household = services.get_household(current_user, household_id)
-    return services.household_statement(current_user, household, args["from_"], args["to"])
+    household = statements.get_household(current_user, household_id)
+    return statements.household_statement(current_user, household, args["from_"], args["to"])
 
 
 @blp.route("/buyers/<int:buyer_id>/statement")
@@ -70,15 +70,15 @@ def get_household_statement(args, household_id: int):
 @blp.response(200, BuyerStatementSchema)
 def get_buyer_statement(args, buyer_id: int):
     """A buyer's posted settlements with due dates, what was received, days overdue and age; receipts."""
-    buyer = services.get_buyer(current_user, buyer_id)
-    return services.buyer_statement(current_user, buyer, args["as_of"])
+    buyer = statements.get_buyer(current_user, buyer_id)
+    return statements.buyer_statement(current_user, buyer, args["as_of"])
 
 
 @blp.route("/accounts")
 @blp.response(200, AccountSchema(many=True))
 def list_accounts():
     """The chart of accounts (科目表)."""
-    return services.accounts(current_user)
+    return ledgers.accounts(current_user)
 
 
 @blp.route("/accounts", methods=["POST"])
@@ -116,13 +116,13 @@ def update_account(body, account_id: int):
 @blp.response(200, page_schema(VoucherSchema))
 def list_vouchers(args):
     """Vouchers, posted ones in number order first; filter by period (YYYY-MM) and status."""
-    return paginate(services.voucher_query(current_user, args["period"], args["status"]), args)
+    return paginate(vouchers.voucher_query(current_user, args["period"], args["status"]), args)
 
 
 @blp.route("/vouchers/<int:voucher_id>")
 @blp.response(200, VoucherSchema)
 def get_voucher(voucher_id: int):
-    return services.get_voucher(current_user, voucher_id)
+    return vouchers.get_voucher(current_user, voucher_id)
 
 
 @blp.route("/vouchers", methods=["POST"])
@@ -143,7 +143,7 @@ def create_voucher(body):
 
 
 def _step(voucher_id: int, action, *args, **kwargs):
-    voucher = services.get_voucher(current_user, voucher_id)
+    voucher = vouchers.get_voucher(current_user, voucher_id)
     result = action(current_user, voucher, *args, **kwargs)
     db.session.commit()
     return result
@@ -178,7 +178,7 @@ def post_voucher(voucher_id: int):
 def reverse_voucher(body, voucher_id: int):
     """红字冲销: prepare the red voucher that nets every line of a posted voucher to zero. It goes
     through review like any other; a voucher is reversed once, and a reversal is never reversed."""
-    voucher = services.get_voucher(current_user, voucher_id)
+    voucher = vouchers.get_voucher(current_user, voucher_id)
     red = ledger.reverse(current_user, voucher, reason=body["reason"],
                          voucher_date=body["voucher_date"] or local_today(), idempotency_key=ledger.reversal_key(voucher))
     db.session.commit()
@@ -191,7 +191,7 @@ def reverse_voucher(body, voucher_id: int):
 @blp.response(200, PeriodSchema(many=True))
 def list_periods():
     """Periods (会计期间), newest first."""
-    return services.periods(current_user)
+    return periods.periods(current_user)
 
 
 @blp.route("/periods", methods=["POST"])
@@ -200,14 +200,14 @@ def list_periods():
 @blp.response(201, PeriodSchema)
 def create_period(body):
     """Open the period of a month (an existing one is returned as it is)."""
-    return services.open_period(current_user, body["period"])
+    return periods.open_period(current_user, body["period"])
 
 
 @blp.route("/periods/<int:period_id>/close", methods=["POST"])
 @blp.response(200, PeriodSchema)
 def close_period(period_id: int):
     """结账: refused while vouchers of the period wait for review; balances are snapshotted."""
-    period = services.get_period(current_user, period_id)
+    period = periods.get_period(current_user, period_id)
     ledger.close_period(current_user, period)
     db.session.commit()
     return period
@@ -218,7 +218,7 @@ def close_period(period_id: int):
 @blp.response(200, PeriodSchema)
 def reopen_period(body, period_id: int):
     """Reopen a closed period, with the reason (audited)."""
-    period = services.get_period(current_user, period_id)
+    period = periods.get_period(current_user, period_id)
     ledger.reopen_period(current_user, period, body["reason"])
     db.session.commit()
     return period

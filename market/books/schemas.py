@@ -8,7 +8,7 @@ from models import AccountKind, PartyType, VoucherStatus
 
 from ..orders.schemas import ExactNumber
 from ..settlement.applying import BUCKETS
-from . import services
+from . import common, vouchers
 
 
 def _money(**kwargs) -> ma.fields.Decimal:
@@ -29,7 +29,7 @@ def _price() -> ma.fields.Decimal:
 
 
 def _side(attribute: str) -> ma.fields.Function:
-    return ma.fields.Function(lambda obj: services.balance_side(getattr(obj, attribute)),
+    return ma.fields.Function(lambda obj: common.balance_side(getattr(obj, attribute)),
                               metadata={"description": "借 (debit), 贷 (credit) or 平 (zero)", "enum": ["借", "贷", "平"]})
 
 
@@ -96,7 +96,7 @@ class VoucherLineSchema(ma.Schema):
     account_name = ma.fields.Function(lambda l: l.account.name)
     party_type = ma.fields.Function(lambda l: l.party_type.value)
     party_id = ma.fields.Integer(allow_none=True)
-    party_name = ma.fields.Function(lambda l: services.party_name(l.party_type, l.party_id))
+    party_name = ma.fields.Function(lambda l: common.party_name(l.party_type, l.party_id))
     debit = _money()
     credit = _money()
     memo = ma.fields.String()
@@ -111,7 +111,7 @@ class VoucherSchema(ma.Schema):
     id = ma.fields.Integer()
     period = ma.fields.Function(lambda v: str(v.period), metadata={"description": "YYYY-MM"})
     number = ma.fields.Integer(allow_none=True, metadata={"description": "given at posting, gapless per period"})
-    label = ma.fields.Function(lambda v: services.voucher_label(v), metadata={"example": "记-3"})
+    label = ma.fields.Function(lambda v: vouchers.voucher_label(v), metadata={"example": "记-3"})
     voucher_date = ma.fields.Date()
     summary = ma.fields.String(metadata={"description": "摘要"})
     attachments = ma.fields.Integer()
@@ -120,7 +120,7 @@ class VoucherSchema(ma.Schema):
     source_id = ma.fields.Integer(allow_none=True)
     reverses_id = ma.fields.Integer(allow_none=True, metadata={"description": "the voucher this 红字 voucher reverses"})
     idempotency_key = ma.fields.String()
-    total = ma.fields.Function(lambda v: f"{services.voucher_total(v):.2f}",
+    total = ma.fields.Function(lambda v: f"{vouchers.voucher_total(v):.2f}",
                                metadata={"type": "string", "description": "Σ debit = Σ credit, 元"})
     prepared_by = _who("prepared_by")
     approved_by = _who("approved_by")

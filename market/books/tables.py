@@ -11,8 +11,13 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from .. import labels
 from ..settlement.applying import BUCKETS
-from . import services
+from .ageing import Ageing
 from .exports import weight
+from .ledgers import LedgerLines, LedgerRange
+from .periods import Month
+from .statements import BuyerStatement, HouseholdStatement
+from .trial_balance import TrialBalance
+from .vouchers import VoucherLines
 
 BUCKET_NAMES = {"current": "未到期", "1-30": "逾期1-30天", "31-60": "逾期31-60天", "61-90": "逾期61-90天",
                 "over_90": "逾期90天以上"}
@@ -29,7 +34,7 @@ class Table:
     totals: Sequence[Any] | Callable[[], Sequence[Any]] | None = None
 
 
-def trial_balance(book: services.TrialBalance) -> Table:
+def trial_balance(book: TrialBalance) -> Table:
     def rows() -> Iterator[Sequence[Any]]:
         for row in book.rows:  # a parent's row sums its sub-accounts; the totals add the first level only
             yield (row.account.code, "　" * row.level + row.account.name, row.opening_debit, row.opening_credit, row.debit, row.credit,
@@ -42,10 +47,10 @@ def trial_balance(book: services.TrialBalance) -> Table:
                   t["closing_credit"]))
 
 
-def account_ledger(book: services.LedgerRange) -> Table:
+def account_ledger(book: LedgerRange) -> Table:
     """The 明细账 streamed from the database: the running balance and the totals are computed as the
-    lines go by (a page's :class:`services.AccountLedger` works too: only its range is used)."""
-    lines = services.LedgerLines(book)
+    lines go by (a page's :class:`.ledgers.AccountLedger` works too: only its range is used)."""
+    lines = LedgerLines(book)
 
     def rows() -> Iterator[Sequence[Any]]:
         yield (book.start.first_day, "", "期初余额", "", None, None, book.opening_side, abs(book.opening))
@@ -62,7 +67,7 @@ def account_ledger(book: services.LedgerRange) -> Table:
                  ("日期", "凭证号", "摘要", "往来单位", "借方", "贷方", "借或贷", "余额"), rows, totals)
 
 
-def household_statement(statement: services.HouseholdStatement) -> Table:
+def household_statement(statement: HouseholdStatement) -> Table:
     def rows() -> Iterator[Sequence[Any]]:
         yield (statement.start, "期初欠款", "", "", None, None, None, None, None, statement.opening)
         for row in statement.deliveries:
@@ -90,7 +95,7 @@ def household_statement(statement: services.HouseholdStatement) -> Table:
                   statement.delivered - statement.deducted - statement.paid, statement.closing))
 
 
-def buyer_statement(statement: services.BuyerStatement) -> Table:
+def buyer_statement(statement: BuyerStatement) -> Table:
     def rows() -> Iterator[Sequence[Any]]:
         for row in statement.rows:
             yield (row.settlement.number, row.settlement.order.number if row.settlement.order else "", row.day,
@@ -106,7 +111,7 @@ def buyer_statement(statement: services.BuyerStatement) -> Table:
                  ("合计", "", None, None, statement.amount, statement.received, statement.outstanding, None, ""))
 
 
-def ageing(report: services.Ageing) -> Table:
+def ageing(report: Ageing) -> Table:
     labels_in_order = [label for label, *_ in BUCKETS]
 
     def rows() -> Iterator[Sequence[Any]]:
@@ -119,7 +124,7 @@ def ageing(report: services.Ageing) -> Table:
                  ("合计", *[totals[label] for label in labels_in_order], report.total))
 
 
-def voucher_list(month: services.Month | str, lines: services.VoucherLines) -> Table:
+def voucher_list(month: Month | str, lines: VoucherLines) -> Table:
     """Every line of the listed vouchers, streamed from the database; totals computed on the way."""
     def rows() -> Iterator[Sequence[Any]]:
         status_labels: dict[Any, str] = {}

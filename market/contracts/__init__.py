@@ -1,5 +1,3 @@
-from flask import Blueprint
+from .views import bp
 
-bp = Blueprint("contracts", __name__, url_prefix="/contracts")
-
-from . import views  # noqa: E402,F401
+__all__ = ["bp"]

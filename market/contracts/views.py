@@ -1,7 +1,7 @@
 """Pages of the contracts feature: staff list, new contract, detail, print, villager's own; quotes."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -13,11 +13,13 @@ from ..forms import place_errors
 from ..errors import MarketError, PermissionDenied
 from ..labels import label
 from ..units import format_number
-from . import bp, services
+from . import services
 from .forms import ContractFilterForm, PrepaymentForm, QuoteForm, TerminateForm, contract_form
 from .progress import tolerance_bounds
 from .schemas import per_jin
 from .states import ACCEPTS_DELIVERIES, CONTRACT
+
+bp = Blueprint("contracts", __name__, url_prefix="/contracts")
 
 PAGE_SIZE = 30
 

@@ -12,7 +12,7 @@ from models import db
 from ..api import Blueprint, creates, page_schema, paginate
 from ..errors import NotFound
 from ..weighing import services as weighing
-from . import services
+from . import certificates, collection, common, disclosure, labels, receipts, shipments, trace
 from .schemas import (CertificateCreateSchema, CertificateSchema, ClosureSchema, CollectedSlipSchema,
                       CollectionSchema, CollectSlipCreateSchema, DisclosureSchema, LabelsSchema, ReasonSchema,
                       ReceiptCreateSchema, ReceiptSchema, RejectCreateSchema, RejectSchema, ShipmentCreateSchema,
@@ -31,8 +31,8 @@ blp = Blueprint("fulfilment_api", __name__,
 @blp.response(200, CollectionSchema)
 def get_collection(order_id):
     """Collected against allocated, per allocation line and in total, and the shortfall."""
-    order = services.get_order(current_user, order_id)
-    return services.collection(current_user, order)
+    order = common.get_order(current_user, order_id)
+    return collection.collection(current_user, order)
 
 
 @blp.route("/allocations/<int:allocation_id>/slips", methods=["POST"])
@@ -42,7 +42,7 @@ def get_collection(order_id):
 def create_collection_slip(body, allocation_id):
     """Weigh fruit of an allocation line (coordinators and admins; the caller is the weigher).
     The order's farm-gate price applies unless the household's contract is named."""
-    line = services.get_line(current_user, allocation_id)
+    line = collection.get_line(current_user, allocation_id)
     body["grade_split"] = [dict(part) for part in body["grade_split"]]
     return weighing.issue_slip(current_user, household_id=line.household_id, variety_id=line.run.order.variety_id,
                                allocation_id=line.id, price_unit="kg", **body)
@@ -54,8 +54,8 @@ def create_collection_slip(body, allocation_id):
 @blp.response(201, RejectSchema)
 def create_reject(body, allocation_id):
     """Record fruit of the line refused in the field (田间剔除); it is not bought."""
-    line = services.get_line(current_user, allocation_id)
-    return services.record_reject(current_user, line, **body)
+    line = collection.get_line(current_user, allocation_id)
+    return collection.record_reject(current_user, line, **body)
 
 
 @blp.route("/allocations/<int:allocation_id>/close", methods=["POST"])
@@ -63,8 +63,8 @@ def create_reject(body, allocation_id):
 @blp.response(200, ClosureSchema)
 def close_line(body, allocation_id):
     """Finish a line the household cannot fill; its remainder becomes the order's shortfall."""
-    line = services.get_line(current_user, allocation_id)
-    closure = services.close_line(current_user, line, body["reason"])
+    line = collection.get_line(current_user, allocation_id)
+    closure = collection.close_line(current_user, line, body["reason"])
     db.session.commit()
     return closure
 
@@ -75,8 +75,8 @@ def close_line(body, allocation_id):
 @blp.response(201, SupplementaryRunSchema)
 def reallocate_shortfall(body, order_id):
     """Run and confirm, in one step, a supplementary allocation for quantity − collected − still expected."""
-    order = services.get_order(current_user, order_id)
-    return services.reallocate_shortfall(current_user, order, body["policy"])
+    order = common.get_order(current_user, order_id)
+    return collection.reallocate_shortfall(current_user, order, body["policy"])
 
 
 # --- shipments -------------------------------------------------------------------------------------
@@ -86,7 +86,7 @@ def reallocate_shortfall(body, order_id):
 @blp.response(200, page_schema(ShipmentSchema))
 def list_shipments(args):
     """Shipments newest first; a buyer's staff see their own buyer's."""
-    return paginate(services.shipments_statement(current_user, order_id=args["order_id"]), args)
+    return paginate(shipments.shipments_statement(current_user, order_id=args["order_id"]), args)
 
 
 @blp.route("/orders/<int:order_id>/shipments", methods=["POST"])
@@ -95,22 +95,22 @@ def list_shipments(args):
 @blp.response(201, ShipmentSchema)
 def create_shipment(body, order_id):
     """Load the truck: the order's weighed slips, crate labels, and the order becomes shipped."""
-    order = services.get_order(current_user, order_id)
-    return services.create_shipment(current_user, order, **body)
+    order = common.get_order(current_user, order_id)
+    return shipments.create_shipment(current_user, order, **body)
 
 
 @blp.route("/shipments/<int:shipment_id>")
 @blp.response(200, ShipmentSchema)
 def get_shipment(shipment_id):
-    return services.get_shipment(current_user, shipment_id)
+    return shipments.get_shipment(current_user, shipment_id)
 
 
 @blp.route("/shipments/<int:shipment_id>/labels")
 @blp.response(200, LabelsSchema)
 def get_labels(shipment_id):
     """Every crate's trace code; each opens /t/<code>."""
-    shipment = services.get_shipment(current_user, shipment_id)
-    return {"shipment_id": shipment.id, "labels": services.crate_labels(current_user, shipment)}
+    shipment = shipments.get_shipment(current_user, shipment_id)
+    return {"shipment_id": shipment.id, "labels": labels.crate_labels(current_user, shipment)}
 
 
 @blp.route("/shipments/<int:shipment_id>/certificate", methods=["POST"])
@@ -119,14 +119,14 @@ def get_labels(shipment_id):
 @blp.response(201, CertificateSchema)
 def issue_certificate(body, shipment_id):
     """Issue the shipment's 承诺达标合格证 (one per truck)."""
-    shipment = services.get_shipment(current_user, shipment_id)
-    return services.issue_certificate(current_user, shipment, **body)
+    shipment = shipments.get_shipment(current_user, shipment_id)
+    return certificates.issue_certificate(current_user, shipment, **body)
 
 
 @blp.route("/shipments/<int:shipment_id>/certificate")
 @blp.response(200, CertificateSchema)
 def get_certificate(shipment_id):
-    shipment = services.get_shipment(current_user, shipment_id)
+    shipment = shipments.get_shipment(current_user, shipment_id)
     if shipment.certificate is None:
         raise NotFound()
     return shipment.certificate
@@ -138,14 +138,14 @@ def get_certificate(shipment_id):
 @blp.response(201, ReceiptSchema)
 def record_receipt(body, shipment_id):
     """The supermarket's acceptance by the buyer's rules (the buyer's staff or a coordinator)."""
-    shipment = services.get_shipment(current_user, shipment_id)
-    return services.record_receipt(current_user, shipment, **body)
+    shipment = shipments.get_shipment(current_user, shipment_id)
+    return receipts.record_receipt(current_user, shipment, **body)
 
 
 @blp.route("/shipments/<int:shipment_id>/receipt")
 @blp.response(200, ReceiptSchema)
 def get_receipt(shipment_id):
-    shipment = services.get_shipment(current_user, shipment_id)
+    shipment = shipments.get_shipment(current_user, shipment_id)
     if shipment.receipt is None:
         raise NotFound()
     return shipment.receipt
@@ -157,11 +157,11 @@ def get_receipt(shipment_id):
 @blp.response(200, TraceSchema)
 def get_trace(code):
     """What the public trace page /t/<code> shows for a crate, shipment or certificate code."""
-    return services.trace(code)
+    return trace.trace(code)
 
 
 @blp.route("/disclosures/<number>")
 @blp.response(200, DisclosureSchema)
 def get_disclosure(number):
     """An order's public disclosure (村务公示): masked names, kg, grade, price, amount."""
-    return services.disclosure(number)
+    return disclosure.disclosure(number)

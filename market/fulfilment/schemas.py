@@ -9,6 +9,7 @@ from models import AllocationPolicy, CertificateBasis, DeductionKind, ReceiptOut
 
 from ..units import Unit, price_in_unit
 from ..weighing.schemas import SlipSchema
+from .shipments import shipment_net_kg
 
 
 def _weight(**kwargs):
@@ -178,7 +179,6 @@ class ShipmentSchema(ma.Schema):
     created_at = ma.fields.AwareDateTime()
 
     def _net_kg(self, shipment) -> str:
-        from .services import shipment_net_kg
         return f"{shipment_net_kg(shipment):.3f}"
 
 

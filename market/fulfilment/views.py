@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -15,14 +15,18 @@ from sqlalchemy import select
 
 from models import CertificateBasis, RoleName, Shipment, SlipStatus, db
 
-from ..forms import place_errors
+from ..clock import local_today, local_zone
 from ..errors import MarketError, NotFound
 from ..extensions import limiter
+from ..forms import place_errors
 from ..weighing import services as weighing
 from ..weighing.forms import options
-from . import bp, qr, services
+from . import (certificates, codes, collection, common, disclosure as disclosures, labels as labelling, qr,
+               receipts, shipments, trace as tracing)
 from .forms import (CertificateForm, CloseForm, CollectSlipForm, RejectForm, ReceiptForm, ShipmentForm,
                     ShortfallForm, TraceLookupForm)
+
+bp = Blueprint("fulfilment", __name__)
 
 PAGE_SIZE = 30
 STEP_NAMES = {"picked": _l("Picked in the field"), "weighed": _l("Weighed"), "shipped": _l("Shipped"),
@@ -37,11 +41,11 @@ def _show_errors(form, exc: MarketError) -> list[str]:
 
 
 def _is_staff() -> bool:
-    return current_user.has_role(*services.STAFF)
+    return current_user.has_role(*common.STAFF)
 
 
 def _local_now() -> datetime:
-    return datetime.now(services.local_zone()).replace(second=0, microsecond=0, tzinfo=None)
+    return datetime.now(local_zone()).replace(second=0, microsecond=0, tzinfo=None)
 
 
 def trace_url(code: str) -> str:
@@ -53,13 +57,13 @@ def trace_url(code: str) -> str:
 @bp.route("/fulfilment/")
 @login_required
 def index():
-    if current_user.has_role(*services.READERS):
-        page = db.paginate(services.fulfilment_orders(current_user), page=request.args.get("page", 1, type=int),
+    if current_user.has_role(*common.READERS):
+        page = db.paginate(collection.fulfilment_orders(current_user), page=request.args.get("page", 1, type=int),
                            per_page=PAGE_SIZE, error_out=False)
-        boards = [services.collection(current_user, order, with_slips=False) for order in page.items]
+        boards = [collection.collection(current_user, order, with_slips=False) for order in page.items]
         return render_template("fulfilment/index.html", page=page, boards=boards, can_collect=_is_staff())
     if current_user.has_role(RoleName.BUYER):
-        page = db.paginate(services.shipments_statement(current_user), page=request.args.get("page", 1, type=int),
+        page = db.paginate(shipments.shipments_statement(current_user), page=request.args.get("page", 1, type=int),
                            per_page=PAGE_SIZE, error_out=False)
         return render_template("fulfilment/shipments.html", page=page)
     abort(403)
@@ -70,12 +74,12 @@ def index():
 @bp.route("/fulfilment/orders/<int:order_id>")
 @login_required
 def show_order(order_id: int):
-    order = services.get_order(current_user, order_id)
-    board = services.collection(current_user, order)
+    order = common.get_order(current_user, order_id)
+    board = collection.collection(current_user, order)
     shipment = db.session.scalar(select(Shipment).where(Shipment.order_id == order.id))
     return render_template("fulfilment/order.html", order=order, board=board, shipment=shipment,
                            shortfall_form=ShortfallForm(), can_collect=_is_staff(),
-                           collecting=order.status in services.COLLECTING)
+                           collecting=order.status in common.COLLECTING)
 
 
 def _grade_rows(order):
@@ -92,7 +96,7 @@ def _contract_choices(line):
 @bp.route("/fulfilment/allocations/<int:allocation_id>/weigh", methods=["GET", "POST"])
 @login_required
 def weigh(allocation_id: int):
-    line = services.get_line(current_user, allocation_id)
+    line = collection.get_line(current_user, allocation_id)
     order = line.run.order
     prices = _grade_rows(order)
     form = CollectSlipForm()
@@ -114,7 +118,7 @@ def weigh(allocation_id: int):
                 split_mode="kg", grade_split=rows, note=form.note.data)
         except MarketError as exc:
             db.session.rollback()
-            line = services.get_line(current_user, allocation_id)
+            line = collection.get_line(current_user, allocation_id)
             general = _show_errors(form, exc)
         else:
             db.session.commit()
@@ -123,25 +127,25 @@ def weigh(allocation_id: int):
     status = 422 if request.method == "POST" else 200
     names = {str(p.grade_id): p for p in prices}
     return render_template("fulfilment/weigh.html", form=form, line=line, order=line.run.order,
-                           progress=services.line_progress(line), prices=names, general=general), status
+                           progress=collection.line_progress(line), prices=names, general=general), status
 
 
 @bp.route("/fulfilment/allocations/<int:allocation_id>/reject", methods=["GET", "POST"])
 @login_required
 def reject(allocation_id: int):
-    line = services.get_line(current_user, allocation_id)
+    line = collection.get_line(current_user, allocation_id)
     form = RejectForm()
-    slips = [s for s in services.order_slips(line.run.order)
+    slips = [s for s in common.order_slips(line.run.order)
              if s.allocation_id == line.id and s.status is SlipStatus.CONFIRMED]
     form.slip_id.choices = options([("", _("Not at a weighing"))] + [(s.id, s.serial) for s in slips])
     general: list[str] = []
     if form.validate_on_submit():
         try:
-            services.record_reject(current_user, line, quantity=form.quantity.data, unit=form.unit.data,
-                                   reason=form.reason.data, slip_id=form.slip_id.data)
+            collection.record_reject(current_user, line, quantity=form.quantity.data, unit=form.unit.data,
+                                     reason=form.reason.data, slip_id=form.slip_id.data)
         except MarketError as exc:
             db.session.rollback()
-            line = services.get_line(current_user, allocation_id)
+            line = collection.get_line(current_user, allocation_id)
             general = _show_errors(form, exc)
         else:
             db.session.commit()
@@ -149,21 +153,21 @@ def reject(allocation_id: int):
             return redirect(url_for("fulfilment.show_order", order_id=line.order_id))
     status = 422 if request.method == "POST" else 200
     return render_template("fulfilment/line_action.html", form=form, line=line, general=general,
-                           progress=services.line_progress(line), action="reject"), status
+                           progress=collection.line_progress(line), action="reject"), status
 
 
 @bp.route("/fulfilment/allocations/<int:allocation_id>/close", methods=["GET", "POST"])
 @login_required
 def close(allocation_id: int):
-    line = services.get_line(current_user, allocation_id)
+    line = collection.get_line(current_user, allocation_id)
     form = CloseForm()
     general: list[str] = []
     if form.validate_on_submit():
         try:
-            services.close_line(current_user, line, form.reason.data)
+            collection.close_line(current_user, line, form.reason.data)
         except MarketError as exc:
             db.session.rollback()
-            line = services.get_line(current_user, allocation_id)
+            line = collection.get_line(current_user, allocation_id)
             general = _show_errors(form, exc)
         else:
             db.session.commit()
@@ -171,19 +175,19 @@ def close(allocation_id: int):
             return redirect(url_for("fulfilment.show_order", order_id=line.order_id))
     status = 422 if request.method == "POST" else 200
     return render_template("fulfilment/line_action.html", form=form, line=line, general=general,
-                           progress=services.line_progress(line), action="close"), status
+                           progress=collection.line_progress(line), action="close"), status
 
 
 @bp.route("/fulfilment/orders/<int:order_id>/shortfall", methods=["POST"])
 @login_required
 def shortfall(order_id: int):
-    order = services.get_order(current_user, order_id)
+    order = common.get_order(current_user, order_id)
     form = ShortfallForm()
     if not form.validate_on_submit():
         flash(_("Choose the fair or the optimal allocation."), "error")
         return redirect(url_for("fulfilment.show_order", order_id=order_id))
     try:
-        run = services.reallocate_shortfall(current_user, order, form.policy.data)
+        run = collection.reallocate_shortfall(current_user, order, form.policy.data)
     except MarketError as exc:
         db.session.rollback()
         flash(exc.text(), "error")
@@ -199,10 +203,10 @@ def shortfall(order_id: int):
 @bp.route("/fulfilment/orders/<int:order_id>/ship", methods=["GET", "POST"])
 @login_required
 def ship(order_id: int):
-    order = services.get_order(current_user, order_id)
+    order = common.get_order(current_user, order_id)
     if not _is_staff():
         abort(403)
-    board = services.collection(current_user, order)
+    board = collection.collection(current_user, order)
     form = ShipmentForm()
     form.slip_ids.choices = options([(s.id, s.serial) for s in board.unshipped_slips])
     general: list[str] = []
@@ -211,14 +215,14 @@ def ship(order_id: int):
         form.slip_ids.data = [s.id for s in board.unshipped_slips]
     elif form.validate_on_submit():
         try:
-            shipment = services.create_shipment(
+            shipment = shipments.create_shipment(
                 current_user, order, plate=form.plate.data, driver_name=form.driver_name.data,
                 driver_phone=form.driver_phone.data, temperature=form.temperature.data,
                 departed_at=form.departed_at.data, slip_ids=form.slip_ids.data or [], note=form.note.data)
         except MarketError as exc:
             db.session.rollback()
-            order = services.get_order(current_user, order_id)
-            board = services.collection(current_user, order)
+            order = common.get_order(current_user, order_id)
+            board = collection.collection(current_user, order)
             general = _show_errors(form, exc)
         else:
             db.session.commit()
@@ -232,21 +236,21 @@ def ship(order_id: int):
 @bp.route("/fulfilment/shipments/<int:shipment_id>")
 @login_required
 def show_shipment(shipment_id: int):
-    shipment = services.get_shipment(current_user, shipment_id)
-    return render_template("fulfilment/shipment.html", shipment=shipment, net_kg=services.shipment_net_kg(shipment),
-                           can_collect=_is_staff(), can_receive=services.may_record_receipt(current_user, shipment.order),
-                           show_names=current_user.has_role(*services.READERS), trace_url=trace_url(shipment.code))
+    shipment = shipments.get_shipment(current_user, shipment_id)
+    return render_template("fulfilment/shipment.html", shipment=shipment, net_kg=shipments.shipment_net_kg(shipment),
+                           can_collect=_is_staff(), can_receive=receipts.may_record_receipt(current_user, shipment.order),
+                           show_names=current_user.has_role(*common.READERS), trace_url=trace_url(shipment.code))
 
 
 @bp.route("/fulfilment/shipments/<int:shipment_id>/loading-note")
 @login_required
 def loading_note(shipment_id: int):
     """发货单 / 装车单: always in Chinese, A4 or a phone."""
-    shipment = services.get_shipment(current_user, shipment_id)
+    shipment = shipments.get_shipment(current_user, shipment_id)
     with force_locale("zh_CN"):
         return render_template("fulfilment/loading_note.html", shipment=shipment,
-                               net_kg=services.shipment_net_kg(shipment),
-                               show_names=current_user.has_role(*services.READERS),
+                               net_kg=shipments.shipment_net_kg(shipment),
+                               show_names=current_user.has_role(*common.READERS),
                                qr_svg=qr.svg(trace_url(shipment.code), title=shipment.code))
 
 
@@ -254,9 +258,9 @@ def loading_note(shipment_id: int):
 @login_required
 def labels(shipment_id: int):
     """An A4 sheet of crate labels, one QR each."""
-    shipment = services.get_shipment(current_user, shipment_id)
+    shipment = shipments.get_shipment(current_user, shipment_id)
     rows = [(label, qr.svg(trace_url(label.code), title=label.code))
-            for label in services.crate_labels(current_user, shipment)]
+            for label in labelling.crate_labels(current_user, shipment)]
     with force_locale("zh_CN"):
         return render_template("fulfilment/labels.html", shipment=shipment, rows=rows)
 
@@ -264,11 +268,11 @@ def labels(shipment_id: int):
 @bp.route("/fulfilment/shipments/<int:shipment_id>/certificate", methods=["GET", "POST"])
 @login_required
 def certificate(shipment_id: int):
-    shipment = services.get_shipment(current_user, shipment_id)
+    shipment = shipments.get_shipment(current_user, shipment_id)
     if shipment.certificate is not None:
         with force_locale("zh_CN"):
             return render_template("fulfilment/certificate.html", certificate=shipment.certificate,
-                                   bases=list(CertificateBasis), show_names=current_user.has_role(*services.READERS),
+                                   bases=list(CertificateBasis), show_names=current_user.has_role(*common.READERS),
                                    qr_svg=qr.svg(trace_url(shipment.certificate.code),
                                                  title=shipment.certificate.code))
     if not _is_staff():
@@ -276,7 +280,7 @@ def certificate(shipment_id: int):
     form = CertificateForm()
     general: list[str] = []
     if request.method == "GET":
-        form.issued_on.data = services.local_today()
+        form.issued_on.data = local_today()
     elif form.validate_on_submit():
         parents = []
         for row in (form.parents.data or "").splitlines():
@@ -284,12 +288,12 @@ def certificate(shipment_id: int):
             if parts:
                 parents.append({"reference": parts[0], "issuer": parts[1] if len(parts) > 1 else ""})
         try:
-            issued = services.issue_certificate(current_user, shipment, basis=form.basis.data,
-                                                basis_note=form.basis_note.data, issued_on=form.issued_on.data,
-                                                parents=parents)
+            issued = certificates.issue_certificate(current_user, shipment, basis=form.basis.data,
+                                                    basis_note=form.basis_note.data, issued_on=form.issued_on.data,
+                                                    parents=parents)
         except MarketError as exc:
             db.session.rollback()
-            shipment = services.get_shipment(current_user, shipment_id)
+            shipment = shipments.get_shipment(current_user, shipment_id)
             general = _show_errors(form, exc)
         else:
             db.session.commit()
@@ -297,16 +301,16 @@ def certificate(shipment_id: int):
             return redirect(url_for("fulfilment.certificate", shipment_id=shipment_id))
     status = 422 if request.method == "POST" else 200
     return render_template("fulfilment/certificate_form.html", form=form, shipment=shipment,
-                           net_kg=services.shipment_net_kg(shipment), general=general), status
+                           net_kg=shipments.shipment_net_kg(shipment), general=general), status
 
 
 @bp.route("/fulfilment/shipments/<int:shipment_id>/receipt", methods=["GET", "POST"])
 @login_required
 def receipt(shipment_id: int):
-    shipment = services.get_shipment(current_user, shipment_id)
+    shipment = shipments.get_shipment(current_user, shipment_id)
     if shipment.receipt is not None:
         return redirect(url_for("fulfilment.show_shipment", shipment_id=shipment_id))
-    if not services.may_record_receipt(current_user, shipment.order):
+    if not receipts.may_record_receipt(current_user, shipment.order):
         abort(403)
     form = ReceiptForm()
     general: list[str] = []
@@ -314,13 +318,13 @@ def receipt(shipment_id: int):
         form.received_at.data = _local_now()
     elif form.validate_on_submit():
         try:
-            services.record_receipt(current_user, shipment, received=form.received.data, unit=form.unit.data,
+            receipts.record_receipt(current_user, shipment, received=form.received.data, unit=form.unit.data,
                                     defect_pct=form.defect_pct.data, received_at=form.received_at.data,
                                     supplier_signer=form.supplier_signer.data, clerk_signer=form.clerk_signer.data,
                                     supervisor_signer=form.supervisor_signer.data, note=form.note.data)
         except MarketError as exc:
             db.session.rollback()
-            shipment = services.get_shipment(current_user, shipment_id)
+            shipment = shipments.get_shipment(current_user, shipment_id)
             general = _show_errors(form, exc)
         else:
             db.session.commit()
@@ -328,7 +332,7 @@ def receipt(shipment_id: int):
             return redirect(url_for("fulfilment.show_shipment", shipment_id=shipment_id))
     status = 422 if request.method == "POST" else 200
     return render_template("fulfilment/receipt_form.html", form=form, shipment=shipment,
-                           net_kg=services.shipment_net_kg(shipment), buyer=shipment.order.buyer,
+                           net_kg=shipments.shipment_net_kg(shipment), buyer=shipment.order.buyer,
                            general=general), status
 
 
@@ -340,7 +344,7 @@ def trace_lookup():
     """Type the code printed under a QR."""
     form = TraceLookupForm(request.args)
     if request.args.get("code") and form.validate():
-        return redirect(url_for("fulfilment.trace", code=services.codes.normalise(form.code.data)))
+        return redirect(url_for("fulfilment.trace", code=codes.normalise(form.code.data)))
     return render_template("fulfilment/trace_lookup.html", form=form)
 
 
@@ -349,7 +353,7 @@ def trace_lookup():
 def trace(code: str):
     """What a crate, a loading note or a certificate's QR opens. No login, no personal data."""
     try:
-        found = services.trace(code)
+        found = tracing.trace(code)
     except NotFound as exc:
         return render_template("fulfilment/trace_missing.html", message=exc.text(), form=TraceLookupForm()), 404
     return render_template("fulfilment/trace.html", trace=found, step_names=STEP_NAMES)
@@ -360,7 +364,7 @@ def trace(code: str):
 def disclosure(number: str):
     """村务公示: who sold how much at what price into the order, names masked. Printable."""
     try:
-        record = services.disclosure(number)
+        record = disclosures.disclosure(number)
     except NotFound as exc:
         return render_template("errors/error.html", status=404, message=exc.text()), 404
     return render_template("fulfilment/disclosure.html", record=record)

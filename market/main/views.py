@@ -1,16 +1,18 @@
 """The start page for each role, and the health check."""
 from __future__ import annotations
 
-from flask import jsonify, redirect, render_template, url_for
+from flask import Blueprint, jsonify, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import text
 
 from models import BuyerOrder, OrderStatus, RoleName, db
 
+from ..orders import allocation_runs, buyer_orders
+
+bp = Blueprint("main", __name__)
+
 #: orders that still need the coordinator
 ACTIVE_ORDER_STATES = (OrderStatus.OPEN, OrderStatus.ALLOCATED, OrderStatus.COLLECTING, OrderStatus.SHIPPED)
-
-from . import bp
 
 
 @bp.route("/")
@@ -32,11 +34,10 @@ def home():
         return redirect(url_for("orders.list_orders"))
     active = []
     if current_user.has_role(RoleName.COORDINATOR, RoleName.ADMIN, RoleName.ACCOUNTANT):
-        from ..orders import services as orders
 
-        statement = orders.orders_statement(current_user).where(BuyerOrder.status.in_(ACTIVE_ORDER_STATES))
+        statement = buyer_orders.orders_statement(current_user).where(BuyerOrder.status.in_(ACTIVE_ORDER_STATES))
         active = list(db.session.scalars(statement.limit(20)))
-        reserved = orders.reserved_totals(o.id for o in active)
+        reserved = allocation_runs.reserved_totals(o.id for o in active)
         active = [(order, reserved[order.id]) for order in active]
     return render_template("main/home.html", active_orders=active)
 

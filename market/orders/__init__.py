@@ -1,5 +1,9 @@
-from flask import Blueprint
+"""Buyers, buyer orders and their allocation to households' lots.
 
-bp = Blueprint("orders", __name__, url_prefix="/orders")
+Services: :mod:`.buyers`, :mod:`.buyer_orders`, :mod:`.allocation_runs` and :mod:`.supply` (what
+the board reads); pure rules: :mod:`.allocation` (the engine), :mod:`.board`, :mod:`.states`;
+the pages in :mod:`.views`, the JSON API in :mod:`.api`.
+"""
+from .views import bp
 
-from . import views  # noqa: E402,F401
+__all__ = ["bp"]

@@ -12,7 +12,7 @@ from models import db
 
 from ..api import Blueprint, PageArgsSchema, creates, page_schema, paginate
 from ..errors import PermissionDenied
-from . import services
+from . import allocation_runs, buyer_orders, buyers
 from .schemas import (AdjustSchema, BuyerCreateSchema, BuyerQuerySchema, BuyerSchema, BuyerUpdateSchema,
                       CancelSchema, MyAllocationSchema, OrderCreateSchema, OrderQuerySchema, OrderSchema,
                       OrderUpdateSchema, RunCreateSchema, RunDetailSchema, RunSchema)
@@ -33,7 +33,7 @@ def _page_args(args: dict) -> dict:
 @blp.response(200, page_schema(BuyerSchema))
 def list_buyers(args):
     """Buyers by name. Staff only."""
-    return paginate(services.buyers_statement(current_user), _page_args(args))
+    return paginate(buyers.buyers_statement(current_user), _page_args(args))
 
 
 @blp.route("/buyers", methods=["POST"])
@@ -42,14 +42,14 @@ def list_buyers(args):
 @blp.response(201, BuyerSchema)
 def create_buyer(body):
     """Register a buyer. The credit code's check character is verified; payment terms are at most 60 days."""
-    return services.create_buyer(current_user, **body)
+    return buyers.create_buyer(current_user, **body)
 
 
 @blp.route("/buyers/<int:buyer_id>")
 @blp.response(200, BuyerSchema)
 def get_buyer(buyer_id: int):
     """One buyer. A buyer's staff may read only their own."""
-    return services.get_buyer(current_user, buyer_id)
+    return buyers.get_buyer(current_user, buyer_id)
 
 
 @blp.route("/buyers/<int:buyer_id>", methods=["PATCH"])
@@ -57,8 +57,8 @@ def get_buyer(buyer_id: int):
 @blp.response(200, BuyerSchema)
 def update_buyer(body, buyer_id: int):
     """Change a buyer's details (audited)."""
-    buyer = services.get_buyer(current_user, buyer_id)
-    services.update_buyer(current_user, buyer, **body)
+    buyer = buyers.get_buyer(current_user, buyer_id)
+    buyers.update_buyer(current_user, buyer, **body)
     db.session.commit()
     return buyer
 
@@ -71,9 +71,9 @@ def update_buyer(body, buyer_id: int):
 def list_orders(args):
     """Orders, newest first. A buyer's staff get their buyer's only."""
     page = _page_args(args)  # takes page and per_page out of args
-    result = paginate(services.orders_statement(current_user, **args), page)
+    result = paginate(buyer_orders.orders_statement(current_user, **args), page)
     # one query for the whole page's fill, not one per order
-    reserved = services.reserved_totals(order.id for order in result["items"])
+    reserved = allocation_runs.reserved_totals(order.id for order in result["items"])
     for order in result["items"]:
         order._reserved_kg = reserved[order.id]
     return result
@@ -88,13 +88,13 @@ def create_order(body):
     A buyer's staff may leave ``buyer_id`` out: the order is for their buyer."""
     if body.get("buyer_id") is None:
         body["buyer_id"] = current_user.buyer_id
-    return services.create_order(current_user, **body)
+    return buyer_orders.create_order(current_user, **body)
 
 
 @blp.route("/orders/<int:order_id>")
 @blp.response(200, OrderSchema)
 def get_order(order_id: int):
-    return services.get_order(current_user, order_id)
+    return buyer_orders.get_order(current_user, order_id)
 
 
 @blp.route("/orders/<int:order_id>", methods=["PATCH"])
@@ -102,8 +102,8 @@ def get_order(order_id: int):
 @blp.response(200, OrderSchema)
 def update_order(body, order_id: int):
     """Change a draft or open order (409 once kilograms are reserved)."""
-    order = services.get_order(current_user, order_id)
-    services.update_order(current_user, order, **body)
+    order = buyer_orders.get_order(current_user, order_id)
+    buyer_orders.update_order(current_user, order, **body)
     db.session.commit()
     return order
 
@@ -112,8 +112,8 @@ def update_order(body, order_id: int):
 @blp.response(200, OrderSchema)
 def open_order(order_id: int):
     """draft → open: ready for allocation."""
-    order = services.get_order(current_user, order_id)
-    services.open_order(current_user, order)
+    order = buyer_orders.get_order(current_user, order_id)
+    buyer_orders.open_order(current_user, order)
     db.session.commit()
     return order
 
@@ -123,8 +123,8 @@ def open_order(order_id: int):
 @blp.response(200, OrderSchema)
 def cancel_order(body, order_id: int):
     """Cancel before collection starts, with the reason; every reserved kilogram is released."""
-    order = services.get_order(current_user, order_id)
-    services.cancel_order(current_user, order, body["reason"])
+    order = buyer_orders.get_order(current_user, order_id)
+    buyer_orders.cancel_order(current_user, order, body["reason"])
     db.session.commit()
     return order
 
@@ -136,8 +136,8 @@ def cancel_order(body, order_id: int):
 @blp.response(200, page_schema(RunSchema))
 def list_runs(args, order_id: int):
     """The order's allocation runs, newest first. Staff only."""
-    order = services.get_order(current_user, order_id)
-    return paginate(services.runs_statement(current_user, order), _page_args(args))
+    order = buyer_orders.get_order(current_user, order_id)
+    return paginate(allocation_runs.runs_statement(current_user, order), _page_args(args))
 
 
 @blp.route("/orders/<int:order_id>/allocation-runs", methods=["POST"])
@@ -147,15 +147,15 @@ def list_runs(args, order_id: int):
 def create_run(body, order_id: int):
     """Propose an allocation for what the order still needs (nothing is reserved until it is
     confirmed). Any earlier proposal is replaced."""
-    order = services.get_order(current_user, order_id)
-    return services.run_allocation(current_user, order, body["policy"], priority_first=body["priority_first"])
+    order = buyer_orders.get_order(current_user, order_id)
+    return allocation_runs.run_allocation(current_user, order, body["policy"], priority_first=body["priority_first"])
 
 
 @blp.route("/allocation-runs/<int:run_id>")
 @blp.response(200, RunDetailSchema)
 def get_run(run_id: int):
     """A run with its lines, why each household got what it got, and which lots could not serve."""
-    return services.get_run(current_user, run_id)
+    return allocation_runs.get_run(current_user, run_id)
 
 
 @blp.route("/allocation-runs/<int:run_id>/lines", methods=["POST"])
@@ -163,8 +163,8 @@ def get_run(run_id: int):
 @blp.response(200, RunDetailSchema)
 def adjust_run(body, run_id: int):
     """Set by hand how many kilograms a lot gives in a proposed run (0 takes it out); the reason is audited."""
-    run = services.get_run(current_user, run_id)
-    services.adjust_line(current_user, run, body["lot_id"], body["kg"], body["reason"])
+    run = allocation_runs.get_run(current_user, run_id)
+    allocation_runs.adjust_line(current_user, run, body["lot_id"], body["kg"], body["reason"])
     db.session.commit()
     return run
 
@@ -174,8 +174,8 @@ def adjust_run(body, run_id: int):
 @blp.alt_response(409, description="insufficient_supply: a kilogram was promised to another order meanwhile")
 def confirm_run(run_id: int):
     """Reserve the run's kilograms on their lots, all or none."""
-    run = services.get_run(current_user, run_id)
-    services.confirm_run(current_user, run)
+    run = allocation_runs.get_run(current_user, run_id)
+    allocation_runs.confirm_run(current_user, run)
     db.session.commit()
     return run
 
@@ -186,4 +186,4 @@ def my_allocations():
     """The signed-in villager's confirmed allocations: which lot gives how much to which buyer, and when."""
     if current_user.household_id is None:
         raise PermissionDenied()
-    return services.household_allocations(current_user)
+    return allocation_runs.household_allocations(current_user)

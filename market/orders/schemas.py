@@ -13,6 +13,7 @@ from flask_babel import gettext
 from models import AllocationPolicy, OrderStatus, RejectPolicy, RunStatus, SaleMode
 
 from ..units import Weight, price_in_unit
+from .allocation_runs import households_by_id, reserved_for
 
 
 class ExactNumber(ma.fields.Field):
@@ -135,7 +136,6 @@ class OrderSchema(ma.Schema):
         """A list puts every order's total on it in one query; a single order asks here."""
         total = getattr(order, "_reserved_kg", None)
         if total is None:
-            from .services import reserved_for
             total = reserved_for(order)
         return str(total)
 
@@ -245,7 +245,6 @@ class RunDetailSchema(RunSchema):
                                                                 "variety, grade, no_quantity, not_ready, spoiled"})
 
     def explain_households(self, run):
-        from .services import households_by_id
         rows = run.explanation.get("households", [])
         names = households_by_id(row["household_id"] for row in rows)
         return [{"household_id": row["household_id"],

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import (abort, current_app, flash, redirect, render_template, request, send_from_directory,
-                   url_for)
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
+                   send_from_directory, url_for)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -15,9 +15,11 @@ from ..auth.permissions import is_staff
 from ..templating import default_unit
 from ..forms import place_errors
 from ..errors import Conflict, MarketError, ValidationFailed
-from . import bp, services
+from . import services
 from .forms import EditLotForm, LotFilterForm, LotForm, PhotoForm, WithdrawForm, choice
 from .photos import photo_dir
+
+bp = Blueprint("produce", __name__, url_prefix="/lots")
 
 MY_LOTS_PER_PAGE = 20
 STAFF_LOTS_PER_PAGE = 50

@@ -1,5 +1,8 @@
-from flask import Blueprint
+"""Reference data: villages and their party organisation, households, the catalogue, logins.
 
-bp = Blueprint("reference", __name__, url_prefix="/admin")
+One module per aggregate (:mod:`.villages`, :mod:`.party`, :mod:`.households`,
+:mod:`.catalogue`, :mod:`.users`), the pages in :mod:`.views`, the JSON API in :mod:`.api`.
+"""
+from .views import bp
 
-from . import views  # noqa: E402,F401
+__all__ = ["bp"]

@@ -2,7 +2,7 @@
 
 Reads: the catalogue to anyone signed in; villages and party organisation to staff;
 households by the household rule (staff all, a villager their own, buyers none); users to
-admins. Writes as in :mod:`market.reference.services`.
+admins. Writes as in the aggregate modules beside this one (:mod:`.villages`, :mod:`.households`…).
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from flask_login import current_user
 from models import db
 
 from ..api import Blueprint, PageArgsSchema, creates, paginate
-from . import services
+from . import catalogue, households, party, users, villages
 from .schemas import (GradeCreateSchema, GradePatchSchema, GradeSchema, GradeTableArgsSchema,
                       GradeTableCreateSchema, GradeTablePageSchema, GradeTablePatchSchema,
                       GradeTableSchema, HouseholdArgsSchema, HouseholdCreateSchema, HouseholdPageSchema,
@@ -47,14 +47,14 @@ class Villages(MethodView):
     @blp.response(200, VillagePageSchema)
     def get(self, args):
         """Villages, by area code (staff)."""
-        return paginate(services.villages_query(current_user), args)
+        return paginate(villages.villages_query(current_user), args)
 
     @creates
     @blp.arguments(VillageCreateSchema)
     @blp.response(201, VillageSchema)
     def post(self, body):
         """Add a village (admin). A taken area code is 409."""
-        return services.create_village(current_user, **body)
+        return villages.create_village(current_user, **body)
 
 
 @blp.route("/villages/<int:village_id>")
@@ -62,14 +62,14 @@ class VillageItem(MethodView):
     @blp.response(200, VillageSchema)
     def get(self, village_id):
         """One village (staff)."""
-        return services.get_village(current_user, village_id)
+        return villages.get_village(current_user, village_id)
 
     @blp.arguments(VillagePatchSchema)
     @blp.response(200, VillageSchema)
     def patch(self, body, village_id):
         """Change a village (admin)."""
-        village = services.get_village(current_user, village_id)
-        services.update_village(current_user, village, **body)
+        village = villages.get_village(current_user, village_id)
+        villages.update_village(current_user, village, **body)
         db.session.commit()
         return village
 
@@ -80,14 +80,14 @@ class VillageGroups(MethodView):
     @blp.response(200, VillageGroupPageSchema)
     def get(self, args):
         """Village groups (组), optionally of one village (staff)."""
-        return paginate(services.village_groups_query(current_user, village_id=args.get("village_id")), _page(args))
+        return paginate(villages.village_groups_query(current_user, village_id=args.get("village_id")), _page(args))
 
     @creates
     @blp.arguments(VillageGroupCreateSchema)
     @blp.response(201, VillageGroupSchema)
     def post(self, body):
         """Add a group to a village (admin). A taken number is 409."""
-        return services.create_village_group(current_user, **body)
+        return villages.create_village_group(current_user, **body)
 
 
 @blp.route("/village-groups/<int:group_id>")
@@ -95,14 +95,14 @@ class VillageGroupItem(MethodView):
     @blp.response(200, VillageGroupSchema)
     def get(self, group_id):
         """One village group (staff)."""
-        return services.get_village_group(current_user, group_id)
+        return villages.get_village_group(current_user, group_id)
 
     @blp.arguments(VillageGroupPatchSchema)
     @blp.response(200, VillageGroupSchema)
     def patch(self, body, group_id):
         """Renumber or rename a group (admin)."""
-        group = services.get_village_group(current_user, group_id)
-        services.update_village_group(current_user, group, **body)
+        group = villages.get_village_group(current_user, group_id)
+        villages.update_village_group(current_user, group, **body)
         db.session.commit()
         return group
 
@@ -113,14 +113,14 @@ class PartyBranches(MethodView):
     @blp.response(200, PartyBranchPageSchema)
     def get(self, args):
         """Party branches (党支部), optionally of one village (staff)."""
-        return paginate(services.party_branches_query(current_user, village_id=args.get("village_id")), _page(args))
+        return paginate(party.party_branches_query(current_user, village_id=args.get("village_id")), _page(args))
 
     @creates
     @blp.arguments(PartyBranchCreateSchema)
     @blp.response(201, PartyBranchSchema)
     def post(self, body):
         """Add a party branch (admin)."""
-        return services.create_party_branch(current_user, **body)
+        return party.create_party_branch(current_user, **body)
 
 
 @blp.route("/party-branches/<int:branch_id>")
@@ -128,14 +128,14 @@ class PartyBranchItem(MethodView):
     @blp.response(200, PartyBranchSchema)
     def get(self, branch_id):
         """One party branch (staff)."""
-        return services.get_party_branch(current_user, branch_id)
+        return party.get_party_branch(current_user, branch_id)
 
     @blp.arguments(PartyBranchPatchSchema)
     @blp.response(200, PartyBranchSchema)
     def patch(self, body, branch_id):
         """Change a party branch (admin)."""
-        branch = services.get_party_branch(current_user, branch_id)
-        services.update_party_branch(current_user, branch, **body)
+        branch = party.get_party_branch(current_user, branch_id)
+        party.update_party_branch(current_user, branch, **body)
         db.session.commit()
         return branch
 
@@ -146,15 +146,15 @@ class PartyGroups(MethodView):
     @blp.response(200, PartyGroupPageSchema)
     def get(self, args):
         """Party groups (党小组), optionally of one branch or village (staff)."""
-        return paginate(services.party_groups_query(current_user, branch_id=args.get("branch_id"),
-                                                    village_id=args.get("village_id")), _page(args))
+        return paginate(party.party_groups_query(current_user, branch_id=args.get("branch_id"),
+                                                 village_id=args.get("village_id")), _page(args))
 
     @creates
     @blp.arguments(PartyGroupCreateSchema)
     @blp.response(201, PartyGroupSchema)
     def post(self, body):
         """Add a party group to a branch (admin)."""
-        return services.create_party_group(current_user, **body)
+        return party.create_party_group(current_user, **body)
 
 
 @blp.route("/party-groups/<int:party_group_id>")
@@ -162,14 +162,14 @@ class PartyGroupItem(MethodView):
     @blp.response(200, PartyGroupSchema)
     def get(self, party_group_id):
         """One party group (staff)."""
-        return services.get_party_group(current_user, party_group_id)
+        return party.get_party_group(current_user, party_group_id)
 
     @blp.arguments(PartyGroupPatchSchema)
     @blp.response(200, PartyGroupSchema)
     def patch(self, body, party_group_id):
         """Rename a party group or change its leader (admin)."""
-        group = services.get_party_group(current_user, party_group_id)
-        services.update_party_group(current_user, group, **body)
+        group = party.get_party_group(current_user, party_group_id)
+        party.update_party_group(current_user, group, **body)
         db.session.commit()
         return group
 
@@ -182,11 +182,11 @@ class Households(MethodView):
     @blp.response(200, HouseholdPageSchema)
     def get(self, args):
         """Households the caller may see, with masked ID, phone and account numbers."""
-        statement = services.households_query(
+        statement = households.households_query(
             current_user, village_id=args.get("village_id"), party_group_id=args.get("party_group_id"),
             search=args.get("q"), active=args.get("active"))
         page = paginate(statement, _page(args))
-        page["items"] = [services.household_view(current_user, h) for h in page["items"]]
+        page["items"] = [households.household_view(current_user, h) for h in page["items"]]
         return page
 
     @creates
@@ -194,8 +194,8 @@ class Households(MethodView):
     @blp.response(201, HouseholdSchema)
     def post(self, body):
         """Register a household (coordinator or admin). A registered ID number is 409."""
-        household = services.create_household(current_user, **body)
-        return services.household_view(current_user, household)
+        household = households.create_household(current_user, **body)
+        return households.household_view(current_user, household)
 
 
 @blp.route("/households/<int:household_id>")
@@ -205,8 +205,8 @@ class HouseholdItem(MethodView):
     def get(self, args, household_id):
         """One household, masked; ``?reveal=1`` shows full numbers to accountants and admins
         and records the view in the audit log."""
-        household = services.get_household(current_user, household_id)
-        view = services.household_view(current_user, household, reveal=args["reveal"], reason=args.get("reason"))
+        household = households.get_household(current_user, household_id)
+        view = households.household_view(current_user, household, reveal=args["reveal"], reason=args.get("reason"))
         if args["reveal"]:
             db.session.commit()
         return view
@@ -215,10 +215,10 @@ class HouseholdItem(MethodView):
     @blp.response(200, HouseholdSchema)
     def patch(self, body, household_id):
         """Change a household (coordinator or admin); numbers left out stay as they are."""
-        household = services.get_household(current_user, household_id)
-        services.update_household(current_user, household, **body)
+        household = households.get_household(current_user, household_id)
+        households.update_household(current_user, household, **body)
         db.session.commit()
-        return services.household_view(current_user, household)
+        return households.household_view(current_user, household)
 
 
 # --- catalogue ----------------------------------------------------------------------
@@ -229,14 +229,14 @@ class Products(MethodView):
     @blp.response(200, ProductPageSchema)
     def get(self, args):
         """Products, e.g. 桃."""
-        return paginate(services.products_query(current_user), args)
+        return paginate(catalogue.products_query(current_user), args)
 
     @creates
     @blp.arguments(ProductCreateSchema)
     @blp.response(201, ProductSchema)
     def post(self, body):
         """Add a product (admin)."""
-        return services.create_product(current_user, **body)
+        return catalogue.create_product(current_user, **body)
 
 
 @blp.route("/products/<int:product_id>")
@@ -244,14 +244,14 @@ class ProductItem(MethodView):
     @blp.response(200, ProductSchema)
     def get(self, product_id):
         """One product."""
-        return services.get_product(current_user, product_id)
+        return catalogue.get_product(current_user, product_id)
 
     @blp.arguments(ProductPatchSchema)
     @blp.response(200, ProductSchema)
     def patch(self, body, product_id):
         """Rename a product (admin)."""
-        product = services.get_product(current_user, product_id)
-        services.update_product(current_user, product, **body)
+        product = catalogue.get_product(current_user, product_id)
+        catalogue.update_product(current_user, product, **body)
         db.session.commit()
         return product
 
@@ -262,14 +262,14 @@ class Varieties(MethodView):
     @blp.response(200, VarietyPageSchema)
     def get(self, args):
         """Varieties, optionally of one product."""
-        return paginate(services.varieties_query(current_user, product_id=args.get("product_id")), _page(args))
+        return paginate(catalogue.varieties_query(current_user, product_id=args.get("product_id")), _page(args))
 
     @creates
     @blp.arguments(VarietyCreateSchema)
     @blp.response(201, VarietySchema)
     def post(self, body):
         """Add a variety to a product (admin)."""
-        return services.create_variety(current_user, **body)
+        return catalogue.create_variety(current_user, **body)
 
 
 @blp.route("/varieties/<int:variety_id>")
@@ -277,14 +277,14 @@ class VarietyItem(MethodView):
     @blp.response(200, VarietySchema)
     def get(self, variety_id):
         """One variety."""
-        return services.get_variety(current_user, variety_id)
+        return catalogue.get_variety(current_user, variety_id)
 
     @blp.arguments(VarietyPatchSchema)
     @blp.response(200, VarietySchema)
     def patch(self, body, variety_id):
         """Rename a variety (admin)."""
-        variety = services.get_variety(current_user, variety_id)
-        services.update_variety(current_user, variety, **body)
+        variety = catalogue.get_variety(current_user, variety_id)
+        catalogue.update_variety(current_user, variety, **body)
         db.session.commit()
         return variety
 
@@ -295,14 +295,14 @@ class GradeTables(MethodView):
     @blp.response(200, GradeTablePageSchema)
     def get(self, args):
         """Grade tables with their grades, optionally of one product."""
-        return paginate(services.grade_tables_query(current_user, product_id=args.get("product_id")), _page(args))
+        return paginate(catalogue.grade_tables_query(current_user, product_id=args.get("product_id")), _page(args))
 
     @creates
     @blp.arguments(GradeTableCreateSchema)
     @blp.response(201, GradeTableSchema)
     def post(self, body):
         """Add a grade table with its grades (admin). A product's first table is its default."""
-        return services.create_grade_table(current_user, **body)
+        return catalogue.create_grade_table(current_user, **body)
 
 
 @blp.route("/grade-tables/<int:table_id>")
@@ -310,14 +310,14 @@ class GradeTableItem(MethodView):
     @blp.response(200, GradeTableSchema)
     def get(self, table_id):
         """One grade table with its grades, best first."""
-        return services.get_grade_table(current_user, table_id)
+        return catalogue.get_grade_table(current_user, table_id)
 
     @blp.arguments(GradeTablePatchSchema)
     @blp.response(200, GradeTableSchema)
     def patch(self, body, table_id):
         """Rename a table or make it the default (admin)."""
-        table = services.get_grade_table(current_user, table_id)
-        services.update_grade_table(current_user, table, **body)
+        table = catalogue.get_grade_table(current_user, table_id)
+        catalogue.update_grade_table(current_user, table, **body)
         db.session.commit()
         return table
 
@@ -328,8 +328,8 @@ class GradeTableItem(MethodView):
 @blp.response(201, GradeSchema)
 def create_grade(body, table_id):
     """Add a grade to a table (admin)."""
-    services.get_grade_table(current_user, table_id)
-    return services.create_grade(current_user, table_id=table_id, **body)
+    catalogue.get_grade_table(current_user, table_id)
+    return catalogue.create_grade(current_user, table_id=table_id, **body)
 
 
 @blp.route("/grades/<int:grade_id>")
@@ -337,14 +337,14 @@ class GradeItem(MethodView):
     @blp.response(200, GradeSchema)
     def get(self, grade_id):
         """One grade."""
-        return services.get_grade(current_user, grade_id)
+        return catalogue.get_grade(current_user, grade_id)
 
     @blp.arguments(GradePatchSchema)
     @blp.response(200, GradeSchema)
     def patch(self, body, grade_id):
         """Change a grade's code, name, rank, minimums or differential (admin)."""
-        grade = services.get_grade(current_user, grade_id)
-        services.update_grade(current_user, grade, **body)
+        grade = catalogue.get_grade(current_user, grade_id)
+        catalogue.update_grade(current_user, grade, **body)
         db.session.commit()
         return grade
 
@@ -357,7 +357,7 @@ class Users(MethodView):
     @blp.response(200, UserAdminPageSchema)
     def get(self, args):
         """Logins (admin)."""
-        return paginate(services.users_query(current_user, search=args.get("q"), role=args.get("role")),
+        return paginate(users.users_query(current_user, search=args.get("q"), role=args.get("role")),
                         _page(args))
 
     @creates
@@ -365,7 +365,7 @@ class Users(MethodView):
     @blp.response(201, UserAdminSchema)
     def post(self, body):
         """Create a login (admin). A taken phone number is 409."""
-        return services.admin_create_user(current_user, **body)
+        return users.admin_create_user(current_user, **body)
 
 
 @blp.route("/users/<int:user_id>")
@@ -373,13 +373,13 @@ class UserItem(MethodView):
     @blp.response(200, UserAdminSchema)
     def get(self, user_id):
         """One login (admin)."""
-        return services.get_user(current_user, user_id)
+        return users.get_user(current_user, user_id)
 
     @blp.arguments(UserPatchSchema)
     @blp.response(200, UserAdminSchema)
     def patch(self, body, user_id):
         """Change roles, links, enabled state or password of a login (admin)."""
-        user = services.get_user(current_user, user_id)
-        services.admin_update_user(current_user, user, **body)
+        user = users.get_user(current_user, user_id)
+        users.admin_update_user(current_user, user, **body)
         db.session.commit()
         return user

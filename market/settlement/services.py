@@ -27,7 +27,7 @@ from .. import audit
 from ..auth.permissions import require_role
 from ..clock import local_today, local_zone
 from ..errors import Conflict, FieldErrors, NotFound, PermissionDenied, ValidationFailed
-from ..fulfilment.services import order_slips
+from ..fulfilment.common import order_slips
 from ..ledger import services as ledger
 from ..ledger.services import LineInput
 from ..locking import lock_row

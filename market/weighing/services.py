@@ -19,7 +19,7 @@ from sqlalchemy.orm import selectinload
 from models import (DeductionKind, Grade, GradeTable, Household, PurchaseContract, RoleName, Settlement,
                     SettlementStatus, SlipStatus, User, Variety, WeighSlip, WeighSlipLine, db, settlement_slips, utcnow)
 
-from .. import audit
+from .. import audit, hooks
 from ..auth.permissions import require_household_access, require_role, visible_household_id
 from ..contracts import services as contract_services
 from ..contracts.pricing import PriceDecision, line_amount
@@ -171,8 +171,8 @@ def issue_slip(actor: User, *, household_id: int, variety_id: int, gross: Any, t
     priced by the contract on the slip's local day; without one (a spot purchase) every row
     carries its unit price in ``price_unit`` (元/斤 or 元/公斤). Against a buyer order's allocation
     line (``allocation_id``) the order's farm-gate price applies unless a contract is named, and
-    the order's collection rules hold (:mod:`market.fulfilment.services`); a re-issued slip stays
-    on the line of the slip it replaces.
+    the order's collection rules hold (asked through :mod:`market.hooks`, answered by
+    :mod:`market.fulfilment.collection`); a re-issued slip stays on the line of the slip it replaces.
 
     :raises PermissionDenied: unless the actor is a coordinator or an admin.
     :raises ValidationFailed: bad weights, deduction, split, prices; a contract of another
@@ -208,11 +208,11 @@ def _issue(actor: User, *, household_id, variety_id, gross, tare, grade_split, c
             raise ValidationFailed(_l("This contract does not take deliveries now (status: %(status)s)."),
                                    field="contract_id", status=contract.status.value)
     replaces = _replaced_slip(replaces_id)
-    allocation = fulfilment = None
+    allocation = None
     if allocation_id not in (None, "", 0) or (replaces is not None and replaces.allocation_id is not None):
-        from ..fulfilment import services as fulfilment  # the buyer order's collection rules
-        allocation = fulfilment.allocation_for_slip(actor, allocation_id, household=household, variety=variety,
-                                                    replaces=replaces)
+        # the buyer order's collection rules are fulfilment's
+        allocation = hooks.allocation_for_slip(actor, allocation_id, household=household, variety=variety,
+                                               replaces=replaces)
     moment = _local_moment(weighed_at)
     day = slips.local_day(moment)
 
@@ -235,7 +235,7 @@ def _issue(actor: User, *, household_id, variety_id, gross, tare, grade_split, c
     weights = slips.compute_net(slips.parse_weight(gross, unit, "gross"), slips.parse_weight(tare or "0", unit, "tare"),
                                 kind, _deduction_value(kind, deduction_value, unit), crates)
     if allocation is not None:
-        fulfilment.check_room(allocation, weights.net,
+        hooks.check_slip_room(allocation, weights.net,
                               reissue=replaces is not None and replaces.allocation_id == allocation.id)
 
     parts = [_to_part(row) for row in grade_split or []]
@@ -271,7 +271,7 @@ def _issue(actor: User, *, household_id, variety_id, gross, tare, grade_split, c
             if given not in (None, ""):
                 raise ValidationFailed(_l("The order sets the farm-gate price: leave the unit price empty."),
                                        field="grade_split")
-            decision, quote = fulfilment.order_price(allocation, grade_id), None
+            decision, quote = hooks.order_price(allocation, grade_id), None
         else:
             decision, quote = PriceDecision(_unit_price(given, price_unit), "spot", False), None
         priced.append((grade_id, net, decision, quote))
@@ -297,7 +297,7 @@ def _issue(actor: User, *, household_id, variety_id, gross, tare, grade_split, c
     if contract is not None:
         contract_services.start_deliveries(actor, contract)
     if allocation is not None:
-        fulfilment.slip_collected(actor, slip, allocation, replaces)
+        hooks.slip_collected(actor, slip, allocation, replaces)
     audit.record(actor, "weigh_slip.issue", slip, after={
         **audit.snapshot(slip, SLIP_FIELDS),
         "entered": {"unit": unit.value, "price_unit": price_unit.value, "split_mode": split_mode},

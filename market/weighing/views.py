@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -19,10 +19,12 @@ from ..forms import place_errors
 from ..errors import MarketError
 from ..labels import label
 from ..units import Money, Weight, format_number, format_weight
-from . import bp, services
+from . import services
 from .capitals import amount_in_capitals
 from .forms import GRADE_ROWS, SlipFilterForm, SlipForm, VoidForm, options
 from .slips import LOCAL_ZONE
+
+bp = Blueprint("weighing", __name__, url_prefix="/slips")
 
 PAGE_SIZE = 30
 

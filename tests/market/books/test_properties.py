@@ -8,7 +8,7 @@ from types import SimpleNamespace
 from hypothesis import given
 from hypothesis import strategies as st
 
-from market.books.services import TrialRow, roll_up
+from market.books.trial_balance import TrialRow, roll_up
 
 FEN = st.integers(min_value=-10**9, max_value=10**9).map(lambda fen: Decimal(fen).scaleb(-2))
 POSITIVE = st.integers(min_value=0, max_value=10**9).map(lambda fen: Decimal(fen).scaleb(-2))

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from market.books import services
+from market.books import ageing as book_ageing, common, ledgers, statements, trial_balance, vouchers
 from market.errors import PermissionDenied
 from market.ledger import services as ledger
 from models import PartyType, VoucherStatus, WeighSlip, db
@@ -21,18 +21,18 @@ def ledger_balance(code, party_type, party_id):
     total = Decimal(0)
     for account_id, t, p, debit, credit in ledger.posted_totals():
         if account_id == account.id and t is party_type and p == party_id:
-            total += services._yuan(debit) - services._yuan(credit)
+            total += common.yuan(debit) - common.yuan(credit)
     return total
 
 
 def test_aggregates_over_money_columns_come_back_as_yuan(all_posted):
     rows = ledger.posted_totals()
     assert rows and all(isinstance(d, Decimal) and isinstance(c, Decimal) for *_k, d, c in rows)
-    assert services._yuan(1234) == Decimal("12.34")
+    assert common.yuan(1234) == Decimal("12.34")
 
 
 def test_the_household_statement_closes_at_its_ledger_balance(all_posted, accountant, zhang):
-    statement = services.household_statement(accountant, zhang, "2026-01-01", "2026-12-31")
+    statement = statements.household_statement(accountant, zhang, "2026-01-01", "2026-12-31")
     line = next(l for l in all_posted.settlement.households if l.household_id == zhang.id)
     assert statement.opening == 0
     assert statement.delivered == line.gross == sum(row.amount for row in statement.deliveries)
@@ -45,8 +45,8 @@ def test_the_household_statement_closes_at_its_ledger_balance(all_posted, accoun
 
 
 def test_a_statement_from_a_later_start_opens_with_what_was_owed(all_posted, accountant, zhang):
-    whole = services.household_statement(accountant, zhang, "2026-01-01", "2026-12-31")
-    october = services.household_statement(accountant, zhang, "2026-10-01", "2026-10-31")
+    whole = statements.household_statement(accountant, zhang, "2026-01-01", "2026-12-31")
+    october = statements.household_statement(accountant, zhang, "2026-10-01", "2026-10-31")
     assert october.deliveries == [] and len(october.payments) == 1
     assert october.opening == whole.opening + whole.delivered - Decimal("500.00")
     assert october.closing == whole.closing
@@ -54,22 +54,22 @@ def test_a_statement_from_a_later_start_opens_with_what_was_owed(all_posted, acc
 
 def test_weighed_but_unsettled_deliveries_are_listed_apart(received, accountant):
     slip = db.session.scalars(select(WeighSlip).order_by(WeighSlip.id)).first()
-    statement = services.household_statement(accountant, slip.household, "2026-01-01", "2026-12-31")
+    statement = statements.household_statement(accountant, slip.household, "2026-01-01", "2026-12-31")
     assert [row.serial for row in statement.pending] == [slip.serial]
     assert statement.pending_amount == slip.amount and statement.closing == 0
 
 
 def test_a_villager_reads_only_their_own_statement(all_posted, zhang, zhang_villager, villager, coordinator):
-    assert services.household_statement(zhang_villager, zhang).household.id == zhang.id
+    assert statements.household_statement(zhang_villager, zhang).household.id == zhang.id
     with pytest.raises(PermissionDenied):
-        services.household_statement(villager, zhang)
+        statements.household_statement(villager, zhang)
     with pytest.raises(PermissionDenied):
-        services.household_statement(coordinator, zhang)
+        statements.household_statement(coordinator, zhang)
 
 
 def test_the_trial_balance_balances_and_carries_balances_forward(all_posted, accountant):
-    august = services.trial_balance(accountant, "2026-08")
-    september = services.trial_balance(accountant, "2026-09")
+    august = trial_balance.trial_balance(accountant, "2026-08")
+    september = trial_balance.trial_balance(accountant, "2026-09")
     assert august.balanced and september.balanced
     rows = {row.account.code: row for row in september.rows}
     aug_rows = {row.account.code: row for row in august.rows}
@@ -80,21 +80,21 @@ def test_the_trial_balance_balances_and_carries_balances_forward(all_posted, acc
     assert rows["1122"].credit == Decimal("1000.00")
     assert rows["1122"].closing_debit == settlement.buyer_total - Decimal("1000.00")
     assert august.totals["debit"] == august.totals["credit"] > 0
-    empty = services.trial_balance(accountant, "2027-01")
+    empty = trial_balance.trial_balance(accountant, "2027-01")
     assert empty.period is None and empty.balanced and empty.total("debit") == 0
 
 
 def test_only_posted_vouchers_count(paid, accountant, reviewer):
-    before = services.trial_balance(accountant, "2026-09")
+    before = trial_balance.trial_balance(accountant, "2026-09")
     assert {r.account.code: r.credit for r in before.rows}["1122"] == 0  # the receipt waits for review
     post_waiting_vouchers(reviewer)
-    after = services.trial_balance(accountant, "2026-09")
+    after = trial_balance.trial_balance(accountant, "2026-09")
     assert {r.account.code: r.credit for r in after.rows}["1122"] == Decimal("1000.00")
 
 
 def test_the_account_ledger_runs_its_balance_line_by_line(all_posted, accountant, zhang):
     account = ledger.account("2202")
-    book = services.account_ledger(accountant, account, "household", zhang.id, "2026-08", "2026-12")
+    book = ledgers.account_ledger(accountant, account, "household", zhang.id, "2026-08", "2026-12")
     assert book.opening == 0 and book.party == "张秀英"
     assert [e.number for e in book.entries][0].startswith("记-")
     running = book.opening
@@ -103,12 +103,12 @@ def test_the_account_ledger_runs_its_balance_line_by_line(all_posted, accountant
         assert entry.balance == running
     assert book.closing == running == ledger_balance("2202", PartyType.HOUSEHOLD, zhang.id)
     assert book.closing_side == "贷" and book.entries[-1].side == "贷"
-    later = services.account_ledger(accountant, account, "household", zhang.id, "2026-10", "2026-10")
+    later = ledgers.account_ledger(accountant, account, "household", zhang.id, "2026-10", "2026-10")
     assert later.opening == book.entries[1].balance and len(later.entries) == 1
 
 
 def test_the_whole_account_ledger_names_each_party(all_posted, accountant):
-    book = services.account_ledger(accountant, ledger.account("2202"), None, None, "2026-01", "2026-12")
+    book = ledgers.account_ledger(accountant, ledger.account("2202"), None, None, "2026-01", "2026-12")
     assert {e.party for e in book.entries} >= {"张秀英", "李桂兰", "王建国"}
     assert book.closing == ledger_balance("2202", PartyType.HOUSEHOLD, None) + sum(
         ledger_balance("2202", PartyType.HOUSEHOLD, h.household_id) for h in all_posted.settlement.households)
@@ -119,33 +119,33 @@ def test_buyer_statement_and_ageing_put_what_is_open_in_its_bucket(all_posted, a
     buyer = settlement.buyer
     due = settlement.due_on
     assert due is not None
-    statement = services.buyer_statement(accountant, buyer, due)
+    statement = statements.buyer_statement(accountant, buyer, due)
     row = statement.rows[0]
     assert row.amount == settlement.buyer_total and row.received == Decimal("1000.00")
     assert row.outstanding == settlement.buyer_total - Decimal("1000.00") and row.bucket == "current"
     assert row.days_overdue == 0 and [r.amount for r in statement.receipts] == [Decimal("1000.00")]
-    late = services.buyer_statement(accountant, buyer, date.fromordinal(due.toordinal() + 45))
+    late = statements.buyer_statement(accountant, buyer, date.fromordinal(due.toordinal() + 45))
     assert late.rows[0].days_overdue == 45 and late.rows[0].bucket == "31-60"
-    before_payment = services.buyer_statement(accountant, buyer, SETTLED_ON)
+    before_payment = statements.buyer_statement(accountant, buyer, SETTLED_ON)
     assert before_payment.rows[0].received == 0 and before_payment.receipts == []
-    ageing = services.receivables_ageing(accountant, date.fromordinal(due.toordinal() + 95))
+    ageing = book_ageing.receivables_ageing(accountant, date.fromordinal(due.toordinal() + 95))
     assert [r.buyer.id for r in ageing.rows] == [buyer.id]
     assert ageing.rows[0].buckets["over_90"] == row.outstanding == ageing.total
     assert -ledger_balance("1122", PartyType.BUYER, buyer.id) == -row.outstanding
 
 
 def test_voucher_list_filters_by_period_and_status(paid, accountant):
-    august = services.voucher_list(accountant, "2026-08")
+    august = vouchers.voucher_list(accountant, "2026-08")
     assert august and all(v.status is VoucherStatus.POSTED for v in august)
     assert [v.number for v in august] == list(range(1, len(august) + 1))
-    waiting = services.voucher_list(accountant, "2026-09", "prepared")
-    assert len(waiting) == 2 and services.review_queue(accountant)["prepared"] == 3
-    assert services.voucher_list(accountant, "2030-01") == []
+    waiting = vouchers.voucher_list(accountant, "2026-09", "prepared")
+    assert len(waiting) == 2 and vouchers.review_queue(accountant)["prepared"] == 3
+    assert vouchers.voucher_list(accountant, "2030-01") == []
 
 
 def test_coordinators_do_not_read_the_books(all_posted, coordinator):
     with pytest.raises(PermissionDenied):
-        services.trial_balance(coordinator, "2026-08")
+        trial_balance.trial_balance(coordinator, "2026-08")
 
 
 def test_a_parent_account_sums_its_sub_accounts_in_the_trial_balance_and_its_ledger(all_posted, accountant,
@@ -153,7 +153,7 @@ def test_a_parent_account_sums_its_sub_accounts_in_the_trial_balance_and_its_led
     from market.ledger import chart
     from market.ledger.services import LineInput
 
-    before = services.trial_balance(accountant, "2026-09")
+    before = trial_balance.trial_balance(accountant, "2026-09")
     chart.create_account(accountant, code="560101", name="运输费", kind="expense")
     chart.create_account(accountant, code="56010101", name="冷藏车运费", kind="expense")
     chart.create_account(accountant, code="560102", name="包装费", kind="expense")
@@ -165,7 +165,7 @@ def test_a_parent_account_sums_its_sub_accounts_in_the_trial_balance_and_its_led
         ledger.post(accountant, voucher)
     db.session.commit()
 
-    book = services.trial_balance(accountant, "2026-09")
+    book = trial_balance.trial_balance(accountant, "2026-09")
     rows = {row.account.code: row for row in book.rows}
     assert [(rows[c].level, rows[c].rolled_up) for c in ("5601", "560101", "56010101", "560102", "1002")] == [
         (0, True), (1, True), (2, False), (1, False), (0, False)]
@@ -176,8 +176,8 @@ def test_a_parent_account_sums_its_sub_accounts_in_the_trial_balance_and_its_led
     assert book.balanced
     assert book.totals["debit"] == before.totals["debit"] + Decimal("355.50")
     # the parent's 明细账 reads its sub-accounts' lines too; a sub-account's only its own
-    parent = services.account_ledger(accountant, ledger.account("5601"), start_period="2026-09", end_period="2026-09")
+    parent = ledgers.account_ledger(accountant, ledger.account("5601"), start_period="2026-09", end_period="2026-09")
     assert {e.summary for e in parent.entries} >= {"销售费用 56010101", "销售费用 560102", "销售费用 5601"}
-    child = services.account_ledger(accountant, ledger.account("560101"), start_period="2026-09",
-                                    end_period="2026-09")
+    child = ledgers.account_ledger(accountant, ledger.account("560101"), start_period="2026-09",
+                                   end_period="2026-09")
     assert [e.summary for e in child.entries] == ["销售费用 56010101"]

@@ -16,7 +16,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import event
 
-from market.books import services
+from market.books import common, ledgers, vouchers as book_vouchers
 from market.ledger import services as ledger
 from models import db
 from tests.factories import PASSWORD
@@ -69,7 +69,7 @@ def money(value: Decimal | None) -> str:
     return "" if not value else f"{value:.2f}"
 
 
-def expected_rows(book: services.AccountLedger) -> list[list[str]]:
+def expected_rows(book: ledgers.AccountLedger) -> list[list[str]]:
     rows = [[book.start.first_day.isoformat(), "", "期初余额", "", "", "", book.opening_side, f"{abs(book.opening):.2f}"]]
     for e in book.entries:
         rows.append([e.day.isoformat(), f"{e.voucher.period}{e.number}", e.summary, e.party, money(e.debit),
@@ -83,8 +83,8 @@ def expected_rows(book: services.AccountLedger) -> list[list[str]]:
 def test_the_streamed_ledger_carries_the_pages_numbers(reader, busy_ledger, accountant, party):
     household = next(h for h in busy_ledger if h.head_name == party) if party else None
     account = ledger.account("2202")
-    book = services.account_ledger(accountant, account, "household" if household else None,
-                                   household.id if household else None, "2026-08", "2026-10")
+    book = ledgers.account_ledger(accountant, account, "household" if household else None,
+                                  household.id if household else None, "2026-08", "2026-10")
     assert len(book.entries) == (240 if household is None else 48) and book.opening != 0
     assert {e.side for e in book.entries} >= {"贷"}
     query = "account=2202&from=2026-08&to=2026-10" + (f"&party_id={household.id}" if household else "")
@@ -117,17 +117,17 @@ def test_the_streamed_ledger_carries_the_pages_numbers(reader, busy_ledger, acco
 
 
 def test_the_streamed_voucher_list_has_every_line_and_the_totals(reader, busy_ledger, accountant):
-    vouchers = services.voucher_list(accountant, "2026-09")
+    vouchers = book_vouchers.voucher_list(accountant, "2026-09")
     rows = csv_of(reader.get("/books/vouchers?period=2026-09&format=csv"))
     lines = [(v, line) for v in vouchers for line in v.lines]
     assert len(rows) == 1 + len(lines) + 1
     for row, (voucher, line) in zip(rows[1:-1], lines):
-        assert row[:2] == [voucher.voucher_date.isoformat(), services.voucher_label(voucher)]
+        assert row[:2] == [voucher.voucher_date.isoformat(), book_vouchers.voucher_label(voucher)]
         assert row[3] == f"{line.account.code} {line.account.name}"
-        assert row[4] == services.party_name(line.party_type, line.party_id)
+        assert row[4] == common.party_name(line.party_type, line.party_id)
         assert row[5:7] == [money(line.debit), money(line.credit)]
         assert row[8:] == ["赵会计", "钱审核", "钱审核"]
-    total = sum((services.voucher_total(v) for v in vouchers), Decimal("0.00"))
+    total = sum((book_vouchers.voucher_total(v) for v in vouchers), Decimal("0.00"))
     assert rows[-1][0] == "合计" and rows[-1][5] == rows[-1][6] == f"{total:.2f}"
 
 
@@ -165,8 +165,8 @@ def test_the_stream_holds_its_connection_until_the_last_row_then_gives_it_back(r
 
 
 def test_the_totals_of_a_stream_are_known_only_at_its_end(app, busy_ledger, accountant):
-    head = services.ledger_range(accountant, ledger.account("2202"), None, None, "2026-08", "2026-10")
-    lines = services.LedgerLines(head)
+    head = ledgers.ledger_range(accountant, ledger.account("2202"), None, None, "2026-08", "2026-10")
+    lines = ledgers.LedgerLines(head)
     with pytest.raises(RuntimeError):
         lines.closing
     seen = list(lines)

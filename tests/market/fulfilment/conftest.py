@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from market.fulfilment import services
-from market.orders import services as orders
+from market.fulfilment import shipments
+from market.orders import allocation_runs
 from market.weighing import services as weighing
 from models import Allocation, BuyerOrder, ProduceLot, RoleName, WeighSlip, db
 from tests.market.orders.conftest import buyer, make_lot, make_order  # noqa: F401  (fixtures)
@@ -34,8 +34,8 @@ def allocated(app, make_household, make_lot, make_order, coordinator, make_villa
                   "王建国": make_household("王建国", village=second_village)}
     lots = {name: make_lot(household, "300") for name, household in households.items()}
     order = make_order("600公斤", share_cap_pct="100")
-    run = orders.run_allocation(coordinator, order)
-    orders.confirm_run(coordinator, run)
+    run = allocation_runs.run_allocation(coordinator, order)
+    allocation_runs.confirm_run(coordinator, run)
     db.session.commit()
     lines = {line.household.head_name: line for line in run.lines}
     assert sorted(line.kg for line in lines.values()) == [Decimal("200.000")] * 3
@@ -75,8 +75,8 @@ def collected(allocated, weigh):
 @pytest.fixture
 def shipped(collected, coordinator):
     allocated, slips = collected
-    shipment = services.create_shipment(coordinator, allocated.order, plate="陕D12345", driver_name="赵师傅",
-                                        driver_phone="13700001111", temperature="3.5", departed_at=DEPARTED_AT)
+    shipment = shipments.create_shipment(coordinator, allocated.order, plate="陕D12345", driver_name="赵师傅",
+                                         driver_phone="13700001111", temperature="3.5", departed_at=DEPARTED_AT)
     db.session.commit()
     return allocated, shipment
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from market.errors import Conflict, PermissionDenied, ValidationFailed
-from market.fulfilment import services
+from market.fulfilment import collection
 from market.weighing import services as weighing
 from models import (Allocation, AllocationClosure, AuditEvent, FieldReject, LotStatus, OrderStatus, ProduceLot,
                     RoleName, RunStatus, SlipStatus, WeighSlip, db)
@@ -102,13 +102,13 @@ def test_a_line_takes_one_crate_more_than_allocated_but_not_two(allocated, weigh
     assert "gross" in error.value.fields and "5" in error.value.text()
     db.session.rollback()
     weigh(line, "5")
-    assert services.line_progress(line).collected_kg == Decimal("210.000")
+    assert collection.line_progress(line).collected_kg == Decimal("210.000")
 
 
 def test_collected_against_allocated_is_reported_per_line_and_in_total(allocated, weigh, coordinator):
     weigh(allocated.lines["张秀英"], "200")
     weigh(allocated.lines["李桂兰"], "120")
-    board = services.collection(coordinator, allocated.order)
+    board = collection.collection(coordinator, allocated.order)
     by_name = {item.line.household.head_name: item for item in board.lines}
     assert (by_name["张秀英"].collected_kg, by_name["张秀英"].finished) == (Decimal("200.000"), True)
     assert (by_name["李桂兰"].collected_kg, by_name["李桂兰"].expected_kg) == (Decimal("120.000"), Decimal("80.000"))
@@ -120,16 +120,16 @@ def test_collected_against_allocated_is_reported_per_line_and_in_total(allocated
 def test_villagers_and_buyers_cannot_read_the_collection_board(allocated, villager, buyer_staff):
     for actor in (villager, buyer_staff):
         with pytest.raises(PermissionDenied):
-            services.collection(actor, allocated.order)
+            collection.collection(actor, allocated.order)
 
 
 def test_a_lot_that_gave_everything_it_had_is_collected(make_household, make_lot, make_order, coordinator, weigh):
-    from market.orders import services as orders
+    from market.orders import allocation_runs
     lot = make_lot(make_household("赵大娘"), "100")
     order = make_order("100公斤", share_cap_pct="100")
-    orders.confirm_run(coordinator, orders.run_allocation(coordinator, order))
+    allocation_runs.confirm_run(coordinator, allocation_runs.run_allocation(coordinator, order))
     db.session.commit()
-    (line,) = services.collection(coordinator, order).lines
+    (line,) = collection.collection(coordinator, order).lines
     weigh(line.line, "60")
     assert db.session.get(ProduceLot, lot.id).status is LotStatus.ALLOCATED
     weigh(line.line, "40")
@@ -147,12 +147,12 @@ def test_a_lot_with_fruit_still_free_stays_offered_after_its_line_is_collected(a
 def test_fruit_refused_in_the_field_is_recorded_not_bought_and_becomes_short(allocated, weigh, coordinator):
     line = allocated.lines["李桂兰"]
     weigh(line, "185")
-    reject = services.record_reject(coordinator, line, quantity="30", unit="jin", reason="果个偏小")
+    reject = collection.record_reject(coordinator, line, quantity="30", unit="jin", reason="果个偏小")
     db.session.commit()
     assert (reject.kg, reject.entered_unit.value, reject.reason) == (Decimal("15.000"), "jin", "果个偏小")
-    item = services.line_progress(line)
+    item = collection.line_progress(line)
     assert (item.collected_kg, item.rejected_kg, item.finished) == (Decimal("185.000"), Decimal("15.000"), True)
-    board = services.collection(coordinator, allocated.order)
+    board = collection.collection(coordinator, allocated.order)
     assert board.shortfall_kg == Decimal("15.000")
     assert sum(slip.net_kg for slip in board.slips) == Decimal("185.000")  # nothing bought for the rejects
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "field_reject.create"))
@@ -163,7 +163,7 @@ def test_fruit_refused_in_the_field_is_recorded_not_bought_and_becomes_short(all
                                                      ("5", "  ", "reason"), ("300", "烂果", "quantity")])
 def test_a_field_reject_needs_a_weight_the_line_can_hold_and_a_reason(allocated, coordinator, quantity, reason, field):
     with pytest.raises(ValidationFailed) as error:
-        services.record_reject(coordinator, allocated.lines["张秀英"], quantity=quantity, reason=reason)
+        collection.record_reject(coordinator, allocated.lines["张秀英"], quantity=quantity, reason=reason)
     assert field in error.value.fields
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(FieldReject)) == 0
@@ -172,11 +172,11 @@ def test_a_field_reject_needs_a_weight_the_line_can_hold_and_a_reason(allocated,
 def test_a_reject_may_name_the_weighing_it_was_sorted_out_at_but_only_of_its_own_line(allocated, weigh, coordinator):
     own = weigh(allocated.lines["张秀英"], "100")
     other = weigh(allocated.lines["李桂兰"], "100")
-    reject = services.record_reject(coordinator, allocated.lines["张秀英"], quantity="3", reason="磕碰",
-                                    slip_id=own.id)
+    reject = collection.record_reject(coordinator, allocated.lines["张秀英"], quantity="3", reason="磕碰",
+                                      slip_id=own.id)
     assert reject.slip_id == own.id
     with pytest.raises(ValidationFailed) as error:
-        services.record_reject(coordinator, allocated.lines["张秀英"], quantity="3", reason="磕碰", slip_id=other.id)
+        collection.record_reject(coordinator, allocated.lines["张秀英"], quantity="3", reason="磕碰", slip_id=other.id)
     assert "slip_id" in error.value.fields
 
 
@@ -184,21 +184,21 @@ def test_closing_a_line_short_puts_its_remainder_into_the_shortfall_and_finishes
                                                                                         coordinator):
     line = allocated.lines["王建国"]
     weigh(line, "150")
-    closure = services.close_line(coordinator, line, "家里没有了")
+    closure = collection.close_line(coordinator, line, "家里没有了")
     db.session.commit()
     assert closure.short_kg == Decimal("50.000")
-    assert services.collection(coordinator, allocated.order).shortfall_kg == Decimal("50.000")
+    assert collection.collection(coordinator, allocated.order).shortfall_kg == Decimal("50.000")
     assert db.session.get(ProduceLot, line.lot_id).status is LotStatus.COLLECTED  # the household ran out
     with pytest.raises(ValidationFailed):
         weigh(line, "10")
     db.session.rollback()
     with pytest.raises(Conflict):
-        services.close_line(coordinator, line, "again")
+        collection.close_line(coordinator, line, "again")
 
 
 def test_closing_needs_a_reason(allocated, coordinator):
     with pytest.raises(ValidationFailed) as error:
-        services.close_line(coordinator, allocated.lines["王建国"], "")
+        collection.close_line(coordinator, allocated.lines["王建国"], "")
     assert "reason" in error.value.fields
     assert db.session.scalar(select(func.count()).select_from(AllocationClosure)) == 0
 
@@ -210,13 +210,13 @@ def test_the_shortfall_is_reallocated_and_confirmed_in_one_step_from_free_supply
     weigh(allocated.lines["张秀英"], "200")
     weigh(allocated.lines["李桂兰"], "200")
     weigh(allocated.lines["王建国"], "140")
-    services.close_line(coordinator, allocated.lines["王建国"], "雹灾")
+    collection.close_line(coordinator, allocated.lines["王建国"], "雹灾")
     db.session.commit()
-    run = services.reallocate_shortfall(coordinator, allocated.order, "fair")
+    run = collection.reallocate_shortfall(coordinator, allocated.order, "fair")
     db.session.commit()
     assert run.status is RunStatus.CONFIRMED and run.requested_kg == Decimal("60.000")
     assert run.filled_kg == Decimal("60.000") and run.shortfall_kg == 0
-    board = services.collection(coordinator, allocated.order)
+    board = collection.collection(coordinator, allocated.order)
     assert (board.expected_kg, board.shortfall_kg) == (Decimal("60.000"), Decimal("0.000"))
     assert allocated.order.status is OrderStatus.COLLECTING
     # the kilograms are reserved on the lots they come from, never beyond what a lot has
@@ -225,7 +225,7 @@ def test_the_shortfall_is_reallocated_and_confirmed_in_one_step_from_free_supply
         assert lot.reserved_kg <= lot.quantity_kg and lot.id != allocated.lots["王建国"].id
     assert db.session.scalar(select(func.sum(ProduceLot.reserved_kg))) == reserved_before + Decimal("60")
     with pytest.raises(ValidationFailed):
-        services.reallocate_shortfall(coordinator, allocated.order)
+        collection.reallocate_shortfall(coordinator, allocated.order)
 
 
 def test_without_free_supply_the_shortfall_stays_and_nothing_is_reserved(allocated, weigh, coordinator):
@@ -233,10 +233,10 @@ def test_without_free_supply_the_shortfall_stays_and_nothing_is_reserved(allocat
         lot = db.session.get(ProduceLot, allocated.lots[name].id)
         lot.status = LotStatus.WITHDRAWN if name != "王建国" else lot.status
     weigh(allocated.lines["王建国"], "100")
-    services.close_line(coordinator, allocated.lines["王建国"], "没有了")
+    collection.close_line(coordinator, allocated.lines["王建国"], "没有了")
     db.session.commit()
-    with pytest.raises(services.NoSupply):
-        services.reallocate_shortfall(coordinator, allocated.order)
+    with pytest.raises(collection.NoSupply):
+        collection.reallocate_shortfall(coordinator, allocated.order)
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(Allocation)) == 3
 
@@ -245,11 +245,11 @@ def test_only_coordinators_and_admins_collect(allocated, villager, accountant, b
     line = allocated.lines["张秀英"]
     for actor in (villager, accountant, buyer_staff):
         with pytest.raises(PermissionDenied):
-            services.record_reject(actor, line, quantity="1", reason="x")
+            collection.record_reject(actor, line, quantity="1", reason="x")
         with pytest.raises(PermissionDenied):
-            services.close_line(actor, line, "x")
+            collection.close_line(actor, line, "x")
         with pytest.raises(PermissionDenied):
-            services.reallocate_shortfall(actor, allocated.order)
+            collection.reallocate_shortfall(actor, allocated.order)
         with pytest.raises(PermissionDenied):
             weigh(line, "10", actor=actor)
 
@@ -259,7 +259,7 @@ def test_a_void_slip_stops_counting_and_its_reissue_stays_on_the_same_line(alloc
     slip = weigh(line, "200")
     weighing.void_slip(coordinator, slip, "毛重抄错")
     db.session.commit()
-    assert services.line_progress(line).collected_kg == 0
+    assert collection.line_progress(line).collected_kg == 0
     values = weighing.values_of(slip)  # as the re-issue page starts: no allocation named
     values["gross"] = Decimal("202")
     values["grade_split"] = [{"grade_id": slip.lines[0].grade_id, "amount": "190"}]
@@ -267,7 +267,7 @@ def test_a_void_slip_stops_counting_and_its_reissue_stays_on_the_same_line(alloc
     db.session.commit()
     assert new.allocation_id == line.id and new.replaces_id == slip.id
     assert new.lines[0].price_basis == "order" and new.lines[0].unit_price == Decimal("6.80")
-    assert services.line_progress(line).collected_kg == Decimal("190.000")
+    assert collection.line_progress(line).collected_kg == Decimal("190.000")
     with pytest.raises(ValidationFailed):
         weighing.issue_slip(coordinator, **{**weighing.values_of(new), "allocation_id": allocated.lines["李桂兰"].id,
                                             "replaces_id": None, "grade_split": [
@@ -332,7 +332,7 @@ def test_two_weighers_at_once_cannot_take_a_line_past_its_allocation(app, alloca
 def test_a_slip_of_a_closed_line_can_still_be_corrected(allocated, weigh, coordinator):
     line = allocated.lines["王建国"]
     slip = weigh(line, "150")
-    services.close_line(coordinator, line, "没有了")
+    collection.close_line(coordinator, line, "没有了")
     weighing.void_slip(coordinator, slip, "净重抄错")
     db.session.commit()
     values = weighing.values_of(slip)
@@ -340,4 +340,4 @@ def test_a_slip_of_a_closed_line_can_still_be_corrected(allocated, weigh, coordi
     new = weighing.reissue_slip(coordinator, slip, **values)
     db.session.commit()
     assert new.allocation_id == line.id
-    assert services.line_progress(line).collected_kg == Decimal("145.000")
+    assert collection.line_progress(line).collected_kg == Decimal("145.000")

@@ -6,7 +6,8 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from market.fulfilment import services
+from market.clock import local_today
+from market.fulfilment import collection
 from models import (AllocationClosure, Certificate, FieldReject, OrderStatus, Receipt, Shipment, WeighSlip, db)
 
 
@@ -106,12 +107,12 @@ def test_the_shortfall_button_allocates_and_confirms_more(client, login, coordin
                                                          make_household, make_lot):
     make_lot(make_household("周秀兰"), "100")
     weigh(allocated.lines["王建国"], "150")
-    services.close_line(coordinator, allocated.lines["王建国"], "没有了")
+    collection.close_line(coordinator, allocated.lines["王建国"], "没有了")
     db.session.commit()
     login(coordinator)
     response = client.post(f"/fulfilment/orders/{allocated.order.id}/shortfall", data={"policy": "fair"})
     assert response.status_code == 302
-    assert services.collection(coordinator, allocated.order).shortfall_kg == 0
+    assert collection.collection(coordinator, allocated.order).shortfall_kg == 0
 
 
 def test_loading_the_truck_from_the_page(client, login, coordinator, collected):
@@ -199,5 +200,5 @@ def test_departure_defaults_to_now_on_the_ship_form(client, login, coordinator, 
     allocated, _ = collected
     login(coordinator)
     page = client.get(f"/fulfilment/orders/{allocated.order.id}/ship").get_data(as_text=True)
-    today = services.local_today().isoformat()
+    today = local_today().isoformat()
     assert f'name="departed_at" type="datetime-local" value="{today}T' in page

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from market.errors import NotFound
-from market.fulfilment import services
+from market.fulfilment import certificates, disclosure, receipts, trace as tracing
 from market.weighing import services as weighing
 from models import db
 
@@ -18,17 +18,17 @@ PRIVATE = ("张秀英", "李桂兰", "王建国", "13912345678", "61040219580315
 
 
 def receive(shipment, coordinator):
-    services.record_receipt(coordinator, shipment, received="600", defect_pct="0", supplier_signer="甲",
+    receipts.record_receipt(coordinator, shipment, received="600", defect_pct="0", supplier_signer="甲",
                             clerk_signer="乙", supervisor_signer="丙", received_at=RECEIVED_AT)
     db.session.commit()
 
 
 def test_a_crate_code_traces_back_to_one_masked_household_its_village_day_and_grade(shipped, coordinator):
     allocated, shipment = shipped
-    services.issue_certificate(coordinator, shipment, basis="quality_control")
+    certificates.issue_certificate(coordinator, shipment, basis="quality_control")
     receive(shipment, coordinator)
     label = next(l for l in shipment.crate_labels if l.slip.household.head_name == "王建国")
-    trace = services.trace(label.code.lower())
+    trace = tracing.trace(label.code.lower())
     assert (trace.kind, trace.brand, trace.product, trace.variety) == ("crate", "空港浓香园", "桃", "水蜜桃")
     assert (trace.households, trace.villages, trace.grades) == (["王**"], ["上召村"], ["一级"])
     assert [d.isoformat() for d in trace.harvest_days] == ["2026-08-19"]
@@ -39,9 +39,9 @@ def test_a_crate_code_traces_back_to_one_masked_household_its_village_day_and_gr
 
 def test_the_truck_and_certificate_codes_trace_the_whole_batch(shipped, coordinator):
     _, shipment = shipped
-    certificate = services.issue_certificate(coordinator, shipment, basis="quality_control")
+    certificate = certificates.issue_certificate(coordinator, shipment, basis="quality_control")
     for code, kind in ((shipment.code, "shipment"), (certificate.code, "certificate")):
-        trace = services.trace(code)
+        trace = tracing.trace(code)
         assert trace.kind == kind and sorted(trace.households) == ["张**", "李**", "王**"]
         assert sorted(trace.villages) == ["上召村", "北里村"] and trace.net_kg == Decimal("600.000")
         assert [step.key for step in trace.steps] == ["picked", "weighed", "shipped"]
@@ -50,12 +50,12 @@ def test_the_truck_and_certificate_codes_trace_the_whole_batch(shipped, coordina
 def test_an_unknown_or_malformed_code_is_not_found(shipped):
     for code in ("ZZZZZZZZZZ", "short", "", "../../etc"):
         with pytest.raises(NotFound):
-            services.trace(code)
+            tracing.trace(code)
 
 
 def test_the_trace_page_opens_without_login_and_shows_nothing_personal(client, shipped, coordinator):
     _, shipment = shipped
-    services.issue_certificate(coordinator, shipment, basis="quality_control")
+    certificates.issue_certificate(coordinator, shipment, basis="quality_control")
     db.session.commit()
     code = shipment.crate_labels[0].code
     response = client.get(f"/t/{code}")
@@ -89,7 +89,7 @@ def test_the_disclosure_lists_masked_households_with_kg_grade_prices_and_amounts
     weighing.void_slip(coordinator, slips[1], "称错")  # 李桂兰's slip no longer counts
     db.session.commit()
     weigh(allocated.lines["李桂兰"], rows=[("特级", "50"), ("一级", "100")])
-    record = services.disclosure(allocated.order.number)
+    record = disclosure.disclosure(allocated.order.number)
     rows = [(r.number, r.household, r.place, r.grade, r.kg, r.price, r.amount) for r in record.rows]
     assert rows == [
         (1, "王**", "上召村1组", "一级", Decimal("200.000"), Decimal("6.80"), Decimal("1360.00")),

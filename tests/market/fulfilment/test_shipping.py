@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from market.clock import local_today
 from market.errors import Conflict, InvalidTransition, PermissionDenied, ValidationFailed
-from market.fulfilment import codes, services
+from market.fulfilment import certificates, codes, collection, labels, receipts, shipments
 from market.weighing import services as weighing
 from models import (AuditEvent, Certificate, CertificateBasis, CrateLabel, OrderStatus, Receipt, ReceiptOutcome,
                     RoleName, Shipment, db, utcnow)
@@ -30,11 +31,11 @@ def count(model) -> int:
 
 def test_loading_the_truck_takes_every_weighed_slip_labels_each_crate_and_ships_the_order(collected, coordinator):
     allocated, slips = collected
-    shipment = services.create_shipment(coordinator, allocated.order, **TRUCK)
+    shipment = shipments.create_shipment(coordinator, allocated.order, **TRUCK)
     db.session.commit()
     assert shipment.number.startswith("FH2026-") and codes.is_code(shipment.code)
     assert [s.id for s in shipment.slips] == sorted(s.id for s in slips)
-    assert (shipment.crates, services.shipment_net_kg(shipment)) == (60, Decimal("600.000"))
+    assert (shipment.crates, shipments.shipment_net_kg(shipment)) == (60, Decimal("600.000"))
     assert (shipment.plate, shipment.temperature_c) == ("陕D12345", Decimal("3.5"))
     labels = shipment.crate_labels
     assert [l.number for l in labels] == list(range(1, 61))
@@ -48,17 +49,17 @@ def test_loading_the_truck_takes_every_weighed_slip_labels_each_crate_and_ships_
 def test_slips_weighed_without_a_crate_count_get_labels_for_full_crates_of_the_order_size(allocated, weigh,
                                                                                          coordinator):
     weigh(allocated.lines["张秀英"], "95")  # crates of 10 公斤 → 10 labels
-    shipment = services.create_shipment(coordinator, allocated.order, **TRUCK)
+    shipment = shipments.create_shipment(coordinator, allocated.order, **TRUCK)
     assert shipment.crates == 10 and len(shipment.crate_labels) == 10
 
 
 def test_the_coordinator_may_ship_some_slips_and_no_slip_of_another_order(collected, coordinator):
     allocated, slips = collected
     with pytest.raises(ValidationFailed) as error:
-        services.create_shipment(coordinator, allocated.order, slip_ids=[slips[0].id, 987654], **TRUCK)
+        shipments.create_shipment(coordinator, allocated.order, slip_ids=[slips[0].id, 987654], **TRUCK)
     assert "slip_ids" in error.value.fields
     db.session.rollback()
-    shipment = services.create_shipment(coordinator, allocated.order, slip_ids=[slips[1].id], **TRUCK)
+    shipment = shipments.create_shipment(coordinator, allocated.order, slip_ids=[slips[1].id], **TRUCK)
     assert [s.id for s in shipment.slips] == [slips[1].id] and shipment.crates == 20
 
 
@@ -67,9 +68,9 @@ def test_a_void_slip_does_not_travel(collected, coordinator):
     weighing.void_slip(coordinator, slips[0], "称错")
     db.session.commit()
     with pytest.raises(ValidationFailed):
-        services.create_shipment(coordinator, allocated.order, slip_ids=[slips[0].id], **TRUCK)
+        shipments.create_shipment(coordinator, allocated.order, slip_ids=[slips[0].id], **TRUCK)
     db.session.rollback()
-    shipment = services.create_shipment(coordinator, allocated.order, **TRUCK)
+    shipment = shipments.create_shipment(coordinator, allocated.order, **TRUCK)
     assert slips[0].id not in {s.id for s in shipment.slips} and shipment.crates == 40
 
 
@@ -88,7 +89,7 @@ def test_the_database_keeps_a_slip_in_one_shipment_at_most(shipped):
 def test_a_truck_without_its_particulars_does_not_leave(collected, coordinator, field, value):
     allocated, _ = collected
     with pytest.raises(ValidationFailed) as error:
-        services.create_shipment(coordinator, allocated.order, **{**TRUCK, field: value})
+        shipments.create_shipment(coordinator, allocated.order, **{**TRUCK, field: value})
     assert field in error.value.fields
     db.session.rollback()
     assert count(Shipment) == 0 and count(CrateLabel) == 0
@@ -98,18 +99,18 @@ def test_a_truck_without_its_particulars_does_not_leave(collected, coordinator, 
 def test_a_float_temperature_is_refused_outright(collected, coordinator):
     allocated, _ = collected
     with pytest.raises(TypeError):
-        services.create_shipment(coordinator, allocated.order, **{**TRUCK, "temperature": 3.5})
+        shipments.create_shipment(coordinator, allocated.order, **{**TRUCK, "temperature": 3.5})
 
 
 def test_an_order_with_nothing_weighed_cannot_ship(allocated, coordinator):
     with pytest.raises(InvalidTransition):
-        services.create_shipment(coordinator, allocated.order, **TRUCK)
+        shipments.create_shipment(coordinator, allocated.order, **TRUCK)
 
 
 def test_one_truck_per_order_and_no_new_slips_after_it_left(shipped, coordinator, weigh):
     allocated, _ = shipped
     with pytest.raises(InvalidTransition):
-        services.create_shipment(coordinator, allocated.order, **TRUCK)
+        shipments.create_shipment(coordinator, allocated.order, **TRUCK)
     with pytest.raises(ValidationFailed) as error:
         weigh(allocated.lines["张秀英"], "5")
     assert "allocation_id" in error.value.fields
@@ -119,7 +120,7 @@ def test_only_coordinators_and_admins_load_trucks(collected, villager, accountan
     allocated, _ = collected
     for actor in (villager, accountant, buyer_staff):
         with pytest.raises(PermissionDenied):
-            services.create_shipment(actor, allocated.order, **TRUCK)
+            shipments.create_shipment(actor, allocated.order, **TRUCK)
 
 
 def test_a_shipped_slip_corrected_by_reissue_keeps_its_place_and_its_crate_labels(shipped, coordinator):
@@ -136,26 +137,26 @@ def test_a_shipped_slip_corrected_by_reissue_keeps_its_place_and_its_crate_label
     shipment = db.session.get(Shipment, shipment.id)
     assert new.id in {s.id for s in shipment.slips}
     assert [l.code for l in shipment.crate_labels if l.slip_id == new.id] == codes_before
-    assert services.shipment_net_kg(shipment) == Decimal("598.000")
+    assert shipments.shipment_net_kg(shipment) == Decimal("598.000")
 
 
 def test_buyers_see_only_their_own_shipments(shipped, buyer_staff, make_user, villager):
     _, shipment = shipped
-    assert services.get_shipment(buyer_staff, shipment.id) is shipment
+    assert shipments.get_shipment(buyer_staff, shipment.id) is shipment
     stranger = make_user(RoleName.BUYER, name="别家超市")
     with pytest.raises(PermissionDenied):
-        services.get_shipment(stranger, shipment.id)
+        shipments.get_shipment(stranger, shipment.id)
     with pytest.raises(PermissionDenied):
-        services.get_shipment(villager, shipment.id)
-    assert list(db.session.scalars(services.shipments_statement(buyer_staff))) == [shipment]
+        shipments.get_shipment(villager, shipment.id)
+    assert list(db.session.scalars(shipments.shipments_statement(buyer_staff))) == [shipment]
 
 
 # --- certificate --------------------------------------------------------------------------------------
 
 def test_the_certificate_names_product_quantity_origin_issuer_basis_and_lots(shipped, coordinator):
     allocated, shipment = shipped
-    certificate = services.issue_certificate(coordinator, shipment, basis="quality_control",
-                                             issued_on=date(2026, 8, 19))
+    certificate = certificates.issue_certificate(coordinator, shipment, basis="quality_control",
+                                                 issued_on=date(2026, 8, 19))
     db.session.commit()
     assert certificate.number == "HG2026-0001" and codes.is_code(certificate.code)
     assert (certificate.product_name, certificate.variety_name) == ("桃", "水蜜桃")
@@ -172,10 +173,11 @@ def test_the_certificate_names_product_quantity_origin_issuer_basis_and_lots(shi
 
 def test_certificates_are_kept_two_years_and_nothing_deletes_them(shipped, coordinator):
     _, shipment = shipped
-    certificate = services.issue_certificate(coordinator, shipment, basis="quality_control")
+    certificate = certificates.issue_certificate(coordinator, shipment, basis="quality_control")
     db.session.commit()
     assert certificate.retain_until >= codes.add_years(certificate.issued_on, 2)
-    assert not [name for name, _ in inspect.getmembers(services, inspect.isfunction)
+    assert not [name for module in (certificates, collection, labels, receipts, shipments)
+                for name, _ in inspect.getmembers(module, inspect.isfunction)
                 if any(word in name for word in ("delete", "remove", "purge", "destroy"))]
     db.session.delete(certificate)
     with pytest.raises(PermissionError):
@@ -187,35 +189,35 @@ def test_certificates_are_kept_two_years_and_nothing_deletes_them(shipped, coord
 def test_a_tested_batch_names_its_report_and_a_producers_certificate_as_parent(shipped, coordinator):
     _, shipment = shipped
     with pytest.raises(ValidationFailed) as error:
-        services.issue_certificate(coordinator, shipment, basis="lab_test")
+        certificates.issue_certificate(coordinator, shipment, basis="lab_test")
     assert "basis_note" in error.value.fields
-    certificate = services.issue_certificate(coordinator, shipment, basis="lab_test", basis_note="SX-2026-0815",
-                                             parents=[{"reference": "HZ-0001", "issuer": "张秀英"}])
+    certificate = certificates.issue_certificate(coordinator, shipment, basis="lab_test", basis_note="SX-2026-0815",
+                                                 parents=[{"reference": "HZ-0001", "issuer": "张秀英"}])
     assert [(p.parent_id, p.external_number, p.issuer) for p in certificate.parents] == [(None, "HZ-0001", "张秀英")]
     assert certificate.basis_note == "SX-2026-0815"
 
 
 def test_a_certificate_may_name_one_of_ours_as_its_parent(shipped, coordinator):
     _, shipment = shipped
-    first = services.issue_certificate(coordinator, shipment, basis="own_test", basis_note="自检 0819")
-    parents = services._parents([{"reference": first.number}, first.code.lower()])
+    first = certificates.issue_certificate(coordinator, shipment, basis="own_test", basis_note="自检 0819")
+    parents = certificates._parents([{"reference": first.number}, first.code.lower()])
     assert [p.parent_id for p in parents] == [first.id, first.id]
 
 
 def test_one_certificate_per_truck_issued_today_or_earlier_by_staff(shipped, coordinator, buyer_staff):
     _, shipment = shipped
     with pytest.raises(ValidationFailed) as error:
-        services.issue_certificate(coordinator, shipment, basis="quality_control",
-                                   issued_on=services.local_today() + timedelta(days=1))
+        certificates.issue_certificate(coordinator, shipment, basis="quality_control",
+                                       issued_on=local_today() + timedelta(days=1))
     assert "issued_on" in error.value.fields
     with pytest.raises(ValidationFailed):
-        services.issue_certificate(coordinator, shipment, basis="miracle")
+        certificates.issue_certificate(coordinator, shipment, basis="miracle")
     with pytest.raises(PermissionDenied):
-        services.issue_certificate(buyer_staff, shipment, basis="quality_control")
-    services.issue_certificate(coordinator, shipment, basis="quality_control")
+        certificates.issue_certificate(buyer_staff, shipment, basis="quality_control")
+    certificates.issue_certificate(coordinator, shipment, basis="quality_control")
     db.session.commit()
     with pytest.raises(Conflict):
-        services.issue_certificate(coordinator, shipment, basis="quality_control")
+        certificates.issue_certificate(coordinator, shipment, basis="quality_control")
 
 
 # --- receipt ----------------------------------------------------------------------------------------
@@ -225,7 +227,7 @@ SIGNED = dict(supplier_signer="李协调", clerk_signer="马收货", supervisor_
 
 def test_the_buyers_staff_record_the_receipt_and_the_deduction_follows_their_rules(shipped, buyer_staff):
     allocated, shipment = shipped
-    receipt = services.record_receipt(buyer_staff, shipment, received="596.5", defect_pct="2", **SIGNED)
+    receipt = receipts.record_receipt(buyer_staff, shipment, received="596.5", defect_pct="2", **SIGNED)
     db.session.commit()
     assert (receipt.received_kg, receipt.deducted_kg, receipt.accepted_kg, receipt.rejected_kg) == (
         Decimal("596.500"), Decimal("11.930"), Decimal("584.570"), Decimal("0.000"))
@@ -238,7 +240,7 @@ def test_the_buyers_staff_record_the_receipt_and_the_deduction_follows_their_rul
 
 def test_over_delivery_is_accepted_only_up_to_the_ordered_quantity(shipped, coordinator):
     _, shipment = shipped
-    receipt = services.record_receipt(coordinator, shipment, received="1300斤", unit="kg", defect_pct="0.5", **SIGNED)
+    receipt = receipts.record_receipt(coordinator, shipment, received="1300斤", unit="kg", defect_pct="0.5", **SIGNED)
     assert (receipt.received_kg, receipt.entered_unit.value) == (Decimal("650.000"), "jin")
     assert (receipt.over_order_kg, receipt.accepted_kg, receipt.rejected_kg) == (
         Decimal("50.000"), Decimal("600.000"), Decimal("50.000"))
@@ -247,7 +249,7 @@ def test_over_delivery_is_accepted_only_up_to_the_ordered_quantity(shipped, coor
 
 def test_too_many_defects_reject_the_whole_delivery(shipped, buyer_staff):
     _, shipment = shipped
-    receipt = services.record_receipt(buyer_staff, shipment, received="600", defect_pct="8", **SIGNED)
+    receipt = receipts.record_receipt(buyer_staff, shipment, received="600", defect_pct="8", **SIGNED)
     assert (receipt.accepted_kg, receipt.rejected_kg, receipt.outcome) == (0, Decimal("600.000"),
                                                                           ReceiptOutcome.REJECTED)
 
@@ -257,7 +259,7 @@ def test_staff_of_another_buyer_and_villagers_cannot_record_the_receipt(shipped,
     stranger = make_user(RoleName.BUYER, name="别家超市")
     for actor in (stranger, villager, accountant):
         with pytest.raises(PermissionDenied):
-            services.record_receipt(actor, shipment, received="600", defect_pct="0", **SIGNED)
+            receipts.record_receipt(actor, shipment, received="600", defect_pct="0", **SIGNED)
     assert count(Receipt) == 0
 
 
@@ -269,7 +271,7 @@ def test_a_receipt_with_a_wrong_entry_changes_nothing(shipped, buyer_staff, fiel
     allocated, shipment = shipped
     data = {"received": "600", "defect_pct": "1", **SIGNED, field: value}
     with pytest.raises(ValidationFailed) as error:
-        services.record_receipt(buyer_staff, shipment, **data)
+        receipts.record_receipt(buyer_staff, shipment, **data)
     assert field in error.value.fields
     db.session.rollback()
     assert count(Receipt) == 0
@@ -278,8 +280,8 @@ def test_a_receipt_with_a_wrong_entry_changes_nothing(shipped, buyer_staff, fiel
 
 def test_a_shipment_is_received_once(shipped, buyer_staff):
     _, shipment = shipped
-    services.record_receipt(buyer_staff, shipment, received="600", defect_pct="0", **SIGNED)
+    receipts.record_receipt(buyer_staff, shipment, received="600", defect_pct="0", **SIGNED)
     db.session.commit()
     with pytest.raises(Conflict):
-        services.record_receipt(buyer_staff, shipment, received="600", defect_pct="0", **SIGNED)
+        receipts.record_receipt(buyer_staff, shipment, received="600", defect_pct="0", **SIGNED)
     assert count(Receipt) == 1

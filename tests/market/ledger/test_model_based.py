@@ -9,6 +9,9 @@ voucher), every voucher's status and number, every period's status and counter, 
 balances per (account, party), the trial balance, the closing snapshots and ``verify()`` must
 agree with the reference.
 
+The file is long (about 680 lines) on purpose: the reference model, the operations and the
+comparison after each step are one machine and are read together.
+
 A failure names its seed and step; replay it with::
 
     SEED=<seed> .venv/bin/python -m pytest tests/market/ledger/test_model_based.py

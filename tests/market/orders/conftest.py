@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from market.orders import services
-from market.orders.services import CREDIT_CODE_CHARS, CREDIT_CODE_WEIGHTS
+from market.orders import buyer_orders, buyers
+from market.orders.buyers import CREDIT_CODE_CHARS, CREDIT_CODE_WEIGHTS
 from models import LotStatus, ProduceLot, QuantityUnit, db
 
 DAY = date(2026, 8, 18)
@@ -21,8 +21,8 @@ def credit_code(body17: str = "91620300MA74XK3B0") -> str:
 
 @pytest.fixture
 def buyer(app, coordinator):
-    buyer = services.create_buyer(coordinator, name="金昌赢华联超市", credit_code=credit_code(),
-                                  province="甘肃省", city="金昌市", payment_terms_days=30)
+    buyer = buyers.create_buyer(coordinator, name="金昌赢华联超市", credit_code=credit_code(),
+                                province="甘肃省", city="金昌市", payment_terms_days=30)
     db.session.commit()
     return buyer
 
@@ -55,8 +55,8 @@ def make_order(app, catalogue, coordinator, buyer):
                     window_end=DAY + timedelta(days=3), destination="甘肃省金昌市", crate_kg="10",
                     farm_gate_prices={grades["特级"].id: "8.00", grades["一级"].id: "6.80", grades["二级"].id: "5.20"})
         data.update(overrides)
-        order = services.create_order(coordinator, **data)
-        services.open_order(coordinator, order)
+        order = buyer_orders.create_order(coordinator, **data)
+        buyer_orders.open_order(coordinator, order)
         db.session.commit()
         return order
 

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from market.orders import services
+from market.orders import allocation_runs, buyers
 from models import AllocationRun, AuditEvent, Buyer, BuyerOrder, OrderStatus, ProduceLot, RunStatus, db
 from tests.market.orders.conftest import credit_code
 
@@ -101,7 +101,7 @@ def test_cancelling_needs_a_reason_and_releases_what_was_reserved(client, login,
                                                                   make_household, make_lot):
     lot = make_lot(make_household(), "300")
     order = make_order("200公斤", share_cap_pct="100")
-    services.confirm_run(coordinator, services.run_allocation(coordinator, order))
+    allocation_runs.confirm_run(coordinator, allocation_runs.run_allocation(coordinator, order))
     db.session.commit()
     login(coordinator)
     assert client.post(f"/api/v1/orders/{order.id}/cancel", json={}).status_code == 422
@@ -188,10 +188,10 @@ def test_confirming_a_run_whose_kilograms_were_taken_meanwhile_is_a_409(client, 
 def test_a_buyers_staff_see_and_enter_only_their_own_orders_and_never_see_runs(
         client, login, buyer_user, buyer, coordinator, catalogue, make_order, make_household, make_lot):
     make_lot(make_household(), "300")
-    other = services.create_buyer(coordinator, name="西安华润万家", credit_code=credit_code("91610000MA6TG1XX0"))
+    other = buyers.create_buyer(coordinator, name="西安华润万家", credit_code=credit_code("91610000MA6TG1XX0"))
     db.session.commit()
     own, theirs = make_order("200公斤"), make_order("200公斤", buyer_id=other.id)
-    run = services.run_allocation(coordinator, own)
+    run = allocation_runs.run_allocation(coordinator, own)
     db.session.commit()
     buyer_user.buyer_id = buyer.id
     db.session.commit()
@@ -218,8 +218,8 @@ def test_a_villager_reads_only_their_own_allocations_and_cannot_allocate(
     make_lot(villager.household, "300")
     make_lot(make_household("王大爷"), "300")
     order = make_order("400公斤", share_cap_pct="100")
-    run = services.run_allocation(coordinator, order)
-    services.confirm_run(coordinator, run)
+    run = allocation_runs.run_allocation(coordinator, order)
+    allocation_runs.confirm_run(coordinator, run)
     db.session.commit()
     login(villager)
     mine = client.get("/api/v1/me/allocations")

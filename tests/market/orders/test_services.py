@@ -8,8 +8,9 @@ import pytest
 from sqlalchemy import select
 
 from market.errors import Conflict, PermissionDenied, ValidationFailed
-from market.orders import services
-from market.orders.services import InsufficientSupply, credit_code_valid
+from market.orders import allocation_runs, buyer_orders, buyers
+from market.orders.allocation_runs import InsufficientSupply
+from market.orders.buyers import credit_code_valid
 from models import (AllocationRun, AuditEvent, LotStatus, OrderStatus, ProduceLot, RoleName, RunStatus, db)
 from tests.market.orders.conftest import credit_code
 
@@ -24,8 +25,8 @@ def test_credit_codes_are_checked_by_their_check_character():
 
 def test_payment_terms_above_60_days_are_refused(coordinator):
     with pytest.raises(ValidationFailed) as error:
-        services.create_buyer(coordinator, name="某超市", credit_code=credit_code("91610000MA6TG1XX0"),
-                              payment_terms_days=90)
+        buyers.create_buyer(coordinator, name="某超市", credit_code=credit_code("91610000MA6TG1XX0"),
+                            payment_terms_days=90)
     assert "payment_terms_days" in error.value.fields
 
 
@@ -44,7 +45,7 @@ def test_every_accepted_grade_needs_a_farm_gate_price(make_order, catalogue):
 
 def test_a_villager_cannot_enter_an_order(villager, buyer, catalogue):
     with pytest.raises(PermissionDenied):
-        services.create_order(villager, buyer_id=buyer.id)
+        buyer_orders.create_order(villager, buyer_id=buyer.id)
 
 
 def test_a_fair_run_fills_the_order_from_many_households(make_order, make_household, make_lot, coordinator):
@@ -52,21 +53,21 @@ def test_a_fair_run_fills_the_order_from_many_households(make_order, make_househ
     for i, household in enumerate(households):
         make_lot(household, str(400 + 10 * i))
     order = make_order("2吨")
-    run = services.run_allocation(coordinator, order, "fair")
+    run = allocation_runs.run_allocation(coordinator, order, "fair")
     assert run.filled_kg == Decimal("2000.000")
     assert run.shortfall_kg == 0
     per_household = {}
     for line in run.lines:
         per_household[line.household_id] = per_household.get(line.household_id, 0) + line.kg
     assert max(per_household.values()) <= Decimal("200")  # the 10 % cap
-    assert services.rerun_matches(run)
+    assert allocation_runs.rerun_matches(run)
 
 
 def test_confirming_reserves_the_kilograms_and_locks_the_lots(make_order, make_household, make_lot, coordinator):
     lot = make_lot(make_household(), "300")
     order = make_order("200公斤", share_cap_pct="100")
-    run = services.run_allocation(coordinator, order)
-    services.confirm_run(coordinator, run)
+    run = allocation_runs.run_allocation(coordinator, order)
+    allocation_runs.confirm_run(coordinator, run)
     db.session.commit()
     db.session.refresh(lot)
     assert lot.reserved_kg == Decimal("200.000")
@@ -79,12 +80,12 @@ def test_a_stale_run_cannot_take_kilograms_promised_meanwhile(make_order, make_h
     make_lot(make_household(), "300")
     first = make_order("200公斤", share_cap_pct="100")
     second = make_order("200公斤", share_cap_pct="100")
-    run_a = services.run_allocation(coordinator, first)
-    run_b = services.run_allocation(coordinator, second)
-    services.confirm_run(coordinator, run_a)
+    run_a = allocation_runs.run_allocation(coordinator, first)
+    run_b = allocation_runs.run_allocation(coordinator, second)
+    allocation_runs.confirm_run(coordinator, run_a)
     db.session.commit()
     with pytest.raises(InsufficientSupply):
-        services.confirm_run(coordinator, run_b)
+        allocation_runs.confirm_run(coordinator, run_b)
     db.session.rollback()
     assert db.session.get(AllocationRun, run_b.id).status is RunStatus.PROPOSED
 
@@ -92,31 +93,31 @@ def test_a_stale_run_cannot_take_kilograms_promised_meanwhile(make_order, make_h
 def test_a_run_is_confirmed_only_once(make_order, make_household, make_lot, coordinator):
     make_lot(make_household(), "300")
     order = make_order("100公斤", share_cap_pct="100")
-    run = services.run_allocation(coordinator, order)
-    services.confirm_run(coordinator, run)
+    run = allocation_runs.run_allocation(coordinator, order)
+    allocation_runs.confirm_run(coordinator, run)
     db.session.commit()
     with pytest.raises(Conflict):
-        services.confirm_run(coordinator, run)
+        allocation_runs.confirm_run(coordinator, run)
 
 
 def test_a_hand_adjustment_is_audited_with_its_reason(make_order, make_household, make_lot, coordinator):
     lot_a = make_lot(make_household("甲"), "300")
     lot_b = make_lot(make_household("乙"), "300")
     order = make_order("200公斤", share_cap_pct="100")
-    run = services.run_allocation(coordinator, order)
-    services.adjust_line(coordinator, run, lot_a.id, "50", "甲家桃子偏软")
+    run = allocation_runs.run_allocation(coordinator, order)
+    allocation_runs.adjust_line(coordinator, run, lot_a.id, "50", "甲家桃子偏软")
     assert run.adjusted and run.filled_kg == sum(l.kg for l in run.lines)
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "allocation_run.adjust"))
     assert event.reason == "甲家桃子偏软"
     with pytest.raises(ValidationFailed):
-        services.adjust_line(coordinator, run, lot_b.id, "9999", "too much")
+        allocation_runs.adjust_line(coordinator, run, lot_b.id, "9999", "too much")
 
 
 def test_cancelling_releases_every_reserved_kilogram(make_order, make_household, make_lot, coordinator):
     lot = make_lot(make_household(), "300")
     order = make_order("200公斤", share_cap_pct="100")
-    services.confirm_run(coordinator, services.run_allocation(coordinator, order))
-    services.cancel_order(coordinator, order, "超市取消")
+    allocation_runs.confirm_run(coordinator, allocation_runs.run_allocation(coordinator, order))
+    buyer_orders.cancel_order(coordinator, order, "超市取消")
     db.session.commit()
     db.session.refresh(lot)
     assert lot.reserved_kg == 0 and lot.status is LotStatus.LISTED
@@ -129,7 +130,7 @@ def test_two_coordinators_confirming_at_once_never_promise_a_kilogram_twice(
     lot = make_lot(make_household(), "300")
     other = make_user(RoleName.COORDINATOR, name="王协调")
     orders = [make_order("200公斤", share_cap_pct="100") for _ in range(2)]
-    runs = [services.run_allocation(coordinator, orders[0]).id, services.run_allocation(other, orders[1]).id]
+    runs = [allocation_runs.run_allocation(coordinator, orders[0]).id, allocation_runs.run_allocation(other, orders[1]).id]
     db.session.commit()
     barrier = threading.Barrier(2)
     outcomes: list[str] = []
@@ -141,7 +142,7 @@ def test_two_coordinators_confirming_at_once_never_promise_a_kilogram_twice(
             run = db.session.get(AllocationRun, run_id)
             barrier.wait()
             try:
-                services.confirm_run(actor, run)
+                allocation_runs.confirm_run(actor, run)
                 db.session.commit()
                 outcomes.append("ok")
             except InsufficientSupply:

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from market.orders import services
+from market.orders import allocation_runs, buyers
 from models import (AllocationRun, AuditEvent, Buyer, BuyerOrder, LotStatus, OrderStatus, ProduceLot, QuantityUnit,
                     RunStatus, db)
 from tests.market.orders.conftest import DAY, credit_code
@@ -34,7 +34,8 @@ def order_form(catalogue, buyer, **overrides) -> dict:
 @pytest.fixture
 def today_is_day(monkeypatch):
     """Pages that count from today see the fixtures' picking season."""
-    monkeypatch.setattr("market.orders.views.local_today", lambda: DAY)
+    for pages in ("allocation_runs", "board", "buyer_orders"):
+        monkeypatch.setattr(f"market.orders.views.{pages}.local_today", lambda: DAY)
     return DAY
 
 
@@ -101,7 +102,7 @@ def test_a_coordinator_changes_a_draft_order_but_not_one_with_reserved_kilograms
     response = client.post(f"/orders/{order.id}/edit", data=order_form(catalogue, buyer, quantity="250", unit="kg"))
     assert response.status_code == 302
     assert db.session.get(BuyerOrder, order.id).quantity_kg == Decimal("250.000")
-    services.confirm_run(coordinator, services.run_allocation(coordinator, db.session.get(BuyerOrder, order.id)))
+    allocation_runs.confirm_run(coordinator, allocation_runs.run_allocation(coordinator, db.session.get(BuyerOrder, order.id)))
     db.session.commit()
     refused = client.post(f"/orders/{order.id}/edit", data=order_form(catalogue, buyer, quantity="900", unit="kg"))
     assert refused.status_code == 302
@@ -155,9 +156,9 @@ def test_a_stale_run_is_refused_on_the_page_and_reserves_nothing(client, login, 
     lot = make_lot(make_household(), "300")
     first = make_order("200公斤", share_cap_pct="100")
     second = make_order("200公斤", share_cap_pct="100")
-    run_a = services.run_allocation(coordinator, first)
-    run_b = services.run_allocation(coordinator, second)
-    services.confirm_run(coordinator, run_a)
+    run_a = allocation_runs.run_allocation(coordinator, first)
+    run_b = allocation_runs.run_allocation(coordinator, second)
+    allocation_runs.confirm_run(coordinator, run_a)
     db.session.commit()
     login(coordinator)
     assert client.post(f"/orders/runs/{run_b.id}/confirm").status_code == 302
@@ -170,7 +171,7 @@ def test_cancelling_needs_a_reason_and_frees_the_kilograms(client, login, coordi
                                                            make_lot):
     lot = make_lot(make_household(), "300")
     order = make_order("200公斤", share_cap_pct="100")
-    services.confirm_run(coordinator, services.run_allocation(coordinator, order))
+    allocation_runs.confirm_run(coordinator, allocation_runs.run_allocation(coordinator, order))
     db.session.commit()
     login(coordinator)
     refused = client.post(f"/orders/{order.id}/cancel", data={"reason": " "})
@@ -188,7 +189,7 @@ def test_a_villager_sees_what_was_sold_in_jin_with_kilograms_beneath(client, log
                                                                     make_order, make_lot):
     lot = make_lot(villager.household, "300", grade="一级")
     order = make_order("200公斤", share_cap_pct="100")
-    services.confirm_run(coordinator, services.run_allocation(coordinator, order))
+    allocation_runs.confirm_run(coordinator, allocation_runs.run_allocation(coordinator, order))
     db.session.commit()
     login(villager)
     html = client.get("/orders/mine").get_data(as_text=True)
@@ -215,11 +216,11 @@ def test_a_villager_cannot_see_orders_or_allocate(client, login, villager, make_
 def test_a_buyers_staff_see_and_enter_only_their_own_orders_and_cannot_allocate(
         client, login, buyer_user, buyer, coordinator, catalogue, make_order, make_household, make_lot):
     make_lot(make_household("李大妈"), "300")
-    other = services.create_buyer(coordinator, name="西安华润万家", credit_code=credit_code("91610000MA6TG1XX0"))
+    other = buyers.create_buyer(coordinator, name="西安华润万家", credit_code=credit_code("91610000MA6TG1XX0"))
     db.session.commit()
     own = make_order("200公斤")
     theirs = make_order("300公斤", buyer_id=other.id)
-    services.run_allocation(coordinator, own)
+    allocation_runs.run_allocation(coordinator, own)
     db.session.commit()
     buyer_user.buyer_id = buyer.id
     db.session.commit()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from market.fulfilment import services as fulfilment
+from market.fulfilment import receipts as fulfilment
 from market.ledger import services as ledger
 from models import RoleName, db
 from tests.market.fulfilment.conftest import (  # noqa: F401  (fixtures)

@@ -460,7 +460,7 @@ def test_a_credit_is_voided_on_its_page_and_through_the_api(client, login, recei
 
 def test_the_statement_shows_what_the_next_settlements_will_take_back(
         client, login, received, coordinator, accountant, reviewer, make_contract, make_user):
-    from market.books import services as books
+    from market.books import statements as books
 
     zhang = households(received)["张秀英"]
     contract = make_contract("active", household_id=zhang.id)

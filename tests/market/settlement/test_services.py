@@ -213,7 +213,7 @@ def test_a_batch_names_the_household_it_cannot_pay_and_pays_nobody(received, coo
 
 
 def test_deliveries_being_settled_stay_on_the_villagers_statement(received, coordinator, villager, accountant):
-    from market.books import services as books
+    from market.books import statements as books
 
     order, _receipt = received
     household = order.runs[-1].lines[0].household

@@ -1,0 +1,261 @@
+"""Ledgers (明细账): an account's posted lines, with its sub-accounts and optionally one party,
+over a range of months, each line with its running balance; streamed for the downloads.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any, Iterator
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import selectinload
+
+from models import Account, PartyType, Period, User, Voucher, VoucherLine, VoucherStatus, db
+
+from ..errors import NotFound, ValidationFailed
+from .common import (RunningTotals, STREAM_ROWS, ZERO, balance_side, party_name, party_names, require_reader,
+                     yuan)
+from .periods import Month
+from .vouchers import number_label, voucher_label
+
+
+@dataclass
+class LedgerEntry:
+    day: date
+    voucher: Voucher
+    summary: str
+    party: str
+    debit: Decimal
+    credit: Decimal
+    balance: Decimal
+
+    @property
+    def number(self) -> str:
+        return voucher_label(self.voucher)
+
+    @property
+    def side(self) -> str:
+        return balance_side(self.balance)
+
+
+@dataclass
+class LedgerRange:
+    """What a 明细账 covers: the account, optionally one party, the months, and the opening balance."""
+
+    account: Account
+    party_type: PartyType | None
+    party_id: int | None
+    party: str
+    start: Month
+    end: Month
+    opening: Decimal
+
+    @property
+    def opening_side(self) -> str:
+        return balance_side(self.opening)
+
+
+@dataclass
+class AccountLedger(LedgerRange):
+    """The 明细账 as a page shows it: every entry in memory, with its voucher."""
+
+    entries: list[LedgerEntry] = field(default_factory=list)
+
+    @property
+    def debit(self) -> Decimal:
+        return sum((e.debit for e in self.entries), ZERO)
+
+    @property
+    def credit(self) -> Decimal:
+        return sum((e.credit for e in self.entries), ZERO)
+
+    @property
+    def closing(self) -> Decimal:
+        return self.opening + self.debit - self.credit
+
+    @property
+    def closing_side(self) -> str:
+        return balance_side(self.closing)
+
+
+def accounts(actor: User) -> list[Account]:
+    require_reader(actor)
+    return list(db.session.scalars(select(Account).order_by(Account.code)))
+
+
+def get_account(actor: User, account: Any) -> Account:
+    """An account by id or by code."""
+    require_reader(actor)
+    found = None
+    if isinstance(account, Account):
+        return account
+    text = str(account or "").strip()
+    if text:
+        found = db.session.scalar(select(Account).where(Account.code == text))
+        if found is None and text.isdigit() and len(text) < 4:
+            found = db.session.get(Account, int(text))
+    if found is None:
+        raise NotFound(_l("There is no account %(code)s."), code=text)
+    return found
+
+
+def month_key():
+    return Period.year * 100 + Period.month
+
+
+#: a ledger's lines in the order they are booked
+LEDGER_ORDER = (Period.year, Period.month, Voucher.number, VoucherLine.line_no)
+
+
+def subtree(account: Account) -> Select:
+    """The ids of the account and of its sub-accounts at every depth (560101, 56010101 under 5601)."""
+    return select(Account.id).where(Account.code.startswith(account.code, autoescape=True))
+
+
+def _ledger_lines(account: Account, kind: PartyType | None, party_id: int | None) -> Select:
+    """Posted lines of the account and its sub-accounts (and party), every month; no order."""
+    base = (select(VoucherLine).join(Voucher).join(Period)
+            .where(VoucherLine.account_id.in_(subtree(account)), Voucher.status == VoucherStatus.POSTED))
+    if kind is not None:
+        base = base.where(VoucherLine.party_type == kind)
+    if party_id is not None:
+        base = base.where(VoucherLine.party_id == party_id)
+    return base
+
+
+def _in_range(book: LedgerRange) -> Select:
+    return _ledger_lines(book.account, book.party_type, book.party_id).where(
+        month_key() >= book.start.key, month_key() <= book.end.key)
+
+
+def _party_names_of(lines: Select) -> dict[tuple[str, int], str]:
+    """Names of the parties on ``lines`` (a select without order), from one query of the distinct
+    (party type, party id) pairs: as many names as parties, whatever the number of lines."""
+    pairs = db.session.execute(lines.with_only_columns(VoucherLine.party_type, VoucherLine.party_id)
+                               .where(VoucherLine.party_id.is_not(None)).distinct())
+    return party_names(pairs)
+
+
+def _entry_summary(summary: str, memo: str, party: str) -> str:
+    return summary + (f"（{memo}）" if memo and memo != party else "")
+
+
+def ledger_range(actor: User, account: Account, party_type: Any = None, party_id: int | None = None,
+                 start_period: Any = None, end_period: Any = None) -> LedgerRange:
+    """The range of a 明细账 (default: January of this year to this month) and its opening balance."""
+    require_reader(actor)
+    end = Month.parse(end_period, "to") if end_period not in (None, "") else Month.current()
+    start = Month.parse(start_period, "from") if start_period not in (None, "") else Month(end.year, 1)
+    if end < start:
+        raise ValidationFailed(_l("The end comes before the start."), field="to")
+    kind = None
+    if party_type not in (None, "", PartyType.NONE, "none"):
+        try:
+            kind = PartyType(party_type)
+        except ValueError:
+            raise ValidationFailed(_l("Choose a household or a buyer."), field="party_type") from None
+    if party_id is not None and kind is None:
+        kind = account.party_type if account.party_type is not PartyType.NONE else None
+    sums = (_ledger_lines(account, kind, party_id)
+            .with_only_columns(func.coalesce(func.sum(VoucherLine.debit), 0),
+                               func.coalesce(func.sum(VoucherLine.credit), 0))
+            .where(month_key() < start.key))
+    before_debit, before_credit = db.session.execute(sums).one()
+    return LedgerRange(account=account, party_type=kind, party_id=party_id,
+                       party=party_name(kind, party_id) if party_id else "", start=start, end=end,
+                       opening=yuan(before_debit) - yuan(before_credit))
+
+
+def account_ledger(actor: User, account: Account, party_type: Any = None, party_id: int | None = None,
+                   start_period: Any = None, end_period: Any = None) -> AccountLedger:
+    """明细账 of an account (and, for 辅助核算, one party) over a range of months, from posted vouchers:
+    the opening balance, each line with its running balance and side, the closing balance.
+
+    Everything is in memory, for a page or the API; a download streams :class:`LedgerLines`."""
+    head = ledger_range(actor, account, party_type, party_id, start_period, end_period)
+    lines = db.session.scalars(_in_range(head).options(selectinload(VoucherLine.voucher)).order_by(*LEDGER_ORDER))
+    names = _party_names_of(_in_range(head))
+    entries, running = [], head.opening
+    for line in lines:
+        running = running + line.debit - line.credit
+        voucher = line.voucher
+        name = names.get((line.party_type.value, line.party_id), "") if line.party_id else ""
+        entries.append(LedgerEntry(day=voucher.voucher_date, voucher=voucher,
+                                   summary=_entry_summary(voucher.summary, line.memo, name),
+                                   party=name, debit=line.debit, credit=line.credit, balance=running))
+    return AccountLedger(**vars(head), entries=entries)
+
+
+@dataclass
+class LedgerLine:
+    """One line of a streamed 明细账, as plain values."""
+
+    day: date
+    voucher: str   # period and number: 2026-08记-3
+    summary: str
+    party: str
+    debit: Decimal
+    credit: Decimal
+    balance: Decimal
+
+    @property
+    def side(self) -> str:
+        return balance_side(self.balance)
+
+
+class LedgerLines(RunningTotals):
+    """The lines of a 明细账 streamed from the database (``yield_per``: a server-side cursor on
+    PostgreSQL), each with its running balance; the totals and the closing balance are known once
+    the last line has been read. Memory does not grow with the number of lines: party names come
+    first, from one query of the range's distinct parties.
+
+    Iterate it inside the request (or application) context whose session runs the query; the
+    cursor is closed when the iteration ends or is abandoned."""
+
+    def __init__(self, book: LedgerRange) -> None:
+        super().__init__()
+        self.book = book
+
+    def __iter__(self) -> Iterator[LedgerLine]:
+        self._start()
+        book = self.book
+        names = _party_names_of(_in_range(book))
+        statement = (_in_range(book)
+                     .with_only_columns(Voucher.voucher_date, Period.year, Period.month, Voucher.number,
+                                        Voucher.summary, VoucherLine.memo, VoucherLine.party_type,
+                                        VoucherLine.party_id, VoucherLine.debit, VoucherLine.credit)
+                     .order_by(*LEDGER_ORDER).execution_options(yield_per=STREAM_ROWS))
+        running = book.opening
+        result = db.session.execute(statement)
+        try:
+            for day, year, month, number, summary, memo, kind, party_id, debit, credit in result:
+                running = running + debit - credit
+                self._add(debit, credit)
+                name = names.get((kind.value, party_id), "") if party_id else ""
+                yield LedgerLine(day=day, voucher=f"{year}-{month:02d}{number_label(number)}",
+                                 summary=_entry_summary(summary, memo, name), party=name, debit=debit,
+                                 credit=credit, balance=running)
+        finally:
+            result.close()
+        self._complete = True
+
+    @property
+    def closing(self) -> Decimal:
+        return self.book.opening + self.debit - self.credit
+
+    @property
+    def closing_side(self) -> str:
+        return balance_side(self.closing)
+
+
+def ledger_parties(actor: User, account: Account) -> list[tuple[int, str]]:
+    """(id, name) of every party with a line on the account, by name."""
+    require_reader(actor)
+    if account.party_type is PartyType.NONE:
+        return []
+    ids = db.session.scalars(select(VoucherLine.party_id).where(
+        VoucherLine.account_id == account.id, VoucherLine.party_id.is_not(None)).distinct()).all()
+    names = party_names((account.party_type, i) for i in ids)
+    return sorted(((i, names.get((account.party_type.value, i), f"#{i}")) for i in ids), key=lambda p: (p[1], p[0]))

@@ -1,0 +1,82 @@
+"""Pages of accounting periods: opening, closing (结账) and reopening a month."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+
+from models import Voucher, VoucherStatus, db
+
+from ...errors import MarketError
+from ...forms import place_errors
+from ...ledger import services as ledger
+from .. import periods as book_periods
+from ..forms import ActionForm, OpenPeriodForm, ReasonForm
+from .blueprint import bp
+from .common import can_review
+
+
+@bp.route("/books/periods", methods=["GET", "POST"])
+@login_required
+def periods():
+    form = OpenPeriodForm()
+    if request.method == "POST":
+        if not can_review():
+            abort(403)
+        if form.validate_on_submit():
+            try:
+                period = book_periods.open_period(current_user, form.month.data)
+            except MarketError as exc:
+                db.session.rollback()
+                place_errors(form, exc, {"period": "month"})
+            else:
+                db.session.commit()
+                flash(_("Period %(period)s is open.", period=str(period)), "success")
+                return redirect(url_for("books.periods"))
+    items = book_periods.periods(current_user)
+    return render_template("books/periods.html", periods=items, form=form, action=ActionForm(),
+                           reopen_form=ReasonForm(prefix="reopen"), can_close=can_review(),
+                           waiting=_waiting_by_period()), 422 if form.errors else 200
+
+
+def _waiting_by_period() -> dict[int, int]:
+    rows = db.session.execute(select(Voucher.period_id, func.count()).where(
+        Voucher.status.in_([VoucherStatus.PREPARED, VoucherStatus.APPROVED])).group_by(Voucher.period_id))
+    return dict(rows.all())
+
+
+@bp.route("/books/periods/<int:period_id>/close", methods=["POST"])
+@login_required
+def close_period(period_id: int):
+    period = book_periods.get_period(current_user, period_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        ledger.close_period(current_user, period)
+    except MarketError as exc:
+        db.session.rollback()
+        flash(exc.text(), "error")
+    else:
+        db.session.commit()
+        flash(_("Period %(period)s is closed.", period=str(period)), "success")
+    return redirect(url_for("books.periods"))
+
+
+@bp.route("/books/periods/<int:period_id>/reopen", methods=["POST"])
+@login_required
+def reopen_period(period_id: int):
+    period = book_periods.get_period(current_user, period_id)
+    form = ReasonForm(prefix="reopen")
+    if not form.validate_on_submit():
+        flash(_("Say why the period is reopened."), "error")
+        return redirect(url_for("books.periods"))
+    try:
+        ledger.reopen_period(current_user, period, form.reason.data)
+    except MarketError as exc:
+        db.session.rollback()
+        flash(exc.text(), "error")
+    else:
+        db.session.commit()
+        flash(_("Period %(period)s is open again.", period=str(period)), "success")
+    return redirect(url_for("books.periods"))

@@ -1,0 +1,72 @@
+"""What the orders' pages share: kilograms from grams in templates, who may do what, and a
+service's refusal shown on the form.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask_login import current_user
+from sqlalchemy import select
+
+from models import OrderStatus, RoleName, RunStatus, Variety, db
+
+from ...auth.permissions import is_staff
+from ...errors import MarketError, PermissionDenied
+from ...forms import place_errors
+from ...units import Weight, format_number
+from .. import allocation_runs, board
+from ..common import ORDER_STAFF
+from .blueprint import bp
+
+PAGE_SIZE = 30
+
+
+def kg_of(grams: int) -> Decimal:
+    return Weight.from_grams(int(grams)).kg
+
+
+@bp.context_processor
+def _template_helpers() -> dict:
+    return {"kg_of": kg_of, "pct": lambda value: format_number(value, 2), "fill_percent": fill_percent,
+            "OrderStatus": OrderStatus, "RunStatus": RunStatus}
+
+
+def fill_percent(reserved_kg: Decimal, quantity_kg: Decimal) -> int:
+    return board.fill_percent(Weight(reserved_kg).grams, Weight(quantity_kg).grams)
+
+
+def can_manage() -> bool:
+    return current_user.has_role(*ORDER_STAFF)
+
+
+def is_buyer_staff() -> bool:
+    """A buyer's own staff (and nothing more)."""
+    return (current_user.has_role(RoleName.BUYER) and current_user.buyer_id is not None
+            and not is_staff(current_user))
+
+
+def can_see_runs() -> bool:
+    return current_user.has_role(*allocation_runs.RUN_READERS)
+
+
+def only_villager() -> bool:
+    return (current_user.has_role(RoleName.VILLAGER) and not is_staff(current_user)
+            and not current_user.has_role(RoleName.BUYER))
+
+
+def refuse_if_forbidden(exc: MarketError) -> None:
+    """A refusal of who the user is stays a 403 page; other refusals are shown where they arose."""
+    if isinstance(exc, PermissionDenied):
+        raise exc
+
+
+def put_errors(form, exc: MarketError, rename: dict[str, str] | None = None) -> None:
+    """Show a service's field errors on the form's fields; the rest above the form.
+
+    ``rename`` maps a service's field name to the form's; to ``None``, when the page shows it elsewhere.
+    """
+    form.form_errors.extend(place_errors(form, exc, rename))
+
+
+def all_varieties() -> list[Variety]:
+    return list(db.session.scalars(select(Variety).order_by(Variety.product_id, Variety.id)))

@@ -1,0 +1,216 @@
+"""Pages of the catalogue: products, varieties, grade tables and grades."""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+
+from models import GradeTable, Product, db
+
+from ...errors import MarketError
+from .. import catalogue, common
+from ..forms import GradeForm, GradeTableForm, ProductForm, VarietyForm
+from .blueprint import bp
+from .common import form_status, refused, render_form
+
+
+@bp.route("/products", methods=["GET", "POST"])
+@login_required
+def products():
+    common.require_staff(current_user)
+    form = ProductForm()
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                product = catalogue.create_product(current_user, name=form.name.data)
+            except MarketError as exc:
+                status = refused(form, exc)
+            else:
+                db.session.commit()
+                flash(_("Product %(name)s added.", name=product.name), "success")
+                return redirect(url_for(".product", product_id=product.id))
+        else:
+            status = form_status(form)
+    items = db.session.scalars(catalogue.products_query(current_user)).all()
+    return render_template("reference/products.html", products=items, form=form), status
+
+
+@bp.route("/products/peach-defaults", methods=["POST"])
+@login_required
+def peach_defaults():
+    product = catalogue.create_peach_defaults(current_user)
+    db.session.commit()
+    flash(_("桃 with its varieties and default grades is ready."), "success")
+    return redirect(url_for(".product", product_id=product.id))
+
+
+def _product_page(product: Product, status: int = 200, form: FlaskForm | None = None,
+                  variety_form: FlaskForm | None = None, table_form: FlaskForm | None = None):
+    return render_template(
+        "reference/product.html", product=product,
+        form=form or ProductForm(obj=product, formdata=None),
+        variety_form=variety_form or VarietyForm(prefix="variety", formdata=None),
+        table_form=table_form or GradeTableForm(prefix="table", formdata=None)), status
+
+
+@bp.route("/products/<int:product_id>", methods=["GET", "POST"])
+@login_required
+def product(product_id: int):
+    common.require_staff(current_user)
+    item = catalogue.get_product(current_user, product_id)
+    form = ProductForm(obj=item)
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                catalogue.update_product(current_user, item, name=form.name.data)
+            except MarketError as exc:
+                status = refused(form, exc)
+                item = catalogue.get_product(current_user, product_id)
+            else:
+                db.session.commit()
+                flash(_("Saved."), "success")
+                return redirect(url_for(".product", product_id=product_id))
+        else:
+            status = form_status(form)
+    return _product_page(item, status, form=form)
+
+
+@bp.route("/products/<int:product_id>/varieties", methods=["POST"])
+@login_required
+def add_variety(product_id: int):
+    item = catalogue.get_product(current_user, product_id)
+    form = VarietyForm(prefix="variety")
+    if not form.validate_on_submit():
+        return _product_page(item, form_status(form), variety_form=form)
+    try:
+        catalogue.create_variety(current_user, product_id=item.id, name=form.name.data)
+    except MarketError as exc:
+        status = refused(form, exc)
+        return _product_page(catalogue.get_product(current_user, product_id), status, variety_form=form)
+    db.session.commit()
+    flash(_("Variety added."), "success")
+    return redirect(url_for(".product", product_id=product_id))
+
+
+@bp.route("/products/<int:product_id>/grade-tables", methods=["POST"])
+@login_required
+def add_grade_table(product_id: int):
+    item = catalogue.get_product(current_user, product_id)
+    form = GradeTableForm(prefix="table")
+    if not form.validate_on_submit():
+        return _product_page(item, form_status(form), table_form=form)
+    try:
+        table = catalogue.create_grade_table(current_user, product_id=item.id, name=form.name.data,
+                                             is_default=form.is_default.data)
+    except MarketError as exc:
+        status = refused(form, exc)
+        return _product_page(catalogue.get_product(current_user, product_id), status, table_form=form)
+    db.session.commit()
+    flash(_("Grade table added. Now add its grades."), "success")
+    return redirect(url_for(".grade_table", table_id=table.id))
+
+
+@bp.route("/varieties/<int:variety_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_variety(variety_id: int):
+    common.require_admin(current_user)
+    variety = catalogue.get_variety(current_user, variety_id)
+    form = VarietyForm(obj=variety)
+    back = url_for(".product", product_id=variety.product_id)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            catalogue.update_variety(current_user, variety, name=form.name.data)
+        except MarketError as exc:
+            status = refused(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(back)
+    elif form.is_submitted():
+        status = form_status(form)
+    return render_form(_("Edit variety"), form, back, status)
+
+
+def _table_page(table: GradeTable, status: int = 200, form: FlaskForm | None = None,
+                grade_form: FlaskForm | None = None):
+    return render_template(
+        "reference/grade_table.html", table=table,
+        form=form or GradeTableForm(obj=table, formdata=None),
+        grade_form=grade_form or GradeForm(prefix="grade", formdata=None,
+                                           data={"rank": str(len(table.grades)), "price_diff": "0.00"})), status
+
+
+@bp.route("/grade-tables/<int:table_id>", methods=["GET", "POST"])
+@login_required
+def grade_table(table_id: int):
+    common.require_staff(current_user)
+    table = catalogue.get_grade_table(current_user, table_id)
+    form = GradeTableForm(obj=table)
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                catalogue.update_grade_table(current_user, table, name=form.name.data,
+                                             is_default=form.is_default.data)
+            except MarketError as exc:
+                status = refused(form, exc)
+                table = catalogue.get_grade_table(current_user, table_id)
+            else:
+                db.session.commit()
+                flash(_("Saved."), "success")
+                return redirect(url_for(".grade_table", table_id=table_id))
+        else:
+            status = form_status(form)
+    return _table_page(table, status, form=form)
+
+
+@bp.route("/grade-tables/<int:table_id>/grades", methods=["POST"])
+@login_required
+def add_grade(table_id: int):
+    table = catalogue.get_grade_table(current_user, table_id)
+    form = GradeForm(prefix="grade")
+    if not form.validate_on_submit():
+        return _table_page(table, form_status(form), grade_form=form)
+    try:
+        catalogue.create_grade(current_user, table_id=table.id, code=form.code.data, name=form.name.data,
+                               rank=form.rank.data, min_fruit_g=form.min_fruit_g.data,
+                               min_diameter_mm=form.min_diameter_mm.data, price_diff=form.price_diff.data)
+    except MarketError as exc:
+        status = refused(form, exc)
+        return _table_page(catalogue.get_grade_table(current_user, table_id), status, grade_form=form)
+    db.session.commit()
+    flash(_("Grade added."), "success")
+    return redirect(url_for(".grade_table", table_id=table_id))
+
+
+@bp.route("/grades/<int:grade_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_grade(grade_id: int):
+    common.require_admin(current_user)
+    grade = catalogue.get_grade(current_user, grade_id)
+    form = GradeForm(obj=grade)
+    if not form.is_submitted():
+        form.rank.data = str(grade.rank)
+        form.min_fruit_g.data = "" if grade.min_fruit_g is None else str(grade.min_fruit_g)
+        form.min_diameter_mm.data = "" if grade.min_diameter_mm is None else str(grade.min_diameter_mm)
+        form.price_diff.data = f"{grade.price_diff:+.2f}"
+    back = url_for(".grade_table", table_id=grade.table_id)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            catalogue.update_grade(current_user, grade, code=form.code.data, name=form.name.data,
+                                   rank=form.rank.data, min_fruit_g=form.min_fruit_g.data,
+                                   min_diameter_mm=form.min_diameter_mm.data, price_diff=form.price_diff.data)
+        except MarketError as exc:
+            status = refused(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(back)
+    elif form.is_submitted():
+        status = form_status(form)
+    return render_form(_("Edit grade"), form, back, status)

@@ -1,0 +1,59 @@
+"""What the reference pages share: a service's refusal put onto the form, choice lists, the
+plain form page.
+"""
+from __future__ import annotations
+
+from flask import flash, render_template
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+
+from models import Household, PartyBranch, PartyGroup, Village, VillageGroup, db
+
+from ...errors import MarketError, NotFound, PermissionDenied
+from ...forms import place_errors
+from ..forms import choice
+
+PER_PAGE = 50
+
+
+def refused(form: FlaskForm, exc: MarketError) -> int:
+    """Put a service's refusal onto the form; returns the status to answer with."""
+    db.session.rollback()
+    if isinstance(exc, (PermissionDenied, NotFound)):
+        raise exc
+    unplaced = place_errors(form, exc, rename=lambda name: name.split(".")[-1])
+    placed = exc.fields and len(unplaced) < sum(len(m) for m in exc.field_texts().values())
+    if not placed:
+        flash(exc.text(), "error")
+    return exc.status
+
+
+def form_status(form: FlaskForm) -> int:
+    return 422 if form.errors else 200
+
+
+def village_choices() -> list:
+    villages = db.session.scalars(select(Village).order_by(Village.code))
+    return [choice(None, "—")] + [choice(v.id, f"{v.name}（{v.township}）" if v.township else v.name)
+                                  for v in villages]
+
+
+def group_choices() -> list:
+    groups = db.session.scalars(select(VillageGroup).join(Village).order_by(Village.code, VillageGroup.number))
+    return [choice(None, "—")] + [choice(g.id, f"{g.village.name} {g.name}", optgroup=g.village.name)
+                                  for g in groups]
+
+
+def party_group_choices() -> list:
+    groups = db.session.scalars(select(PartyGroup).join(PartyBranch).order_by(PartyBranch.name, PartyGroup.id))
+    return [choice(None, "—")] + [choice(g.id, f"{g.branch.name} {g.name}", optgroup=g.branch.name)
+                                  for g in groups]
+
+
+def household_choices() -> list:
+    households = db.session.scalars(select(Household).join(Village).order_by(Village.code, Household.id))
+    return [choice(None, "—")] + [choice(h.id, h.head_name, optgroup=h.village.name) for h in households]
+
+
+def render_form(title: str, form: FlaskForm, back: str, status: int = 200, intro: str | None = None):
+    return render_template("reference/form.html", title=title, form=form, back=back, intro=intro), status
