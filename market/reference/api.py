@@ -187,6 +187,7 @@ class Households(MethodView):
             search=args.get("q"), active=args.get("active"))
         page = paginate(statement, _page(args))
         page["items"] = [households.household_view(current_user, h) for h in page["items"]]
+        db.session.commit()  # a search by a full phone number is audited
         return page
 
     @creates

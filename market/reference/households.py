@@ -54,7 +54,10 @@ def households_query(actor: User, *, village_id: int | None = None, party_group_
                      search: str | None = None, active: bool | None = None) -> Select:
     """The households ``actor`` may read: all for staff, their own for a villager.
 
-    ``search`` matches part of the head's name, the full phone number or its last four digits.
+    ``search`` matches part of the head's name or the phone's last four digits (what a masked
+    phone shows). A full eleven-digit number is matched only for those who may see full numbers,
+    and each such search is audited: otherwise an exact search would recover a masked phone one
+    guess at a time.
 
     :raises PermissionDenied: for buyers.
     """
@@ -72,9 +75,11 @@ def households_query(actor: User, *, village_id: int | None = None, party_group_
     if text:
         digits = normalise_phone(text)
         conditions = [Household.head_name.contains(text, autoescape=True)]
-        if digits.isdigit() and len(digits) in (4, 11):
-            conditions.append(Household.phone.endswith(digits) if len(digits) == 4
-                              else Household.phone == digits)
+        if digits.isdigit() and len(digits) == 4:
+            conditions.append(Household.phone.endswith(digits))
+        elif digits.isdigit() and len(digits) == 11 and can_see_sensitive(actor):
+            conditions.append(Household.phone == digits)
+            audit.record(actor, "household.search_phone", None, after={"phone": privacy.mask_phone(digits)})
         statement = statement.where(or_(*conditions))
     return statement
 

@@ -61,6 +61,7 @@ def households():
     statement = household_services.households_query(current_user, village_id=village_id, search=request.args.get("q"))
     page = db.paginate(statement, per_page=PER_PAGE, error_out=False)
     rows = [household_services.household_view(current_user, h) for h in page.items]
+    db.session.commit()  # a search by a full phone number is audited
     return render_template("reference/households.html", page=page, rows=rows, q=request.args.get("q", ""),
                            village_id=village_id, village_choices=village_choices(),
                            can_write=household_services.can_write_households(current_user))

@@ -146,8 +146,36 @@ def test_household_search_finds_a_name_or_the_last_four_phone_digits(coordinator
 
     assert found("秀英") == [a]
     assert found("9999") == [b]
-    assert found("13700009999") == [b]
     assert found("000") == []
+
+
+def test_a_coordinator_cannot_recover_a_masked_phone_by_exact_search(coordinator, make_household):
+    """The masked phone shows 139****5678; an exact search answering 1 or 0 would reveal the rest."""
+    make_household(head_name="张秀英", phone="13912345678")
+    assert db.session.scalars(households.households_query(coordinator, search="13912345678")).all() == []
+    assert db.session.scalars(households.households_query(coordinator, search="13912345679")).all() == []
+    assert events("household.search_phone") == []
+
+
+def test_an_accountant_finds_a_full_phone_number_and_the_search_is_audited(client, login, accountant,
+                                                                           make_household):
+    household = make_household(head_name="张秀英", phone="13912345678")
+    login(accountant)
+    body = client.get("/api/v1/households?q=13912345678").get_json()
+    assert [h["id"] for h in body["items"]] == [household.id]
+    event, = events("household.search_phone")
+    assert event.actor_id == accountant.id and event.after == {"phone": "139****5678"}
+    page = client.get("/admin/households?q=139 1234 5678")
+    assert page.status_code == 200 and "张秀英" in page.get_data(as_text=True)
+    assert len(events("household.search_phone")) == 2
+
+
+def test_a_coordinators_exact_phone_search_through_the_api_finds_nothing(client, login, coordinator,
+                                                                        make_household):
+    make_household(head_name="张秀英", phone="13912345678")
+    login(coordinator)
+    assert client.get("/api/v1/households?q=13912345678").get_json()["total"] == 0
+    assert client.get("/api/v1/households?q=5678").get_json()["total"] == 1
 
 
 def test_editing_without_the_sensitive_numbers_keeps_them_and_the_log_stays_masked(coordinator, make_household):
