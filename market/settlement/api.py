@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, request
+from flask import Response
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
@@ -20,7 +20,7 @@ from sqlalchemy.orm import selectinload
 from models import (Buyer, BuyerOrder, ContractPrepayment, DepositClosure, Household, InputCredit, PurchaseContract, Payment, PaymentBatch,
                     PurchaseInvoice, Receipt, Settlement, SettlementHousehold, SettlementKind, db)
 
-from ..api import Blueprint, creates, page_schema, paginate
+from ..api import Blueprint, creates, idempotency_key, key_used, made, page_schema, paginate
 from ..auth.permissions import require_household_access, require_role
 from ..errors import NotFound, ValidationFailed
 from . import deposits, inputs, payments, services
@@ -204,21 +204,6 @@ def get_invoice(invoice_id: int):
 
 # --- payments ---------------------------------------------------------------------------------------
 
-def _key() -> str:
-    return (request.headers.get("Idempotency-Key") or "").strip()
-
-
-def _known(model, key: str) -> bool:
-    return bool(key) and db.session.scalar(select(model.id).where(model.idempotency_key == key)) is not None
-
-
-def _made(result, existed: bool):
-    """201 for a new payment; 200 for one the key had already made (a retry through another path)."""
-    if existed:
-        return result, 200, {"Idempotent-Replayed": "true"}
-    return result, 201
-
-
 def _party(model, party_id: int, field: str, message):
     party = db.session.get(model, party_id)
     if party is None:
@@ -273,12 +258,12 @@ def create_payout(body):
     The request's Idempotency-Key is the payment's key and is required."""
     require_role(current_user, *payments.ACCOUNTANTS)
     household = _party(Household, body["household_id"], "household_id", _l("This household does not exist."))
-    key = _key()
-    existed = _known(Payment, key)
+    key = idempotency_key()
+    existed = key_used(Payment, key)
     payment = payments.pay_household(current_user, household,
                                      payments.PaymentInput(amount=body["amount"], **_details(body)),
                                      idempotency_key=key)
-    return _made(payment, existed)
+    return made(payment, existed)
 
 
 @blp.route("/payments/buyer-receipts", methods=["POST"])
@@ -291,12 +276,12 @@ def create_buyer_receipt(body):
     The request's Idempotency-Key is the payment's key and is required."""
     require_role(current_user, *payments.ACCOUNTANTS)
     buyer = _party(Buyer, body["buyer_id"], "buyer_id", _l("This buyer does not exist."))
-    key = _key()
-    existed = _known(Payment, key)
+    key = idempotency_key()
+    existed = key_used(Payment, key)
     payment = payments.receive_from_buyer(current_user, buyer,
                                           payments.PaymentInput(amount=body["amount"], **_details(body)),
                                           idempotency_key=key)
-    return _made(payment, existed)
+    return made(payment, existed)
 
 
 @blp.route("/payments/batches", methods=["POST"])
@@ -312,10 +297,10 @@ def create_batch(body):
     for line in body["payments"]:
         household = _party(Household, line["household_id"], "payments", _l("A household in the batch does not exist."))
         amounts.append((household, line["amount"]))
-    key = _key()
-    existed = _known(PaymentBatch, key)
+    key = idempotency_key()
+    existed = key_used(PaymentBatch, key)
     batch = payments.pay_batch(current_user, amounts, paid_on=body["paid_on"], idempotency_key=key)
-    return _made(batch, existed)
+    return made(batch, existed)
 
 
 def _batch(batch_id: int) -> PaymentBatch:
@@ -356,12 +341,12 @@ def book_prepayment(body, prepayment_id: int):
     prepayment = db.session.get(ContractPrepayment, prepayment_id)
     if prepayment is None:
         raise NotFound(_l("This prepayment does not exist."))
-    key = _key()
-    existed = _known(Payment, key)
+    key = idempotency_key()
+    existed = key_used(Payment, key)
     payment = payments.pay_prepayment(current_user, prepayment,
                                       payments.PaymentInput(amount=prepayment.amount, **_details(body)),
                                       idempotency_key=key)
-    return _made(payment, existed)
+    return made(payment, existed)
 
 
 @blp.route("/households/<int:household_id>/owed")
@@ -405,11 +390,11 @@ def create_input_credit(body):
     is the input credit's key and is required."""
     require_role(current_user, *inputs.RECORDERS)
     household = _party(Household, body["household_id"], "household_id", _l("This household does not exist."))
-    key = _key()
-    existed = _known(InputCredit, key)
+    key = idempotency_key()
+    existed = key_used(InputCredit, key)
     credit = inputs.record_input_credit(current_user, household, item=body["item"], amount=body["amount"],
                                         issued_on=body["issued_on"], note=body["note"], idempotency_key=key)
-    return _made(credit, existed)
+    return made(credit, existed)
 
 
 @blp.route("/input-credits/<int:credit_id>/void", methods=["POST"])
@@ -479,9 +464,9 @@ def close_deposit(body, contract_id: int):
     contract = db.session.get(PurchaseContract, contract_id)
     if contract is None:
         raise NotFound(_l("This contract does not exist."))
-    key = _key()
-    existed = _known(DepositClosure, key)
+    key = idempotency_key()
+    existed = key_used(DepositClosure, key)
     closure = deposits.close_deposit(current_user, contract, deposits.ClosureInput(
         outcome=body["outcome"], reason=body["reason"], closed_on=body["closed_on"], method=body["method"],
         reference=body["reference"], signer=body["signer"]), idempotency_key=key)
-    return _made(closure, existed)
+    return made(closure, existed)

@@ -2,8 +2,6 @@
 (amounts, dates and rates come back as the services' own messages on these fields)."""
 from __future__ import annotations
 
-import uuid
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, FieldList, Form, FormField, HiddenField, RadioField, SelectField, StringField,
@@ -12,50 +10,37 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from models import DepositOutcome, PayoutMethod
 
+from ..forms import DATE_INPUT, MONEY_INPUT, optional_int
 from ..labels import choices
 from ..weighing.forms import options
-
-_MONEY = {"inputmode": "decimal", "autocomplete": "off"}
-_DATE = {"type": "date"}
-
-
-def _optional_int(value):
-    if value in (None, "", "None"):
-        return None
-    return int(value)
-
-
-def new_key() -> str:
-    """An idempotency key, made when the form is shown: submitting the same form twice pays once."""
-    return uuid.uuid4().hex
 
 
 class AmountsForm(FlaskForm):
     """What the preparer enters on an order settlement; the rest comes from the weighings and receipt."""
 
-    settle_on = StringField(_l("Settlement date"), render_kw=_DATE,
+    settle_on = StringField(_l("Settlement date"), render_kw=DATE_INPUT,
                             description=_l("The date of its vouchers; the buyer's due date counts from it."))
-    logistics = StringField(_l("Logistics (元)"), default="0", render_kw=_MONEY)
-    packing = StringField(_l("Packing (元)"), default="0", render_kw=_MONEY)
-    buyer_deductions = StringField(_l("Buyer's deductions (元)"), default="0", render_kw=_MONEY,
+    logistics = StringField(_l("Logistics (元)"), default="0", render_kw=MONEY_INPUT)
+    packing = StringField(_l("Packing (元)"), default="0", render_kw=MONEY_INPUT)
+    buyer_deductions = StringField(_l("Buyer's deductions (元)"), default="0", render_kw=MONEY_INPUT,
                                    description=_l("Agreed deductions from what the buyer pays, e.g. a late-delivery charge."))
-    vat_rate_pct = StringField(_l("Calculated input VAT rate (%)"), render_kw=_MONEY,
+    vat_rate_pct = StringField(_l("Calculated input VAT rate (%)"), render_kw=MONEY_INPUT,
                                description=_l("Of the 农产品收购发票; 9 unless the law says otherwise."))
     note = TextAreaField(_l("Note"), validators=[Length(max=2000)])
     submit = SubmitField(_l("Compute again"))
 
 
 class OrderSettlementForm(AmountsForm):
-    order_id = SelectField(_l("Received order"), coerce=_optional_int, validate_choice=False,
+    order_id = SelectField(_l("Received order"), coerce=optional_int, validate_choice=False,
                            validators=[DataRequired(message=_l("Choose the order to settle."))])
     submit = SubmitField(_l("Prepare the settlement"))
 
 
 class BatchSettlementForm(FlaskForm):
-    start = StringField(_l("Weighed from"), render_kw=_DATE)
-    end = StringField(_l("Weighed until"), render_kw=_DATE)
-    settle_on = StringField(_l("Settlement date"), render_kw=_DATE)
-    vat_rate_pct = StringField(_l("Calculated input VAT rate (%)"), render_kw=_MONEY)
+    start = StringField(_l("Weighed from"), render_kw=DATE_INPUT)
+    end = StringField(_l("Weighed until"), render_kw=DATE_INPUT)
+    settle_on = StringField(_l("Settlement date"), render_kw=DATE_INPUT)
+    vat_rate_pct = StringField(_l("Calculated input VAT rate (%)"), render_kw=MONEY_INPUT)
     note = TextAreaField(_l("Note"), validators=[Length(max=2000)])
     submit = SubmitField(_l("Prepare the settlement"))
 
@@ -80,7 +65,7 @@ class _PaymentFields(FlaskForm):
     idempotency_key = HiddenField()
     method = RadioField(_l("Paid by"), choices=method_choices(), default=PayoutMethod.BANK.value,
                         validate_choice=False)
-    paid_on = StringField(_l("Date paid"), render_kw=_DATE)
+    paid_on = StringField(_l("Date paid"), render_kw=DATE_INPUT)
     reference = StringField(_l("Bank or WeChat reference"), validators=[Length(max=64)],
                             render_kw={"autocomplete": "off"})
     signer = StringField(_l("Signed for by"), validators=[Length(max=64)],
@@ -89,18 +74,18 @@ class _PaymentFields(FlaskForm):
 
 
 class PayoutForm(_PaymentFields):
-    household_id = SelectField(_l("Household"), coerce=_optional_int, validate_choice=False,
+    household_id = SelectField(_l("Household"), coerce=optional_int, validate_choice=False,
                                validators=[DataRequired(message=_l("Choose the household to pay."))])
-    amount = StringField(_l("Amount (元)"), render_kw=_MONEY)
+    amount = StringField(_l("Amount (元)"), render_kw=MONEY_INPUT)
     supporting_doc = StringField(_l("Supporting document"), validators=[Length(max=128)],
                                  description=_l("Needed above ¥50,000: the contract, receipt or approval it rests on."))
     submit = SubmitField(_l("Pay"))
 
 
 class ReceiptForm(_PaymentFields):
-    buyer_id = SelectField(_l("Buyer"), coerce=_optional_int, validate_choice=False,
+    buyer_id = SelectField(_l("Buyer"), coerce=optional_int, validate_choice=False,
                            validators=[DataRequired(message=_l("Choose the buyer who paid."))])
-    amount = StringField(_l("Amount received (元)"), render_kw=_MONEY)
+    amount = StringField(_l("Amount received (元)"), render_kw=MONEY_INPUT)
     submit = SubmitField(_l("Record the receipt"))
 
 
@@ -112,12 +97,12 @@ class PrepaymentPayForm(_PaymentFields):
 class BatchRowForm(Form):
     household_id = HiddenField()
     chosen = BooleanField(_l("Pay"), default=True)
-    amount = StringField(_l("Amount (元)"), render_kw=_MONEY)
+    amount = StringField(_l("Amount (元)"), render_kw=MONEY_INPUT)
 
 
 class BatchForm(FlaskForm):
     idempotency_key = HiddenField()
-    paid_on = StringField(_l("Date paid"), render_kw=_DATE, validators=[Optional()])
+    paid_on = StringField(_l("Date paid"), render_kw=DATE_INPUT, validators=[Optional()])
     rows = FieldList(FormField(BatchRowForm), min_entries=0, max_entries=2000)
     submit = SubmitField(_l("Pay the chosen households"))
 
@@ -126,12 +111,12 @@ class InputCreditForm(FlaskForm):
     """农资赊销: supplies handed to a household on credit, recovered from its next settlements."""
 
     idempotency_key = HiddenField()
-    household_id = SelectField(_l("Household"), coerce=_optional_int, validate_choice=False,
+    household_id = SelectField(_l("Household"), coerce=optional_int, validate_choice=False,
                                validators=[DataRequired(message=_l("Choose the household that got the supplies."))])
     item = StringField(_l("What was supplied"), validators=[Length(max=128)],
                        description=_l("e.g. 复合肥 40袋, 农药 5瓶, 果袋 2000个"), render_kw={"autocomplete": "off"})
-    amount = StringField(_l("Amount (元)"), render_kw=_MONEY)
-    issued_on = StringField(_l("Date supplied"), render_kw=_DATE)
+    amount = StringField(_l("Amount (元)"), render_kw=MONEY_INPUT)
+    issued_on = StringField(_l("Date supplied"), render_kw=DATE_INPUT)
     note = TextAreaField(_l("Note"), validators=[Length(max=2000)])
     submit = SubmitField(_l("Record the input credit"))
 
@@ -151,7 +136,7 @@ class DepositClosureForm(FlaskForm):
     outcome = RadioField(_l("How does the deposit end?"), choices=outcome_choices(),
                          default=DepositOutcome.RETURNED.value, validate_choice=False)
     reason = TextAreaField(_l("Why did the contract end, and who broke it?"), validators=[Length(max=2000)])
-    closed_on = StringField(_l("Date"), render_kw=_DATE)
+    closed_on = StringField(_l("Date"), render_kw=DATE_INPUT)
     method = RadioField(_l("Paid back by"), choices=method_choices(), default=PayoutMethod.BANK.value,
                         validate_choice=False)
     reference = StringField(_l("Bank or WeChat reference"), validators=[Length(max=64)])

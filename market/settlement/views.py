@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -22,22 +22,22 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from models import (Buyer, BuyerOrder, ContractPrepayment, DepositClosure, Household, InputCredit, Payment, PaymentApplication,
-                    PaymentBatch, PaymentKind, PurchaseContract, PurchaseInvoice, Receipt, RoleName, Settlement, SettlementHousehold,
+                    PaymentBatch, PaymentKind, PurchaseContract, PurchaseInvoice, Receipt, Settlement, SettlementHousehold,
                     SettlementKind, SettlementStatus, Village, Voucher, VoucherSource, db)
 
 from ..clock import local_today
 from ..errors import MarketError, NotFound, PermissionDenied
-from ..forms import place_errors
+from ..forms import new_key, place_errors
 from ..labels import label
+from ..pages import PAGE_SIZE, already_used, form_errors, require, void_from_list, voucher_url, yuan
 from ..units import Money
 from ..weighing.capitals import amount_in_capitals
 from ..weighing.forms import options
 from . import bp, deposits, inputs, payments, services
 from .forms import (AmountsForm, BatchForm, BatchSettlementForm, DepositClosureForm, InputCreditForm,
                     OrderSettlementForm, PayoutForm, PrepaymentPayForm, ReceiptForm, ReturnForm, VoidClosureForm,
-                    VoidCreditForm, VoidForm, new_key)
+                    VoidCreditForm, VoidForm)
 
-PAGE_SIZE = 30
 #: the tabs of the list, in the order an accountant works through them
 TABS = (SettlementStatus.SUBMITTED, SettlementStatus.DRAFT, SettlementStatus.APPROVED, SettlementStatus.POSTED,
         SettlementStatus.PAID)
@@ -45,16 +45,6 @@ COMPANY = "空港浓香园"
 
 
 # --- helpers -------------------------------------------------------------------------------------
-
-def voucher_url(voucher: Voucher) -> str | None:
-    """The voucher's page in the books, when the books' pages are installed."""
-    if "books.voucher" not in current_app.view_functions:
-        return None
-    for rule in current_app.url_map.iter_rules("books.voucher"):
-        if len(rule.arguments) == 1:
-            return url_for("books.voucher", **{next(iter(rule.arguments)): voucher.id})
-    return None
-
 
 @bp.context_processor
 def _template_helpers() -> dict:
@@ -70,25 +60,6 @@ def _can_prepare() -> bool:
     return current_user.has_role(*services.PREPARERS)
 
 
-def _require(*roles: RoleName) -> None:
-    if not current_user.has_role(*roles):
-        raise PermissionDenied()
-
-
-def _visible(form) -> list[str]:
-    """The fields a service's message may be shown on (not the hidden ones)."""
-    return [name for name, f in form._fields.items() if f.type not in ("HiddenField", "CSRFTokenField")]
-
-
-def _errors(form, exc: MarketError) -> list[str]:
-    db.session.rollback()
-    return place_errors(form, exc, only=_visible(form))
-
-
-def _yuan(amount: Decimal) -> str:
-    return f"¥{amount:,.2f}"
-
-
 def _payment_input(form) -> payments.PaymentInput:
     """What a payment form says (a contract advance's amount is the contract's, so its form has none)."""
     amount = form.amount.data if "amount" in form else None
@@ -96,11 +67,6 @@ def _payment_input(form) -> payments.PaymentInput:
     return payments.PaymentInput(amount=amount, method=form.method.data, paid_on=form.paid_on.data,
                                  reference=form.reference.data or "", signer=form.signer.data or "",
                                  supporting_doc=supporting or "", note=form.note.data or "")
-
-
-def _already_used(key: str | None, model=Payment) -> bool:
-    """A double submit: the key of this form has been used already (the service returns the original)."""
-    return bool(key) and db.session.scalar(select(model.id).where(model.idempotency_key == key)) is not None
 
 
 # --- the list ------------------------------------------------------------------------------------
@@ -147,7 +113,7 @@ def _entered(form) -> dict[str, Any]:
 @bp.route("/settlements/new", methods=["GET", "POST"])
 @login_required
 def new_settlement():
-    _require(*services.PREPARERS)
+    require(*services.PREPARERS)
     orders = services.settleable_orders()
     form = OrderSettlementForm()
     form.order_id.choices = _order_choices(orders)
@@ -166,7 +132,7 @@ def new_settlement():
             try:
                 settlement = services.prepare_order_settlement(current_user, order, **_entered(form))
             except MarketError as exc:
-                general = _errors(form, exc)
+                general = form_errors(form, exc)
             else:
                 db.session.commit()
                 flash(_("Settlement %(number)s prepared as a draft. Check it, then submit it for review.",
@@ -179,7 +145,7 @@ def new_settlement():
 @bp.route("/settlements/new-batch", methods=["GET", "POST"])
 @login_required
 def new_batch_settlement():
-    _require(*services.PREPARERS)
+    require(*services.PREPARERS)
     form = BatchSettlementForm()
     general: list[str] = []
     waiting = db.session.scalars(services.unsettled_contract_slips()).all()
@@ -192,7 +158,7 @@ def new_batch_settlement():
                 current_user, start=form.start.data, end=form.end.data, settle_on=form.settle_on.data,
                 vat_rate_pct=form.vat_rate_pct.data, note=form.note.data or "")
         except MarketError as exc:
-            general = _errors(form, exc)
+            general = form_errors(form, exc)
         else:
             db.session.commit()
             flash(_("Settlement %(number)s prepared as a draft. Check it, then submit it for review.",
@@ -310,7 +276,7 @@ def recompute(settlement_id: int):
     try:
         services.recompute(current_user, settlement, **values)
     except MarketError as exc:
-        general = _errors(form, exc)
+        general = form_errors(form, exc)
         return _render_detail(services.get(current_user, settlement_id), amounts_form=form, general=general,
                               status=exc.status)
     db.session.commit()
@@ -350,7 +316,7 @@ def return_to_draft(settlement_id: int):
     try:
         services.return_to_draft(current_user, settlement, form.reason.data or "")
     except MarketError as exc:
-        general = _errors(form, exc)
+        general = form_errors(form, exc)
         return _render_detail(services.get(current_user, settlement_id), return_form=form, general=general,
                               status=exc.status)
     db.session.commit()
@@ -460,7 +426,7 @@ def owing_buyers() -> list[Owed]:
 @bp.route("/payments/owed")
 @login_required
 def owed():
-    _require(*payments.ACCOUNTANTS)
+    require(*payments.ACCOUNTANTS)
     households, buyers = owed_households(), owing_buyers()
     return render_template("settlement/owed.html", households=households, buyers=buyers, today=local_today(),
                            household_total=sum((e.amount for e in households), Decimal("0.00")),
@@ -472,7 +438,7 @@ def owed():
 @bp.route("/payments/")
 @login_required
 def list_payments():
-    _require(*payments.ACCOUNTANTS)
+    require(*payments.ACCOUNTANTS)
     kind = request.args.get("kind") or "all"
     statement = select(Payment).options(selectinload(Payment.household), selectinload(Payment.buyer),
                                         selectinload(Payment.voucher), selectinload(Payment.batch))
@@ -520,7 +486,7 @@ def _household_choices(owed_list: list[Owed]) -> list:
     for entry in owed_list:
         household = entry.party
         rows.append((household.id, f"{household.head_name} · {household.village.name} · "
-                                   + _("owed %(amount)s", amount=_yuan(entry.amount)),
+                                   + _("owed %(amount)s", amount=yuan(entry.amount)),
                      {"data-owed": f"{entry.amount:.2f}", "data-method": household.payout_method.value}))
     return options(rows)
 
@@ -529,11 +495,11 @@ def _record_once(form, make, again_text: str, done_text):
     """Record a payment from a validated form, once: a double submit (the same hidden key) finds the
     first payment. Returns the redirect to the payment, or the form's general errors."""
     key = form.idempotency_key.data
-    again = _already_used(key)
+    again = already_used(key, Payment)
     try:
         payment = make(key)
     except MarketError as exc:
-        return None, _errors(form, exc)
+        return None, form_errors(form, exc)
     db.session.commit()
     flash(again_text if again else done_text(payment), "info" if again else "success")
     return redirect(url_for("settlement.show_payment", payment_id=payment.id)), []
@@ -542,7 +508,7 @@ def _record_once(form, make, again_text: str, done_text):
 @bp.route("/payments/pay", methods=["GET", "POST"])
 @login_required
 def pay_household():
-    _require(*payments.ACCOUNTANTS)
+    require(*payments.ACCOUNTANTS)
     owed_list = owed_households()
     by_id = {entry.party.id: entry for entry in owed_list}
     form = PayoutForm()
@@ -566,7 +532,7 @@ def pay_household():
                                                          idempotency_key=key),
                 _("This payment was already recorded; it was not paid twice."),
                 lambda payment: _("%(amount)s paid to %(name)s (%(number)s). Its voucher waits for review in the "
-                                  "books.", amount=_yuan(payment.amount), name=household.head_name,
+                                  "books.", amount=yuan(payment.amount), name=household.head_name,
                                   number=payment.number))
             if done is not None:
                 return done
@@ -579,7 +545,7 @@ def pay_household():
 def _buyer_choices(owing: list[Owed]) -> list:
     rows: list[tuple] = [("", _("Choose the buyer"))]
     for entry in owing:
-        rows.append((entry.party.id, f"{entry.party.name} · " + _("outstanding %(amount)s", amount=_yuan(entry.amount)),
+        rows.append((entry.party.id, f"{entry.party.name} · " + _("outstanding %(amount)s", amount=yuan(entry.amount)),
                      {"data-owed": f"{entry.amount:.2f}"}))
     return options(rows)
 
@@ -587,7 +553,7 @@ def _buyer_choices(owing: list[Owed]) -> list:
 @bp.route("/payments/receive", methods=["GET", "POST"])
 @login_required
 def receive():
-    _require(*payments.ACCOUNTANTS)
+    require(*payments.ACCOUNTANTS)
     owing = owing_buyers()
     by_id = {entry.party.id: entry for entry in owing}
     form = ReceiptForm()
@@ -609,7 +575,7 @@ def receive():
                 form, lambda key: payments.receive_from_buyer(current_user, buyer, _payment_input(form),
                                                               idempotency_key=key),
                 _("This payment was already recorded; it was not counted twice."),
-                lambda payment: _("%(amount)s received from %(name)s (%(number)s).", amount=_yuan(payment.amount),
+                lambda payment: _("%(amount)s received from %(name)s (%(number)s).", amount=yuan(payment.amount),
                                   name=buyer.name, number=payment.number))
             if done is not None:
                 return done
@@ -624,7 +590,7 @@ def receive():
 @bp.route("/payments/batch", methods=["GET", "POST"])
 @login_required
 def new_payout_batch():
-    _require(*payments.ACCOUNTANTS)
+    require(*payments.ACCOUNTANTS)
     proposed = payments.proposed_batch()
     form = BatchForm()
     general: list[str] = []
@@ -640,18 +606,18 @@ def new_payout_batch():
         amounts = [(found[int(row.household_id.data)], (row.amount.data or "").strip()) for row in chosen
                    if (row.household_id.data or "").isdigit() and int(row.household_id.data) in found]
         key = form.idempotency_key.data
-        again = _already_used(key, PaymentBatch)
+        again = already_used(key, PaymentBatch)
         try:
             batch = payments.pay_batch(current_user, amounts, paid_on=form.paid_on.data, idempotency_key=key)
         except MarketError as exc:
-            general = _errors(form, exc)
+            general = form_errors(form, exc)
         else:
             db.session.commit()
             if again:
                 flash(_("This batch was already paid; nobody was paid twice."), "info")
             else:
                 flash(_("Batch %(number)s: %(count)d households, %(total)s. Download the bank file and upload it to "
-                        "the bank.", number=batch.number, count=batch.count, total=_yuan(batch.total)), "success")
+                        "the bank.", number=batch.number, count=batch.count, total=yuan(batch.total)), "success")
             return redirect(url_for("settlement.show_batch", batch_id=batch.id))
     owed_by_id = {household.id: (household, amount) for household, amount in proposed}
     missing = [int(row.household_id.data) for row in form.rows
@@ -666,7 +632,7 @@ def new_payout_batch():
 
 
 def _batch(batch_id: int) -> PaymentBatch:
-    _require(*payments.ACCOUNTANTS)
+    require(*payments.ACCOUNTANTS)
     batch = db.session.get(PaymentBatch, batch_id)
     if batch is None:
         raise NotFound()
@@ -713,14 +679,14 @@ def _render_prepayments(failed: ContractPrepayment | None = None, failed_form=No
 @bp.route("/payments/prepayments")
 @login_required
 def prepayments():
-    _require(*payments.ACCOUNTANTS)
+    require(*payments.ACCOUNTANTS)
     return _render_prepayments()
 
 
 @bp.route("/payments/prepayments/<int:prepayment_id>", methods=["POST"])
 @login_required
 def book_prepayment(prepayment_id: int):
-    _require(*payments.ACCOUNTANTS)
+    require(*payments.ACCOUNTANTS)
     prepayment = db.session.get(ContractPrepayment, prepayment_id)
     if prepayment is None:
         raise NotFound()
@@ -728,18 +694,18 @@ def book_prepayment(prepayment_id: int):
     if not form.validate_on_submit():
         return _render_prepayments(prepayment, form, status=422)
     key = form.idempotency_key.data
-    again = _already_used(key)
+    again = already_used(key, Payment)
     try:
         payment = payments.pay_prepayment(current_user, prepayment, _payment_input(form), idempotency_key=key)
     except MarketError as exc:
-        general = _errors(form, exc)
+        general = form_errors(form, exc)
         return _render_prepayments(db.session.get(ContractPrepayment, prepayment_id), form, general, exc.status)
     db.session.commit()
     if again:
         flash(_("This payment was already recorded; it was not paid twice."), "info")
     else:
         flash(_("%(kind)s of %(amount)s to %(name)s booked (%(number)s).", kind=label(prepayment.kind),
-                amount=_yuan(payment.amount), name=payment.household.head_name, number=payment.number), "success")
+                amount=yuan(payment.amount), name=payment.household.head_name, number=payment.number), "success")
     return redirect(url_for("settlement.prepayments"))
 
 
@@ -755,7 +721,7 @@ def _supplied_choices(balances: dict[int, inputs.Balance]) -> list:
         text = f"{household.head_name} · {household.village.name}"
         balance = balances.get(household.id)
         if balance is not None and balance.outstanding:
-            text += f" · {_('still to recover')} {_yuan(balance.outstanding)}"
+            text += f" · {_('still to recover')} {yuan(balance.outstanding)}"
         rows.append((household.id, text))
     return options(rows)
 
@@ -765,7 +731,7 @@ def _supplied_choices(balances: dict[int, inputs.Balance]) -> list:
 def input_credits():
     """农资赊销: the supplies households got on credit, what settlements recovered, and the form to
     record more (coordinators and accountants)."""
-    _require(*inputs.READERS)
+    require(*inputs.READERS)
     can_record = current_user.has_role(*inputs.RECORDERS)
     if request.method == "POST" and not can_record:
         raise PermissionDenied()
@@ -785,13 +751,13 @@ def input_credits():
             form.household_id.errors.append(_("Choose the household that got the supplies."))
         else:
             key = form.idempotency_key.data
-            again = _already_used(key, InputCredit)
+            again = already_used(key, InputCredit)
             try:
                 credit = inputs.record_input_credit(current_user, household, item=form.item.data,
                                                    amount=form.amount.data, issued_on=form.issued_on.data,
                                                    note=form.note.data or "", idempotency_key=key)
             except MarketError as exc:
-                general = _errors(form, exc)
+                general = form_errors(form, exc)
             else:
                 db.session.commit()
                 if again:
@@ -799,7 +765,7 @@ def input_credits():
                 else:
                     flash(_("%(amount)s of farm supplies on credit to %(name)s recorded (%(number)s). Its voucher "
                             "waits for review in the books; the next settlements recover it.",
-                            amount=_yuan(credit.amount), name=household.head_name, number=credit.number),
+                            amount=yuan(credit.amount), name=household.head_name, number=credit.number),
                           "success")
                 return redirect(url_for("settlement.input_credits"))
     shown = request.args.get("household_id", type=int) if request.method == "GET" else None
@@ -825,28 +791,11 @@ def _void_credit_form(credit_id: int) -> VoidCreditForm:
 def void_input_credit(credit_id: int):
     """作废 an input credit recorded in error (accountants); the list shows why it failed, if it did."""
     credit = inputs.get(current_user, credit_id)
-    return _void_from_list(
+    return void_from_list(
         _void_credit_form(credit_id), lambda reason: inputs.void_input_credit(current_user, credit, reason),
         lambda: _("Input credit %(number)s is void; it is no longer taken back from %(name)s.", number=credit.number,
                   name=credit.household.head_name),
         url_for("settlement.input_credits", household_id=credit.household_id))
-
-
-def _void_from_list(form, void, done, back: str):
-    """Void a record from its list's form: the reason is given to ``void``; the list then says what
-    happened (or why not)."""
-    if not form.validate_on_submit():
-        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
-        return redirect(back)
-    try:
-        void(form.reason.data)
-    except MarketError as exc:
-        db.session.rollback()
-        flash(exc.text(), "error")
-    else:
-        db.session.commit()
-        flash(done(), "success")
-    return redirect(back)
 
 
 # --- deposits of terminated contracts (定金处理) ----------------------------------------------------------
@@ -877,7 +826,7 @@ def _void_closure_form(closure_id: int) -> VoidClosureForm:
 def void_deposit_closure(closure_id: int):
     """作废 a deposit closure recorded in error; the list says why it failed, if it did."""
     closure = deposits.get(current_user, closure_id)
-    return _void_from_list(
+    return void_from_list(
         _void_closure_form(closure_id), lambda reason: deposits.void_closure(current_user, closure, reason),
         lambda: _("Deposit closure %(number)s is void; the deposit of contract %(contract)s is open again.",
                   number=closure.number, contract=closure.contract.number),
@@ -888,14 +837,14 @@ def void_deposit_closure(closure_id: int):
 @login_required
 def deposits_page():
     """定金: terminated contracts whose deposit is still out, and the deposits closed so far."""
-    _require(*deposits.ACCOUNTANTS)
+    require(*deposits.ACCOUNTANTS)
     return _render_deposits()
 
 
 @bp.route("/payments/deposits/<int:contract_id>", methods=["POST"])
 @login_required
 def close_deposit(contract_id: int):
-    _require(*deposits.ACCOUNTANTS)
+    require(*deposits.ACCOUNTANTS)
     contract = db.session.get(PurchaseContract, contract_id)
     if contract is None:
         raise NotFound()
@@ -903,7 +852,7 @@ def close_deposit(contract_id: int):
     if not form.validate_on_submit():
         return _render_deposits(contract_id, form, status=422)
     key = form.idempotency_key.data
-    again = _already_used(key, DepositClosure)
+    again = already_used(key, DepositClosure)
     try:
         closure = deposits.close_deposit(
             current_user, contract, deposits.ClosureInput(
@@ -911,7 +860,7 @@ def close_deposit(contract_id: int):
                 method=form.method.data, reference=form.reference.data or "", signer=form.signer.data or ""),
             idempotency_key=key)
     except MarketError as exc:
-        general = _errors(form, exc)
+        general = form_errors(form, exc)
         return _render_deposits(contract_id, form, general, exc.status)
     db.session.commit()
     if again:
