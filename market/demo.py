@@ -330,7 +330,8 @@ def _settle_and_pay(coordinator: User, accountant: User, cashier: User, order, v
     """
     from .ledger import services as ledger
     from .ledger.services import LineInput
-    from .settlement import deposits, inputs, payments, services as settlements
+    from .deposits import services as deposits
+    from .settlement import inputs, payments, services as settlements
     from models import Voucher, VoucherStatus
 
     ledger.seed_chart()

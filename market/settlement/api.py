@@ -17,14 +17,14 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from models import (Buyer, BuyerOrder, ContractPrepayment, DepositClosure, Household, InputCredit, PurchaseContract, Payment, PaymentBatch,
+from models import (Buyer, BuyerOrder, ContractPrepayment, Household, InputCredit, Payment, PaymentBatch,
                     PurchaseInvoice, Receipt, Settlement, SettlementHousehold, SettlementKind, db)
 
 from ..api import Blueprint, creates, idempotency_key, key_used, made, page_schema, paginate
 from ..auth.permissions import require_household_access, require_role
 from ..errors import NotFound, ValidationFailed
-from . import deposits, inputs, payments, services
-from .schemas import (DepositClosureCreateSchema, DepositClosureSchema, DepositsSchema, InputCreditCreateSchema, InputCreditListArgsSchema, InputCreditSchema,
+from . import inputs, payments, services
+from .schemas import (InputCreditCreateSchema, InputCreditListArgsSchema, InputCreditSchema,
                       PaymentBatchCreateSchema, PaymentBatchSchema, BuyerReceiptCreateSchema, SettlementEnteredSchema, PurchaseInvoiceListArgsSchema,
                       PurchaseInvoiceSchema, HouseholdOwedSchema, PaymentListArgsSchema, PaymentSchema, PayoutCreateSchema,
                       PrepaymentPaymentCreateSchema, ReturnReasonSchema, SettleableOrderSchema, SettlementCreateSchema,
@@ -408,65 +408,3 @@ def void_input_credit(body, credit_id: int):
     inputs.void_input_credit(current_user, credit, body["reason"])
     db.session.commit()
     return credit
-
-
-# --- deposits (定金处理) ----------------------------------------------------------------------------------
-
-@blp.route("/deposits")
-@blp.response(200, DepositsSchema)
-def open_deposits():
-    """Terminated contracts whose deposit (定金) is still out. A fulfilled contract's deposit is set off
-    by the household's next settlement instead. Accountants."""
-    return {"open": deposits.open_deposits(current_user)}
-
-
-@blp.route("/deposit-closures")
-@blp.arguments(InputCreditListArgsSchema, location="query")
-@blp.response(200, page_schema(DepositClosureSchema))
-def list_deposit_closures(args):
-    """Deposits closed, newest first. Accountants."""
-    page = _page_args(args)
-    statement = deposits.listing(current_user)
-    if args["household_id"] is not None:
-        statement = statement.where(DepositClosure.household_id == args["household_id"])
-    return paginate(statement, page)
-
-
-@blp.route("/deposit-closures/<int:closure_id>")
-@blp.response(200, DepositClosureSchema)
-def get_deposit_closure(closure_id: int):
-    return deposits.get(current_user, closure_id)
-
-
-@blp.route("/deposit-closures/<int:closure_id>/void", methods=["POST"])
-@blp.arguments(ReturnReasonSchema)
-@blp.response(200, DepositClosureSchema)
-def void_deposit_closure(body, closure_id: int):
-    """作废: a deposit closure recorded in error is undone (never deleted): its voucher is rejected, or
-    reversed in red for review if posted, and the deposit is open to be closed again. Accountants."""
-    closure = deposits.get(current_user, closure_id)
-    deposits.void_closure(current_user, closure, body["reason"])
-    db.session.commit()
-    return closure
-
-
-@blp.route("/contracts/<int:contract_id>/deposit-closure", methods=["POST"])
-@creates
-@blp.arguments(DepositClosureCreateSchema)
-@blp.response(201, DepositClosureSchema)
-@blp.alt_response(200, schema=DepositClosureSchema, description="the closure this key already made")
-def close_deposit(body, contract_id: int):
-    """定金处理: record how a terminated contract's deposit ends — returned (Dr cash / Cr 1123), forfeited
-    by the company (Dr 5711 营业外支出 / Cr 1123) or paid back twice by the household (Dr cash / Cr 1123,
-    Cr 5301 营业外收入) — once per contract; its voucher is prepared for review. Accountants. The
-    request's Idempotency-Key is the closure's key and is required."""
-    require_role(current_user, *deposits.ACCOUNTANTS)
-    contract = db.session.get(PurchaseContract, contract_id)
-    if contract is None:
-        raise NotFound(_l("This contract does not exist."))
-    key = idempotency_key()
-    existed = key_used(DepositClosure, key)
-    closure = deposits.close_deposit(current_user, contract, deposits.ClosureInput(
-        outcome=body["outcome"], reason=body["reason"], closed_on=body["closed_on"], method=body["method"],
-        reference=body["reference"], signer=body["signer"]), idempotency_key=key)
-    return made(closure, existed)

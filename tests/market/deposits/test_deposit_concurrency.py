@@ -14,15 +14,16 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from market.deposits import services as deposits
 from market.errors import Conflict
 from market.ledger import services as ledger
-from market.settlement import deposits, inputs, services
+from market.settlement import inputs, services
 from models import (BuyerOrder, DepositClosure, InputCredit, PurchaseContract, Settlement, SettlementHousehold, Voucher,
                     VoucherSource, db)
 from tests.locks import HoldFirst, wait_for_lock_waiters
 from tests.market.contracts.conftest import contract_args, grades, make_contract, peach  # noqa: F401  (fixtures)
+from tests.market.deposits.test_deposits import CLOSED, terminated
 from tests.market.settlement.test_concurrency import as_user, ok, race
-from tests.market.settlement.test_deposits import CLOSED, terminated
 from tests.market.settlement.test_input_credit import DAY, households, review, supply
 
 pytestmark = pytest.mark.postgres_only

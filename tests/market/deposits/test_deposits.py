@@ -14,9 +14,10 @@ from sqlalchemy import func, select, text
 
 from market.clock import local_today
 from market.contracts import services as contracts
+from market.deposits import services as deposits
 from market.errors import Conflict, IdempotencyConflict, PermissionDenied, ValidationFailed
 from market.ledger import services as ledger
-from market.settlement import deposits, payments, services
+from market.settlement import payments, services
 from models import AuditEvent, DepositClosure, DepositOutcome, Voucher, VoucherSource, VoucherStatus, db
 from tests.market.contracts.conftest import contract_args, grades, make_contract, peach  # noqa: F401  (fixtures)
 from tests.market.settlement.test_input_credit import (DAY, books_hold, count, households, party_balance,
