@@ -331,7 +331,8 @@ def _settle_and_pay(coordinator: User, accountant: User, cashier: User, order, v
     from .ledger import services as ledger
     from .ledger.services import LineInput
     from .deposits import services as deposits
-    from .settlement import inputs, payments, services as settlements
+    from .input_credits import services as input_credits
+    from .settlement import payments, services as settlements
     from models import Voucher, VoucherStatus
 
     ledger.seed_chart()
@@ -371,8 +372,8 @@ def _settle_and_pay(coordinator: User, accountant: User, cashier: User, order, v
                               key=lambda household: (household.id != villager_household.id, household.id))
     for number, (household, (item, amount)) in enumerate(zip(peach_households, (
             ("复合肥 20袋", "560.00"), ("果袋 3000个、杀菌剂 2瓶", "315.00"), ("有机肥 10袋", "280.00"))), start=1):
-        inputs.record_input_credit(coordinator, household, item=item, amount=amount, issued_on=supplied_on,
-                                   note="春季农资，桃子结算时扣回", idempotency_key=f"demo:input-credit:{number}")
+        input_credits.record_input_credit(coordinator, household, item=item, amount=amount, issued_on=supplied_on,
+                                          note="春季农资，桃子结算时扣回", idempotency_key=f"demo:input-credit:{number}")
     post_waiting()
 
     settlement = settlements.prepare_order_settlement(

@@ -24,9 +24,9 @@ from models import (Account, Buyer, Household, PartyType, Payment, PaymentApplic
 from ..auth.permissions import require_household_access, require_role
 from ..clock import local_today, local_zone
 from ..errors import NotFound, ValidationFailed
+from ..input_credits.services import outstanding_input_credit
 from ..ledger import services as ledger
 from ..settlement.applying import BUCKETS, Open, ageing, bucket_of
-from ..settlement.inputs import outstanding_input_credit
 from ..settlement.services import IN_BOOKS, outstanding_advances
 from ..units import Money
 

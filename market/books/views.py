@@ -215,7 +215,7 @@ def _source_url(voucher) -> str | None:
         return None
     candidates = {VoucherSource.SETTLEMENT: ("settlement.show_settlement", "settlement_id"),
                   VoucherSource.PAYMENT: ("settlement.show_payment", "payment_id"),
-                  VoucherSource.INPUT_CREDIT: ("settlement.input_credits", None),
+                  VoucherSource.INPUT_CREDIT: ("input_credits.input_credits", None),
                   VoucherSource.DEPOSIT: ("deposits.deposits_page", None)}
     endpoint, arg = candidates.get(voucher.source, (None, None))
     if endpoint in current_app.view_functions:  # the settlement pages may not be installed

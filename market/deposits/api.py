@@ -15,7 +15,7 @@ from ..api import Blueprint, creates, idempotency_key, key_used, made, page_sche
 from ..auth.permissions import require_role
 from ..errors import NotFound
 from ..settlement.schemas import ReturnReasonSchema
-from . import services as deposits
+from . import services
 from .schemas import DepositClosureCreateSchema, DepositClosureListArgsSchema, DepositClosureSchema, DepositsSchema
 
 URL_PREFIX = ""
@@ -33,7 +33,7 @@ def _page_args(args: dict) -> dict:
 def open_deposits():
     """Terminated contracts whose deposit (定金) is still out. A fulfilled contract's deposit is set off
     by the household's next settlement instead. Accountants."""
-    return {"open": deposits.open_deposits(current_user)}
+    return {"open": services.open_deposits(current_user)}
 
 
 @blp.route("/deposit-closures")
@@ -42,7 +42,7 @@ def open_deposits():
 def list_deposit_closures(args):
     """Deposits closed, newest first. Accountants."""
     page = _page_args(args)
-    statement = deposits.listing(current_user)
+    statement = services.listing(current_user)
     if args["household_id"] is not None:
         statement = statement.where(DepositClosure.household_id == args["household_id"])
     return paginate(statement, page)
@@ -51,7 +51,7 @@ def list_deposit_closures(args):
 @blp.route("/deposit-closures/<int:closure_id>")
 @blp.response(200, DepositClosureSchema)
 def get_deposit_closure(closure_id: int):
-    return deposits.get(current_user, closure_id)
+    return services.get(current_user, closure_id)
 
 
 @blp.route("/deposit-closures/<int:closure_id>/void", methods=["POST"])
@@ -60,8 +60,8 @@ def get_deposit_closure(closure_id: int):
 def void_deposit_closure(body, closure_id: int):
     """作废: a deposit closure recorded in error is undone (never deleted): its voucher is rejected, or
     reversed in red for review if posted, and the deposit is open to be closed again. Accountants."""
-    closure = deposits.get(current_user, closure_id)
-    deposits.void_closure(current_user, closure, body["reason"])
+    closure = services.get(current_user, closure_id)
+    services.void_closure(current_user, closure, body["reason"])
     db.session.commit()
     return closure
 
@@ -76,13 +76,13 @@ def close_deposit(body, contract_id: int):
     by the company (Dr 5711 营业外支出 / Cr 1123) or paid back twice by the household (Dr cash / Cr 1123,
     Cr 5301 营业外收入) — once per contract; its voucher is prepared for review. Accountants. The
     request's Idempotency-Key is the closure's key and is required."""
-    require_role(current_user, *deposits.ACCOUNTANTS)
+    require_role(current_user, *services.ACCOUNTANTS)
     contract = db.session.get(PurchaseContract, contract_id)
     if contract is None:
         raise NotFound(_l("This contract does not exist."))
     key = idempotency_key()
     existed = key_used(DepositClosure, key)
-    closure = deposits.close_deposit(current_user, contract, deposits.ClosureInput(
+    closure = services.close_deposit(current_user, contract, services.ClosureInput(
         outcome=body["outcome"], reason=body["reason"], closed_on=body["closed_on"], method=body["method"],
         reference=body["reference"], signer=body["signer"]), idempotency_key=key)
     return made(closure, existed)

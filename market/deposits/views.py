@@ -14,8 +14,7 @@ from ..errors import MarketError, NotFound
 from ..forms import new_key
 from ..labels import label
 from ..pages import PAGE_SIZE, already_used, form_errors, require, void_from_list, voucher_url
-from . import bp
-from . import services as deposits
+from . import bp, services
 from .forms import DepositClosureForm, VoidClosureForm
 
 
@@ -34,8 +33,8 @@ def _closure_form(contract_id: int, formdata=None) -> DepositClosureForm:
 
 def _render_deposits(failed: int | None = None, failed_form=None, general=None, status=200):
     rows = [(entry, failed_form if entry.contract.id == failed else _closure_form(entry.contract.id))
-            for entry in deposits.open_deposits(current_user)]
-    page = db.paginate(deposits.listing(current_user), page=request.args.get("page", 1, type=int),
+            for entry in services.open_deposits(current_user)]
+    page = db.paginate(services.listing(current_user), page=request.args.get("page", 1, type=int),
                        per_page=PAGE_SIZE, error_out=False)
     return render_template("deposits/list.html", rows=rows, page=page, general=general or [],
                            failed_id=failed, void_form=_void_closure_form), status
@@ -49,9 +48,9 @@ def _void_closure_form(closure_id: int) -> VoidClosureForm:
 @login_required
 def void_deposit_closure(closure_id: int):
     """作废 a deposit closure recorded in error; the list says why it failed, if it did."""
-    closure = deposits.get(current_user, closure_id)
+    closure = services.get(current_user, closure_id)
     return void_from_list(
-        _void_closure_form(closure_id), lambda reason: deposits.void_closure(current_user, closure, reason),
+        _void_closure_form(closure_id), lambda reason: services.void_closure(current_user, closure, reason),
         lambda: _("Deposit closure %(number)s is void; the deposit of contract %(contract)s is open again.",
                   number=closure.number, contract=closure.contract.number),
         url_for("deposits.deposits_page"))
@@ -61,14 +60,14 @@ def void_deposit_closure(closure_id: int):
 @login_required
 def deposits_page():
     """定金: terminated contracts whose deposit is still out, and the deposits closed so far."""
-    require(*deposits.ACCOUNTANTS)
+    require(*services.ACCOUNTANTS)
     return _render_deposits()
 
 
 @bp.route("/payments/deposits/<int:contract_id>", methods=["POST"])
 @login_required
 def close_deposit(contract_id: int):
-    require(*deposits.ACCOUNTANTS)
+    require(*services.ACCOUNTANTS)
     contract = db.session.get(PurchaseContract, contract_id)
     if contract is None:
         raise NotFound()
@@ -78,8 +77,8 @@ def close_deposit(contract_id: int):
     key = form.idempotency_key.data
     again = already_used(key, DepositClosure)
     try:
-        closure = deposits.close_deposit(
-            current_user, contract, deposits.ClosureInput(
+        closure = services.close_deposit(
+            current_user, contract, services.ClosureInput(
                 outcome=form.outcome.data, reason=form.reason.data, closed_on=form.closed_on.data,
                 method=form.method.data, reference=form.reference.data or "", signer=form.signer.data or ""),
             idempotency_key=key)

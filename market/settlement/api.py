@@ -17,15 +17,14 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from models import (Buyer, BuyerOrder, ContractPrepayment, Household, InputCredit, Payment, PaymentBatch,
+from models import (Buyer, BuyerOrder, ContractPrepayment, Household, Payment, PaymentBatch,
                     PurchaseInvoice, Receipt, Settlement, SettlementHousehold, SettlementKind, db)
 
 from ..api import Blueprint, creates, idempotency_key, key_used, made, page_schema, paginate
 from ..auth.permissions import require_household_access, require_role
 from ..errors import NotFound, ValidationFailed
-from . import inputs, payments, services
-from .schemas import (InputCreditCreateSchema, InputCreditListArgsSchema, InputCreditSchema,
-                      PaymentBatchCreateSchema, PaymentBatchSchema, BuyerReceiptCreateSchema, SettlementEnteredSchema, PurchaseInvoiceListArgsSchema,
+from . import payments, services
+from .schemas import (PaymentBatchCreateSchema, PaymentBatchSchema, BuyerReceiptCreateSchema, SettlementEnteredSchema, PurchaseInvoiceListArgsSchema,
                       PurchaseInvoiceSchema, HouseholdOwedSchema, PaymentListArgsSchema, PaymentSchema, PayoutCreateSchema,
                       PrepaymentPaymentCreateSchema, ReturnReasonSchema, SettleableOrderSchema, SettlementCreateSchema,
                       SettlementListArgsSchema, SettlementSchema, SettlementSummarySchema)
@@ -359,52 +358,3 @@ def get_owed(household_id: int):
     return {"household_id": household.id, "household_name": household.head_name,
             "payout_method": household.payout_method, "owed": payments.owed(household.id),
             "open_lines": payments.open_lines(household.id)}
-
-
-# --- input credit (农资赊销) ----------------------------------------------------------------------------
-
-@blp.route("/input-credits")
-@blp.arguments(InputCreditListArgsSchema, location="query")
-@blp.response(200, page_schema(InputCreditSchema))
-def list_input_credits(args):
-    """Farm supplies given to households on credit (农资赊销), newest first. Staff."""
-    page = _page_args(args)
-    return paginate(inputs.listing(current_user, args["household_id"]), page)
-
-
-@blp.route("/input-credits/<int:credit_id>")
-@blp.response(200, InputCreditSchema)
-def get_input_credit(credit_id: int):
-    return inputs.get(current_user, credit_id)
-
-
-@blp.route("/input-credits", methods=["POST"])
-@creates
-@blp.arguments(InputCreditCreateSchema)
-@blp.response(201, InputCreditSchema)
-@blp.alt_response(200, schema=InputCreditSchema, description="the input credit this key already made")
-def create_input_credit(body):
-    """赊销农资: record supplies handed to a household on credit; its voucher (Dr 1221 其他应收款 /
-    Cr 1002 银行存款) is prepared for review and the household's next settlements recover the amount,
-    after its advances, never below zero. Coordinators and accountants. The request's Idempotency-Key
-    is the input credit's key and is required."""
-    require_role(current_user, *inputs.RECORDERS)
-    household = _party(Household, body["household_id"], "household_id", _l("This household does not exist."))
-    key = idempotency_key()
-    existed = key_used(InputCredit, key)
-    credit = inputs.record_input_credit(current_user, household, item=body["item"], amount=body["amount"],
-                                        issued_on=body["issued_on"], note=body["note"], idempotency_key=key)
-    return made(credit, existed)
-
-
-@blp.route("/input-credits/<int:credit_id>/void", methods=["POST"])
-@blp.arguments(ReturnReasonSchema)
-@blp.response(200, InputCreditSchema)
-def void_input_credit(body, credit_id: int):
-    """作废: an input credit recorded in error is undone (never deleted): no settlement takes it back any
-    more, and its voucher is rejected, or reversed in red for review if posted. Refused (409) while a
-    settlement already takes it back. Accountants."""
-    credit = inputs.get(current_user, credit_id)
-    inputs.void_input_credit(current_user, credit, body["reason"])
-    db.session.commit()
-    return credit

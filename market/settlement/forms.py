@@ -105,23 +105,3 @@ class BatchForm(FlaskForm):
     paid_on = StringField(_l("Date paid"), render_kw=DATE_INPUT, validators=[Optional()])
     rows = FieldList(FormField(BatchRowForm), min_entries=0, max_entries=2000)
     submit = SubmitField(_l("Pay the chosen households"))
-
-
-class InputCreditForm(FlaskForm):
-    """农资赊销: supplies handed to a household on credit, recovered from its next settlements."""
-
-    idempotency_key = HiddenField()
-    household_id = SelectField(_l("Household"), coerce=optional_int, validate_choice=False,
-                               validators=[DataRequired(message=_l("Choose the household that got the supplies."))])
-    item = StringField(_l("What was supplied"), validators=[Length(max=128)],
-                       description=_l("e.g. 复合肥 40袋, 农药 5瓶, 果袋 2000个"), render_kw={"autocomplete": "off"})
-    amount = StringField(_l("Amount (元)"), render_kw=MONEY_INPUT)
-    issued_on = StringField(_l("Date supplied"), render_kw=DATE_INPUT)
-    note = TextAreaField(_l("Note"), validators=[Length(max=2000)])
-    submit = SubmitField(_l("Record the input credit"))
-
-
-class VoidCreditForm(FlaskForm):
-    reason = TextAreaField(_l("Why is this input credit void?"), validators=[Length(max=2000)],
-                           description=_l("E.g. recorded for the wrong household, or recorded twice."))
-    submit = SubmitField(_l("Void this input credit"))

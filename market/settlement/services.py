@@ -34,7 +34,8 @@ from ..locking import lock_row
 from ..numbering import lock_scope, next_number
 from ..privacy import mask_id_number
 from ..units import Money, UnitError, Weight, parse_money
-from . import inputs, splits
+from ..input_credits import services as input_credits
+from . import splits
 from ..orders.states import ORDER
 from .states import SETTLEMENT
 
@@ -182,7 +183,7 @@ def _deliveries(grouped: dict[int, dict[Any, _Item]], keys: dict[tuple[int, int]
         deliveries.append(splits.HouseholdDelivery(
             household_id=household_id, lines=tuple(lines),
             advances_fen=max(0, outstanding_advances(household_id, excluding=settlement_id)),
-            input_credit_fen=max(0, inputs.outstanding_input_credit(household_id, excluding=settlement_id))))
+            input_credit_fen=max(0, input_credits.outstanding_input_credit(household_id, excluding=settlement_id))))
     return tuple(deliveries)
 
 
@@ -494,7 +495,7 @@ def voucher_plan(settlement: Settlement) -> list[VoucherPlan]:
             if line.recovered_advances > 0:
                 lines.append(LineInput("1123", credit=line.recovered_advances, **party))
             if line.recovered_input_credit > 0:
-                lines.append(LineInput(inputs.RECEIVABLE_ACCOUNT, credit=line.recovered_input_credit, **party))
+                lines.append(LineInput(input_credits.RECEIVABLE_ACCOUNT, credit=line.recovered_input_credit, **party))
         what_back = "、".join(name for name, present in (
             ("预付款", any(line.recovered_advances > 0 for line in recovered)),
             ("赊销农资款", any(line.recovered_input_credit > 0 for line in recovered))) if present)

@@ -16,15 +16,16 @@ from sqlalchemy import func, select
 
 from market.deposits import services as deposits
 from market.errors import Conflict
+from market.input_credits import services as input_credits
 from market.ledger import services as ledger
-from market.settlement import inputs, services
+from market.settlement import services
 from models import (BuyerOrder, DepositClosure, InputCredit, PurchaseContract, Settlement, SettlementHousehold, Voucher,
                     VoucherSource, db)
 from tests.locks import HoldFirst, wait_for_lock_waiters
 from tests.market.contracts.conftest import contract_args, grades, make_contract, peach  # noqa: F401  (fixtures)
 from tests.market.deposits.test_deposits import CLOSED, terminated
+from tests.market.input_credits.test_input_credit import DAY, households, review, supply
 from tests.market.settlement.test_concurrency import as_user, ok, race
-from tests.market.settlement.test_input_credit import DAY, households, review, supply
 
 pytestmark = pytest.mark.postgres_only
 
@@ -145,7 +146,7 @@ def test_a_void_racing_a_settlement_leaves_the_credit_either_void_or_recovered_n
 
     def void():
         actor, credit = as_user(accountant.id), db.session.get(InputCredit, credit_id)
-        return lambda: inputs.void_input_credit(actor, credit, "录错了农户").id
+        return lambda: input_credits.void_input_credit(actor, credit, "录错了农户").id
 
     def settle():
         actor, order = as_user(coordinator.id), db.session.get(BuyerOrder, order_id)
@@ -170,7 +171,7 @@ def test_a_void_racing_a_settlement_leaves_the_credit_either_void_or_recovered_n
         assert voiding.error is None
     elif order == "the settlement first":
         assert isinstance(voiding.error, Conflict)
-    assert inputs.outstanding_input_credit(zhang_id) == 0
+    assert input_credits.outstanding_input_credit(zhang_id) == 0
     assert services.verify() == []
     assert ledger.verify() == []
 

@@ -20,8 +20,8 @@ from market.ledger import services as ledger
 from market.settlement import payments, services
 from models import AuditEvent, DepositClosure, DepositOutcome, Voucher, VoucherSource, VoucherStatus, db
 from tests.market.contracts.conftest import contract_args, grades, make_contract, peach  # noqa: F401  (fixtures)
-from tests.market.settlement.test_input_credit import (DAY, books_hold, count, households, party_balance,
-                                                       post_settlement, review)
+from tests.market.input_credits.test_input_credit import (DAY, books_hold, count, households, party_balance,
+                                                          post_settlement, review)
 
 PAID = date(2026, 7, 5)
 CLOSED = date(2026, 8, 20)

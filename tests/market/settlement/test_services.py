@@ -231,12 +231,12 @@ def test_deliveries_being_settled_stay_on_the_villagers_statement(received, coor
 
 
 def test_a_settlement_whose_deductions_take_every_net_is_paid_when_posted(received, coordinator, accountant):
-    from market.settlement import inputs
+    from market.input_credits import services as input_credits
 
     order, _receipt = received
     for number, line in enumerate(order.runs[-1].lines):
-        inputs.record_input_credit(coordinator, line.household, item="复合肥 100袋", amount="5000", issued_on=DAY,
-                                   note="", idempotency_key=f"fert-{number}")
+        input_credits.record_input_credit(coordinator, line.household, item="复合肥 100袋", amount="5000",
+                                          issued_on=DAY, note="", idempotency_key=f"fert-{number}")
     db.session.commit()
     settlement = posted(received, coordinator, accountant)
     assert all(line.net == 0 for line in settlement.households)

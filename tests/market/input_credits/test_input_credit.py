@@ -17,8 +17,9 @@ from sqlalchemy import func, select
 from market.clock import local_today
 from market.contracts import services as contracts
 from market.errors import Conflict, IdempotencyConflict, PermissionDenied, ValidationFailed
+from market.input_credits import services as input_credits
 from market.ledger import services as ledger
-from market.settlement import inputs, payments, services
+from market.settlement import payments, services
 from market.weighing import services as weighing
 from models import (Account, AuditEvent, InputCredit, RoleName, Settlement, SettlementKind, Voucher, VoucherLine,
                     VoucherSource, VoucherStatus, db)
@@ -49,8 +50,8 @@ def households(received) -> dict:
 
 
 def supply(actor, household, amount, key, item="复合肥 40袋", issued_on=SUPPLIED, note=""):
-    credit = inputs.record_input_credit(actor, household, item=item, amount=amount, issued_on=issued_on, note=note,
-                                        idempotency_key=key)
+    credit = input_credits.record_input_credit(actor, household, item=item, amount=amount, issued_on=issued_on,
+                                               note=note, idempotency_key=key)
     db.session.commit()
     return credit
 
@@ -108,8 +109,8 @@ def test_input_credit_is_recovered_after_advances_and_the_rest_carried_to_a_late
     for credit in (first, third):
         review(credit.voucher, accountant)  # prepared by the coordinator: an accountant reviews it
     review(second.voucher, reviewer)        # prepared by an accountant: another one reviews it
-    assert inputs.outstanding_input_credit(zhang.id) == 80_000
-    assert inputs.outstanding_input_credit(wang.id) == 0
+    assert input_credits.outstanding_input_credit(zhang.id) == 80_000
+    assert input_credits.outstanding_input_credit(wang.id) == 0
     assert party_balance("1123", zhang.id) == Decimal("1000.00")  # the advance
     assert party_balance("1221", zhang.id) == Decimal("800.00")   # the supplies on credit
     books_hold()
@@ -126,8 +127,8 @@ def test_input_credit_is_recovered_after_advances_and_the_rest_carried_to_a_late
         Decimal("200.00"), Decimal("1160.00"), Decimal("0.00"))
     assert (lines["王建国"].recovered_input_credit, lines["王建国"].net) == (Decimal("0.00"), Decimal("1360.00"))
     # the draft already counts: nothing is recovered twice, and recomputing it finds the same
-    assert inputs.outstanding_input_credit(zhang.id) == 44_000
-    assert inputs.outstanding_input_credit(zhang.id, excluding=settlement.id) == 80_000
+    assert input_credits.outstanding_input_credit(zhang.id) == 44_000
+    assert input_credits.outstanding_input_credit(zhang.id, excluding=settlement.id) == 80_000
     services.recompute(coordinator, settlement, settle_on=DAY)
     db.session.commit()
     assert {l.household.head_name: l.recovered_input_credit for l in settlement.households}["张秀英"] == Decimal("360.00")
@@ -143,7 +144,7 @@ def test_input_credit_is_recovered_after_advances_and_the_rest_carried_to_a_late
     assert party_balance("2202", zhang.id) == Decimal("0.00")         # nothing left to pay her in cash
     assert party_balance("2202", li.id) == Decimal("-1160.00")
     books_hold()
-    balances = {b.household.head_name: b for b in inputs.balances()}
+    balances = {b.household.head_name: b for b in input_credits.balances()}
     assert (balances["张秀英"].supplied, balances["张秀英"].recovered, balances["张秀英"].outstanding) == (
         Decimal("800.00"), Decimal("360.00"), Decimal("440.00"))
     assert balances["李桂兰"].outstanding == Decimal("0.00") and "王建国" not in balances
@@ -160,7 +161,7 @@ def test_input_credit_is_recovered_after_advances_and_the_rest_carried_to_a_late
     assert (line.gross, line.recovered_advances, line.recovered_input_credit, line.net, line.carried_over) == (
         Decimal("600.00"), Decimal("0.00"), Decimal("440.00"), Decimal("160.00"), Decimal("0.00"))
     post_settlement(later, coordinator, accountant)
-    assert inputs.outstanding_input_credit(zhang.id) == 0
+    assert input_credits.outstanding_input_credit(zhang.id) == 0
     assert party_balance("1221", zhang.id) == Decimal("0.00")
     books_hold()
 
@@ -171,10 +172,10 @@ def test_a_discarded_draft_gives_the_credit_back(received, coordinator):
     order, _receipt = received
     settlement = services.prepare_order_settlement(coordinator, order, settle_on=DAY)
     db.session.commit()
-    assert inputs.outstanding_input_credit(zhang.id) == 0
+    assert input_credits.outstanding_input_credit(zhang.id) == 0
     services.discard(coordinator, settlement)
     db.session.commit()
-    assert inputs.outstanding_input_credit(zhang.id) == 25_000
+    assert input_credits.outstanding_input_credit(zhang.id) == 25_000
 
 
 # --- idempotency, roles and bad input -------------------------------------------------------------
@@ -187,7 +188,7 @@ def test_the_same_key_and_body_return_the_original_and_another_body_is_refused(r
     for changed in ({"amount": "500.01"}, {"item": "复合肥 41袋"}, {"issued_on": SUPPLIED - timedelta(days=1)}):
         values = {"item": "复合肥 40袋", "amount": "500", "issued_on": SUPPLIED, "note": "春季追肥", **changed}
         with pytest.raises(IdempotencyConflict):
-            inputs.record_input_credit(coordinator, zhang, idempotency_key="same-key", **values)
+            input_credits.record_input_credit(coordinator, zhang, idempotency_key="same-key", **values)
         db.session.rollback()
     assert count(InputCredit) == 1
     assert count(Voucher) == 1
@@ -200,8 +201,8 @@ def test_only_coordinators_and_accountants_record_input_credit(received, request
     zhang = households(received)["张秀英"]
     user = request.getfixturevalue(who)
     with pytest.raises(PermissionDenied):
-        inputs.record_input_credit(user, zhang, item="复合肥", amount="100", issued_on=SUPPLIED, note="",
-                                   idempotency_key="nope")
+        input_credits.record_input_credit(user, zhang, item="复合肥", amount="100", issued_on=SUPPLIED, note="",
+                                          idempotency_key="nope")
     db.session.rollback()
     assert count(InputCredit) == 0
 
@@ -226,13 +227,13 @@ def test_bad_input_is_refused_and_nothing_is_written(received, coordinator, valu
     args = {"item": "复合肥 40袋", "amount": "500", "issued_on": SUPPLIED, "note": "", **values}
     events = count(AuditEvent)
     with pytest.raises(ValidationFailed) as caught:
-        inputs.record_input_credit(coordinator, zhang, idempotency_key="bad", **args)
+        input_credits.record_input_credit(coordinator, zhang, idempotency_key="bad", **args)
     assert field in caught.value.fields
     db.session.rollback()
     assert (count(InputCredit), count(Voucher), count(AuditEvent)) == (0, 0, events)
     with pytest.raises(ValidationFailed):
-        inputs.record_input_credit(coordinator, zhang, idempotency_key="  ", item="复合肥", amount="5",
-                                   issued_on=SUPPLIED, note="")
+        input_credits.record_input_credit(coordinator, zhang, idempotency_key="  ", item="复合肥", amount="5",
+                                          issued_on=SUPPLIED, note="")
 
 
 # --- voiding -------------------------------------------------------------------------------------------
@@ -240,14 +241,14 @@ def test_bad_input_is_refused_and_nothing_is_written(received, coordinator, valu
 def test_a_credit_recorded_in_error_is_voided_and_its_waiting_voucher_rejected(received, coordinator, accountant):
     zhang = households(received)["张秀英"]
     credit = supply(coordinator, zhang, "500", "wrong")
-    assert inputs.outstanding_input_credit(zhang.id) == 50_000
-    inputs.void_input_credit(accountant, credit, "录错了户，应为李桂兰")
+    assert input_credits.outstanding_input_credit(zhang.id) == 50_000
+    input_credits.void_input_credit(accountant, credit, "录错了户，应为李桂兰")
     db.session.commit()
     assert credit.voided_at is not None and credit.voided_by_id == accountant.id
     assert credit.void_reason == "录错了户，应为李桂兰"
     assert credit.voucher.status is VoucherStatus.REJECTED
-    assert inputs.outstanding_input_credit(zhang.id) == 0
-    assert inputs.balances() == []
+    assert input_credits.outstanding_input_credit(zhang.id) == 0
+    assert input_credits.balances() == []
     settlement = services.prepare_order_settlement(coordinator, received[0], settle_on=DAY)
     db.session.commit()
     assert all(line.recovered_input_credit == 0 for line in settlement.households)
@@ -261,7 +262,7 @@ def test_a_posted_credit_is_voided_by_a_red_reversal(received, coordinator, acco
     credit = supply(coordinator, zhang, "500", "posted")
     review(credit.voucher, accountant)
     assert party_balance("1221", zhang.id) == Decimal("500.00")
-    inputs.void_input_credit(accountant, credit, "重复登记")
+    input_credits.void_input_credit(accountant, credit, "重复登记")
     db.session.commit()
     reversal = db.session.scalar(select(Voucher).where(Voucher.reverses_id == credit.voucher.id))
     assert reversal is not None and reversal.status is VoucherStatus.PREPARED
@@ -278,13 +279,13 @@ def test_a_credit_a_settlement_already_takes_back_is_not_voided_until_the_draft_
     settlement = services.prepare_order_settlement(coordinator, received[0], settle_on=DAY)
     db.session.commit()
     with pytest.raises(Conflict) as caught:
-        inputs.void_input_credit(accountant, credit, "录错")
+        input_credits.void_input_credit(accountant, credit, "录错")
     assert settlement.number in caught.value.text()
     db.session.rollback()
     assert credit.voided_at is None and credit.voucher.status is VoucherStatus.PREPARED
     services.discard(coordinator, settlement)
     db.session.commit()
-    inputs.void_input_credit(accountant, credit, "录错")
+    input_credits.void_input_credit(accountant, credit, "录错")
     db.session.commit()
     assert credit.voided_at is not None
 
@@ -293,16 +294,16 @@ def test_voiding_needs_a_reason_an_accountant_and_happens_once(received, coordin
     zhang = households(received)["张秀英"]
     credit = supply(coordinator, zhang, "500", "once")
     with pytest.raises(ValidationFailed) as caught:
-        inputs.void_input_credit(accountant, credit, "  ")
+        input_credits.void_input_credit(accountant, credit, "  ")
     assert "reason" in caught.value.fields
     with pytest.raises(PermissionDenied):
-        inputs.void_input_credit(coordinator, credit, "录错")
+        input_credits.void_input_credit(coordinator, credit, "录错")
     db.session.rollback()
     assert credit.voided_at is None
-    inputs.void_input_credit(accountant, credit, "录错")
+    input_credits.void_input_credit(accountant, credit, "录错")
     db.session.commit()
     with pytest.raises(Conflict, match=re.escape(str(_l("This input credit is already void.")))):
-        inputs.void_input_credit(accountant, credit, "录错")
+        input_credits.void_input_credit(accountant, credit, "录错")
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(AuditEvent)
                              .where(AuditEvent.action == "input_credit.void")) == 1
@@ -425,7 +426,7 @@ def test_the_demo_peach_settlement_recovers_the_fertiliser_given_on_credit(app):
     assert all(c.issued_on >= date(2026, 8, 1) for c in credits)  # July is closed in the demo
     peach = db.session.scalar(select(Settlement).where(Settlement.kind == SettlementKind.ORDER))
     assert sum(line.recovered_input_credit for line in peach.households) == Decimal("1155.00")
-    assert all(inputs.outstanding_input_credit(c.household_id) == 0 for c in credits)
+    assert all(input_credits.outstanding_input_credit(c.household_id) == 0 for c in credits)
     books_hold()
 
 
@@ -455,7 +456,7 @@ def test_a_credit_is_voided_on_its_page_and_through_the_api(client, login, recei
     assert made.get_json()["voucher"]["status"] == "rejected"
     again = client.post(f"/api/v1/input-credits/{second.id}/void", json={"reason": "重复"})
     assert again.status_code == 409
-    assert inputs.outstanding_input_credit(zhang.id) == 0
+    assert input_credits.outstanding_input_credit(zhang.id) == 0
 
 
 def test_the_statement_shows_what_the_next_settlements_will_take_back(

@@ -32,11 +32,13 @@ from ..ledger.services import LineInput
 from ..locking import lock_row
 from ..numbering import next_number
 from ..units import Money, UnitError, parse_money
-from . import services as settlements
+from ..settlement import services as settlements
 
 #: who records input credit: the coordinators who hand out the supplies, and the accountants
 RECORDERS = (RoleName.COORDINATOR, RoleName.ACCOUNTANT)
 READERS = (RoleName.COORDINATOR, RoleName.ACCOUNTANT, RoleName.ADMIN)
+#: who voids an input credit recorded in error
+ACCOUNTANTS = (RoleName.ACCOUNTANT,)
 MAX_CREDIT = Decimal(1_000_000)
 ITEM_LENGTH = 128
 NOTE_LENGTH = 2000
@@ -216,7 +218,7 @@ def void_input_credit(actor: User, credit: InputCredit, reason: str) -> InputCre
         credit than would remain (discard the draft that does and prepare it again after voiding; a
         posted settlement's recovery is paid back to the household by a manual voucher).
     """
-    require_role(actor, *settlements.ACCOUNTANTS)
+    require_role(actor, *ACCOUNTANTS)
     reason = " ".join(str(reason or "").split())
     if not reason:
         raise ValidationFailed(_l("Say why the input credit is void."), field="reason")

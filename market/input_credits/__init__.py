@@ -1,0 +1,9 @@
+"""农资赊销: farm supplies given to households on credit, recovered by their next settlements.
+
+The services live in ``services.py``; ``views.py`` holds the page, ``api.py`` the JSON API.
+"""
+from flask import Blueprint
+
+bp = Blueprint("input_credits", __name__)
+
+from . import views  # noqa: E402,F401
