@@ -332,7 +332,8 @@ def _settle_and_pay(coordinator: User, accountant: User, cashier: User, order, v
     from .ledger.services import LineInput
     from .deposits import services as deposits
     from .input_credits import services as input_credits
-    from .settlement import payments, services as settlements
+    from .payments import services as payments
+    from .settlement import services as settlements
     from models import Voucher, VoucherStatus
 
     ledger.seed_chart()

@@ -18,6 +18,8 @@ from .fulfilment import bp as fulfilment_bp
 from .fulfilment import api as fulfilment_api
 from .settlement import api as settlement_api
 from .settlement import bp as settlement_bp
+from .payments import api as payments_api
+from .payments import bp as payments_bp
 from .input_credits import api as input_credits_api
 from .input_credits import bp as input_credits_bp
 from .deposits import api as deposits_api
@@ -26,6 +28,6 @@ from .books import bp as books_bp
 from .books import api as books_api
 
 BLUEPRINTS = [auth_bp, main_bp, reference_bp, produce_bp, contracts_bp, weighing_bp, orders_bp, fulfilment_bp,
-              settlement_bp, input_credits_bp, deposits_bp, books_bp]
+              settlement_bp, payments_bp, input_credits_bp, deposits_bp, books_bp]
 API_MODULES = [auth_api, reference_api, produce_api, contracts_api, weighing_api, orders_api, fulfilment_api,
-               settlement_api, input_credits_api, deposits_api, books_api]
+               settlement_api, payments_api, input_credits_api, deposits_api, books_api]

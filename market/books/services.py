@@ -26,7 +26,7 @@ from ..clock import local_today, local_zone
 from ..errors import NotFound, ValidationFailed
 from ..input_credits.services import outstanding_input_credit
 from ..ledger import services as ledger
-from ..settlement.applying import BUCKETS, Open, ageing, bucket_of
+from ..payments.applying import BUCKETS, Open, ageing, bucket_of
 from ..settlement.services import IN_BOOKS, outstanding_advances
 from ..units import Money
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from .. import labels
-from ..settlement.applying import BUCKETS
+from ..payments.applying import BUCKETS
 from . import services
 from .exports import weight
 

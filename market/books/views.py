@@ -214,7 +214,7 @@ def _source_url(voucher) -> str | None:
     if voucher.source_id is None:
         return None
     candidates = {VoucherSource.SETTLEMENT: ("settlement.show_settlement", "settlement_id"),
-                  VoucherSource.PAYMENT: ("settlement.show_payment", "payment_id"),
+                  VoucherSource.PAYMENT: ("payments.show_payment", "payment_id"),
                   VoucherSource.INPUT_CREDIT: ("input_credits.input_credits", None),
                   VoucherSource.DEPOSIT: ("deposits.deposits_page", None)}
     endpoint, arg = candidates.get(voucher.source, (None, None))

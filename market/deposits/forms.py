@@ -10,7 +10,7 @@ from models import DepositOutcome, PayoutMethod
 
 from ..forms import DATE_INPUT
 from ..labels import choices
-from ..settlement.forms import method_choices
+from ..payments.forms import method_choices
 from ..weighing.forms import options
 
 

@@ -38,7 +38,7 @@ from ..ledger import services as ledger
 from ..ledger.services import LineInput
 from ..locking import lock_row
 from ..numbering import next_number
-from ..settlement.payments import CASH_ACCOUNT
+from ..payments.services import CASH_ACCOUNT
 
 ACCOUNTANTS = (RoleName.ACCOUNTANT,)
 #: the deposits' page and API are the accountants' (everyone who reads a contract sees how its deposit ended)

@@ -1,7 +1,7 @@
-"""Settlements (三方结算单) and payments (收付款): the accountant's pages.
+"""Settlements (三方结算单): prepared from what was weighed and received, reviewed, posted.
 
-The services live in ``services.py`` (settlements) and ``payments.py`` (payouts, receipts,
-advances, batches); ``views.py`` holds the pages, ``forms.py`` what the pages read.
+The services live in ``services.py`` (``splits.py`` computes a settlement to the fen without the
+database); ``views.py`` holds the pages, ``api.py`` the JSON API, ``forms.py`` what the pages read.
 """
 from flask import Blueprint
 

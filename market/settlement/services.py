@@ -582,13 +582,6 @@ def applications_of(line: SettlementHousehold) -> list[PaymentApplication]:
                                    .order_by(PaymentApplication.id)))
 
 
-def household_of(household_id: int) -> Household:
-    household = db.session.get(Household, household_id)
-    if household is None:
-        raise NotFound(_l("This household does not exist."))
-    return household
-
-
 def verify() -> list[str]:
     """The settlements agree with the books and the payments; an empty list means all hold.
 

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from market.ledger import services as ledger
-from market.settlement import payments
+from market.payments import services as payments
 from market.settlement import services as settlements
 from models import Payment, RoleName, Settlement, Voucher, VoucherStatus, db
 from tests.market.settlement.conftest import books, received, reviewer  # noqa: F401  (fixtures)

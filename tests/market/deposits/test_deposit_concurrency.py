@@ -179,7 +179,7 @@ def test_a_void_racing_a_settlement_leaves_the_credit_either_void_or_recovered_n
 def test_one_prepayment_booked_twice_at_once_with_the_same_key_is_booked_once(
         app, received, make_contract, coordinator, accountant):
     from market.contracts import services as contracts
-    from market.settlement import payments
+    from market.payments import services as payments
     from models import Payment
 
     zhang = households(received)["张秀英"]

@@ -17,7 +17,8 @@ from market.contracts import services as contracts
 from market.deposits import services as deposits
 from market.errors import Conflict, IdempotencyConflict, PermissionDenied, ValidationFailed
 from market.ledger import services as ledger
-from market.settlement import payments, services
+from market.payments import services as payments
+from market.settlement import services
 from models import AuditEvent, DepositClosure, DepositOutcome, Voucher, VoucherSource, VoucherStatus, db
 from tests.market.contracts.conftest import contract_args, grades, make_contract, peach  # noqa: F401  (fixtures)
 from tests.market.input_credits.test_input_credit import (DAY, books_hold, count, households, party_balance,

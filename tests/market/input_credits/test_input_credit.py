@@ -19,7 +19,8 @@ from market.contracts import services as contracts
 from market.errors import Conflict, IdempotencyConflict, PermissionDenied, ValidationFailed
 from market.input_credits import services as input_credits
 from market.ledger import services as ledger
-from market.settlement import payments, services
+from market.payments import services as payments
+from market.settlement import services
 from market.weighing import services as weighing
 from models import (Account, AuditEvent, InputCredit, RoleName, Settlement, SettlementKind, Voucher, VoucherLine,
                     VoucherSource, VoucherStatus, db)

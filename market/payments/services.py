@@ -36,9 +36,9 @@ from ..ledger.services import LineInput
 from ..locking import lock_row
 from ..numbering import lock_scope, next_number
 from ..units import Money, UnitError, parse_money
-from . import services as settlements
+from ..settlement import services as settlements
 from .applying import ApplyError, Open, apply_oldest_first
-from .states import SETTLEMENT
+from ..settlement.states import SETTLEMENT
 
 ACCOUNTANTS = (RoleName.ACCOUNTANT,)
 #: the account money leaves or arrives by
@@ -147,6 +147,13 @@ def _save(payment: Payment) -> Payment:
 
 
 # --- households ----------------------------------------------------------------------------------
+
+def household_of(household_id: int) -> Household:
+    household = db.session.get(Household, household_id)
+    if household is None:
+        raise NotFound(_l("This household does not exist."))
+    return household
+
 
 def open_lines(household_id: int) -> list[SettlementHousehold]:
     """Posted settlement lines of the household not yet paid in full, oldest first."""

@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from market.settlement.applying import ApplyError, Open, apply_oldest_first
+from market.payments.applying import ApplyError, Open, apply_oldest_first
 
 DAY = date(2026, 8, 21)
 

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 from hypothesis import assume, given, strategies as st
 
-from market.settlement.applying import BUCKETS, ApplyError, Open, ageing, apply_oldest_first, bucket_of
+from market.payments.applying import BUCKETS, ApplyError, Open, ageing, apply_oldest_first, bucket_of
 
 AS_OF = date(2026, 11, 1)
 
