@@ -55,7 +55,7 @@ def ledger_verify_command():
     """Prove the books: trial balance zero, vouchers balanced, numbering gapless, snapshots true,
     settlements and payments in agreement with the vouchers."""
     from .ledger.services import verify
-    from .settlement.services import verify as verify_settlements
+    from .settlements.services import verify as verify_settlements
 
     problems = verify() + verify_settlements()
     for problem in problems:

@@ -333,7 +333,7 @@ def _settle_and_pay(coordinator: User, accountant: User, cashier: User, order, v
     from .deposits import services as deposits
     from .input_credits import services as input_credits
     from .payments import services as payments
-    from .settlement import services as settlements
+    from .settlements import services as settlements
     from models import Voucher, VoucherStatus
 
     ledger.seed_chart()

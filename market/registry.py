@@ -16,8 +16,8 @@ from .orders import bp as orders_bp
 from .orders import api as orders_api
 from .fulfilment import bp as fulfilment_bp
 from .fulfilment import api as fulfilment_api
-from .settlement import api as settlement_api
-from .settlement import bp as settlement_bp
+from .settlements import api as settlements_api
+from .settlements import bp as settlements_bp
 from .payments import api as payments_api
 from .payments import bp as payments_bp
 from .input_credits import api as input_credits_api
@@ -28,6 +28,6 @@ from .books import bp as books_bp
 from .books import api as books_api
 
 BLUEPRINTS = [auth_bp, main_bp, reference_bp, produce_bp, contracts_bp, weighing_bp, orders_bp, fulfilment_bp,
-              settlement_bp, payments_bp, input_credits_bp, deposits_bp, books_bp]
+              settlements_bp, payments_bp, input_credits_bp, deposits_bp, books_bp]
 API_MODULES = [auth_api, reference_api, produce_api, contracts_api, weighing_api, orders_api, fulfilment_api,
-               settlement_api, payments_api, input_credits_api, deposits_api, books_api]
+               settlements_api, payments_api, input_credits_api, deposits_api, books_api]

@@ -27,7 +27,7 @@ from ..errors import NotFound, ValidationFailed
 from ..input_credits.services import outstanding_input_credit
 from ..ledger import services as ledger
 from ..payments.applying import BUCKETS, Open, ageing, bucket_of
-from ..settlement.services import IN_BOOKS, outstanding_advances
+from ..settlements.services import IN_BOOKS, outstanding_advances
 from ..units import Money
 
 READERS = (RoleName.ACCOUNTANT, RoleName.ADMIN)

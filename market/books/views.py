@@ -213,7 +213,7 @@ def _source_url(voucher) -> str | None:
         return url_for("books.voucher", voucher_id=voucher.reverses_id)
     if voucher.source_id is None:
         return None
-    candidates = {VoucherSource.SETTLEMENT: ("settlement.show_settlement", "settlement_id"),
+    candidates = {VoucherSource.SETTLEMENT: ("settlements.show_settlement", "settlement_id"),
                   VoucherSource.PAYMENT: ("payments.show_payment", "payment_id"),
                   VoucherSource.INPUT_CREDIT: ("input_credits.input_credits", None),
                   VoucherSource.DEPOSIT: ("deposits.deposits_page", None)}

@@ -14,7 +14,7 @@ from models import DepositClosure, PurchaseContract, db
 from ..api import Blueprint, creates, idempotency_key, key_used, made, page_schema, paginate
 from ..auth.permissions import require_role
 from ..errors import NotFound
-from ..settlement.schemas import ReturnReasonSchema
+from ..settlements.schemas import ReturnReasonSchema
 from . import services
 from .schemas import DepositClosureCreateSchema, DepositClosureListArgsSchema, DepositClosureSchema, DepositsSchema
 

@@ -8,7 +8,7 @@ import marshmallow as ma
 
 from models import DepositOutcome, PayoutMethod
 
-from ..settlement.schemas import SettlementActorSchema, SettlementVoucherRefSchema
+from ..settlements.schemas import SettlementActorSchema, SettlementVoucherRefSchema
 
 
 def _money(**kwargs) -> ma.fields.Decimal:

@@ -14,7 +14,7 @@ from models import Household, InputCredit, db
 from ..api import Blueprint, creates, idempotency_key, key_used, made, page_schema, paginate
 from ..auth.permissions import require_role
 from ..errors import ValidationFailed
-from ..settlement.schemas import ReturnReasonSchema
+from ..settlements.schemas import ReturnReasonSchema
 from . import services
 from .schemas import InputCreditCreateSchema, InputCreditListArgsSchema, InputCreditSchema
 

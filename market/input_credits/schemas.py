@@ -9,7 +9,7 @@ from __future__ import annotations
 import marshmallow as ma
 
 from ..orders.schemas import ExactNumber
-from ..settlement.schemas import SettlementActorSchema, SettlementVoucherRefSchema
+from ..settlements.schemas import SettlementActorSchema, SettlementVoucherRefSchema
 
 
 def _money(**kwargs) -> ma.fields.Decimal:

@@ -31,8 +31,8 @@ from ..ledger import services as ledger
 from ..ledger.services import LineInput
 from ..locking import lock_row
 from ..numbering import next_number
+from ..settlements import services as settlements
 from ..units import Money, UnitError, parse_money
-from ..settlement import services as settlements
 
 #: who records input credit: the coordinators who hand out the supplies, and the accountants
 RECORDERS = (RoleName.COORDINATOR, RoleName.ACCOUNTANT)

@@ -17,7 +17,7 @@ from models import Buyer, ContractPrepayment, Household, Payment, PaymentBatch, 
 from ..api import Blueprint, creates, idempotency_key, key_used, made, page_schema, paginate
 from ..auth.permissions import require_household_access, require_role
 from ..errors import NotFound, ValidationFailed
-from ..settlement.schemas import ReturnReasonSchema
+from ..settlements.schemas import ReturnReasonSchema
 from . import services
 from .schemas import (BuyerReceiptCreateSchema, HouseholdOwedSchema, PaymentBatchCreateSchema, PaymentBatchSchema,
                       PaymentListArgsSchema, PaymentSchema, PayoutCreateSchema, PrepaymentPaymentCreateSchema)

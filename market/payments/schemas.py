@@ -12,7 +12,7 @@ import marshmallow as ma
 from models import PaymentKind, PayoutMethod
 
 from ..orders.schemas import ExactNumber
-from ..settlement.schemas import SettlementActorSchema, SettlementVoucherRefSchema
+from ..settlements.schemas import SettlementActorSchema, SettlementVoucherRefSchema
 
 
 def _money(**kwargs) -> ma.fields.Decimal:

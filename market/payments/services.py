@@ -35,10 +35,10 @@ from ..ledger import services as ledger
 from ..ledger.services import LineInput
 from ..locking import lock_row
 from ..numbering import lock_scope, next_number
+from ..settlements import services as settlements
+from ..settlements.states import SETTLEMENT
 from ..units import Money, UnitError, parse_money
-from ..settlement import services as settlements
 from .applying import ApplyError, Open, apply_oldest_first
-from ..settlement.states import SETTLEMENT
 
 ACCOUNTANTS = (RoleName.ACCOUNTANT,)
 #: the account money leaves or arrives by

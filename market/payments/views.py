@@ -24,7 +24,7 @@ from ..errors import MarketError, NotFound
 from ..forms import new_key, place_errors
 from ..labels import label
 from ..pages import PAGE_SIZE, already_used, form_errors, require, voucher_url, yuan
-from ..settlement import services as settlements
+from ..settlements import services as settlements
 from ..units import Money
 from ..weighing.capitals import amount_in_capitals
 from ..weighing.forms import options

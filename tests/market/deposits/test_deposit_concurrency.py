@@ -18,14 +18,14 @@ from market.deposits import services as deposits
 from market.errors import Conflict
 from market.input_credits import services as input_credits
 from market.ledger import services as ledger
-from market.settlement import services
+from market.settlements import services
 from models import (BuyerOrder, DepositClosure, InputCredit, PurchaseContract, Settlement, SettlementHousehold, Voucher,
                     VoucherSource, db)
 from tests.locks import HoldFirst, wait_for_lock_waiters
 from tests.market.contracts.conftest import contract_args, grades, make_contract, peach  # noqa: F401  (fixtures)
 from tests.market.deposits.test_deposits import CLOSED, terminated
 from tests.market.input_credits.test_input_credit import DAY, households, review, supply
-from tests.market.settlement.test_concurrency import as_user, ok, race
+from tests.market.settlements.test_concurrency import as_user, ok, race
 
 pytestmark = pytest.mark.postgres_only
 

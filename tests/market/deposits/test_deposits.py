@@ -18,7 +18,7 @@ from market.deposits import services as deposits
 from market.errors import Conflict, IdempotencyConflict, PermissionDenied, ValidationFailed
 from market.ledger import services as ledger
 from market.payments import services as payments
-from market.settlement import services
+from market.settlements import services
 from models import AuditEvent, DepositClosure, DepositOutcome, Voucher, VoucherSource, VoucherStatus, db
 from tests.market.contracts.conftest import contract_args, grades, make_contract, peach  # noqa: F401  (fixtures)
 from tests.market.input_credits.test_input_credit import (DAY, books_hold, count, households, party_balance,

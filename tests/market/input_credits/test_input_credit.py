@@ -20,7 +20,7 @@ from market.errors import Conflict, IdempotencyConflict, PermissionDenied, Valid
 from market.input_credits import services as input_credits
 from market.ledger import services as ledger
 from market.payments import services as payments
-from market.settlement import services
+from market.settlements import services
 from market.weighing import services as weighing
 from models import (Account, AuditEvent, InputCredit, RoleName, Settlement, SettlementKind, Voucher, VoucherLine,
                     VoucherSource, VoucherStatus, db)

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from market.contracts import services as contracts
 from models import AuditEvent, Payment, PaymentApplication, PaymentBatch, db
 from tests.market.contracts.conftest import contract_args, grades, make_contract, peach  # noqa: F401  (fixtures)
-from tests.market.settlement.test_api import DAY, count, payout, posted_settlement, switch
+from tests.market.settlements.test_api import DAY, count, payout, posted_settlement, switch
 
 
 def test_paying_every_household_marks_the_settlement_paid(client, login, received, accountant, reviewer):

@@ -10,10 +10,10 @@ from sqlalchemy import func, select
 
 from market.errors import ValidationFailed
 from market.payments import services as payments
-from market.settlement import services
+from market.settlements import services
 from models import (Buyer, Household, Payment, PaymentApplication, Settlement, SettlementHousehold, SettlementStatus,
                     Voucher, VoucherSource, db)
-from tests.market.settlement.test_concurrency import (  # noqa: F401  (submitted, approved, posted are fixtures)
+from tests.market.settlements.test_concurrency import (  # noqa: F401  (submitted, approved, posted are fixtures)
     DAY, approved, as_user, ok, posted, race, refused, submitted,
 )
 

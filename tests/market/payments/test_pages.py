@@ -11,7 +11,7 @@ from sqlalchemy import select
 from market.payments import services as payments
 from models import AuditEvent, Payment, PaymentBatch, Settlement, SettlementHousehold, db
 from tests.market.contracts.conftest import contract_args, grades, make_contract, peach  # noqa: F401  (fixtures)
-from tests.market.settlement.test_pages import (  # noqa: F401  (csrf and posted are fixtures)
+from tests.market.settlements.test_pages import (  # noqa: F401  (csrf and posted are fixtures)
     DAY, count, csrf, hidden, login_with_form, posted, translated,
 )
 

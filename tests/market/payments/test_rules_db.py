@@ -11,7 +11,7 @@ import pytest
 
 from market.payments import services as payments
 from models import Payment, Settlement, db
-from tests.market.settlement.test_rules_db import accepted, copy_row, posted, refused  # noqa: F401  (posted: a fixture)
+from tests.market.settlements.test_rules_db import accepted, copy_row, posted, refused  # noqa: F401  (fixture)
 
 
 @pytest.fixture

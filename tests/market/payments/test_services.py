@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 from market.errors import Conflict, IdempotencyConflict, ValidationFailed
 from market.ledger import services as ledger
 from market.payments import services as payments
-from market.settlement import services
+from market.settlements import services
 from models import Payment, Settlement, SettlementHousehold, SettlementStatus, Voucher, VoucherStatus, db
-from tests.market.settlement.test_services import DAY, posted
+from tests.market.settlements.test_services import DAY, posted
 
 
 def test_payouts_never_exceed_what_is_owed(received, coordinator, accountant):

@@ -15,7 +15,7 @@ from sqlalchemy import exc, select, text
 
 from market.database_rules import IMMUTABLE
 from market.ledger import services as ledger
-from market.settlement import services
+from market.settlements import services
 from models import PurchaseInvoice, Settlement, Voucher, VoucherLine, VoucherSource, VoucherStatus, db
 
 DAY = date(2026, 8, 21)

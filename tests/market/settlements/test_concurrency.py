@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from market.errors import InvalidTransition, MarketError
 from market.ledger import services as ledger
-from market.settlement import services
+from market.settlements import services
 from models import Settlement, SettlementStatus, User, Voucher, VoucherSource, VoucherStatus, db
 
 pytestmark = pytest.mark.postgres_only

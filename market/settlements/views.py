@@ -68,7 +68,7 @@ def list_settlements():
         select(SettlementHousehold.settlement_id, func.count()).where(SettlementHousehold.settlement_id.in_(ids))
         .group_by(SettlementHousehold.settlement_id)).all()) if ids else {}
     tabs = [(s.value, label(s), counts.get(s, 0)) for s in TABS] + [("all", _("All"), sum(counts.values()))]
-    return render_template("settlement/list.html", page=page, tab=tab, tabs=tabs, households=households,
+    return render_template("settlements/list.html", page=page, tab=tab, tabs=tabs, households=households,
                            can_prepare=_can_prepare())
 
 
@@ -118,9 +118,9 @@ def new_settlement():
                 db.session.commit()
                 flash(_("Settlement %(number)s prepared as a draft. Check it, then submit it for review.",
                         number=settlement.number), "success")
-                return redirect(url_for("settlement.show_settlement", settlement_id=settlement.id))
+                return redirect(url_for("settlements.show_settlement", settlement_id=settlement.id))
     status = 422 if request.method == "POST" else 200
-    return render_template("settlement/new.html", form=form, orders=orders, general=general), status
+    return render_template("settlements/new.html", form=form, orders=orders, general=general), status
 
 
 @bp.route("/settlements/new-batch", methods=["GET", "POST"])
@@ -144,9 +144,9 @@ def new_batch_settlement():
             db.session.commit()
             flash(_("Settlement %(number)s prepared as a draft. Check it, then submit it for review.",
                     number=settlement.number), "success")
-            return redirect(url_for("settlement.show_settlement", settlement_id=settlement.id))
+            return redirect(url_for("settlements.show_settlement", settlement_id=settlement.id))
     status = 422 if request.method == "POST" else 200
-    return render_template("settlement/new_batch.html", form=form, waiting=waiting, general=general), status
+    return render_template("settlements/new_batch.html", form=form, waiting=waiting, general=general), status
 
 
 # --- the 三方结算单 --------------------------------------------------------------------------------
@@ -233,7 +233,7 @@ def _detail_context(settlement: Settlement) -> dict[str, Any]:
 
 def _render_detail(settlement: Settlement, *, amounts_form=None, return_form=None, general=None, status=200):
     return render_template(
-        "settlement/detail.html", amounts_form=amounts_form or _amounts_form_for(settlement),
+        "settlements/detail.html", amounts_form=amounts_form or _amounts_form_for(settlement),
         return_form=return_form or ReturnForm(formdata=None), general=general or [],
         **_detail_context(settlement)), status
 
@@ -262,7 +262,7 @@ def recompute(settlement_id: int):
                               status=exc.status)
     db.session.commit()
     flash(_("Computed again with the amounts entered."), "success")
-    return redirect(url_for("settlement.show_settlement", settlement_id=settlement_id))
+    return redirect(url_for("settlements.show_settlement", settlement_id=settlement_id))
 
 
 #: the review steps a button on the 三方结算单 takes
@@ -284,7 +284,7 @@ def move(settlement_id: int, step: str):
                "approve": _("Approved. It can be posted to the books now."),
                "post": _("Posted: its vouchers are in the books and its purchase invoices are issued.")}[step],
               "success")
-    return redirect(url_for("settlement.show_settlement", settlement_id=settlement_id))
+    return redirect(url_for("settlements.show_settlement", settlement_id=settlement_id))
 
 
 @bp.route("/settlements/<int:settlement_id>/return", methods=["POST"])
@@ -302,7 +302,7 @@ def return_to_draft(settlement_id: int):
                               status=exc.status)
     db.session.commit()
     flash(_("Returned to its preparer as a draft."), "success")
-    return redirect(url_for("settlement.show_settlement", settlement_id=settlement_id))
+    return redirect(url_for("settlements.show_settlement", settlement_id=settlement_id))
 
 
 @bp.route("/settlements/<int:settlement_id>/discard", methods=["POST"])
@@ -315,10 +315,10 @@ def discard(settlement_id: int):
     except MarketError as exc:
         db.session.rollback()
         flash(exc.text(), "error")
-        return redirect(url_for("settlement.show_settlement", settlement_id=settlement_id))
+        return redirect(url_for("settlements.show_settlement", settlement_id=settlement_id))
     db.session.commit()
     flash(_("Draft %(number)s discarded; its weighings can be settled again.", number=number), "success")
-    return redirect(url_for("settlement.list_settlements", status="all"))
+    return redirect(url_for("settlements.list_settlements", status="all"))
 
 
 # --- printed -------------------------------------------------------------------------------------
@@ -329,7 +329,7 @@ def print_settlement(settlement_id: int):
     """三方结算单 on A4, always in Chinese."""
     settlement = services.get(current_user, settlement_id)
     with force_locale("zh_CN"):
-        return render_template("settlement/print.html", company=COMPANY, **_detail_context(settlement))
+        return render_template("settlements/print.html", company=COMPANY, **_detail_context(settlement))
 
 
 def _invoice_pages(invoices: list[PurchaseInvoice]) -> list[dict[str, Any]]:
@@ -343,7 +343,7 @@ def print_invoices(settlement_id: int):
     """Every 农产品收购发票 of a settlement, one per page."""
     settlement = services.get(current_user, settlement_id)
     with force_locale("zh_CN"):
-        return render_template("settlement/invoice_print.html", company=COMPANY, settlement=settlement,
+        return render_template("settlements/invoice_print.html", company=COMPANY, settlement=settlement,
                                pages=_invoice_pages(_invoices(settlement)))
 
 
@@ -355,5 +355,5 @@ def print_invoice(invoice_id: int):
         raise NotFound()
     settlement = services.get(current_user, invoice.line.settlement_id)
     with force_locale("zh_CN"):
-        return render_template("settlement/invoice_print.html", company=COMPANY, settlement=settlement,
+        return render_template("settlements/invoice_print.html", company=COMPANY, settlement=settlement,
                                pages=_invoice_pages([invoice]))

@@ -11,8 +11,8 @@ from decimal import ROUND_HALF_UP, Decimal
 import pytest
 from hypothesis import given, strategies as st
 
-from market.settlement.splits import (DEFAULT_VAT_RATE, DeliveryLine, HouseholdDelivery, SettlementError,
-                                      input_vat, settle_purchases)
+from market.settlements.splits import (DEFAULT_VAT_RATE, DeliveryLine, HouseholdDelivery, SettlementError,
+                                       input_vat, settle_purchases)
 
 prices = st.integers(0, 6000).map(lambda fen: Decimal(fen).scaleb(-2))
 rates = st.one_of(st.sampled_from([Decimal("0.09"), Decimal("0.10"), Decimal("0.13"), Decimal("0")]),

@@ -5,6 +5,6 @@ database); ``views.py`` holds the pages, ``api.py`` the JSON API, ``forms.py`` w
 """
 from flask import Blueprint
 
-bp = Blueprint("settlement", __name__)
+bp = Blueprint("settlements", __name__)
 
 from . import views  # noqa: E402,F401

@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, strategies as st
 
-from market.settlement.splits import (DeliveryLine, HouseholdDelivery, OrderSettlementInput, SettlementError,
-                                      input_vat, settle_order)
+from market.settlements.splits import (DeliveryLine, HouseholdDelivery, OrderSettlementInput, SettlementError,
+                                       input_vat, settle_order)
 from market.units import Weight, amount_for
 
 prices = st.integers(min_value=0, max_value=5000).map(lambda fen: Decimal(fen) / 100)

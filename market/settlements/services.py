@@ -33,10 +33,10 @@ from ..ledger.services import LineInput
 from ..locking import lock_row
 from ..numbering import lock_scope, next_number
 from ..privacy import mask_id_number
-from ..units import Money, UnitError, Weight, parse_money
 from ..input_credits import services as input_credits
-from . import splits
 from ..orders.states import ORDER
+from ..units import Money, UnitError, Weight, parse_money
+from . import splits
 from .states import SETTLEMENT
 
 PREPARERS = (RoleName.ACCOUNTANT, RoleName.COORDINATOR)

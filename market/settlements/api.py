@@ -24,7 +24,7 @@ from .schemas import (PurchaseInvoiceListArgsSchema, PurchaseInvoiceSchema, Retu
                       SettlementSummarySchema)
 
 URL_PREFIX = ""
-blp = Blueprint("settlement_api", __name__,
+blp = Blueprint("settlements_api", __name__,
                 description="Settlements (三方结算单) through review (审核) and posting (记账), and their purchase "
                             "invoices (农产品收购发票)")
 

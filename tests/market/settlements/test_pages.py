@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import escape
 from sqlalchemy import func, select
 
-from market.settlement import services
+from market.settlements import services
 from tests.factories import PASSWORD
 from tests.market.contracts.conftest import contract_args, grades, make_contract, peach  # noqa: F401  (fixtures)
 from models import PurchaseInvoice, Settlement, SettlementStatus, Voucher, VoucherSource, db

@@ -10,7 +10,7 @@ from sqlalchemy import select, text
 
 from market.errors import Conflict, InvalidTransition, PermissionDenied
 from market.ledger import services as ledger
-from market.settlement import services
+from market.settlements import services
 from models import PurchaseInvoice, SettlementStatus, Voucher, VoucherSource, VoucherStatus, db
 
 DAY = date(2026, 8, 21)
