@@ -333,7 +333,7 @@ def _settle_and_pay(coordinator: User, accountant: User, cashier: User, order, v
     from .deposits import services as deposits
     from .input_credits import services as input_credits
     from .payments import services as payments
-    from .settlements import services as settlements
+    from .settlements import computing, services as settlements
     from models import Voucher, VoucherStatus
 
     ledger.seed_chart()
@@ -369,7 +369,7 @@ def _settle_and_pay(coordinator: User, accountant: User, cashier: User, order, v
     supplied_on = max(today.replace(day=1), today - timedelta(days=7))
     peach_households = sorted((household for household in {line.household_id: line.household
                                                             for line in order.runs[-1].lines}.values()
-                               if settlements.outstanding_advances(household.id) == 0),  # nothing else to set off
+                               if computing.outstanding_advances(household.id) == 0),  # nothing else to set off
                               key=lambda household: (household.id != villager_household.id, household.id))
     for number, (household, (item, amount)) in enumerate(zip(peach_households, (
             ("复合肥 20袋", "560.00"), ("果袋 3000个、杀菌剂 2瓶", "315.00"), ("有机肥 10袋", "280.00"))), start=1):

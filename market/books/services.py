@@ -27,7 +27,8 @@ from ..errors import NotFound, ValidationFailed
 from ..input_credits.services import outstanding_input_credit
 from ..ledger import services as ledger
 from ..payments.applying import BUCKETS, Open, ageing, bucket_of
-from ..settlements.services import IN_BOOKS, outstanding_advances
+from ..settlements.computing import outstanding_advances
+from ..settlements.states import IN_BOOKS
 from ..units import Money
 
 READERS = (RoleName.ACCOUNTANT, RoleName.ADMIN)

@@ -4,7 +4,7 @@ A deposit paid to a household sits in 1123 预付账款 under the household unti
 (民法典 第五百八十七条):
 
 - the contract is **fulfilled**: the deposit is set off against the price (抵作价款) by the
-  household's next settlement, like an advance (``settlements.services.outstanding_advances``);
+  household's next settlement, like an advance (``settlements.computing.outstanding_advances``);
 - the contract is **terminated**: the accountant records how the deposit ends, once per contract —
   ``returned`` (解除合同, the household pays it back: Dr cash / Cr 1123), ``forfeited`` (the company
   broke the contract and loses it: Dr 5711 营业外支出 / Cr 1123) or ``doubled`` (the household broke

@@ -31,7 +31,7 @@ from ..ledger import services as ledger
 from ..ledger.services import LineInput
 from ..locking import lock_row
 from ..numbering import next_number
-from ..settlements import services as settlements
+from ..settlements.states import COUNTING
 from ..units import Money, UnitError, parse_money
 
 #: who records input credit: the coordinators who hand out the supplies, and the accountants
@@ -167,7 +167,7 @@ def outstanding_input_credit(household_id: int, *, excluding: int | None = None,
                                  .where(InputCredit.household_id == household_id, InputCredit.voided_at.is_(None)))
     recovered = (select(func.coalesce(func.sum(SettlementHousehold.recovered_input_credit), 0)).join(Settlement)
                  .where(SettlementHousehold.household_id == household_id,
-                        Settlement.status.in_(counting or settlements.COUNTING)))
+                        Settlement.status.in_(counting or COUNTING)))
     if excluding is not None:
         recovered = recovered.where(Settlement.id != excluding)
     return Money(Decimal(supplied)).fen - Money(Decimal(db.session.scalar(recovered))).fen
@@ -198,7 +198,7 @@ def balances(household_ids: Iterable[int] | None = None) -> list[Balance]:
         return []
     recovered = dict(db.session.execute(
         select(SettlementHousehold.household_id, func.sum(SettlementHousehold.recovered_input_credit)).join(Settlement)
-        .where(SettlementHousehold.household_id.in_(list(rows)), Settlement.status.in_(settlements.COUNTING))
+        .where(SettlementHousehold.household_id.in_(list(rows)), Settlement.status.in_(COUNTING))
         .group_by(SettlementHousehold.household_id)).all())
     households = {h.id: h for h in db.session.scalars(select(Household).where(Household.id.in_(list(rows))))}
     result = [Balance(households[household_id], supplied=Money(total).yuan,
@@ -230,7 +230,7 @@ def void_input_credit(actor: User, credit: InputCredit, reason: str) -> InputCre
         numbers = db.session.scalars(
             select(Settlement.number).join(SettlementHousehold)
             .where(SettlementHousehold.household_id == credit.household_id,
-                   SettlementHousehold.recovered_input_credit > 0, Settlement.status.in_(settlements.COUNTING))
+                   SettlementHousehold.recovered_input_credit > 0, Settlement.status.in_(COUNTING))
             .order_by(Settlement.id)).all()
         raise Conflict(_l("Settlements %(numbers)s already take back this household's input credit. Discard a draft "
                           "that does and prepare it again after voiding; what a posted settlement took back is paid "

@@ -36,7 +36,7 @@ from ..ledger.services import LineInput
 from ..locking import lock_row
 from ..numbering import lock_scope, next_number
 from ..settlements import services as settlements
-from ..settlements.states import SETTLEMENT
+from ..settlements.states import IN_BOOKS, SETTLEMENT
 from ..units import Money, UnitError, parse_money
 from .applying import ApplyError, Open, apply_oldest_first
 
@@ -236,7 +236,7 @@ def _record(payment: Payment) -> dict[str, Any]:
 def proposed_batch(village_id: int | None = None) -> list[tuple[Household, Decimal]]:
     """Households paid by bank, with an account on record, and what each is owed."""
     statement = (select(SettlementHousehold).join(Settlement).join(Household)
-                 .where(Settlement.status.in_(settlements.IN_BOOKS), Household.payout_method == PayoutMethod.BANK,
+                 .where(Settlement.status.in_(IN_BOOKS), Household.payout_method == PayoutMethod.BANK,
                         Household.account_number != "", SettlementHousehold.paid < SettlementHousehold.net)
                  .order_by(Household.id))
     if village_id is not None:
@@ -355,7 +355,7 @@ def receivable(buyer_id: int) -> list[Settlement]:
     """Posted order settlements of the buyer with something still to collect, oldest due first."""
     return list(db.session.scalars(
         select(Settlement).where(Settlement.buyer_id == buyer_id, Settlement.kind == SettlementKind.ORDER,
-                                 Settlement.status.in_(settlements.IN_BOOKS),
+                                 Settlement.status.in_(IN_BOOKS),
                                  Settlement.buyer_received < Settlement.buyer_total)
         .order_by(Settlement.due_on, Settlement.id)))
 

@@ -24,7 +24,7 @@ from ..errors import MarketError, NotFound
 from ..forms import new_key, place_errors
 from ..labels import label
 from ..pages import PAGE_SIZE, already_used, form_errors, require, voucher_url, yuan
-from ..settlements import services as settlements
+from ..settlements.states import IN_BOOKS
 from ..units import Money
 from ..weighing.capitals import amount_in_capitals
 from ..weighing.forms import options
@@ -61,7 +61,7 @@ def owed_households() -> list[Owed]:
     """Households owed on posted settlements, most owed first."""
     rows = db.session.scalars(
         select(SettlementHousehold).join(Settlement)
-        .where(Settlement.status.in_(settlements.IN_BOOKS), SettlementHousehold.paid < SettlementHousehold.net)
+        .where(Settlement.status.in_(IN_BOOKS), SettlementHousehold.paid < SettlementHousehold.net)
         .options(selectinload(SettlementHousehold.household).selectinload(Household.village),
                  selectinload(SettlementHousehold.settlement)))
     owed: dict[int, Owed] = {}
@@ -77,7 +77,7 @@ def owed_households() -> list[Owed]:
 def owing_buyers() -> list[Owed]:
     """Buyers with receivables on posted settlements, the earliest due first."""
     rows = db.session.scalars(
-        select(Settlement).where(Settlement.kind == SettlementKind.ORDER, Settlement.status.in_(settlements.IN_BOOKS),
+        select(Settlement).where(Settlement.kind == SettlementKind.ORDER, Settlement.status.in_(IN_BOOKS),
                                  Settlement.buyer_received < Settlement.buyer_total)
         .options(selectinload(Settlement.buyer)).order_by(Settlement.due_on, Settlement.id))
     owing: dict[int, Owed] = {}

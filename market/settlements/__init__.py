@@ -1,7 +1,8 @@
 """Settlements (三方结算单): prepared from what was weighed and received, reviewed, posted.
 
-The services live in ``services.py`` (``splits.py`` computes a settlement to the fen without the
-database); ``views.py`` holds the pages, ``api.py`` the JSON API, ``forms.py`` what the pages read.
+The services live in ``services.py``: they compute a settlement's figures with ``computing.py``
+(``splits.py`` does the sums to the fen, without the database) and post what ``vouchers.py`` plans;
+``states.py`` is its transition table. ``views.py`` holds the pages, ``api.py`` the JSON API.
 """
 from flask import Blueprint
 

@@ -14,3 +14,9 @@ SETTLEMENT = StateMachine("settlement", {
     (S.POSTED, "pay"): S.PAID,
     (S.PAID, "unpay"): S.POSTED,   # a payout voided
 })
+
+#: statuses whose households' advances and input credit count as recovered (drafts too, so that two
+#: settlements never recover the same 元)
+COUNTING = (S.DRAFT, S.SUBMITTED, S.APPROVED, S.POSTED, S.PAID)
+#: statuses whose vouchers are in the books
+IN_BOOKS = (S.POSTED, S.PAID)

@@ -26,8 +26,9 @@ from ..pages import PAGE_SIZE, form_errors, require, voucher_url
 from ..units import Money
 from ..weighing.capitals import amount_in_capitals
 from ..weighing.forms import options
-from . import bp, services
+from . import bp, computing, services
 from .forms import AmountsForm, BatchSettlementForm, OrderSettlementForm, ReturnForm
+from .states import IN_BOOKS
 
 #: the tabs of the list, in the order an accountant works through them
 TABS = (SettlementStatus.SUBMITTED, SettlementStatus.DRAFT, SettlementStatus.APPROVED, SettlementStatus.POSTED,
@@ -101,7 +102,7 @@ def new_settlement():
     general: list[str] = []
     if request.method == "GET":
         form.settle_on.data = local_today().isoformat()
-        form.vat_rate_pct.data = f"{services.vat_rate_pct().normalize():f}"
+        form.vat_rate_pct.data = f"{computing.vat_rate_pct().normalize():f}"
         wanted = request.args.get("order_id", type=int)
         if wanted in {o.id for o in orders}:
             form.order_id.data = wanted
@@ -132,7 +133,7 @@ def new_batch_settlement():
     waiting = db.session.scalars(services.unsettled_contract_slips()).all()
     if request.method == "GET":
         form.settle_on.data = local_today().isoformat()
-        form.vat_rate_pct.data = f"{services.vat_rate_pct().normalize():f}"
+        form.vat_rate_pct.data = f"{computing.vat_rate_pct().normalize():f}"
     elif form.validate_on_submit():
         try:
             settlement = services.prepare_contract_batch(
@@ -227,7 +228,7 @@ def _detail_context(settlement: Settlement) -> dict[str, Any]:
         can_return=accountant and settlement.status in (SettlementStatus.SUBMITTED, SettlementStatus.APPROVED),
         can_post=accountant and settlement.status is SettlementStatus.APPROVED,
         can_pay=accountant and settlement.status is SettlementStatus.POSTED,
-        in_books=settlement.status in services.IN_BOOKS,
+        in_books=settlement.status in IN_BOOKS,
     )
 
 
@@ -253,7 +254,7 @@ def recompute(settlement_id: int):
         return _render_detail(settlement, amounts_form=form, status=422)
     values = _entered(form)
     if settlement.kind is SettlementKind.CONTRACT_BATCH:
-        values = {k: v for k, v in values.items() if k not in services.ENTERED}
+        values = {k: v for k, v in values.items() if k not in computing.ENTERED}
     try:
         services.recompute(current_user, settlement, **values)
     except MarketError as exc:

@@ -18,7 +18,7 @@ from market.deposits import services as deposits
 from market.errors import Conflict, IdempotencyConflict, PermissionDenied, ValidationFailed
 from market.ledger import services as ledger
 from market.payments import services as payments
-from market.settlements import services
+from market.settlements import computing, services
 from models import AuditEvent, DepositClosure, DepositOutcome, Voucher, VoucherSource, VoucherStatus, db
 from tests.market.contracts.conftest import contract_args, grades, make_contract, peach  # noqa: F401  (fixtures)
 from tests.market.input_credits.test_input_credit import (DAY, books_hold, count, households, party_balance,
@@ -91,7 +91,7 @@ def test_a_fulfilled_contracts_deposit_is_set_off_by_the_households_next_settlem
     line = {l.household.head_name: l for l in draft.households}["张秀英"]
     assert (line.gross, line.recovered_advances, line.net) == (
         Decimal("1360.00"), Decimal("300.00"), Decimal("1060.00"))
-    assert services.outstanding_advances(zhang.id) == 0  # the draft counts: never set off twice
+    assert computing.outstanding_advances(zhang.id) == 0  # the draft counts: never set off twice
 
     post_settlement(draft, coordinator, accountant)
     assert party_balance("1123", zhang.id) == Decimal("0.00")
