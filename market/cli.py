@@ -105,7 +105,7 @@ def restore_command(source: str, yes: bool):
 def _report_verification() -> None:
     """Every check of ``flask ledger verify``; exits 1 after printing each breach."""
     from .ledger.services import verify
-    from .settlement.services import verify as verify_settlements
+    from .settlements.services import verify as verify_settlements
 
     problems = verify() + verify_settlements()
     for problem in problems:

@@ -330,7 +330,10 @@ def _settle_and_pay(coordinator: User, accountant: User, cashier: User, order, v
     """
     from .ledger import services as ledger
     from .ledger.services import LineInput
-    from .settlement import deposits, inputs, payments, services as settlements
+    from .deposits import services as deposits
+    from .input_credits import services as input_credits
+    from .payments import services as payments
+    from .settlements import computing, services as settlements
     from models import Voucher, VoucherStatus
 
     ledger.seed_chart()
@@ -366,12 +369,12 @@ def _settle_and_pay(coordinator: User, accountant: User, cashier: User, order, v
     supplied_on = max(today.replace(day=1), today - timedelta(days=7))
     peach_households = sorted((household for household in {line.household_id: line.household
                                                             for line in order.runs[-1].lines}.values()
-                               if settlements.outstanding_advances(household.id) == 0),  # nothing else to set off
+                               if computing.outstanding_advances(household.id) == 0),  # nothing else to set off
                               key=lambda household: (household.id != villager_household.id, household.id))
     for number, (household, (item, amount)) in enumerate(zip(peach_households, (
             ("复合肥 20袋", "560.00"), ("果袋 3000个、杀菌剂 2瓶", "315.00"), ("有机肥 10袋", "280.00"))), start=1):
-        inputs.record_input_credit(coordinator, household, item=item, amount=amount, issued_on=supplied_on,
-                                   note="春季农资，桃子结算时扣回", idempotency_key=f"demo:input-credit:{number}")
+        input_credits.record_input_credit(coordinator, household, item=item, amount=amount, issued_on=supplied_on,
+                                          note="春季农资，桃子结算时扣回", idempotency_key=f"demo:input-credit:{number}")
     post_waiting()
 
     settlement = settlements.prepare_order_settlement(

@@ -1,11 +1,27 @@
 """What every page's forms share."""
 from __future__ import annotations
 
+import uuid
 from typing import Callable, Collection, Mapping
 
 from .errors import MarketError
 
 _NOT_FOR_MESSAGES = ("CSRFTokenField", "SubmitField")
+#: ``render_kw`` of an amount's field (a phone shows its number pad) and of a date's
+MONEY_INPUT = {"inputmode": "decimal", "autocomplete": "off"}
+DATE_INPUT = {"type": "date"}
+
+
+def optional_int(value):
+    """A select's id, or ``None`` for its empty choice."""
+    if value in (None, "", "None"):
+        return None
+    return int(value)
+
+
+def new_key() -> str:
+    """An idempotency key, made when the form is shown: submitting the same form twice records once."""
+    return uuid.uuid4().hex
 
 
 def place_errors(form, exc: MarketError, rename: Mapping[str, str | None] | Callable[[str], str] | None = None,

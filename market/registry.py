@@ -11,24 +11,30 @@ from .books import api as books_api
 from .books import bp as books_bp
 from .contracts import api as contracts_api
 from .contracts import bp as contracts_bp
+from .deposits import api as deposits_api
+from .deposits import bp as deposits_bp
 from .fulfilment import api as fulfilment_api
 from .fulfilment import bp as fulfilment_bp
 from .fulfilment import collection as fulfilment_collection
+from .input_credits import api as input_credits_api
+from .input_credits import bp as input_credits_bp
 from .main import bp as main_bp
 from .orders import api as orders_api
 from .orders import bp as orders_bp
+from .payments import api as payments_api
+from .payments import bp as payments_bp
 from .produce import api as produce_api
 from .produce import bp as produce_bp
 from .reference import api as reference_api
 from .reference import bp as reference_bp
-from .settlement import api as settlement_api
-from .settlement import bp as settlement_bp
+from .settlements import api as settlements_api
+from .settlements import bp as settlements_bp
 from .weighing import api as weighing_api
 from .weighing import bp as weighing_bp
 
 BLUEPRINTS = [auth_bp, main_bp, reference_bp, produce_bp, contracts_bp, weighing_bp, orders_bp, fulfilment_bp,
-              settlement_bp, books_bp]
+              settlements_bp, payments_bp, input_credits_bp, deposits_bp, books_bp]
 API_MODULES = [auth_api, reference_api, produce_api, contracts_api, weighing_api, orders_api, fulfilment_api,
-               settlement_api, books_api]
+               settlements_api, payments_api, input_credits_api, deposits_api, books_api]
 #: run once per app: weighing asks, fulfilment answers how a slip on an allocation line is collected
 HOOK_SUBSCRIBERS = [fulfilment_collection.subscribe]

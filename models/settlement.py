@@ -39,6 +39,14 @@ class SettlementStatus(str, enum.Enum):
     PAID = "paid"
 
 
+#: statuses whose households' advances and input credit count as recovered (drafts too, so that two
+#: settlements never recover the same 元)
+SETTLEMENT_COUNTING = (SettlementStatus.DRAFT, SettlementStatus.SUBMITTED, SettlementStatus.APPROVED,
+                       SettlementStatus.POSTED, SettlementStatus.PAID)
+#: statuses whose vouchers are in the books
+SETTLEMENT_IN_BOOKS = (SettlementStatus.POSTED, SettlementStatus.PAID)
+
+
 #: the weigh slips a settlement pays for; a slip is settled at most once
 settlement_slips = Table(
     "settlement_slips", db.metadata,

@@ -57,3 +57,33 @@ def test_the_factory_creates_no_tables(tmp_path):
         from sqlalchemy import inspect
         from models import db
         assert inspect(db.engine).get_table_names() == []
+
+
+
+def test_liveness_answers_without_touching_the_database(client):
+    from sqlalchemy import event
+
+    from models import db
+    statements = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        response = client.get("/livez")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert response.status_code == 200 and response.get_json() == {"status": "ok"}
+    assert statements == []
+
+
+def test_the_brand_peach_is_every_pages_icon(client):
+    page = client.get("/login").get_data(as_text=True)
+    assert 'rel="icon" href="/static/icons/peach.svg"' in page
+    svg = client.get("/static/icons/peach.svg")
+    assert svg.status_code == 200 and b"<svg" in svg.data
+    svg.close()
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.data.startswith(b"\x89PNG")
+    icon.close()

@@ -84,7 +84,7 @@ def test_seed_demo_command_prints_the_logins(runner):
 
 def test_the_demo_books_are_settled_paid_in_part_and_verified(app):
     from market.ledger import services as ledger
-    from market.settlement import payments
+    from market.payments import services as payments
     from models import (Account, DepositClosure, DepositOutcome, Period, PeriodStatus, Settlement, SettlementKind,
                         SettlementStatus, Voucher, VoucherLine, VoucherStatus)
 

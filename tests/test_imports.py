@@ -91,12 +91,10 @@ def imports_of(module: str) -> set[str]:
 
 MODULE_GRAPH = {module: imports_of(module) for module in MODULES}
 
-#: Packages whose inner cycles are tolerated while they are reorganised elsewhere. The settlement
-#: package is being split into ``settlements``, ``payments``, ``input_credits`` and ``deposits``;
-#: until that lands, its ``inputs`` ↔ ``services`` and package ↔ ``views`` cycles stay. Cycles
+#: Packages whose inner cycles are tolerated while they are reorganised (none today). Cycles
 #: between packages are never tolerated, and an entry with no cycle left fails
 #: :func:`test_every_tolerated_package_still_has_its_cycle`: delete it then.
-TOLERATED = {"market.settlement"}
+TOLERATED: set[str] = set()
 
 
 def _tolerated(cycle: list[str]) -> bool:

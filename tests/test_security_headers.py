@@ -1,7 +1,11 @@
 """Every response tells the browser what it may load and frame; pages carry no inline script."""
 from __future__ import annotations
 
+import re
+
 import pytest
+
+from market import ROOT
 
 
 @pytest.mark.parametrize("path", ["/login", "/t/NOPE", "/api/v1/openapi.json", "/healthz", "/nowhere"])
@@ -20,3 +24,11 @@ def test_only_the_api_docs_page_may_run_its_inline_start_up_script(client):
     assert "'unsafe-inline'" in docs.headers["Content-Security-Policy"].split("script-src")[1].split(";")[0]
     page = client.get("/login")
     assert "'unsafe-inline'" not in page.headers["Content-Security-Policy"].split("script-src")[1].split(";")[0]
+INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>|\son[a-z]+\s*=", re.IGNORECASE)
+
+
+def test_no_template_carries_inline_script_or_event_handlers():
+    """The policy forbids them, so a browser would silently ignore them: behaviour is in static/js."""
+    offenders = [str(path.relative_to(ROOT)) for path in (ROOT / "templates").rglob("*.html")
+                 if INLINE_SCRIPT.search(path.read_text(encoding="utf-8"))]
+    assert offenders == []

@@ -192,6 +192,24 @@ IDEMPOTENCY_PARAMETER = {
 }
 
 
+def idempotency_key() -> str:
+    """The request's ``Idempotency-Key``, for a record that keeps it as its own key (a payment, an
+    input credit, a deposit closure); empty when none was sent."""
+    return (request.headers.get("Idempotency-Key") or "").strip()
+
+
+def key_used(model, key: str) -> bool:
+    """``key`` already made a ``model`` record (a retry, perhaps through another path or device)."""
+    return bool(key) and db.session.scalar(select(model.id).where(model.idempotency_key == key)) is not None
+
+
+def made(result, existed: bool):
+    """201 for a new record; 200 for one the key had already made (a retry through another path)."""
+    if existed:
+        return result, 200, {"Idempotent-Replayed": "true"}
+    return result, 201
+
+
 def _multipart_canonical() -> str:
     """Uploads by field, name and content: a retry re-encodes with another boundary."""
     files = []

@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from models import Buyer, Settlement, SettlementKind, User, db
 
-from ..settlement.applying import BUCKETS
-from ..settlement.services import IN_BOOKS
+from ..payments.applying import BUCKETS
+from ..settlements.states import IN_BOOKS
 from .common import ZERO, as_of_day, require_reader
 from .statements import buyer_statement
 

@@ -7,7 +7,7 @@ import marshmallow as ma
 from models import AccountKind, PartyType, VoucherStatus
 
 from ..orders.schemas import ExactNumber
-from ..settlement.applying import BUCKETS
+from ..payments.applying import BUCKETS
 from . import common, vouchers
 
 

@@ -21,9 +21,10 @@ from models import (Buyer, Household, Payment, PaymentApplication, PaymentKind, 
 from ..auth.permissions import require_household_access, require_role
 from ..clock import local_zone
 from ..errors import NotFound
-from ..settlement.applying import Open, ageing, bucket_of
-from ..settlement.inputs import outstanding_input_credit
-from ..settlement.services import IN_BOOKS, outstanding_advances
+from ..payments.applying import Open, ageing, bucket_of
+from ..input_credits.services import outstanding_input_credit
+from ..settlements.computing import outstanding_advances
+from ..settlements.states import IN_BOOKS
 from ..units import Money
 from .common import READERS, ZERO, as_of_day, day_range, require_reader
 

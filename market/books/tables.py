@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from .. import labels
-from ..settlement.applying import BUCKETS
+from ..payments.applying import BUCKETS
 from .ageing import Ageing
 from .exports import weight
 from .ledgers import LedgerLines, LedgerRange

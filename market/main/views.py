@@ -1,7 +1,7 @@
 """The start page for each role, and the health check."""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, redirect, render_template, url_for
+from flask import Blueprint, current_app, jsonify, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import text
 
@@ -42,8 +42,22 @@ def home():
     return render_template("main/home.html", active_orders=active)
 
 
+@bp.route("/livez")
+def livez():
+    """Liveness: the worker answers. Touches no database, so a slow database never gets a healthy
+    worker restarted; ``/healthz`` is the readiness check that does."""
+    return jsonify(status="ok")
+
+
+@bp.route("/favicon.ico")
+def favicon():
+    """Pages that name no icon (printouts) still get the brand's peach, not a 404 in the console."""
+    return current_app.send_static_file("icons/peach-32.png")
+
+
 @bp.route("/healthz")
 def healthz():
+    """Readiness: the worker answers and reaches the database."""
     try:
         db.session.execute(text("SELECT 1"))
     except Exception:  # any driver error means the database is not reachable

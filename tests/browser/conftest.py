@@ -79,8 +79,13 @@ def phone(browser):
                                   has_touch=True, locale="zh-CN")
     page = context.new_page()
     page.set_default_timeout(15000)
+    errors: list[str] = []
+    # a script the Content-Security-Policy blocked, a missing icon, a failing script: all show here
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
     yield page
     context.close()
+    assert errors == [], f"the browser console reported errors: {errors}"
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from market import demo
 from market.clock import local_today
-from market.settlement import payments
+from market.payments import services as payments
 from models import Settlement, SettlementHousehold, SettlementStatus, User, db
 
 pytestmark = pytest.mark.browser

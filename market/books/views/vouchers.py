@@ -44,10 +44,10 @@ def _source_url(voucher) -> str | None:
         return url_for("books.voucher", voucher_id=voucher.reverses_id)
     if voucher.source_id is None:
         return None
-    candidates = {VoucherSource.SETTLEMENT: ("settlement.show_settlement", "settlement_id"),
-                  VoucherSource.PAYMENT: ("settlement.show_payment", "payment_id"),
-                  VoucherSource.INPUT_CREDIT: ("settlement.input_credits", None),
-                  VoucherSource.DEPOSIT: ("settlement.deposits_page", None)}
+    candidates = {VoucherSource.SETTLEMENT: ("settlements.show_settlement", "settlement_id"),
+                  VoucherSource.PAYMENT: ("payments.show_payment", "payment_id"),
+                  VoucherSource.INPUT_CREDIT: ("input_credits.input_credits", None),
+                  VoucherSource.DEPOSIT: ("deposits.deposits_page", None)}
     endpoint, arg = candidates.get(voucher.source, (None, None))
     if endpoint in current_app.view_functions:  # the settlement pages may not be installed
         return url_for(endpoint, **({arg: voucher.source_id} if arg else {}))

@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import select
 
 from market.ledger import services as ledger
-from market.settlement import payments
-from market.settlement import services as settlements
+from market.payments import services as payments
+from market.settlements import services as settlements
 from models import Payment, RoleName, Settlement, Voucher, VoucherStatus, db
-from tests.market.settlement.conftest import books, received, reviewer  # noqa: F401  (fixtures)
+from tests.market.settlements.conftest import books, received, reviewer  # noqa: F401  (fixtures)
 from tests.market.fulfilment.conftest import (  # noqa: F401  (fixtures)
     allocated, buyer_staff, collected, shipped, weigh,
 )

@@ -12,7 +12,7 @@ from market.errors import Conflict, PermissionDenied, ValidationFailed
 from market.ledger import chart
 from market.ledger import services as ledger
 from models import Account, AccountKind, AuditEvent, PartyType, Voucher, VoucherStatus, db
-from tests.market.settlement.conftest import books, reviewer  # noqa: F401  (fixtures)
+from tests.market.settlements.conftest import books, reviewer  # noqa: F401  (fixtures)
 
 DAY = date(2026, 11, 2)
 

@@ -1,0 +1,285 @@
+"""Computing a settlement's figures from what was weighed and received, what the households are
+owed back (advances, deposits set off, input credit) and what the preparer entered (costs, the
+buyer's deductions, the VAT rate), exact to the fen (``splits``). The services lock, flush and
+record what these compute.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any, Iterable
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from models import (BuyerOrder, ContractPrepayment, ContractStatus, Household, PrepaymentKind, PurchaseContract,
+                    Receipt, Settlement, SettlementHousehold, SettlementItem, SettlementStatus, SlipStatus, WeighSlip,
+                    db)
+
+from ..clock import local_today, local_zone
+from ..errors import Conflict, FieldErrors, ValidationFailed
+from ..fulfilment.common import order_slips
+from ..input_credits import services as input_credits
+from ..units import Money, UnitError, Weight, parse_money
+from . import splits
+from .states import COUNTING
+
+#: the amounts a preparer enters, in 元
+ENTERED = ("logistics", "packing", "buyer_deductions")
+MAX_AMOUNT = Decimal(100_000_000)
+
+
+def vat_rate_pct() -> Decimal:
+    return Decimal(str(current_app.config.get("PURCHASE_VAT_RATE_PCT", "9")))
+
+
+# --- input -------------------------------------------------------------------------------------
+
+def _amount(value: Any, errors: FieldErrors, field: str) -> Decimal:
+    if value in (None, ""):
+        return Decimal(0)
+    try:
+        money = parse_money(value) if isinstance(value, str) else Money(value)
+    except (UnitError, ValueError, TypeError):
+        errors.add(field, _l("Enter an amount in yuan, e.g. 500.00."))
+        return Decimal(0)
+    if money.fen < 0:
+        errors.add(field, _l("The amount cannot be negative."))
+    elif money.yuan > MAX_AMOUNT:
+        errors.add(field, _l("That amount is too large."))
+    return money.yuan
+
+
+def _rate(value: Any, errors: FieldErrors) -> Decimal:
+    if value in (None, ""):
+        return vat_rate_pct()
+    try:
+        rate = Decimal(str(value).strip().rstrip("%"))
+    except ArithmeticError:
+        rate = Decimal(-1)
+    if not rate.is_finite() or rate < 0 or rate >= 100 or rate != rate.quantize(Decimal("0.01")):
+        errors.add("vat_rate_pct", _l("Enter the VAT rate in percent, e.g. 9."))
+        return vat_rate_pct()
+    return rate
+
+
+def parse_day(value: Any, errors: FieldErrors, field: str) -> date:
+    """A date entered (today when none is); a bad one is added to ``errors`` under ``field``."""
+    if isinstance(value, date):
+        return value
+    if value in (None, ""):
+        return local_today()
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        errors.add(field, _l("Enter a date as YYYY-MM-DD."))
+        return local_today()
+
+
+@dataclass(frozen=True)
+class Entered:
+    settle_on: date
+    logistics: Decimal
+    packing: Decimal
+    buyer_deductions: Decimal
+    vat_rate_pct: Decimal
+    note: str
+
+
+def read_entered(values: dict[str, Any]) -> Entered:
+    """What the preparer entered, checked. :raises ValidationFailed: a bad amount, date or rate."""
+    errors = FieldErrors()
+    entered = Entered(settle_on=parse_day(values.get("settle_on"), errors, "settle_on"),
+                      logistics=_amount(values.get("logistics"), errors, "logistics"),
+                      packing=_amount(values.get("packing"), errors, "packing"),
+                      buyer_deductions=_amount(values.get("buyer_deductions"), errors, "buyer_deductions"),
+                      vat_rate_pct=_rate(values.get("vat_rate_pct"), errors),
+                      note=(values.get("note") or "").strip())
+    if entered.settle_on > local_today():
+        errors.add("settle_on", _l("The settlement date cannot be in the future."))
+    errors.raise_if_any()
+    return entered
+
+
+# --- what households are owed back ---------------------------------------------------------------
+
+def outstanding_advances(household_id: int, *, excluding: int | None = None,
+                         counting: tuple[SettlementStatus, ...] = COUNTING) -> int:
+    """Fen paid ahead to a household and not yet recovered by a settlement: its contracts' 预付款,
+    and the 定金 of its fulfilled contracts (抵作价款: a deposit is set off against the price once
+    the contract is performed; a terminated contract's deposit is closed apart, ``deposits``)."""
+    paid = db.session.scalar(
+        select(func.coalesce(func.sum(ContractPrepayment.amount), 0)).join(PurchaseContract)
+        .where(PurchaseContract.household_id == household_id,
+               (ContractPrepayment.kind == PrepaymentKind.ADVANCE)
+               | ((ContractPrepayment.kind == PrepaymentKind.DEPOSIT)
+                  & (PurchaseContract.status == ContractStatus.FULFILLED))))
+    recovered = select(func.coalesce(func.sum(SettlementHousehold.recovered_advances), 0)).join(Settlement).where(
+        SettlementHousehold.household_id == household_id, Settlement.status.in_(counting))
+    if excluding is not None:
+        recovered = recovered.where(Settlement.id != excluding)
+    return Money(Decimal(paid)).fen - Money(Decimal(db.session.scalar(recovered))).fen
+
+
+# --- building ------------------------------------------------------------------------------------
+
+@dataclass
+class _Item:
+    grade_id: int
+    price: Decimal
+    grams: int = 0
+    delivered_on: date | None = None
+    serials: list[str] | None = None
+
+
+def _group(slips: Iterable[WeighSlip], price_of) -> dict[int, dict[Any, _Item]]:
+    """Slip lines per household, then per key (``price_of`` gives the key and the price)."""
+    grouped: dict[int, dict[Any, _Item]] = defaultdict(dict)
+    for slip in slips:
+        day = local_day(slip)
+        for line in slip.lines:
+            key, price = price_of(line)
+            item = grouped[slip.household_id].setdefault(key, _Item(line.grade_id, price, serials=[]))
+            item.grams += Weight(line.net_kg).grams
+            item.delivered_on = min(item.delivered_on or day, day)
+            if slip.serial not in item.serials:
+                item.serials.append(slip.serial)
+    return grouped
+
+
+def _deliveries(grouped: dict[int, dict[Any, _Item]], keys: dict[tuple[int, int], Any],
+                settlement_id: int | None) -> tuple[splits.HouseholdDelivery, ...]:
+    if grouped:
+        # What is still to recover is read under the households' locks (in id order, as payouts
+        # take them), so two settlements prepared at once never recover one advance twice.
+        db.session.execute(select(Household.id).where(Household.id.in_(sorted(grouped)))
+                           .order_by(Household.id).with_for_update(key_share=True))
+    deliveries = []
+    for household_id, items in sorted(grouped.items()):
+        lines = []
+        for number, (key, item) in enumerate(sorted(items.items(), key=lambda kv: (kv[1].grade_id, kv[1].price)), 1):
+            keys[(household_id, number)] = key
+            lines.append(splits.DeliveryLine(grade_id=number, grams=item.grams, price=item.price))
+        deliveries.append(splits.HouseholdDelivery(
+            household_id=household_id, lines=tuple(lines),
+            advances_fen=max(0, outstanding_advances(household_id, excluding=settlement_id)),
+            input_credit_fen=max(0, input_credits.outstanding_input_credit(household_id, excluding=settlement_id))))
+    return tuple(deliveries)
+
+
+def _fill(settlement: Settlement, households: tuple[splits.HouseholdResult, ...],
+          grouped: dict[int, dict[Any, _Item]], keys: dict[tuple[int, int], Any]) -> None:
+    settlement.households.clear()
+    db.session.flush()
+    for result in households:
+        line = SettlementHousehold(
+            household_id=result.household_id, field_kg=Weight.from_grams(result.field_g).kg,
+            payable_kg=Weight.from_grams(result.payable_g).kg, gross=Money.from_fen(result.gross_fen).yuan,
+            input_vat=Money.from_fen(result.input_vat_fen).yuan,
+            recovered_advances=Money.from_fen(result.recovered_advances_fen).yuan,
+            recovered_input_credit=Money.from_fen(result.recovered_input_credit_fen).yuan,
+            net=Money.from_fen(result.net_fen).yuan, carried_over=Money.from_fen(result.carried_over_fen).yuan,
+            paid=Decimal(0))
+        for part in result.lines:
+            item = grouped[result.household_id][keys[(result.household_id, part.grade_id)]]
+            line.items.append(SettlementItem(
+                grade_id=item.grade_id, delivered_on=item.delivered_on, field_kg=Weight.from_grams(part.field_g).kg,
+                payable_kg=Weight.from_grams(part.payable_g).kg, price=part.price,
+                amount=Money.from_fen(part.amount_fen).yuan, slip_serials=", ".join(item.serials or [])))
+        settlement.households.append(line)
+
+
+def _order_receipt(order: BuyerOrder) -> Receipt:
+    receipt = db.session.scalar(select(Receipt).where(Receipt.order_id == order.id))
+    if receipt is None:
+        raise Conflict(_l("The supermarket's receipt (验收单) is not recorded yet; settle after it."))
+    return receipt
+
+
+def compute_order(settlement: Settlement, order: BuyerOrder, entered: Entered) -> None:
+    """The three-way settlement of a received order: its households' lines and every amount.
+
+    :raises Conflict: no receipt yet, nothing weighed, a grade without a farm-gate price, or more
+        accepted than weighed. :raises ValidationFailed: the buyer's deductions exceed what it owes.
+    """
+    receipt = _order_receipt(order)
+    slips = [slip for slip in order_slips(order) if slip.status is SlipStatus.CONFIRMED]
+    if not slips:
+        raise Conflict(_l("Nothing was weighed for this order."))
+    farm_gate = {p.grade_id: p.price for p in order.prices}
+    missing = {line.grade_id for slip in slips for line in slip.lines if line.grade_id not in farm_gate}
+    if missing:
+        raise Conflict(_l("The order has no farm-gate price for a grade that was weighed."))
+    grouped = _group(slips, lambda line: (line.grade_id, farm_gate[line.grade_id]))
+    keys: dict[tuple[int, int], Any] = {}
+    try:
+        result = splits.settle_order(splits.OrderSettlementInput(
+            accepted_g=Weight(receipt.accepted_kg).grams, delivered_price=order.delivered_price,
+            households=_deliveries(grouped, keys, settlement.id), reject_policy=order.reject_policy.value,
+            buyer_deductions_fen=Money(entered.buyer_deductions).fen, logistics_fen=Money(entered.logistics).fen,
+            packing_fen=Money(entered.packing).fen, vat_rate=entered.vat_rate_pct / 100))
+    except splits.SettlementError as error:
+        if "deductions exceed" in str(error):
+            raise ValidationFailed(_l("The buyer's deductions exceed what the buyer owes."),
+                                   field="buyer_deductions") from None
+        raise Conflict(_l("The order cannot be settled as recorded: more was accepted than weighed.")) from None
+    _fill(settlement, result.households, grouped, keys)
+    # Every amount changes together: the database checks that they reconcile on each write.
+    with db.session.no_autoflush:
+        _set_order_amounts(settlement, order, entered, result, slips)
+
+
+def _set_order_amounts(settlement: Settlement, order: BuyerOrder, entered: Entered, result: splits.OrderSettlement,
+                       slips: list[WeighSlip]) -> None:
+    _apply_entered(settlement, entered)
+    settlement.order_id, settlement.buyer_id = order.id, order.buyer_id
+    settlement.due_on = entered.settle_on + timedelta(days=order.buyer.payment_terms_days)
+    settlement.reject_policy = order.reject_policy
+    settlement.delivered_price = order.delivered_price
+    for name, fen in (("buyer_gross", result.buyer_gross_fen), ("buyer_total", result.buyer_total_fen),
+                      ("purchase_total", result.purchase_total_fen), ("input_vat", result.input_vat_fen),
+                      ("purchase_cost", result.purchase_cost_fen), ("margin", result.margin_fen)):
+        setattr(settlement, name, Money.from_fen(fen).yuan)
+    settlement.field_kg = Weight.from_grams(result.field_g).kg
+    settlement.accepted_kg = Weight.from_grams(result.accepted_g).kg
+    settlement.lost_kg = Weight.from_grams(result.lost_g).kg
+    settlement.slips = slips
+
+
+def _apply_entered(settlement: Settlement, entered: Entered) -> None:
+    settlement.settle_on, settlement.vat_rate_pct, settlement.note = entered.settle_on, entered.vat_rate_pct, entered.note
+    settlement.logistics, settlement.packing = entered.logistics, entered.packing
+    settlement.buyer_deductions = entered.buyer_deductions
+
+
+def compute_batch(settlement: Settlement, slips: list[WeighSlip], entered: Entered) -> None:
+    """A purchase for stock of the contract deliveries ``slips``: its households' lines and amounts."""
+    grouped = _group(slips, lambda line: ((line.grade_id, line.unit_price), line.unit_price))
+    keys: dict[tuple[int, int], Any] = {}
+    batch = splits.settle_purchases(_deliveries(grouped, keys, settlement.id), entered.vat_rate_pct / 100)
+    _fill(settlement, batch.households, grouped, keys)
+    with db.session.no_autoflush:
+        _set_batch_amounts(settlement, entered, batch, slips)
+
+
+def _set_batch_amounts(settlement: Settlement, entered: Entered, batch: splits.PurchaseBatch,
+                       slips: list[WeighSlip]) -> None:
+    _apply_entered(settlement, entered)
+    settlement.logistics = settlement.packing = settlement.buyer_deductions = Decimal(0)
+    settlement.buyer_gross = settlement.buyer_total = settlement.margin = Decimal(0)
+    # The company buys for its own stock: nothing is sold, so the "margin" is minus the purchase.
+    settlement.purchase_total = Money.from_fen(batch.purchase_total_fen).yuan
+    settlement.input_vat = Money.from_fen(batch.input_vat_fen).yuan
+    settlement.purchase_cost = Money.from_fen(batch.purchase_cost_fen).yuan
+    settlement.margin = -settlement.purchase_total
+    settlement.field_kg = settlement.accepted_kg = Weight.from_grams(batch.field_g).kg
+    settlement.lost_kg = Decimal(0)
+    settlement.slips = slips
+
+
+def local_day(slip: WeighSlip) -> date:
+    """The day the slip was weighed, in the market's time zone."""
+    return slip.weighed_at.astimezone(local_zone()).date()

@@ -1,0 +1,310 @@
+"""Settlements: prepared from what was weighed and received, reviewed, posted to the books.
+
+draft → submitted → approved (by an accountant other than the preparer) → posted → paid.
+A draft can be recomputed or discarded; a submitted or approved one can be returned to draft
+with a reason. Posting writes the settlement's vouchers and purchase invoices in the caller's
+transaction, so they are all written or none is. ``paid`` follows when every household is paid.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import selectinload
+
+from models import (BuyerOrder, DepositClosure, InputCredit, OrderStatus, Payment, PaymentApplication, Receipt,
+                    RoleName, Settlement, SettlementHousehold, SettlementKind, SettlementStatus, SlipStatus, User,
+                    Voucher, VoucherSource, VoucherStatus, WeighSlip, db, settlement_slips, utcnow)
+
+from .. import audit
+from ..auth.permissions import require_role
+from ..clock import local_today
+from ..errors import Conflict, FieldErrors, NotFound, PermissionDenied, ValidationFailed
+from ..ledger import services as ledger
+from ..locking import lock_row
+from ..numbering import lock_scope, next_number
+from ..orders.states import ORDER
+from ..units import Money
+from .computing import compute_batch, compute_order, local_day, parse_day, read_entered
+from .states import IN_BOOKS, SETTLEMENT
+from .vouchers import issue_invoices, voucher_plan
+
+PREPARERS = (RoleName.ACCOUNTANT, RoleName.COORDINATOR)
+ACCOUNTANTS = (RoleName.ACCOUNTANT,)
+READERS = (RoleName.ACCOUNTANT, RoleName.COORDINATOR, RoleName.ADMIN)
+
+def _new(actor: User, kind: SettlementKind) -> Settlement:
+    settlement = Settlement(number=next_number(Settlement.number, f"JS{local_today().year}-"), kind=kind,
+                            status=SettlementStatus.DRAFT, prepared_by_id=actor.id, settle_on=local_today())
+    db.session.add(settlement)
+    return settlement
+
+
+def prepare_order_settlement(actor: User, order: BuyerOrder, **values: Any) -> Settlement:
+    """制单: the three-way settlement of a received order, as a draft.
+
+    :param values: ``settle_on``, ``logistics``, ``packing``, ``buyer_deductions`` (元),
+        ``vat_rate_pct``, ``note``.
+    :raises Conflict: no receipt yet, nothing weighed, or the order is already settled.
+    :raises ValidationFailed: a bad amount, date or rate.
+    """
+    require_role(actor, *PREPARERS)
+    entered = read_entered(values)
+    lock_row(order)
+    if order.status is OrderStatus.CANCELLED:
+        raise Conflict(_l("A cancelled order cannot be settled."))
+    if db.session.scalar(select(Settlement.id).where(Settlement.order_id == order.id)) is not None:
+        raise Conflict(_l("This order already has a settlement."))
+    settlement = _new(actor, SettlementKind.ORDER)
+    compute_order(settlement, order, entered)
+    db.session.flush()
+    audit.record(actor, "settlement.prepare", settlement, after=_summary(settlement))
+    return settlement
+
+
+def unsettled_contract_slips(household_id: int | None = None) -> Select:
+    """Confirmed contract deliveries (not for an order) that no settlement pays for yet."""
+    statement = (select(WeighSlip).where(WeighSlip.contract_id.is_not(None), WeighSlip.allocation_id.is_(None),
+                                         WeighSlip.status == SlipStatus.CONFIRMED,
+                                         ~WeighSlip.id.in_(select(settlement_slips.c.slip_id)))
+                 .options(selectinload(WeighSlip.lines), selectinload(WeighSlip.household))
+                 .order_by(WeighSlip.weighed_at, WeighSlip.id))
+    if household_id is not None:
+        statement = statement.where(WeighSlip.household_id == household_id)
+    return statement
+
+
+def prepare_contract_batch(actor: User, *, start: Any = None, end: Any = None, **values: Any) -> Settlement:
+    """制单: settle the contract deliveries weighed between ``start`` and ``end`` (inclusive) that
+    no settlement pays for yet.
+
+    :raises Conflict: there is nothing to settle in that range.
+    """
+    require_role(actor, *PREPARERS)
+    errors = FieldErrors()
+    first = parse_day(start, errors, "start") if start not in (None, "") else None
+    last = parse_day(end, errors, "end") if end not in (None, "") else None
+    if first and last and first > last:
+        errors.add("end", _l("The end comes before the start."))
+    errors.raise_if_any()
+    entered = read_entered(values)
+    lock_scope("settlement:contract-batch")  # two batches at once never pick the same slips
+    slips = [slip for slip in db.session.scalars(unsettled_contract_slips())
+             if (first is None or local_day(slip) >= first) and (last is None or local_day(slip) <= last)]
+    if not slips:
+        raise Conflict(_l("There are no contract deliveries to settle in that range."))
+    settlement = _new(actor, SettlementKind.CONTRACT_BATCH)
+    compute_batch(settlement, slips, entered)
+    db.session.flush()
+    audit.record(actor, "settlement.prepare", settlement, after=_summary(settlement))
+    return settlement
+
+
+def recompute(actor: User, settlement: Settlement, **values: Any) -> Settlement:
+    """Change a draft's entered amounts (or pick up new weighings and advances) and compute again."""
+    require_role(actor, *PREPARERS)
+    lock_row(settlement)
+    if settlement.status is not SettlementStatus.DRAFT:
+        raise Conflict(_l("Only a draft settlement can be changed."))
+    before = _summary(settlement)
+    entered = read_entered(values)
+    # Whoever last set the figures is their preparer, and so cannot approve them: a reviewer who
+    # returns a settlement and recomputes it hands the review to someone else.
+    settlement.prepared_by_id, settlement.prepared_at = actor.id, utcnow()
+    if settlement.kind is SettlementKind.ORDER:
+        compute_order(settlement, settlement.order, entered)
+    else:
+        slips = [slip for slip in settlement.slips if slip.status is SlipStatus.CONFIRMED]
+        if not slips:
+            raise Conflict(_l("Every delivery of this settlement was voided; discard the draft."))
+        compute_batch(settlement, slips, entered)
+    db.session.flush()
+    audit.record(actor, "settlement.recompute", settlement, before=before, after=_summary(settlement))
+    return settlement
+
+
+def discard(actor: User, settlement: Settlement) -> None:
+    """A draft no one needs: its slips are free to settle again."""
+    require_role(actor, *PREPARERS)
+    lock_row(settlement)
+    if settlement.status is not SettlementStatus.DRAFT:
+        raise Conflict(_l("Only a draft settlement can be discarded."))
+    audit.record(actor, "settlement.discard", settlement, before=_summary(settlement))
+    db.session.delete(settlement)
+    db.session.flush()
+
+
+def submit(actor: User, settlement: Settlement) -> Settlement:
+    require_role(actor, *PREPARERS)
+    lock_row(settlement)
+    SETTLEMENT.apply(actor, settlement, "submit")
+    settlement.submitted_at, settlement.returned_reason = utcnow(), ""
+    db.session.flush()
+    return settlement
+
+
+def approve(actor: User, settlement: Settlement) -> Settlement:
+    """审核, by an accountant other than the preparer; exactly once."""
+    require_role(actor, *ACCOUNTANTS)
+    lock_row(settlement)
+    if settlement.prepared_by_id == actor.id:
+        raise PermissionDenied(_l("The person who prepared a settlement cannot approve it."))
+    SETTLEMENT.apply(actor, settlement, "approve")
+    settlement.approved_by_id, settlement.approved_at = actor.id, utcnow()
+    db.session.flush()
+    return settlement
+
+
+def return_to_draft(actor: User, settlement: Settlement, reason: str) -> Settlement:
+    """退回: a reviewer sends a submitted or approved settlement back to its preparer, saying why."""
+    require_role(actor, *ACCOUNTANTS)
+    if not (reason or "").strip():
+        raise ValidationFailed(_l("Say why the settlement is returned."), field="reason")
+    lock_row(settlement)
+    SETTLEMENT.apply(actor, settlement, "return", reason=reason.strip())
+    settlement.returned_reason = reason.strip()
+    settlement.approved_by_id = settlement.approved_at = None
+    db.session.flush()
+    return settlement
+
+
+def post(actor: User, settlement: Settlement) -> Settlement:
+    """记账: write the settlement's vouchers and purchase invoices, all or none; exactly once."""
+    require_role(actor, *ACCOUNTANTS)
+    lock_row(settlement)
+    if settlement.status is not SettlementStatus.APPROVED:
+        SETTLEMENT.apply(actor, settlement, "post")  # raises InvalidTransition
+    voided = [slip.serial for slip in settlement.slips if slip.status is not SlipStatus.CONFIRMED]
+    if voided:
+        raise Conflict(_l("Slip %(serial)s was voided after this settlement was prepared; return it to draft and "
+                          "compute it again."), serial=voided[0])
+    for plan in voucher_plan(settlement):
+        ledger.record_reviewed(preparer=settlement.prepared_by, approver=settlement.approved_by, poster=actor,
+                               voucher_date=settlement.settle_on, summary=plan.summary, lines=plan.lines,
+                               idempotency_key=f"settlement:{settlement.id}:{plan.key}",
+                               source=VoucherSource.SETTLEMENT, source_id=settlement.id, attachments=plan.attachments)
+    issue_invoices(settlement)
+    if settlement.order is not None and ORDER.can(settlement.order, "settle"):
+        ORDER.apply(actor, lock_row(settlement.order), "settle")  # received → settled
+    SETTLEMENT.apply(actor, settlement, "post")
+    settlement.posted_by_id, settlement.posted_at = actor.id, utcnow()
+    db.session.flush()
+    mark_paid_if_done(actor, settlement)  # nothing left to pay when deductions took every net
+    return settlement
+
+
+def mark_paid_if_done(actor: User, settlement: Settlement) -> None:
+    """posted → paid once every household has been paid in full (re-read under the settlement's lock)."""
+    lock_row(settlement)
+    if settlement.status is not SettlementStatus.POSTED:
+        return
+    open_lines = db.session.scalar(select(func.count()).select_from(SettlementHousehold).where(
+        SettlementHousehold.settlement_id == settlement.id, SettlementHousehold.paid < SettlementHousehold.net))
+    if open_lines == 0:
+        SETTLEMENT.apply(actor, settlement, "pay")
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+def _summary(settlement: Settlement) -> dict[str, Any]:
+    return audit.snapshot(settlement, ("number", "kind", "status", "order_id", "settle_on", "buyer_total",
+                                       "purchase_total", "input_vat", "logistics", "packing", "margin"))
+
+
+def get(actor: User, settlement_id: int) -> Settlement:
+    require_role(actor, *READERS)
+    settlement = db.session.get(Settlement, settlement_id)
+    if settlement is None:
+        raise NotFound(_l("This settlement does not exist."))
+    return settlement
+
+
+def listing(actor: User, status: SettlementStatus | None = None) -> Select:
+    require_role(actor, *READERS)
+    statement = select(Settlement).order_by(Settlement.id.desc())
+    if status is not None:
+        statement = statement.where(Settlement.status == status)
+    return statement
+
+
+def awaiting_review(actor: User) -> Select:
+    return listing(actor, SettlementStatus.SUBMITTED)
+
+
+def settleable_orders() -> list[BuyerOrder]:
+    """Orders with a receipt and no settlement yet."""
+    return list(db.session.scalars(
+        select(BuyerOrder).join(Receipt, Receipt.order_id == BuyerOrder.id)
+        .where(~BuyerOrder.id.in_(select(Settlement.order_id).where(Settlement.order_id.is_not(None))),
+               BuyerOrder.status != OrderStatus.CANCELLED)
+        .order_by(BuyerOrder.id)))
+
+
+def household_lines(household_id: int) -> Select:
+    return (select(SettlementHousehold).join(Settlement)
+            .where(SettlementHousehold.household_id == household_id, Settlement.status.in_(IN_BOOKS))
+            .order_by(Settlement.settle_on, Settlement.id))
+
+
+def applications_of(line: SettlementHousehold) -> list[PaymentApplication]:
+    return list(db.session.scalars(select(PaymentApplication).where(PaymentApplication.line_id == line.id)
+                                   .order_by(PaymentApplication.id)))
+
+
+def verify() -> list[str]:
+    """The settlements agree with the books and the payments; an empty list means all hold.
+
+    Every posted settlement has exactly the vouchers its plan says, posted; each household line's
+    ``paid`` is the sum of the payouts applied to it and each settlement's ``buyer_received`` the
+    sum of the receipts applied to it.
+    """
+    problems: list[str] = []
+    posted = db.session.scalars(select(Settlement).where(Settlement.status.in_(IN_BOOKS))
+                                .options(selectinload(Settlement.households)))
+    for settlement in posted:
+        planned = sorted((plan.summary, sum(Money(l.debit or 0).fen for l in plan.lines))
+                         for plan in voucher_plan(settlement))
+        written = db.session.scalars(select(Voucher).where(Voucher.source == VoucherSource.SETTLEMENT,
+                                                           Voucher.source_id == settlement.id)).all()
+        actual = sorted((v.summary, sum(Money(l.debit).fen for l in v.lines)) for v in written
+                        if v.status is VoucherStatus.POSTED)
+        if planned != actual or len(written) != len(actual):
+            problems.append(f"settlement {settlement.number}: its posted vouchers differ from what it settles")
+    for payment in db.session.scalars(select(Payment).options(selectinload(Payment.voucher),
+                                                              selectinload(Payment.applications))):
+        problems += _source_problems(f"payment {payment.number}", payment.voided_at is not None, payment.voucher)
+        if payment.voided_at is not None and payment.applications:
+            problems.append(f"payment {payment.number}: void, yet still applied to what it paid")
+    for credit in db.session.scalars(select(InputCredit).options(selectinload(InputCredit.voucher))):
+        problems += _source_problems(f"input credit {credit.number}", credit.voided_at is not None, credit.voucher)
+    for closure in db.session.scalars(select(DepositClosure).options(selectinload(DepositClosure.voucher))):
+        problems += _source_problems(f"deposit closure {closure.number}", closure.voided_at is not None,
+                                     closure.voucher)
+    problems += _applied_mismatches(PaymentApplication.line_id, SettlementHousehold, SettlementHousehold.paid,
+                                    "settlement line {}: paid differs from the payouts applied to it")
+    problems += _applied_mismatches(PaymentApplication.settlement_id, Settlement, Settlement.buyer_received,
+                                    "settlement {}: received differs from the receipts applied to it")
+    return problems
+
+
+def _source_problems(name: str, voided: bool, voucher: Voucher | None) -> list[str]:
+    """A record that stands has a voucher that was not rejected; a void one's posted voucher is reversed."""
+    if voucher is None:
+        return [] if voided else [f"{name}: it has no voucher"]
+    if not voided and voucher.status is VoucherStatus.REJECTED:
+        return [f"{name}: its voucher was rejected but it stands"]
+    if voided and voucher.status is VoucherStatus.POSTED and \
+            db.session.scalar(select(Voucher.id).where(Voucher.reverses_id == voucher.id)) is None:
+        return [f"{name}: void, yet its posted voucher is not reversed"]
+    return []
+
+
+def _applied_mismatches(target, model, column, message: str) -> list[str]:
+    """Rows whose stored ``column`` is not the sum of the payment applications made to them."""
+    applied = {row_id: Decimal(total) for row_id, total in db.session.execute(
+        select(target, func.sum(PaymentApplication.amount)).where(target.is_not(None)).group_by(target))}
+    stored = dict(db.session.execute(select(model.id, column).where(
+        (column > 0) | model.id.in_(list(applied) or [0]))).all())
+    return [message.format(row_id) for row_id in sorted(stored) if stored[row_id] != applied.get(row_id, Decimal(0))]

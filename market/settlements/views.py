@@ -1,0 +1,362 @@
+"""Pages of settlements: the list with a tab per status (waiting for review first for
+accountants), preparing an order's three-way settlement or a batch of contract deliveries, the
+三方结算单 with its review steps, vouchers, purchase invoices and the payments applied to it, and
+their printable forms.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from models import (BuyerOrder, PaymentApplication, PurchaseInvoice, Receipt, Settlement, SettlementHousehold,
+                    SettlementKind, SettlementStatus, Voucher, VoucherSource, db)
+
+from ..clock import local_today
+from ..errors import MarketError, NotFound
+from ..labels import label
+from ..pages import PAGE_SIZE, form_errors, require, voucher_url
+from ..units import Money
+from ..weighing.capitals import amount_in_capitals
+from ..weighing.forms import options
+from . import computing, services
+from .forms import AmountsForm, BatchSettlementForm, OrderSettlementForm, ReturnForm
+from .states import IN_BOOKS
+
+bp = Blueprint("settlements", __name__)
+
+#: the tabs of the list, in the order an accountant works through them
+TABS = (SettlementStatus.SUBMITTED, SettlementStatus.DRAFT, SettlementStatus.APPROVED, SettlementStatus.POSTED,
+        SettlementStatus.PAID)
+COMPANY = "空港浓香园"
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+@bp.context_processor
+def _template_helpers() -> dict:
+    return {"voucher_url": voucher_url, "SettlementStatus": SettlementStatus, "SettlementKind": SettlementKind}
+
+
+def _is_accountant() -> bool:
+    return current_user.has_role(*services.ACCOUNTANTS)
+
+
+def _can_prepare() -> bool:
+    return current_user.has_role(*services.PREPARERS)
+
+
+# --- the list ------------------------------------------------------------------------------------
+
+@bp.route("/settlements/")
+@login_required
+def list_settlements():
+    tab = request.args.get("status") or ("submitted" if _is_accountant() else "all")
+    try:
+        status = None if tab == "all" else SettlementStatus(tab)
+    except ValueError:
+        raise NotFound() from None
+    page = db.paginate(services.listing(current_user, status), page=request.args.get("page", 1, type=int),
+                       per_page=PAGE_SIZE, error_out=False)
+    counts = dict(db.session.execute(select(Settlement.status, func.count()).group_by(Settlement.status)).all())
+    ids = [s.id for s in page.items]
+    households = dict(db.session.execute(
+        select(SettlementHousehold.settlement_id, func.count()).where(SettlementHousehold.settlement_id.in_(ids))
+        .group_by(SettlementHousehold.settlement_id)).all()) if ids else {}
+    tabs = [(s.value, label(s), counts.get(s, 0)) for s in TABS] + [("all", _("All"), sum(counts.values()))]
+    return render_template("settlements/list.html", page=page, tab=tab, tabs=tabs, households=households,
+                           can_prepare=_can_prepare())
+
+
+# --- preparing -----------------------------------------------------------------------------------
+
+def _order_choices(orders: list[BuyerOrder]) -> list:
+    receipts = {r.order_id: r for r in db.session.scalars(
+        select(Receipt).where(Receipt.order_id.in_([o.id for o in orders])))} if orders else {}
+    rows = [("", _("Choose the order"))]
+    for order in orders:
+        receipt = receipts.get(order.id)
+        accepted = (" · " + _("accepted %(kg)s kg", kg=f"{receipt.accepted_kg.normalize():f}")) if receipt else ""
+        rows.append((order.id, f"{order.number} · {order.buyer.name} · {order.variety.name}{accepted}"))
+    return options(rows)
+
+
+def _entered(form) -> dict[str, Any]:
+    return {"settle_on": form.settle_on.data, "logistics": form.logistics.data, "packing": form.packing.data,
+            "buyer_deductions": form.buyer_deductions.data, "vat_rate_pct": form.vat_rate_pct.data,
+            "note": form.note.data or ""}
+
+
+@bp.route("/settlements/new", methods=["GET", "POST"])
+@login_required
+def new_settlement():
+    require(*services.PREPARERS)
+    orders = services.settleable_orders()
+    form = OrderSettlementForm()
+    form.order_id.choices = _order_choices(orders)
+    general: list[str] = []
+    if request.method == "GET":
+        form.settle_on.data = local_today().isoformat()
+        form.vat_rate_pct.data = f"{computing.vat_rate_pct().normalize():f}"
+        wanted = request.args.get("order_id", type=int)
+        if wanted in {o.id for o in orders}:
+            form.order_id.data = wanted
+    elif form.validate_on_submit():
+        order = db.session.get(BuyerOrder, form.order_id.data)
+        if order is None:
+            form.order_id.errors.append(_("Choose the order to settle."))
+        else:
+            try:
+                settlement = services.prepare_order_settlement(current_user, order, **_entered(form))
+            except MarketError as exc:
+                general = form_errors(form, exc)
+            else:
+                db.session.commit()
+                flash(_("Settlement %(number)s prepared as a draft. Check it, then submit it for review.",
+                        number=settlement.number), "success")
+                return redirect(url_for("settlements.show_settlement", settlement_id=settlement.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("settlements/new.html", form=form, orders=orders, general=general), status
+
+
+@bp.route("/settlements/new-batch", methods=["GET", "POST"])
+@login_required
+def new_batch_settlement():
+    require(*services.PREPARERS)
+    form = BatchSettlementForm()
+    general: list[str] = []
+    waiting = db.session.scalars(services.unsettled_contract_slips()).all()
+    if request.method == "GET":
+        form.settle_on.data = local_today().isoformat()
+        form.vat_rate_pct.data = f"{computing.vat_rate_pct().normalize():f}"
+    elif form.validate_on_submit():
+        try:
+            settlement = services.prepare_contract_batch(
+                current_user, start=form.start.data, end=form.end.data, settle_on=form.settle_on.data,
+                vat_rate_pct=form.vat_rate_pct.data, note=form.note.data or "")
+        except MarketError as exc:
+            general = form_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Settlement %(number)s prepared as a draft. Check it, then submit it for review.",
+                    number=settlement.number), "success")
+            return redirect(url_for("settlements.show_settlement", settlement_id=settlement.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("settlements/new_batch.html", form=form, waiting=waiting, general=general), status
+
+
+# --- the 三方结算单 --------------------------------------------------------------------------------
+
+@dataclass
+class HouseholdTotals:
+    field_kg: Decimal = Decimal(0)
+    payable_kg: Decimal = Decimal(0)
+    gross: Decimal = Decimal(0)
+    input_vat: Decimal = Decimal(0)
+    recovered: Decimal = Decimal(0)
+    recovered_advances: Decimal = Decimal(0)
+    recovered_input_credit: Decimal = Decimal(0)
+    net: Decimal = Decimal(0)
+    paid: Decimal = Decimal(0)
+    carried_over: Decimal = Decimal(0)
+
+    @property
+    def owed(self) -> Decimal:
+        return self.net - self.paid
+
+
+def household_totals(settlement: Settlement) -> HouseholdTotals:
+    totals = HouseholdTotals()
+    for line in settlement.households:
+        totals.field_kg += line.field_kg
+        totals.payable_kg += line.payable_kg
+        totals.gross += line.gross
+        totals.input_vat += line.input_vat
+        totals.recovered += line.recovered_advances + line.recovered_input_credit
+        totals.recovered_advances += line.recovered_advances
+        totals.recovered_input_credit += line.recovered_input_credit
+        totals.net += line.net
+        totals.paid += line.paid
+        totals.carried_over += line.carried_over
+    return totals
+
+
+def _vouchers(settlement: Settlement) -> list[Voucher]:
+    return list(db.session.scalars(select(Voucher).options(selectinload(Voucher.lines), selectinload(Voucher.period))
+                                   .where(Voucher.source == VoucherSource.SETTLEMENT,
+                                          Voucher.source_id == settlement.id).order_by(Voucher.id)))
+
+
+def _invoices(settlement: Settlement) -> list[PurchaseInvoice]:
+    return list(db.session.scalars(select(PurchaseInvoice).join(SettlementHousehold)
+                                   .where(SettlementHousehold.settlement_id == settlement.id)
+                                   .order_by(PurchaseInvoice.number)))
+
+
+def _receipts(settlement: Settlement) -> list[PaymentApplication]:
+    return list(db.session.scalars(select(PaymentApplication).where(PaymentApplication.settlement_id == settlement.id)
+                                   .options(selectinload(PaymentApplication.payment))
+                                   .order_by(PaymentApplication.id)))
+
+
+def _amounts_form_for(settlement: Settlement) -> AmountsForm:
+    form = AmountsForm(formdata=None)
+    form.settle_on.data = settlement.settle_on.isoformat()
+    form.logistics.data = f"{settlement.logistics:.2f}"
+    form.packing.data = f"{settlement.packing:.2f}"
+    form.buyer_deductions.data = f"{settlement.buyer_deductions:.2f}"
+    form.vat_rate_pct.data = f"{settlement.vat_rate_pct.normalize():f}"
+    form.note.data = settlement.note
+    return form
+
+
+def _detail_context(settlement: Settlement) -> dict[str, Any]:
+    accountant = _is_accountant()
+    submitted = settlement.status is SettlementStatus.SUBMITTED
+    prepared_it = settlement.prepared_by_id == current_user.id
+    return dict(
+        settlement=settlement, totals=household_totals(settlement), vouchers=_vouchers(settlement),
+        invoices=_invoices(settlement), receipts=_receipts(settlement),
+        product=settlement.slips[0].variety if settlement.slips else None,
+        draft=settlement.status is SettlementStatus.DRAFT, can_prepare=_can_prepare(), accountant=accountant,
+        can_approve=accountant and submitted and not prepared_it, own_settlement=accountant and submitted and prepared_it,
+        can_return=accountant and settlement.status in (SettlementStatus.SUBMITTED, SettlementStatus.APPROVED),
+        can_post=accountant and settlement.status is SettlementStatus.APPROVED,
+        can_pay=accountant and settlement.status is SettlementStatus.POSTED,
+        in_books=settlement.status in IN_BOOKS,
+    )
+
+
+def _render_detail(settlement: Settlement, *, amounts_form=None, return_form=None, general=None, status=200):
+    return render_template(
+        "settlements/detail.html", amounts_form=amounts_form or _amounts_form_for(settlement),
+        return_form=return_form or ReturnForm(formdata=None), general=general or [],
+        **_detail_context(settlement)), status
+
+
+@bp.route("/settlements/<int:settlement_id>")
+@login_required
+def show_settlement(settlement_id: int):
+    return _render_detail(services.get(current_user, settlement_id))
+
+
+@bp.route("/settlements/<int:settlement_id>/recompute", methods=["POST"])
+@login_required
+def recompute(settlement_id: int):
+    settlement = services.get(current_user, settlement_id)
+    form = AmountsForm()
+    if not form.validate_on_submit():
+        return _render_detail(settlement, amounts_form=form, status=422)
+    values = _entered(form)
+    if settlement.kind is SettlementKind.CONTRACT_BATCH:
+        values = {k: v for k, v in values.items() if k not in computing.ENTERED}
+    try:
+        services.recompute(current_user, settlement, **values)
+    except MarketError as exc:
+        general = form_errors(form, exc)
+        return _render_detail(services.get(current_user, settlement_id), amounts_form=form, general=general,
+                              status=exc.status)
+    db.session.commit()
+    flash(_("Computed again with the amounts entered."), "success")
+    return redirect(url_for("settlements.show_settlement", settlement_id=settlement_id))
+
+
+#: the review steps a button on the 三方结算单 takes
+STEPS = {"submit": services.submit, "approve": services.approve, "post": services.post}
+
+
+@bp.route("/settlements/<int:settlement_id>/<any(submit, approve, post):step>", methods=["POST"])
+@login_required
+def move(settlement_id: int, step: str):
+    settlement = services.get(current_user, settlement_id)
+    try:
+        STEPS[step](current_user, settlement)
+    except MarketError as exc:
+        db.session.rollback()
+        flash(exc.text(), "error")
+    else:
+        db.session.commit()
+        flash({"submit": _("Submitted for review. Another accountant approves it."),
+               "approve": _("Approved. It can be posted to the books now."),
+               "post": _("Posted: its vouchers are in the books and its purchase invoices are issued.")}[step],
+              "success")
+    return redirect(url_for("settlements.show_settlement", settlement_id=settlement_id))
+
+
+@bp.route("/settlements/<int:settlement_id>/return", methods=["POST"])
+@login_required
+def return_to_draft(settlement_id: int):
+    settlement = services.get(current_user, settlement_id)
+    form = ReturnForm()
+    if not form.validate_on_submit():
+        return _render_detail(settlement, return_form=form, status=422)
+    try:
+        services.return_to_draft(current_user, settlement, form.reason.data or "")
+    except MarketError as exc:
+        general = form_errors(form, exc)
+        return _render_detail(services.get(current_user, settlement_id), return_form=form, general=general,
+                              status=exc.status)
+    db.session.commit()
+    flash(_("Returned to its preparer as a draft."), "success")
+    return redirect(url_for("settlements.show_settlement", settlement_id=settlement_id))
+
+
+@bp.route("/settlements/<int:settlement_id>/discard", methods=["POST"])
+@login_required
+def discard(settlement_id: int):
+    settlement = services.get(current_user, settlement_id)
+    number = settlement.number
+    try:
+        services.discard(current_user, settlement)
+    except MarketError as exc:
+        db.session.rollback()
+        flash(exc.text(), "error")
+        return redirect(url_for("settlements.show_settlement", settlement_id=settlement_id))
+    db.session.commit()
+    flash(_("Draft %(number)s discarded; its weighings can be settled again.", number=number), "success")
+    return redirect(url_for("settlements.list_settlements", status="all"))
+
+
+# --- printed -------------------------------------------------------------------------------------
+
+@bp.route("/settlements/<int:settlement_id>/print")
+@login_required
+def print_settlement(settlement_id: int):
+    """三方结算单 on A4, always in Chinese."""
+    settlement = services.get(current_user, settlement_id)
+    with force_locale("zh_CN"):
+        return render_template("settlements/print.html", company=COMPANY, **_detail_context(settlement))
+
+
+def _invoice_pages(invoices: list[PurchaseInvoice]) -> list[dict[str, Any]]:
+    return [{"invoice": invoice, "items": invoice.line.items,
+             "capitals": amount_in_capitals(Money(invoice.amount))} for invoice in invoices]
+
+
+@bp.route("/settlements/<int:settlement_id>/invoices/print")
+@login_required
+def print_invoices(settlement_id: int):
+    """Every 农产品收购发票 of a settlement, one per page."""
+    settlement = services.get(current_user, settlement_id)
+    with force_locale("zh_CN"):
+        return render_template("settlements/invoice_print.html", company=COMPANY, settlement=settlement,
+                               pages=_invoice_pages(_invoices(settlement)))
+
+
+@bp.route("/settlements/invoices/<int:invoice_id>/print")
+@login_required
+def print_invoice(invoice_id: int):
+    invoice = db.session.get(PurchaseInvoice, invoice_id)
+    if invoice is None:
+        raise NotFound()
+    settlement = services.get(current_user, invoice.line.settlement_id)
+    with force_locale("zh_CN"):
+        return render_template("settlements/invoice_print.html", company=COMPANY, settlement=settlement,
+                               pages=_invoice_pages([invoice]))

@@ -1,0 +1,82 @@
+"""What a posted settlement writes: its vouchers (the ledger rules of a settlement) and a purchase
+invoice (农产品收购发票) for each household it pays."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from models import PartyType, PurchaseInvoice, Settlement, SettlementKind, db
+
+from ..input_credits import services as input_credits
+from ..ledger.services import LineInput
+from ..numbering import next_number
+from ..privacy import mask_id_number
+
+
+@dataclass(frozen=True)
+class VoucherPlan:
+    key: str
+    summary: str
+    lines: list[LineInput]
+    attachments: int = 1
+
+
+def voucher_plan(settlement: Settlement) -> list[VoucherPlan]:
+    """The vouchers a settlement posts (empty ones left out):
+
+    - 销售: Dr 1122 应收账款 (buyer) / Cr 5001 主营业务收入
+    - 收购: Dr 5401 主营业务成本 (or 1405 库存商品 for stock) + Dr 222101 进项税额 / Cr 2202 应付账款 (each household)
+    - 扣回预付款、农资款: Dr 2202 (household) / Cr 1123 预付账款 and 1221 其他应收款 (household)
+    - 费用: Dr 5601 销售费用 / Cr 1002 银行存款
+    """
+    plans = []
+    what = settlement.order.number if settlement.order else settlement.number
+    if settlement.kind is SettlementKind.ORDER and settlement.buyer_total > 0:
+        plans.append(VoucherPlan("sale", f"销售{what}给{settlement.buyer.name}", [
+            LineInput("1122", debit=settlement.buyer_total, party_type=PartyType.BUYER, party_id=settlement.buyer_id),
+            LineInput("5001", credit=settlement.buyer_total)]))
+    payables = [LineInput("2202", credit=line.gross, party_type=PartyType.HOUSEHOLD, party_id=line.household_id,
+                          memo=line.household.head_name) for line in settlement.households if line.gross > 0]
+    if payables:
+        cost_account = "5401" if settlement.kind is SettlementKind.ORDER else "1405"
+        debits = [LineInput(cost_account, debit=settlement.purchase_cost)] if settlement.purchase_cost > 0 else []
+        if settlement.input_vat > 0:
+            debits.append(LineInput("222101", debit=settlement.input_vat))
+        plans.append(VoucherPlan("purchase", f"收购{what}农产品（{len(payables)}户收购发票）", debits + payables,
+                                 attachments=len(payables)))
+    recovered = [line for line in settlement.households if line.recovered_advances + line.recovered_input_credit > 0]
+    if recovered:
+        lines = []
+        for line in recovered:
+            party = {"party_type": PartyType.HOUSEHOLD, "party_id": line.household_id, "memo": line.household.head_name}
+            lines.append(LineInput("2202", debit=line.recovered_advances + line.recovered_input_credit, **party))
+            if line.recovered_advances > 0:
+                lines.append(LineInput("1123", credit=line.recovered_advances, **party))
+            if line.recovered_input_credit > 0:
+                lines.append(LineInput(input_credits.RECEIVABLE_ACCOUNT, credit=line.recovered_input_credit, **party))
+        what_back = "、".join(name for name, present in (
+            ("预付款", any(line.recovered_advances > 0 for line in recovered)),
+            ("赊销农资款", any(line.recovered_input_credit > 0 for line in recovered))) if present)
+        plans.append(VoucherPlan("advances", f"{what}结算扣回{what_back}", lines))
+    if settlement.costs > 0:
+        plans.append(VoucherPlan("costs", f"{what}物流包装费", [
+            LineInput("5601", debit=settlement.costs, memo="物流、包装"), LineInput("1002", credit=settlement.costs)]))
+    return plans
+
+
+def issue_invoices(settlement: Settlement) -> None:
+    """A purchase invoice for each household the settlement pays that has none yet."""
+    product = settlement.slips[0].variety.product.name if settlement.slips else ""
+    for line in settlement.households:
+        if line.gross <= 0 or line.invoice is not None:
+            continue
+        household = line.household
+        address = "".join(part for part in (household.village.county, household.village.township,
+                                             household.village.name, household.group.name if household.group else "")
+                          if part)
+        db.session.add(PurchaseInvoice(
+            number=next_number(PurchaseInvoice.number, f"SG{settlement.settle_on.year}-"), line=line,
+            issued_on=settlement.settle_on, seller_name=household.head_name,
+            seller_id_masked=mask_id_number(household.id_number) if household.id_number else "",
+            seller_address=address[:255], product_name=product[:64], quantity_kg=line.payable_kg, amount=line.gross,
+            vat_rate_pct=settlement.vat_rate_pct, vat=line.input_vat, cost=line.gross - line.input_vat))
+        db.session.flush()

@@ -1,0 +1,165 @@
+"""Settlements from a received order through review and posting (payouts and buyer receipts are
+the payments' tests)."""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select, text
+
+from market.errors import Conflict, InvalidTransition, PermissionDenied
+from market.ledger import services as ledger
+from market.settlements import services
+from models import PurchaseInvoice, SettlementStatus, Voucher, VoucherSource, VoucherStatus, db
+
+DAY = date(2026, 8, 21)
+
+
+def settle(received, preparer, **values):
+    order, _receipt = received
+    values.setdefault("settle_on", DAY)
+    settlement = services.prepare_order_settlement(preparer, order, **values)
+    db.session.commit()
+    return settlement
+
+
+def posted(received, coordinator, accountant, **values):
+    settlement = settle(received, coordinator, **values)
+    services.submit(coordinator, settlement)
+    services.approve(accountant, settlement)
+    services.post(accountant, settlement)
+    db.session.commit()
+    return settlement
+
+
+def test_the_three_way_settlement_reconciles_to_the_fen(received, coordinator):
+    settlement = settle(received, coordinator, logistics="120.00", packing="35.50", buyer_deductions="10")
+    assert settlement.status is SettlementStatus.DRAFT
+    assert settlement.buyer_total == settlement.buyer_gross - Decimal("10.00")
+    assert settlement.buyer_total == (sum(line.gross for line in settlement.households) + settlement.logistics
+                                      + settlement.packing + settlement.margin)
+    assert settlement.purchase_total == settlement.input_vat + settlement.purchase_cost
+    assert len(settlement.households) == 3
+    assert settlement.accepted_kg == Decimal("594.000") and settlement.field_kg == Decimal("600.000")
+
+
+def test_the_preparer_cannot_approve_and_each_step_happens_once(received, coordinator, accountant, reviewer):
+    settlement = settle(received, accountant)
+    services.submit(accountant, settlement)
+    with pytest.raises(PermissionDenied):
+        services.approve(accountant, settlement)
+    services.approve(reviewer, settlement)
+    with pytest.raises(InvalidTransition):
+        services.approve(reviewer, settlement)
+    services.post(reviewer, settlement)
+    with pytest.raises(InvalidTransition):
+        services.post(reviewer, settlement)
+    db.session.commit()
+
+
+def test_posting_writes_balanced_vouchers_and_invoices(received, coordinator, accountant):
+    settlement = posted(received, coordinator, accountant, logistics="120", packing="30")
+    vouchers = db.session.scalars(select(Voucher).where(Voucher.source == VoucherSource.SETTLEMENT)).all()
+    assert {v.status for v in vouchers} == {VoucherStatus.POSTED}
+    assert len(vouchers) == 3  # sale, purchase, costs (no advances to recover)
+    assert ledger.verify() == []
+    assert settlement.order.status.value == "settled"
+    invoices = db.session.scalars(select(PurchaseInvoice)).all()
+    assert len(invoices) == 3
+    assert sum(i.amount for i in invoices) == settlement.purchase_total
+    assert sum(i.vat for i in invoices) == settlement.input_vat
+
+
+def test_an_order_is_settled_once(received, coordinator):
+    settle(received, coordinator)
+    with pytest.raises(Conflict):
+        settle(received, coordinator)
+
+
+def test_the_database_refuses_a_settlement_that_does_not_reconcile(received, coordinator):
+    settlement = settle(received, coordinator)
+    with pytest.raises(Exception):
+        db.session.execute(text("UPDATE settlements SET margin = margin + 1 WHERE id = :id"), {"id": settlement.id})
+        db.session.flush()
+    db.session.rollback()
+
+
+def test_verify_finds_a_line_whose_paid_no_payout_explains(received, coordinator, accountant, runner):
+    settlement = posted(received, coordinator, accountant)
+    assert services.verify() == []
+    result = runner.invoke(args=["ledger", "verify"])
+    assert result.exit_code == 0, result.output
+    db.session.execute(text("UPDATE settlement_households SET paid = paid + 1 WHERE id = :id"),
+                       {"id": settlement.households[0].id})
+    db.session.commit()
+    assert any("paid differs" in problem for problem in services.verify())
+    result = runner.invoke(args=["ledger", "verify"])
+    assert result.exit_code == 1 and "paid differs" in result.output
+
+
+def test_a_settled_slip_cannot_be_voided_and_a_voided_one_stops_posting(received, coordinator, accountant):
+    from market.weighing import services as weighing
+
+    settlement = settle(received, coordinator)
+    slip = settlement.slips[0]
+    weighing.void_slip(coordinator, slip, "称错了")  # a draft does not hold its slips
+    db.session.commit()
+    services.submit(coordinator, settlement)
+    services.approve(accountant, settlement)
+    db.session.commit()
+    with pytest.raises(Conflict):
+        services.post(accountant, settlement)
+    db.session.rollback()
+    services.return_to_draft(accountant, settlement, "有过磅单作废，重新计算")
+    services.recompute(coordinator, settlement, settle_on=DAY)
+    assert slip not in settlement.slips
+    services.submit(coordinator, settlement)
+    db.session.commit()
+    with pytest.raises(Conflict):
+        weighing.void_slip(coordinator, settlement.slips[0], "想作废")
+
+
+def test_a_reviewer_who_recomputes_a_returned_settlement_becomes_its_preparer(received, coordinator, accountant,
+                                                                              reviewer):
+    settlement = settle(received, accountant, logistics="100")
+    services.submit(accountant, settlement)
+    services.return_to_draft(reviewer, settlement, "运费不对")
+    services.recompute(reviewer, settlement, settle_on=DAY, logistics="5000")
+    services.submit(reviewer, settlement)
+    with pytest.raises(PermissionDenied):
+        services.approve(reviewer, settlement)
+    services.approve(accountant, settlement)  # the figures are the reviewer's now: the other accountant checks
+    db.session.commit()
+    assert settlement.prepared_by_id == reviewer.id and settlement.approved_by_id == accountant.id
+
+
+def test_deliveries_being_settled_stay_on_the_villagers_statement(received, coordinator, villager, accountant):
+    from market.books import statements as books
+
+    order, _receipt = received
+    household = order.runs[-1].lines[0].household
+    before = books.pending_deliveries(household.id)
+    assert len(before) == 1 and before[0].settlement_number == ""
+    settlement = settle(received, coordinator)
+    services.submit(coordinator, settlement)
+    db.session.commit()
+    during = books.pending_deliveries(household.id)
+    assert [(row.serial, row.settlement_number) for row in during] == [(before[0].serial, settlement.number)]
+    services.approve(accountant, settlement)
+    services.post(accountant, settlement)
+    db.session.commit()
+    assert books.pending_deliveries(household.id) == []
+
+
+def test_a_settlement_whose_deductions_take_every_net_is_paid_when_posted(received, coordinator, accountant):
+    from market.input_credits import services as input_credits
+
+    order, _receipt = received
+    for number, line in enumerate(order.runs[-1].lines):
+        input_credits.record_input_credit(coordinator, line.household, item="复合肥 100袋", amount="5000",
+                                          issued_on=DAY, note="", idempotency_key=f"fert-{number}")
+    db.session.commit()
+    settlement = posted(received, coordinator, accountant)
+    assert all(line.net == 0 for line in settlement.households)
+    assert settlement.status is SettlementStatus.PAID  # nobody is left to pay

@@ -1,0 +1,109 @@
+"""The three-way settlement reconciles exactly to the fen, whatever the order."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, strategies as st
+
+from market.settlements.splits import (DeliveryLine, HouseholdDelivery, OrderSettlementInput, SettlementError,
+                                       input_vat, settle_order)
+from market.units import Weight, amount_for
+
+prices = st.integers(min_value=0, max_value=5000).map(lambda fen: Decimal(fen) / 100)
+
+
+@st.composite
+def orders(draw):
+    households = []
+    for household_id in range(1, draw(st.integers(0, 12)) + 1):
+        grade_ids = draw(st.lists(st.integers(1, 4), min_size=0, max_size=4, unique=True))
+        lines = tuple(DeliveryLine(g, draw(st.integers(0, 2_000_000)), draw(prices)) for g in grade_ids)
+        households.append(HouseholdDelivery(household_id, lines, draw(st.integers(0, 300_000)),
+                                            draw(st.integers(0, 100_000))))
+    field = sum(l.grams for h in households for l in h.lines)
+    policy = draw(st.sampled_from(["company_bears", "pro_rata"]))
+    accepted = draw(st.integers(0, field)) if policy == "pro_rata" else draw(st.integers(0, field + 100_000))
+    price = draw(prices)
+    gross = amount_for(price, Weight.from_grams(accepted)).fen
+    return OrderSettlementInput(
+        accepted_g=accepted, delivered_price=price, households=tuple(households), reject_policy=policy,
+        buyer_deductions_fen=draw(st.integers(0, min(50_000, gross))), logistics_fen=draw(st.integers(0, 500_000)),
+        packing_fen=draw(st.integers(0, 100_000)),
+        vat_rate=draw(st.sampled_from([Decimal("0.09"), Decimal("0.10"), Decimal("0")])))
+
+
+@given(orders())
+def test_buyer_total_is_household_payables_plus_costs_plus_margin_to_the_fen(data):
+    result = settle_order(data)
+    assert result.buyer_total_fen == (sum(h.gross_fen for h in result.households) + result.logistics_fen
+                                      + result.packing_fen + result.margin_fen)
+    assert result.reconciles()
+
+
+@given(orders())
+def test_no_gram_or_fen_is_created_or_lost(data):
+    result = settle_order(data)
+    for household in result.households:
+        assert household.gross_fen == (household.net_fen + household.recovered_advances_fen
+                                       + household.recovered_input_credit_fen)
+        assert household.net_fen >= 0
+        assert household.carried_over_fen >= 0
+        assert household.gross_fen == sum(line.amount_fen for line in household.lines)
+    if data.reject_policy == "pro_rata":
+        assert sum(h.payable_g for h in result.households) == data.accepted_g
+    else:
+        assert sum(h.payable_g for h in result.households) == result.field_g
+    assert result.input_vat_fen + result.purchase_cost_fen == result.purchase_total_fen
+
+
+@given(orders())
+def test_rejects_passed_back_pro_rata_stay_within_a_gram_of_the_exact_share(data):
+    if data.reject_policy != "pro_rata" or result_field(data) == 0:
+        return
+    result = settle_order(data)
+    lost = result.lost_g
+    for household in result.households:
+        exact = Decimal(lost) * household.field_g / result.field_g
+        assert abs((household.field_g - household.payable_g) - exact) < 1
+
+
+def result_field(data) -> int:
+    return sum(l.grams for h in data.households for l in h.lines)
+
+
+def test_the_peach_order_settles_as_a_person_would_check_it():
+    data = OrderSettlementInput(
+        accepted_g=5_346_000, delivered_price=Decimal("8.60"),
+        households=(HouseholdDelivery(1, (DeliveryLine(2, 3_000_000, Decimal("6.80")),), advances_fen=200_000),
+                    HouseholdDelivery(2, (DeliveryLine(2, 2_400_000, Decimal("6.80")),))),
+        reject_policy="company_bears", logistics_fen=480_000, packing_fen=162_000)
+    result = settle_order(data)
+    assert result.buyer_total_fen == 4_597_560        # 5,346 kg × 8.60 = ¥45,975.60
+    assert result.households[0].gross_fen == 2_040_000  # 3,000 kg × 6.80
+    assert result.households[0].net_fen == 1_840_000    # less the ¥2,000 advance
+    assert result.purchase_total_fen == 3_672_000
+    assert result.input_vat_fen == 183_600 + 146_880    # 9 % of each invoice
+    assert result.margin_fen == 4_597_560 - 3_672_000 - 480_000 - 162_000
+
+
+def test_vat_is_computed_first_and_the_cost_is_the_remainder():
+    assert input_vat(100_001) == (9_000, 91_001)       # 9,000.09 fen rounds to 9,000
+    assert input_vat(100_006) == (9_001, 91_005)       # 9,000.54 → 9,001
+
+
+@pytest.mark.parametrize("bad", [
+    dict(reject_policy="farmers_pay"), dict(accepted_g=-1), dict(vat_rate=Decimal("1.2")),
+    dict(logistics_fen=-5),
+])
+def test_bad_input_is_refused(bad):
+    base = dict(accepted_g=0, delivered_price=Decimal("1"), households=())
+    with pytest.raises(SettlementError):
+        settle_order(OrderSettlementInput(**{**base, **bad}))
+
+
+def test_pro_rata_refuses_more_accepted_than_delivered():
+    data = OrderSettlementInput(accepted_g=2, delivered_price=Decimal("1"), reject_policy="pro_rata",
+                                households=(HouseholdDelivery(1, (DeliveryLine(1, 1, Decimal("1")),)),))
+    with pytest.raises(SettlementError):
+        settle_order(data)
