@@ -23,7 +23,7 @@ from ..clock import local_today, local_zone
 from ..errors import Conflict, FieldErrors, ValidationFailed
 from ..fulfilment.common import order_slips
 from ..input_credits import services as input_credits
-from ..units import Money, UnitError, Weight, parse_money
+from ..units import Money, UnitError, Weight, amount_for, parse_money
 from . import splits
 from .states import COUNTING
 
@@ -131,6 +131,8 @@ class _Item:
     grade_id: int
     price: Decimal
     grams: int = 0
+    #: what the slips printed for these lines at ``price`` (each slip line rounded on its own)
+    fen: int = 0
     delivered_on: date | None = None
     serials: list[str] | None = None
 
@@ -144,6 +146,10 @@ def _group(slips: Iterable[WeighSlip], price_of) -> dict[int, dict[Any, _Item]]:
             key, price = price_of(line)
             item = grouped[slip.household_id].setdefault(key, _Item(line.grade_id, price, serials=[]))
             item.grams += Weight(line.net_kg).grams
+            # The slip's own figure when it was priced as the settlement prices it; else the same
+            # per-slip rounding at the settlement's price.
+            item.fen += (Money(line.amount).fen if line.unit_price == price
+                         else amount_for(price, Weight(line.net_kg)).fen)
             item.delivered_on = min(item.delivered_on or day, day)
             if slip.serial not in item.serials:
                 item.serials.append(slip.serial)
@@ -162,7 +168,7 @@ def _deliveries(grouped: dict[int, dict[Any, _Item]], keys: dict[tuple[int, int]
         lines = []
         for number, (key, item) in enumerate(sorted(items.items(), key=lambda kv: (kv[1].grade_id, kv[1].price)), 1):
             keys[(household_id, number)] = key
-            lines.append(splits.DeliveryLine(grade_id=number, grams=item.grams, price=item.price))
+            lines.append(splits.DeliveryLine(grade_id=number, grams=item.grams, price=item.price, slips_fen=item.fen))
         deliveries.append(splits.HouseholdDelivery(
             household_id=household_id, lines=tuple(lines),
             advances_fen=max(0, outstanding_advances(household_id, excluding=settlement_id)),

@@ -3,7 +3,8 @@
 For one order::
 
     buyer total      = round(accepted kg × delivered price) − agreed buyer deductions
-    household gross  = Σ over its grade lines round(payable kg × farm-gate price)
+    household gross  = Σ over its grade lines what its slips printed − round(passed-back kg × price)
+                       (each slip line rounded on its own, as printed; without slips, round(payable kg × price))
     household net    = gross − recovered (advances 预付款, input credit 农资), never below zero
     input VAT        = Σ per household invoice round(gross × rate)   (农产品收购发票, 9 % by default)
     purchase cost    = Σ gross − input VAT                         (the remainder, so vouchers balance)
@@ -37,6 +38,10 @@ class DeliveryLine:
     grams: int
     #: farm-gate price, 元/公斤
     price: Decimal
+    #: what the weigh slips printed for these grams at this price, each slip line rounded on its own
+    #: (fen). The slips are the truth a household was handed: the line is paid this, less what rejects
+    #: passed back take at the same price. ``None``: the grams × price, rounded once.
+    slips_fen: int | None = None
 
 
 @dataclass(frozen=True)
@@ -161,12 +166,12 @@ def settle_order(data: OrderSettlementInput) -> OrderSettlement:
 
 
 def _household(household: HouseholdDelivery, payable: dict[tuple[int, int], int], vat_rate: Decimal) -> HouseholdResult:
-    """One household's amounts: each line's payable grams at its price, rounded once; VAT of the
-    invoice; advances first, then input credit, recovered as far as the gross allows."""
+    """One household's amounts: each line what its slips printed (or its payable grams at its price,
+    rounded once), less the rejects passed back; VAT of the invoice; advances first, then input
+    credit, recovered as far as the gross allows."""
     lines = tuple(HouseholdLineResult(
         grade_id=line.grade_id, field_g=line.grams, payable_g=payable[(household.household_id, line.grade_id)],
-        price=line.price,
-        amount_fen=amount_for(line.price, Weight.from_grams(payable[(household.household_id, line.grade_id)])).fen)
+        price=line.price, amount_fen=_line_amount(line, payable[(household.household_id, line.grade_id)]))
         for line in sorted(household.lines, key=lambda l: l.grade_id))
     gross = sum(line.amount_fen for line in lines)
     vat, _cost = input_vat(gross, vat_rate)
@@ -179,6 +184,15 @@ def _household(household: HouseholdDelivery, payable: dict[tuple[int, int], int]
         carried_over_fen=household.advances_fen + household.input_credit_fen - advances - credit)
 
 
+def _line_amount(line: DeliveryLine, payable_g: int) -> int:
+    if line.slips_fen is None:
+        return amount_for(line.price, Weight.from_grams(payable_g)).fen
+    if payable_g == 0:
+        return 0
+    passed_back = amount_for(line.price, Weight.from_grams(line.grams - payable_g)).fen
+    return max(0, line.slips_fen - passed_back)
+
+
 def _check_households(households: tuple[HouseholdDelivery, ...]) -> None:
     ids = [h.household_id for h in households]
     _check(len(ids) == len(set(ids)), "a household appears twice")
@@ -188,6 +202,7 @@ def _check_households(households: tuple[HouseholdDelivery, ...]) -> None:
         _check(len(grades) == len(set(grades)), "a grade appears twice for one household")
         for line in household.lines:
             _check(line.grams >= 0 and line.price >= 0, "weights and prices must not be negative")
+            _check(line.slips_fen is None or line.slips_fen >= 0, "amounts must not be negative")
 
 
 @dataclass(frozen=True)
