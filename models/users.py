@@ -68,6 +68,7 @@ class User(UserMixin, db.Model):
     roles: Mapped[list[Role]] = relationship(secondary=user_roles, lazy="selectin")
     household: Mapped[Optional["Household"]] = relationship(foreign_keys=[household_id])
     party_group: Mapped[Optional["PartyGroup"]] = relationship(foreign_keys=[party_group_id])
+    buyer: Mapped[Optional["Buyer"]] = relationship(foreign_keys=[buyer_id])  # noqa: F821  (models.orders)
 
     @property
     def is_active(self) -> bool:  # Flask-Login

@@ -37,7 +37,7 @@ def _hasher() -> PasswordHasher:
     return hasher
 PHONE_RE = re.compile(r"^1[3-9][0-9]{9}$")
 MIN_PASSWORD_LENGTH = 8
-USER_FIELDS = ("phone", "name", "locale", "household_id", "party_group_id", "is_active_flag")
+USER_FIELDS = ("phone", "name", "locale", "household_id", "party_group_id", "buyer_id", "is_active_flag")
 
 
 def hash_password(password: str) -> str:
@@ -81,7 +81,7 @@ def _check_password(password: str) -> None:
 
 def create_user(actor: User | None, *, phone: str, name: str, password: str, roles: list[RoleName],
                 household_id: int | None = None, party_group_id: int | None = None,
-                locale: str | None = None) -> User:
+                locale: str | None = None, buyer_id: int | None = None) -> User:
     """Create a login. ``actor`` is ``None`` only for the command line and the demo seed.
 
     :raises PermissionDenied: unless the actor is an admin.
@@ -103,7 +103,7 @@ def create_user(actor: User | None, *, phone: str, name: str, password: str, rol
         raise Conflict(_l("This phone number already has a login."), field="phone")
     by_name = ensure_roles()
     user = User(phone=phone, name=name, password_hash=hash_password(password), locale=locale,
-                household_id=household_id, party_group_id=party_group_id,
+                household_id=household_id, party_group_id=party_group_id, buyer_id=buyer_id,
                 roles=[by_name[r] for r in roles])
     db.session.add(user)
     db.session.flush()
@@ -123,7 +123,7 @@ KEEP: Any = _Keep()
 
 
 def update_user(actor: User, user: User, *, name: str | None = None, roles: list[RoleName] | None = None,
-                household_id: int | None = KEEP, party_group_id: int | None = KEEP,
+                household_id: int | None = KEEP, party_group_id: int | None = KEEP, buyer_id: int | None = KEEP,
                 active: bool | None = None, password: str | None = None) -> User:
     """Admin edit of a login; every change is audited (a new password is recorded as changed).
     A link left at ``KEEP`` stays as it is; ``None`` removes it."""
@@ -142,6 +142,8 @@ def update_user(actor: User, user: User, *, name: str | None = None, roles: list
         user.household_id = household_id
     if party_group_id is not KEEP:
         user.party_group_id = party_group_id
+    if buyer_id is not KEEP:
+        user.buyer_id = buyer_id
     if RoleName.VILLAGER in user.role_names and user.household_id is None:
         raise ValidationFailed(_l("A villager login belongs to a household."), field="household_id")
     if active is not None:

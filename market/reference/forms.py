@@ -145,6 +145,7 @@ class UserCreateForm(FlaskForm):
     roles = MultiCheckboxField(_l("Roles"), choices=enum_choices(RoleName), validate_choice=False)
     household_id = IdSelectField(_l("Household (for villagers)"))
     party_group_id = IdSelectField(_l("Party group (for coordinators)"))
+    buyer_id = IdSelectField(_l("Buyer (for a supermarket's staff)"))
     submit = SubmitField(_l("Create login"))
 
 
@@ -153,6 +154,7 @@ class UserEditForm(FlaskForm):
     roles = MultiCheckboxField(_l("Roles"), choices=enum_choices(RoleName), validate_choice=False)
     household_id = IdSelectField(_l("Household (for villagers)"))
     party_group_id = IdSelectField(_l("Party group (for coordinators)"))
+    buyer_id = IdSelectField(_l("Buyer (for a supermarket's staff)"))
     submit = SubmitField(_l("Save"))
 
 

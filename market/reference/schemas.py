@@ -237,6 +237,7 @@ class UserAdminSchema(ma.Schema):
     roles = ma.fields.Method("role_list")
     household_id = ma.fields.Integer(allow_none=True)
     party_group_id = ma.fields.Integer(allow_none=True)
+    buyer_id = ma.fields.Integer(allow_none=True, metadata={"description": "the buyer a buyer's staff login belongs to"})
     active = ma.fields.Boolean(attribute="is_active_flag")
     created_at = ma.fields.DateTime()
     last_login_at = ma.fields.DateTime(allow_none=True)
@@ -252,6 +253,7 @@ class UserCreateSchema(ma.Schema):
     roles = ma.fields.List(ma.fields.Enum(RoleName, by_value=True), required=True)
     household_id = ma.fields.Integer(load_default=None, allow_none=True)
     party_group_id = ma.fields.Integer(load_default=None, allow_none=True)
+    buyer_id = ma.fields.Integer(load_default=None, allow_none=True)
 
 
 class UserPatchSchema(ma.Schema):
@@ -259,6 +261,7 @@ class UserPatchSchema(ma.Schema):
     roles = ma.fields.List(ma.fields.Enum(RoleName, by_value=True))
     household_id = ma.fields.Integer(allow_none=True)
     party_group_id = ma.fields.Integer(allow_none=True)
+    buyer_id = ma.fields.Integer(allow_none=True)
     active = ma.fields.Boolean()
     password = ma.fields.String(load_only=True, metadata={"description": "a new password"})
 

@@ -1,6 +1,7 @@
 """Logins as an admin manages them: create, change roles and links (a villager's household, a
 coordinator's party group), enable or disable, reset a password. The rules of a login itself
-(phone, password, roles) are :mod:`market.auth.services`'.
+(phone, password, roles) are :mod:`market.auth.services`'. A buyer's staff login is linked to its
+buyer (超市), whose orders it then sees and receives.
 """
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any, Iterable
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, or_, select
 
-from models import Household, PartyGroup, Role, RoleName, User
+from models import Buyer, Household, PartyGroup, Role, RoleName, User
 
 from ..auth import services as auth_services
 from ..errors import ValidationFailed
@@ -50,20 +51,27 @@ def _check_user_links(household_id: Any, party_group_id: Any) -> tuple[int | Non
     return (household.id if household else None, party_group.id if party_group else None)
 
 
+def _check_buyer(buyer_id: Any) -> int | None:
+    buyer = referenced(Buyer, buyer_id, "buyer_id", _l("Choose a buyer from the list."))
+    return buyer.id if buyer else None
+
+
 def admin_create_user(actor: User, *, phone: str, name: str, password: str, roles: Iterable[Any],
                       household_id: int | None = None, party_group_id: int | None = None,
-                      locale: str | None = None) -> User:
-    """An admin creates a login (household for villagers, party group for coordinators)."""
+                      locale: str | None = None, buyer_id: int | None = None) -> User:
+    """An admin creates a login (household for villagers, party group for coordinators, buyer for
+    a supermarket's staff)."""
     require_admin(actor)
     household, party_group = _check_user_links(household_id, party_group_id)
     return auth_services.create_user(actor, phone=phone, name=name, password=password,
                                      roles=_roles(roles) or [], household_id=household,
-                                     party_group_id=party_group, locale=locale)
+                                     party_group_id=party_group, locale=locale, buyer_id=_check_buyer(buyer_id))
 
 
 def admin_update_user(actor: User, user: User, *, name: str | None = None, roles: Iterable[Any] | None = None,
                       household_id: Any = auth_services.KEEP, party_group_id: Any = auth_services.KEEP,
-                      active: bool | None = None, password: str | None = None) -> User:
+                      active: bool | None = None, password: str | None = None,
+                      buyer_id: Any = auth_services.KEEP) -> User:
     """An admin changes a login's name, roles, links, enabled state or password. A link not given
     stays; an empty one (``None``) is removed — a villager's household cannot be."""
     require_admin(actor)
@@ -72,8 +80,10 @@ def admin_update_user(actor: User, user: User, *, name: str | None = None, roles
                                                None if party_group_id is keep else party_group_id)
     household = keep if household_id is keep else household
     party_group = keep if party_group_id is keep else party_group
+    buyer = keep if buyer_id is keep else _check_buyer(buyer_id)
     return auth_services.update_user(actor, user, name=name, roles=_roles(roles), household_id=household,
-                                     party_group_id=party_group, active=active, password=password or None)
+                                     party_group_id=party_group, active=active, password=password or None,
+                                     buyer_id=buyer)
 
 
 def set_user_active(actor: User, user: User, active: bool) -> User:

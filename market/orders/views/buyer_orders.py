@@ -84,7 +84,8 @@ def _party_group_choices() -> list[tuple]:
 
 def _fill_from_order(form, order: BuyerOrder) -> None:
     unit = order.entered_unit.value
-    form.buyer_id.data = order.buyer_id
+    if "buyer_id" in form:  # a buyer's own form has no buyer to choose
+        form.buyer_id.data = order.buyer_id
     form.min_grade_id.data = order.min_grade_id
     form.quantity.data = format_number(Weight(order.quantity_kg).in_unit(unit)).replace(",", "")
     form.unit.data = unit

@@ -7,7 +7,7 @@ from flask import flash, render_template
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
-from models import Household, PartyBranch, PartyGroup, Village, VillageGroup, db
+from models import Buyer, Household, PartyBranch, PartyGroup, Village, VillageGroup, db
 
 from ...errors import MarketError, NotFound, PermissionDenied
 from ...forms import place_errors
@@ -48,6 +48,11 @@ def party_group_choices() -> list:
     groups = db.session.scalars(select(PartyGroup).join(PartyBranch).order_by(PartyBranch.name, PartyGroup.id))
     return [choice(None, "—")] + [choice(g.id, f"{g.branch.name} {g.name}", optgroup=g.branch.name)
                                   for g in groups]
+
+
+def buyer_choices() -> list:
+    buyers = db.session.scalars(select(Buyer).order_by(Buyer.name))
+    return [choice(None, "—")] + [choice(b.id, b.name) for b in buyers]
 
 
 def household_choices() -> list:

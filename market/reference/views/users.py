@@ -12,12 +12,13 @@ from ...errors import MarketError, NotFound, PermissionDenied
 from .. import common, users as user_services
 from ..forms import PasswordResetForm, UserCreateForm, UserEditForm
 from .blueprint import bp
-from .common import PER_PAGE, form_status, household_choices, party_group_choices, refused, render_form
+from .common import PER_PAGE, buyer_choices, form_status, household_choices, party_group_choices, refused, render_form
 
 
 def _user_links(form: FlaskForm) -> None:
     form.household_id.choices = household_choices()
     form.party_group_id.choices = party_group_choices()
+    form.buyer_id.choices = buyer_choices()
 
 
 @bp.route("/users")
@@ -46,7 +47,7 @@ def new_user():
             user = user_services.admin_create_user(
                 current_user, phone=form.phone.data, name=form.name.data, password=form.password.data,
                 roles=form.roles.data or [], household_id=form.household_id.data,
-                party_group_id=form.party_group_id.data)
+                party_group_id=form.party_group_id.data, buyer_id=form.buyer_id.data)
         except MarketError as exc:
             status = refused(form, exc)
         else:
@@ -80,7 +81,8 @@ def user(user_id: int):
         return _user_page(account, form_status(form), form=form)
     try:
         user_services.admin_update_user(current_user, account, name=form.name.data, roles=form.roles.data or [],
-                                        household_id=form.household_id.data, party_group_id=form.party_group_id.data)
+                                        household_id=form.household_id.data, party_group_id=form.party_group_id.data,
+                                        buyer_id=form.buyer_id.data)
     except MarketError as exc:
         status = refused(form, exc)
         return _user_page(user_services.get_user(current_user, user_id), status, form=form)

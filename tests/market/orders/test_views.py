@@ -239,6 +239,14 @@ def test_a_buyers_staff_see_and_enter_only_their_own_orders_and_cannot_allocate(
     created = db.session.scalar(select(BuyerOrder).order_by(BuyerOrder.id.desc()))
     assert created.buyer_id == buyer.id  # never another buyer's, whatever the form says
     assert client.get("/orders/buyers").status_code == 403
+    edit = client.get(f"/orders/{created.id}/edit")  # its own draft: the form, without a buyer to choose
+    assert edit.status_code == 200
+    assert 'name="buyer_id"' not in edit.get_data(as_text=True) and "单户最多" not in edit.get_data(as_text=True)
+    changed = client.post(f"/orders/{created.id}/edit", data=order_form(catalogue, other, quantity="2"))
+    assert changed.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(BuyerOrder, created.id).buyer_id == buyer.id
+    assert client.get(f"/orders/{theirs.id}/edit").status_code == 403
 
 
 # --- buyers -----------------------------------------------------------------------------------------

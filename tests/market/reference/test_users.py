@@ -7,7 +7,7 @@ from market.auth.services import authenticate
 from market.errors import PermissionDenied, ValidationFailed
 from market.reference import users
 from sqlalchemy import select
-from models import PartyGroup, RoleName, User, db
+from models import AuditEvent, PartyGroup, RoleName, User, db
 
 from .support import count, events
 
@@ -83,3 +83,28 @@ def test_a_short_reset_password_is_refused(admin, coordinator):
     with pytest.raises(ValidationFailed) as caught:
         users.reset_password(admin, coordinator, "short")
     assert "password" in caught.value.fields
+
+
+def test_an_admin_links_a_buyer_login_to_its_buyer_through_the_api_and_the_page(client, login, admin, make_user):
+    from models import Buyer, User
+    buyer = Buyer(name="金昌赢华联超市", credit_code="91620300MA74XK3B0J", province="甘肃省", city="金昌市")
+    db.session.add(buyer)
+    db.session.commit()
+    login(admin)
+    created = client.post("/api/v1/users", json={"phone": "13912340001", "name": "超市收货员", "password": "peach-2016!",
+                                                 "roles": ["buyer"], "buyer_id": buyer.id})
+    assert created.status_code == 201, created.get_json()
+    assert created.get_json()["buyer_id"] == buyer.id
+    staff = db.session.get(User, created.get_json()["id"])
+    assert staff.buyer_id == buyer.id
+    assert client.patch(f"/api/v1/users/{staff.id}", json={"buyer_id": None}).status_code == 200
+    db.session.expire_all()
+    assert db.session.get(User, staff.id).buyer_id is None
+    assert client.patch(f"/api/v1/users/{staff.id}", json={"buyer_id": 4242}).status_code == 422
+    page = client.get(f"/admin/users/{staff.id}").get_data(as_text=True)
+    assert "金昌赢华联超市" in page and 'name="buyer_id"' in page
+    client.post(f"/admin/users/{staff.id}", data={"name": "超市收货员", "roles": ["buyer"], "buyer_id": str(buyer.id)})
+    db.session.expire_all()
+    assert db.session.get(User, staff.id).buyer_id == buyer.id
+    event = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "user.update")).all()[-1]
+    assert event.after["buyer_id"] == buyer.id
