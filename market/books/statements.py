@@ -73,6 +73,8 @@ class PendingRow:
     net_kg: Decimal
     amount: Decimal
     settlement_number: str = ""
+    #: delivered on a purchase contract (bought for the company's stock), not for a supermarket order
+    for_contract: bool = False
 
 
 @dataclass
@@ -197,7 +199,8 @@ def pending_deliveries(household_id: int) -> list[PendingRow]:
     zone = local_zone()
     return [PendingRow(day=slip.weighed_at.astimezone(zone).date(), serial=slip.serial,
                        grades="、".join(line.grade.name for line in slip.lines), net_kg=slip.net_kg,
-                       amount=slip.amount, settlement_number=number or "") for slip, number in rows]
+                       amount=slip.amount, settlement_number=number or "", for_contract=slip.contract_id is not None)
+            for slip, number in rows]
 
 
 def households(actor: User) -> list[Household]:

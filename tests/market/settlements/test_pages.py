@@ -320,3 +320,10 @@ def test_contract_deliveries_are_settled_for_stock_through_the_pages(client, log
     page = client.get(f"/settlements/{settlement.id}").get_data(as_text=True)
     assert "1405" in page and "222101" in page
     assert client.get(f"/settlements/{settlement.id}/print").status_code == 200
+
+
+def test_a_villagers_pending_contract_delivery_is_worded_as_a_contract_purchase(client, login, delivered, villager):
+    """Not "after the supermarket order is settled": these peaches were bought on her contract."""
+    login(villager)
+    page = client.get("/me/statement").get_data(as_text=True)
+    assert "合同" in page.split("已过磅")[-1] and "超市订单结算后" not in page
