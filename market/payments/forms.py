@@ -49,8 +49,10 @@ class PayoutForm(_PaymentFields):
 class ReceiptForm(_PaymentFields):
     buyer_id = SelectField(_l("Buyer"), coerce=optional_int, validate_choice=False,
                            validators=[DataRequired(message=_l("Choose the buyer who paid."))])
+    method = RadioField(_l("Received by"), choices=method_choices(), default=PayoutMethod.BANK.value,
+                        validate_choice=False)
     amount = StringField(_l("Amount received (元)"), render_kw=MONEY_INPUT)
-    submit = SubmitField(_l("Record the receipt"))
+    submit = SubmitField(_l("Record the money received"))
 
 
 class PrepaymentPayForm(_PaymentFields):

@@ -179,3 +179,13 @@ def test_a_payment_is_voided_on_its_page_with_a_reason(client, login, posted, ac
     assert db.session.get(SettlementHousehold, line.id).paid == 0
     page = client.get(payment_url).get_data(as_text=True)
     assert "付错了人" in page and f"/payments/{payment.id}/void" not in page
+
+
+def test_paying_and_receiving_say_which_they_are(client, login, posted, accountant):
+    """The receipt of money is 收款, not 验收 (a supermarket's acceptance); a payout's method is how
+    the company pays (付款方式), a receipt's how the money came in (收款方式)."""
+    login(accountant)
+    receive = client.get("/payments/receive").get_data(as_text=True)
+    assert "记录收款" in receive and "记录验收" not in receive and "收款方式" in receive
+    pay, _ = _payout_form(client, posted.households[0].household_id)
+    assert "付款方式" in pay and "收款方式" not in pay
