@@ -171,3 +171,15 @@ def test_csv_and_xlsx_links_are_on_every_book(client, login, accountant, all_pos
     for url in ("/books/trial-balance?period=2026-08", "/books/ledger?account=2202", "/books/vouchers?period=2026-08"):
         page = client.get(url).get_data(as_text=True)
         assert "format=csv" in page and "format=xlsx" in page, url
+
+
+def test_staff_pages_show_no_words_for_developers(client, login, accountant, all_posted):
+    login(accountant)
+    voucher_id = db.session.scalar(select(Voucher.id).order_by(Voucher.id))
+    response = client.get(f"/books/vouchers/{voucher_id}")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "记账凭证" in page or "凭证" in page
+    assert "幂等键" not in page and "payment:" not in page and "settlement:" not in page
+    periods = client.get("/books/periods")
+    assert periods.status_code == 200 and "YYYY" not in periods.get_data(as_text=True)
