@@ -210,7 +210,7 @@ def outlook_svg(points: Sequence[DayPoint], grades: Sequence[str], *, title: str
 
     parts = [
         f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
-        f'aria-labelledby="chart-title chart-desc" font-size="11">',
+        f'aria-labelledby="chart-title chart-desc" font-size="13">',
         f'<title id="chart-title">{escape(title)}</title>',
         f'<desc id="chart-desc">{escape(description)}</desc>',
         f'<text x="{LEFT - 4}" y="{TOP - 8}" text-anchor="end" fill="#555">{"吨" if in_tonnes else "公斤"}</text>',
@@ -240,8 +240,8 @@ def outlook_svg(points: Sequence[DayPoint], grades: Sequence[str], *, title: str
         centre = left + slot / 2
         if point.total_g > 0:
             parts.append(f'<text x="{_px(centre)}" y="{_px(y(point.total_g) - 3)}" text-anchor="middle" '
-                         f'font-size="9" fill="#333">{_axis_value(Decimal(point.total_g) / 1000, in_tonnes)}</text>')
-        parts.append(f'<text x="{_px(centre)}" y="{HEIGHT - BOTTOM + 15}" text-anchor="middle" font-size="10" '
+                         f'font-size="12" fill="#333">{_axis_value(Decimal(point.total_g) / 1000, in_tonnes)}</text>')
+        parts.append(f'<text x="{_px(centre)}" y="{HEIGHT - BOTTOM + 15}" text-anchor="middle" font-size="12" '
                      f'fill="#333">{label}</text>')
         if point.need_g > 0:
             need_marks.append((centre, y(point.need_g), label, point.need_g))

@@ -95,6 +95,15 @@ def test_the_chart_is_one_well_formed_svg_with_a_bar_per_grade_and_day_and_a_mar
     assert "8/18" in labels and "8/22" in labels
 
 
+def test_every_chart_label_is_at_least_12_px_on_a_phone():
+    """The chart is drawn 360 units wide and shown about as wide on a phone: 12 units ≈ 12 px."""
+    lots = [lot(1, grade="一级", rank=1, kg=100, ready=0, spoil=2)]
+    points = board.daily_outlook(lots, [need(1, kg=500, start=1, end=2)], TODAY, days=7)
+    _text, root = _chart(points, board.grades_in(lots))
+    sizes = [float(el.get("font-size")) for el in root.iter() if el.get("font-size")]
+    assert sizes and min(sizes) >= 12
+
+
 def test_taller_bars_mean_more_fruit_and_the_scale_switches_to_tonnes_for_big_supply():
     points = [DayPoint(TODAY, {"一级": 2_000_000}), DayPoint(TODAY + timedelta(days=1), {"一级": 12_000_000})]
     _text, root = _chart(points, ["一级"])
