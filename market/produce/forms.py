@@ -39,17 +39,22 @@ class DayField(DateField):
             raise ValueError(_("Enter a date like 2026-08-10.")) from None
 
 
+REQUIRED = {"required": True}
+
+
 class LotForm(FlaskForm):
     """交售登记: one short form. Staff also choose the household (proxy entry)."""
 
-    household_id = SelectField(_l("Household"), coerce=int_or_none, validate_choice=False)
-    variety_id = SelectField(_l("Variety"), coerce=int_or_none, validate_choice=False)
-    grade_id = SelectField(_l("Grade"), coerce=int_or_none, validate_choice=False)
-    quantity = StringField(_l("How much"), render_kw={"inputmode": "decimal", "autocomplete": "off"})
+    # ``required`` marks a field before it is sent (the browser asks for it, the label shows ＊);
+    # the service still checks each one and says what is wrong in words.
+    household_id = SelectField(_l("Household"), coerce=int_or_none, validate_choice=False, render_kw=REQUIRED)
+    variety_id = SelectField(_l("Variety"), coerce=int_or_none, validate_choice=False, render_kw=REQUIRED)
+    grade_id = SelectField(_l("Grade"), coerce=int_or_none, validate_choice=False, render_kw=REQUIRED)
+    quantity = StringField(_l("How much"), render_kw={"inputmode": "decimal", "autocomplete": "off", **REQUIRED})
     unit = SelectField(_l("Unit"), choices=UNIT_CHOICES, default="jin", validate_choice=False)
-    ready_from = DayField(_l("Ready from"))
-    ready_to = DayField(_l("Ready until"))
-    spoil_by = DayField(_l("Spoils after"), description=_l("The last day before it goes bad."))
+    ready_from = DayField(_l("Ready from"), render_kw=REQUIRED)
+    ready_to = DayField(_l("Ready until"), render_kw=REQUIRED)
+    spoil_by = DayField(_l("Spoils after"), description=_l("The last day before it goes bad."), render_kw=REQUIRED)
     photos = MultipleFileField(_l("Photos (up to 3)"), render_kw={"accept": PHOTO_ACCEPT})
     location_note = StringField(_l("Where is it?"), render_kw={"placeholder": _l("e.g. the orchard east of the village")})
     note = TextAreaField(_l("Note"), render_kw={"rows": 2})

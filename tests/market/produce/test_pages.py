@@ -270,3 +270,15 @@ def test_an_accountant_reads_lots_but_gets_no_edit_page(client, login, accountan
     assert "张秀英" in detail and f"/lots/{lot.id}/edit" not in detail
     assert client.get(f"/lots/{lot.id}/edit").status_code == 403
     assert client.get("/lots/new").status_code == 403
+
+
+def test_the_lot_form_marks_what_is_required_before_it_is_sent(client, login, villager, catalogue):
+    """Grade was revealed as required only after submitting; now the browser asks, and the label says ＊."""
+    import re
+    login(villager)
+    page = client.get("/lots/new").get_data(as_text=True)
+    for name in ("variety_id", "grade_id", "quantity", "ready_from", "ready_to", "spoil_by"):
+        tag = re.search(rf'<(?:select|input)[^>]*name="{name}"[^>]*>', page).group(0)
+        assert "required" in tag, name
+        assert re.search(rf'<label for="{name}">[^<]*<span class="req"', page), name
+    assert not re.search(r'<input[^>]*name="location_note"[^>]*required', page)
