@@ -28,6 +28,7 @@ from models import (LARGE_PAYOUT, Buyer, ContractPrepayment, DepositClosure, Hou
                     utcnow)
 
 from .. import audit
+from ..cells import csv_text
 from ..auth.permissions import require_role
 from ..clock import local_today
 from ..errors import Conflict, FieldErrors, IdempotencyConflict, NotFound, ValidationFailed
@@ -332,8 +333,9 @@ BANK_FILE_HEADER = ("序号", "收款人户名", "收款账号", "开户行", "�
 def bank_rows(batch: PaymentBatch) -> Iterable[tuple[Any, ...]]:
     for number, payment in enumerate(batch.payments, start=1):
         household = payment.household
-        yield (number, household.head_name, household.account_number, household.bank_name, f"{payment.amount:.2f}",
-               f"货款{payment.number}")
+        # names are typed by people: a "=HYPERLINK(…)" must reach the bank's spreadsheet as text
+        yield (number, csv_text(household.head_name), csv_text(household.account_number or ""),
+               csv_text(household.bank_name or ""), f"{payment.amount:.2f}", f"货款{payment.number}")
 
 
 def bank_file(actor: User, batch: PaymentBatch) -> str:

@@ -189,3 +189,20 @@ def test_paying_and_receiving_say_which_they_are(client, login, posted, accounta
     assert "记录收款" in receive and "记录验收" not in receive and "收款方式" in receive
     pay, _ = _payout_form(client, posted.households[0].household_id)
     assert "付款方式" in pay and "收款方式" not in pay
+
+
+def test_a_household_named_like_a_formula_reaches_the_bank_file_as_text(client, csrf, posted, accountant):
+    import csv
+    import io
+
+    line = min(posted.households, key=lambda l: l.household_id)
+    household = line.household
+    household.head_name = '=HYPERLINK("http://example.invalid","领钱")'
+    household.bank_name = "+陕西信合"
+    db.session.commit()
+    batch = payments.pay_batch(accountant, [(household, f"{line.net:.2f}")], paid_on=DAY,
+                               idempotency_key="formula-batch")
+    db.session.commit()
+    rows = list(csv.reader(io.StringIO(payments.bank_file(accountant, batch).lstrip("\ufeff"))))
+    assert rows[1][1] == "'" + household.head_name and rows[1][3] == "'+陕西信合"
+    assert rows[1][4] == f"{line.net:.2f}"
