@@ -8,6 +8,7 @@ from sqlalchemy import text
 from models import BuyerOrder, OrderStatus, RoleName, db
 
 from ..orders import allocation_runs, buyer_orders
+from . import todo
 
 bp = Blueprint("main", __name__)
 
@@ -39,7 +40,7 @@ def home():
         active = list(db.session.scalars(statement.limit(20)))
         reserved = allocation_runs.reserved_totals(o.id for o in active)
         active = [(order, reserved[order.id]) for order in active]
-    return render_template("main/home.html", active_orders=active)
+    return render_template("main/home.html", active_orders=active, todo=todo.for_user(current_user))
 
 
 @bp.route("/livez")
