@@ -281,9 +281,22 @@ def post(actor: User, voucher: Voucher) -> Voucher:
     period.last_number += 1
     voucher.number = period.last_number
     voucher.posted_by_id, voucher.posted_at = actor.id, utcnow()
+    previous = db.session.scalar(select(Voucher.chain_hash).where(
+        Voucher.period_id == period.id, Voucher.number == voucher.number - 1, Voucher.status == VoucherStatus.POSTED))
+    voucher.chain_hash = chain_hash_of(voucher, previous or "")
     REVIEW.apply(actor, voucher, "post")
     db.session.flush()
     return voucher
+
+
+def chain_hash_of(voucher: Voucher, previous: str) -> str:
+    """``voucher``'s link in its period's hash chain, after the link ``previous``."""
+    codes = dict(db.session.execute(select(Account.id, Account.code)).all())
+    lines = [(codes[line.account_id], PartyType(line.party_type).value, line.party_id, Money(line.debit).fen,
+              Money(line.credit).fen) for line in sorted(voucher.lines, key=lambda l: l.line_no)]
+    return rules.chain_hash(previous, voucher_date=voucher.voucher_date.isoformat(), number=voucher.number,
+                            period=f"{voucher.period.year}-{voucher.period.month:02d}", summary=voucher.summary,
+                            lines=lines)
 
 
 def reversal_key(voucher: Voucher) -> str:
