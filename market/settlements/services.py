@@ -280,6 +280,10 @@ def verify() -> list[str]:
                 AuditEvent.entity_type == Settlement.__tablename__, AuditEvent.entity_id == settlement.id,
                 AuditEvent.action == "settlement.post").limit(1)):
             problems.append(f"settlement {settlement.number}: its audit event settlement.post is missing")
+    for number, in db.session.execute(select(Settlement.number).where(
+            Settlement.status.not_in(IN_BOOKS), Settlement.id.in_(select(Voucher.source_id).where(
+                Voucher.source == VoucherSource.SETTLEMENT, Voucher.status == VoucherStatus.POSTED)))):
+        problems.append(f"settlement {number}: not posted, yet its vouchers are in the books")
     for payment in db.session.scalars(select(Payment).options(selectinload(Payment.voucher),
                                                               selectinload(Payment.applications))):
         problems += _source_problems(f"payment {payment.number}", payment.voided_at is not None, payment.voucher)
