@@ -53,10 +53,11 @@ ledger_cli = AppGroup("ledger", help="The double-entry ledger.")
 @ledger_cli.command("verify")
 def ledger_verify_command():
     """Prove the books: trial balance zero, vouchers balanced, numbering gapless, snapshots true,
-    settlements and payments in agreement with the vouchers."""
+    dates within open periods, the hash chain of posted vouchers unbroken, settlements re-derived
+    from their lines and payments in agreement with the vouchers, the audit trail present."""
     _report_verification()
     click.echo("ledger ok: trial balance zero, every voucher balanced, numbering gapless, snapshots equal, "
-               "settlements agree with their vouchers and payments")
+               "hash chain unbroken, settlements agree with their lines, vouchers and payments, audit trail present")
 
 
 @ledger_cli.command("seed-chart")
@@ -105,9 +106,10 @@ def restore_command(source: str, yes: bool):
 def _report_verification() -> None:
     """Every check of ``flask ledger verify``; exits 1 after printing each breach."""
     from .ledger.services import verify
+    from .payments.services import verify as verify_payments
     from .settlements.services import verify as verify_settlements
 
-    problems = verify() + verify_settlements()
+    problems = verify() + verify_settlements() + verify_payments()
     for problem in problems:
         click.echo(f"FAIL {problem}", err=True)
     if problems:

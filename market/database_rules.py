@@ -12,6 +12,9 @@ from sqlalchemy.engine import Engine
 
 IMMUTABLE = "ledger: a posted voucher and its lines cannot be changed"
 UNBALANCED = "ledger: a voucher can only be posted with two or more lines that balance"
+SETTLED = "settlement: a posted settlement, its lines, items and invoices cannot be changed"
+PAID = "payment: a recorded payment cannot be changed or deleted, only voided"
+AUDITED = "audit: audit events cannot be changed or deleted"
 
 SQLITE: list[str] = [
     f"""CREATE TRIGGER IF NOT EXISTS trg_voucher_lines_no_insert_when_posted
@@ -46,6 +49,122 @@ WHEN NEW.status = 'posted' AND (
   OR (SELECT COALESCE(SUM(debit), 0) - COALESCE(SUM(credit), 0) FROM voucher_lines WHERE voucher_id = NEW.id) <> 0)
 BEGIN SELECT RAISE(ABORT, '{UNBALANCED}'); END""",
 ]
+
+POSTED = "('posted', 'paid')"
+_SETTLEMENT_OF_LINE = "(SELECT status FROM settlements WHERE id = (SELECT settlement_id FROM settlement_households WHERE id = {}))"
+#: what a posted settlement cannot change (its status may go posted ↔ paid; buyer_received follows receipts)
+_SETTLEMENT_FIXED = ("number", "kind", "order_id", "buyer_id", "settle_on", "reject_policy", "vat_rate_pct",
+                     "delivered_price", "field_kg", "accepted_kg", "lost_kg", "buyer_gross", "buyer_deductions",
+                     "buyer_total", "purchase_total", "input_vat", "purchase_cost", "logistics", "packing", "margin",
+                     "prepared_by_id", "approved_by_id", "posted_by_id", "posted_at")
+#: what a posted settlement's household line cannot change (``paid`` follows payouts)
+_LINE_FIXED = ("id", "settlement_id", "household_id", "field_kg", "payable_kg", "gross", "input_vat",
+               "recovered_advances", "recovered_input_credit", "net", "carried_over")
+#: what a recorded payment cannot change (voiding sets voided_at, voided_by_id, void_reason, clears prepayment_id)
+_PAYMENT_FIXED = ("id", "number", "kind", "method", "buyer_id", "household_id", "amount", "paid_on", "batch_id",
+                  "idempotency_key", "body_hash", "created_by_id", "created_at")
+
+
+def _changed(columns) -> str:
+    return " OR ".join(f"NEW.{c} IS NOT OLD.{c}" for c in columns)
+
+
+GUARDS_SQLITE: list[str] = [
+    f"""CREATE TRIGGER IF NOT EXISTS trg_settlements_no_change_when_posted
+BEFORE UPDATE ON settlements
+WHEN OLD.status IN {POSTED} AND (NEW.status NOT IN {POSTED} OR {_changed(_SETTLEMENT_FIXED)})
+BEGIN SELECT RAISE(ABORT, '{SETTLED}'); END""",
+    f"""CREATE TRIGGER IF NOT EXISTS trg_settlements_no_delete_when_posted
+BEFORE DELETE ON settlements
+WHEN OLD.status IN {POSTED}
+BEGIN SELECT RAISE(ABORT, '{SETTLED}'); END""",
+    f"""CREATE TRIGGER IF NOT EXISTS trg_settlement_households_no_update_when_posted
+BEFORE UPDATE ON settlement_households
+WHEN (SELECT status FROM settlements WHERE id = OLD.settlement_id) IN {POSTED} AND ({_changed(_LINE_FIXED)})
+BEGIN SELECT RAISE(ABORT, '{SETTLED}'); END""",
+    f"""CREATE TRIGGER IF NOT EXISTS trg_settlement_households_no_delete_when_posted
+BEFORE DELETE ON settlement_households
+WHEN (SELECT status FROM settlements WHERE id = OLD.settlement_id) IN {POSTED}
+BEGIN SELECT RAISE(ABORT, '{SETTLED}'); END""",
+    f"""CREATE TRIGGER IF NOT EXISTS trg_settlement_items_no_update_when_posted
+BEFORE UPDATE ON settlement_items
+WHEN {_SETTLEMENT_OF_LINE.format("OLD.line_id")} IN {POSTED} OR {_SETTLEMENT_OF_LINE.format("NEW.line_id")} IN {POSTED}
+BEGIN SELECT RAISE(ABORT, '{SETTLED}'); END""",
+    f"""CREATE TRIGGER IF NOT EXISTS trg_settlement_items_no_delete_when_posted
+BEFORE DELETE ON settlement_items
+WHEN {_SETTLEMENT_OF_LINE.format("OLD.line_id")} IN {POSTED}
+BEGIN SELECT RAISE(ABORT, '{SETTLED}'); END""",
+    f"""CREATE TRIGGER IF NOT EXISTS trg_purchase_invoices_no_update_when_posted
+BEFORE UPDATE ON purchase_invoices
+WHEN {_SETTLEMENT_OF_LINE.format("OLD.line_id")} IN {POSTED} OR {_SETTLEMENT_OF_LINE.format("NEW.line_id")} IN {POSTED}
+BEGIN SELECT RAISE(ABORT, '{SETTLED}'); END""",
+    f"""CREATE TRIGGER IF NOT EXISTS trg_purchase_invoices_no_delete_when_posted
+BEFORE DELETE ON purchase_invoices
+WHEN {_SETTLEMENT_OF_LINE.format("OLD.line_id")} IN {POSTED}
+BEGIN SELECT RAISE(ABORT, '{SETTLED}'); END""",
+    f"""CREATE TRIGGER IF NOT EXISTS trg_payments_no_change
+BEFORE UPDATE ON payments
+WHEN {_changed(_PAYMENT_FIXED)} OR (OLD.voucher_id IS NOT NULL AND NEW.voucher_id IS NOT OLD.voucher_id)
+  OR (OLD.voided_at IS NOT NULL AND (NEW.voided_at IS NOT OLD.voided_at OR NEW.voided_by_id IS NOT OLD.voided_by_id))
+BEGIN SELECT RAISE(ABORT, '{PAID}'); END""",
+    f"""CREATE TRIGGER IF NOT EXISTS trg_payments_no_delete
+BEFORE DELETE ON payments
+BEGIN SELECT RAISE(ABORT, '{PAID}'); END""",
+    f"""CREATE TRIGGER IF NOT EXISTS trg_payment_applications_no_update
+BEFORE UPDATE ON payment_applications
+BEGIN SELECT RAISE(ABORT, '{PAID}'); END""",
+    f"""CREATE TRIGGER IF NOT EXISTS trg_audit_events_no_update
+BEFORE UPDATE ON audit_events
+BEGIN SELECT RAISE(ABORT, '{AUDITED}'); END""",
+    f"""CREATE TRIGGER IF NOT EXISTS trg_audit_events_no_delete
+BEFORE DELETE ON audit_events
+BEGIN SELECT RAISE(ABORT, '{AUDITED}'); END""",
+]
+
+
+def _pg_changed(columns) -> str:
+    return " OR ".join(f"NEW.{c} IS DISTINCT FROM OLD.{c}" for c in columns)
+
+
+def _pg_guard(table: str, body: str, events: str = "UPDATE OR DELETE") -> list[str]:
+    return [f"""CREATE OR REPLACE FUNCTION guard_{table}() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+{body}
+  IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
+  RETURN NEW;
+END $$""", f"DROP TRIGGER IF EXISTS trg_{table}_guard ON {table}",
+            f"CREATE TRIGGER trg_{table}_guard BEFORE {events} ON {table}\nFOR EACH ROW EXECUTE FUNCTION guard_{table}()"]
+
+
+def _pg_line_posted(ref: str) -> str:
+    return (f"EXISTS (SELECT 1 FROM settlements s JOIN settlement_households h ON h.settlement_id = s.id "
+            f"WHERE h.id = {ref} AND s.status IN {POSTED})")
+
+
+GUARDS_POSTGRESQL: list[str] = (
+    _pg_guard("settlements", f"""  IF OLD.status IN {POSTED} AND (TG_OP = 'DELETE' OR NEW.status NOT IN {POSTED}
+      OR {_pg_changed(_SETTLEMENT_FIXED)}) THEN
+    RAISE EXCEPTION '{SETTLED}' USING ERRCODE = 'check_violation';
+  END IF;""")
+    + _pg_guard("settlement_households", f"""  IF EXISTS (SELECT 1 FROM settlements WHERE id = OLD.settlement_id AND status IN {POSTED})
+      AND (TG_OP = 'DELETE' OR {_pg_changed(_LINE_FIXED)}) THEN
+    RAISE EXCEPTION '{SETTLED}' USING ERRCODE = 'check_violation';
+  END IF;""")
+    + _pg_guard("settlement_items", f"""  IF {_pg_line_posted("OLD.line_id")} OR (TG_OP = 'UPDATE' AND {_pg_line_posted("NEW.line_id")}) THEN
+    RAISE EXCEPTION '{SETTLED}' USING ERRCODE = 'check_violation';
+  END IF;""")
+    + _pg_guard("purchase_invoices", f"""  IF {_pg_line_posted("OLD.line_id")} OR (TG_OP = 'UPDATE' AND {_pg_line_posted("NEW.line_id")}) THEN
+    RAISE EXCEPTION '{SETTLED}' USING ERRCODE = 'check_violation';
+  END IF;""")
+    + _pg_guard("payments", f"""  IF TG_OP = 'DELETE' OR {_pg_changed(_PAYMENT_FIXED)}
+      OR (OLD.voucher_id IS NOT NULL AND NEW.voucher_id IS DISTINCT FROM OLD.voucher_id)
+      OR (OLD.voided_at IS NOT NULL AND (NEW.voided_at IS DISTINCT FROM OLD.voided_at
+                                         OR NEW.voided_by_id IS DISTINCT FROM OLD.voided_by_id)) THEN
+    RAISE EXCEPTION '{PAID}' USING ERRCODE = 'check_violation';
+  END IF;""")
+    + _pg_guard("payment_applications", f"""  RAISE EXCEPTION '{PAID}' USING ERRCODE = 'check_violation';""", "UPDATE")
+    + _pg_guard("audit_events", f"""  RAISE EXCEPTION '{AUDITED}' USING ERRCODE = 'check_violation';""")
+)
 
 POSTGRESQL: list[str] = [
     f"""CREATE OR REPLACE FUNCTION ledger_guard_lines() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -103,13 +222,25 @@ DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ledger_check_balance
 DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ledger_check_balanced()""",
 ]
 
+SQLITE += GUARDS_SQLITE
+POSTGRESQL += GUARDS_POSTGRESQL
+
+GUARD_TABLES = ("settlements", "settlement_households", "settlement_items", "purchase_invoices", "payments",
+                "payment_applications", "audit_events")
+
 TRIGGER_NAMES = {
     "sqlite": {"trg_voucher_lines_no_insert_when_posted", "trg_voucher_lines_no_update_when_posted",
                "trg_voucher_lines_no_delete_when_posted", "trg_vouchers_no_change_when_posted",
                "trg_vouchers_no_delete_when_posted", "trg_vouchers_not_born_posted",
-               "trg_vouchers_post_only_balanced"},
+               "trg_vouchers_post_only_balanced",
+               "trg_settlements_no_change_when_posted", "trg_settlements_no_delete_when_posted",
+               "trg_settlement_households_no_update_when_posted", "trg_settlement_households_no_delete_when_posted",
+               "trg_settlement_items_no_update_when_posted", "trg_settlement_items_no_delete_when_posted",
+               "trg_purchase_invoices_no_update_when_posted", "trg_purchase_invoices_no_delete_when_posted",
+               "trg_payments_no_change", "trg_payments_no_delete", "trg_payment_applications_no_update",
+               "trg_audit_events_no_update", "trg_audit_events_no_delete"},
     "postgresql": {"trg_voucher_lines_guard", "trg_vouchers_guard", "trg_vouchers_balanced",
-                   "trg_voucher_lines_balanced"},
+                   "trg_voucher_lines_balanced"} | {f"trg_{table}_guard" for table in GUARD_TABLES},
 }
 
 
@@ -136,10 +267,28 @@ def drop(connection) -> None:
     """Remove this module's triggers (the demo's reset empties the ledger, which they forbid)."""
     dialect = connection.dialect.name
     for name in sorted(TRIGGER_NAMES[dialect]):
-        table = "voucher_lines" if name.startswith("trg_voucher_lines") else "vouchers"
+        table = table_of(name)
         connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}" + (f" ON {table}" if dialect == "postgresql" else ""))
+
+
+def table_of(trigger: str) -> str:
+    """The table a trigger of this module is on."""
+    return max((t for t in ("voucher_lines", "vouchers") + GUARD_TABLES if trigger.startswith(f"trg_{t}_")), key=len)
 
 
 def reinstall(connection) -> None:
     for statement in statements(connection.dialect.name):
         connection.exec_driver_sql(statement)
+
+
+def guard_names(dialect: str) -> set[str]:
+    """The triggers guarding posted settlements, payments and the audit log (not the ledger's)."""
+    return {name for name in TRIGGER_NAMES[dialect] if table_of(name) in GUARD_TABLES}
+
+
+def lift_guards(connection) -> None:
+    """Drop the guards of :func:`guard_names` (tests of the CHECK constraints behind them)."""
+    dialect = connection.dialect.name
+    for name in sorted(guard_names(dialect)):
+        connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}"
+                                   + (f" ON {table_of(name)}" if dialect == "postgresql" else ""))

@@ -118,6 +118,9 @@ class Voucher(db.Model):
     posted_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
     posted_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     rejected_reason: Mapped[str] = mapped_column(Text, default="")
+    #: when posted: SHA-256 over its content and the previous posted voucher's of the period
+    #: (``market.ledger.rules.chain_hash``), so that ``flask ledger verify`` sees any later change
+    chain_hash: Mapped[Optional[str]] = mapped_column(String(64))
 
     period: Mapped[Period] = relationship()
     lines: Mapped[list["VoucherLine"]] = relationship(back_populates="voucher", order_by="VoucherLine.line_no",

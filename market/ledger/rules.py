@@ -75,3 +75,20 @@ def gapless(numbers: Iterable[int]) -> bool:
     """Voucher numbers of one period are exactly 1..N."""
     ordered = sorted(numbers)
     return ordered == list(range(1, len(ordered) + 1))
+
+
+def chain_hash(previous: str, *, voucher_date: str, number: int, period: str, summary: str,
+               lines: Iterable[tuple[str, str, int | None, int, int]]) -> str:
+    """The tamper-evident hash of a posted voucher: SHA-256 over the previous posted voucher's
+    hash in the same period ("" for the first) and the voucher's content — date (ISO), number,
+    period (``YYYY-MM``), summary and each line as (account code, party type, party id, debit
+    fen, credit fen), in line order. Changing any of these, or removing a voucher before it,
+    changes every later hash of the period."""
+    import hashlib
+    import json
+
+    body = json.dumps([previous, voucher_date, number, period, summary,
+                       [[code, party_type, party_id, int(debit), int(credit)]
+                        for code, party_type, party_id, debit, credit in lines]],
+                      ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()

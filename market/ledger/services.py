@@ -19,8 +19,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from models import (Account, AccountKind, PartyType, Period, PeriodBalance, PeriodStatus, RoleName, User, Voucher,
-                    VoucherLine, VoucherSource, VoucherStatus, db, utcnow)
+from models import (Account, AccountKind, AuditEvent, PartyType, Period, PeriodBalance, PeriodStatus, RoleName, User,
+                    Voucher, VoucherLine, VoucherSource, VoucherStatus, db, utcnow)
 
 from .. import audit
 from ..auth.permissions import require_role
@@ -281,9 +281,22 @@ def post(actor: User, voucher: Voucher) -> Voucher:
     period.last_number += 1
     voucher.number = period.last_number
     voucher.posted_by_id, voucher.posted_at = actor.id, utcnow()
+    previous = db.session.scalar(select(Voucher.chain_hash).where(
+        Voucher.period_id == period.id, Voucher.number == voucher.number - 1, Voucher.status == VoucherStatus.POSTED))
+    voucher.chain_hash = chain_hash_of(voucher, previous or "")
     REVIEW.apply(actor, voucher, "post")
     db.session.flush()
     return voucher
+
+
+def chain_hash_of(voucher: Voucher, previous: str) -> str:
+    """``voucher``'s link in its period's hash chain, after the link ``previous``."""
+    codes = dict(db.session.execute(select(Account.id, Account.code)).all())
+    lines = [(codes[line.account_id], PartyType(line.party_type).value, line.party_id, Money(line.debit).fen,
+              Money(line.credit).fen) for line in sorted(voucher.lines, key=lambda l: l.line_no)]
+    return rules.chain_hash(previous, voucher_date=voucher.voucher_date.isoformat(), number=voucher.number,
+                            period=f"{voucher.period.year}-{voucher.period.month:02d}", summary=voucher.summary,
+                            lines=lines)
 
 
 def reversal_key(voucher: Voucher) -> str:
@@ -429,6 +442,64 @@ def verify() -> list[str]:
                       for b in db.session.scalars(select(PeriodBalance).where(PeriodBalance.period_id == period.id))}
             if expected != stored:
                 problems.append(f"closing balances of {period} differ from the sum of its lines")
+    problems += _dating_problems()
+    problems += _chain_problems()
+    problems += _audit_problems()
+    return problems
+
+
+def _dating_problems() -> list[str]:
+    """Each posted voucher is dated within its period and was not posted into, or before, a
+    period after that period was closed (closing refuses both; reopening clears ``closed_at``)."""
+    problems = []
+    periods = list(db.session.scalars(select(Period)))
+    closed = [p for p in periods if p.status is PeriodStatus.CLOSED and p.closed_at is not None]
+    for voucher in db.session.scalars(select(Voucher).where(Voucher.status == VoucherStatus.POSTED)
+                                      .order_by(Voucher.id)):
+        period = voucher.period
+        if (voucher.voucher_date.year, voucher.voucher_date.month) != (period.year, period.month):
+            problems.append(f"voucher {voucher.id} ({period} no. {voucher.number}) is dated "
+                            f"{voucher.voucher_date.isoformat()}, outside its period")
+        for later in closed:
+            if (later.year, later.month) >= (period.year, period.month) and voucher.posted_at is not None \
+                    and voucher.posted_at > later.closed_at:
+                problems.append(f"voucher {voucher.id} ({period} no. {voucher.number}) was posted after "
+                                f"{later} was closed")
+                break
+    return problems
+
+
+def _chain_problems() -> list[str]:
+    """Every posted voucher's ``chain_hash`` is its content's, chained in number order per period."""
+    problems = []
+    vouchers = db.session.scalars(select(Voucher).where(Voucher.status == VoucherStatus.POSTED)
+                                  .order_by(Voucher.period_id, Voucher.number)).all()
+    previous: dict[int, str] = {}
+    for voucher in vouchers:
+        expected = chain_hash_of(voucher, previous.get(voucher.period_id, ""))
+        if voucher.chain_hash != expected:
+            problems.append(f"voucher {voucher.id} ({voucher.period} no. {voucher.number}): its hash chain is "
+                            "broken: it or a voucher before it in the period was changed, moved or removed")
+        previous[voucher.period_id] = voucher.chain_hash or expected
+    return problems
+
+
+def _audit_problems() -> list[str]:
+    """Every voucher has its ``voucher.prepare`` event and every posted one its ``voucher.post``;
+    every voucher an audit event names exists. (Gaps in event ids prove nothing: sequences skip.)"""
+    problems = []
+    events: dict[str, set[int]] = {}
+    for action, entity_id in db.session.execute(select(AuditEvent.action, AuditEvent.entity_id).where(
+            AuditEvent.entity_type == Voucher.__tablename__, AuditEvent.entity_id.is_not(None))):
+        events.setdefault(action, set()).add(entity_id)
+    existing = dict(db.session.execute(select(Voucher.id, Voucher.status)).all())
+    for voucher_id, status in sorted(existing.items()):
+        if voucher_id not in events.get("voucher.prepare", set()):
+            problems.append(f"voucher {voucher_id}: its audit event voucher.prepare is missing")
+        if status is VoucherStatus.POSTED and voucher_id not in events.get("voucher.post", set()):
+            problems.append(f"voucher {voucher_id}: its audit event voucher.post is missing")
+    for voucher_id in sorted(set().union(*events.values()) - set(existing)) if events else []:
+        problems.append(f"voucher {voucher_id} is in the audit log but no longer in the books")
     return problems
 
 

@@ -14,7 +14,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
-from models import (BuyerOrder, DepositClosure, InputCredit, OrderStatus, Payment, PaymentApplication, Receipt,
+from models import (AuditEvent, BuyerOrder, DepositClosure, InputCredit, OrderStatus, PartyType, Payment,
+                    PaymentApplication, Receipt,
                     RoleName, Settlement, SettlementHousehold, SettlementKind, SettlementStatus, SlipStatus, User,
                     Voucher, VoucherSource, VoucherStatus, WeighSlip, db, settlement_slips, utcnow)
 
@@ -22,11 +23,13 @@ from .. import audit
 from ..auth.permissions import require_role
 from ..clock import local_today
 from ..errors import Conflict, FieldErrors, NotFound, PermissionDenied, ValidationFailed
+from ..input_credits import services as input_credits
 from ..ledger import services as ledger
 from ..locking import lock_row
 from ..numbering import lock_scope, next_number
 from ..orders.states import ORDER
 from ..units import Money
+from . import splits
 from .computing import compute_batch, compute_order, local_day, parse_day, read_entered
 from .states import IN_BOOKS, SETTLEMENT
 from .vouchers import issue_invoices, voucher_plan
@@ -272,6 +275,15 @@ def verify() -> list[str]:
                         if v.status is VoucherStatus.POSTED)
         if planned != actual or len(written) != len(actual):
             problems.append(f"settlement {settlement.number}: its posted vouchers differ from what it settles")
+        problems += _rederived_problems(settlement, [v for v in written if v.status is VoucherStatus.POSTED])
+        if not db.session.scalar(select(AuditEvent.id).where(
+                AuditEvent.entity_type == Settlement.__tablename__, AuditEvent.entity_id == settlement.id,
+                AuditEvent.action == "settlement.post").limit(1)):
+            problems.append(f"settlement {settlement.number}: its audit event settlement.post is missing")
+    for number, in db.session.execute(select(Settlement.number).where(
+            Settlement.status.not_in(IN_BOOKS), Settlement.id.in_(select(Voucher.source_id).where(
+                Voucher.source == VoucherSource.SETTLEMENT, Voucher.status == VoucherStatus.POSTED)))):
+        problems.append(f"settlement {number}: not posted, yet its vouchers are in the books")
     for payment in db.session.scalars(select(Payment).options(selectinload(Payment.voucher),
                                                               selectinload(Payment.applications))):
         problems += _source_problems(f"payment {payment.number}", payment.voided_at is not None, payment.voucher)
@@ -286,6 +298,55 @@ def verify() -> list[str]:
                                     "settlement line {}: paid differs from the payouts applied to it")
     problems += _applied_mismatches(PaymentApplication.settlement_id, Settlement, Settlement.buyer_received,
                                     "settlement {}: received differs from the receipts applied to it")
+    return problems
+
+
+PAYABLE, ADVANCES = "2202", "1123"
+
+
+def _rederived_problems(settlement: Settlement, vouchers: list[Voucher]) -> list[str]:
+    """A posted settlement re-derived from what it stores: each household line's gross from its
+    items, its VAT from its gross, its net from its gross less what was recovered; the
+    settlement's totals from its lines; each line against the vouchers' 2202, 1123 and 1221 for
+    that household."""
+    name = f"settlement {settlement.number}"
+    problems = []
+    rate = Decimal(settlement.vat_rate_pct) / 100
+    booked: dict[tuple[str, int, str], int] = {}
+    for voucher in vouchers:
+        for line in voucher.lines:
+            if line.party_type is PartyType.HOUSEHOLD:
+                for side, amount in (("debit", line.debit), ("credit", line.credit)):
+                    key = (line.account.code, line.party_id, side)
+                    booked[key] = booked.get(key, 0) + Money(amount).fen
+    derived: dict[tuple[str, int, str], int] = {}
+    gross_total = vat_total = 0
+    for line in settlement.households:
+        who = f"{name}, household {line.household_id}"
+        gross, net = Money(line.gross).fen, Money(line.net).fen
+        advances, credit = Money(line.recovered_advances).fen, Money(line.recovered_input_credit).fen
+        if gross != sum(Money(item.amount).fen for item in line.items):
+            problems.append(f"{who}: gross differs from the sum of its items")
+        if Money(line.input_vat).fen != splits.input_vat(gross, rate)[0]:
+            problems.append(f"{who}: input VAT differs from the VAT of its gross")
+        if net != gross - advances - credit:
+            problems.append(f"{who}: net differs from gross less what was recovered")
+        gross_total += gross
+        vat_total += Money(line.input_vat).fen
+        for key, fen in (((PAYABLE, line.household_id, "credit"), gross),
+                         ((PAYABLE, line.household_id, "debit"), advances + credit),
+                         ((ADVANCES, line.household_id, "credit"), advances),
+                         ((input_credits.RECEIVABLE_ACCOUNT, line.household_id, "credit"), credit)):
+            if fen:
+                derived[key] = derived.get(key, 0) + fen
+    if Money(settlement.purchase_total).fen != gross_total or Money(settlement.input_vat).fen != vat_total \
+            or Money(settlement.purchase_cost).fen != gross_total - vat_total:
+        problems.append(f"{name}: its purchase total, input VAT or cost differ from its household lines")
+    booked = {key: fen for key, fen in booked.items() if fen}
+    for household_id in sorted({key[1] for key in booked} | {key[1] for key in derived}):
+        if {k: v for k, v in booked.items() if k[1] == household_id} != \
+                {k: v for k, v in derived.items() if k[1] == household_id}:
+            problems.append(f"{name}, household {household_id}: its vouchers' 2202, 1123 and 1221 differ from its line")
     return problems
 
 

@@ -11,7 +11,9 @@ import pytest
 
 from market.payments import services as payments
 from models import Payment, Settlement, db
-from tests.market.settlements.test_rules_db import accepted, copy_row, posted, refused  # noqa: F401  (fixture)
+from tests.market.settlements.test_rules_db import (  # noqa: F401  (fixtures)
+    accepted, checks_alone, copy_row, posted, refused,
+)
 
 
 @pytest.fixture

@@ -33,6 +33,20 @@ def posted(received, coordinator, accountant):
     return settlement
 
 
+@pytest.fixture(autouse=True)
+def checks_alone(posted):
+    """The CHECK constraints on their own: the triggers that refuse any change to a posted
+    settlement or a recorded payment (tests/market/ledger/test_tampering.py) stand aside."""
+    from market import database_rules
+
+    database_rules.lift_guards(db.session.connection())
+    db.session.commit()
+    yield
+    db.session.rollback()
+    database_rules.reinstall(db.session.connection())
+    db.session.commit()
+
+
 def refused(statement: str, name: str, **params) -> None:
     """``statement`` fails with an integrity error naming ``name``; nothing stays written."""
     with pytest.raises(exc.IntegrityError) as caught:

@@ -1,0 +1,224 @@
+"""Tampering that pays out money: the database refuses it, and when a forger with database access
+lifts the guards, ``flask ledger verify`` still finds it.
+
+Each tamper is tried twice: against the triggers (refused), then behind them (on PostgreSQL with
+``session_replication_role = replica``, on SQLite with the triggers dropped), after which verify
+must fail naming it. The books are real: a posted peach settlement, payouts and a receipt, every
+voucher reviewed and posted (tests/market/books/conftest.py).
+"""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import exc, select, text
+
+from market import database_rules
+from market.ledger import services as ledger
+from models import (Account, AuditEvent, Payment, Period, Settlement, Voucher, VoucherLine, VoucherSource,
+                    VoucherStatus, db)
+from tests.market.books.conftest import all_posted, paid, posted_settlement  # noqa: F401  (fixtures)
+from tests.market.fulfilment.conftest import allocated, buyer_staff, collected, shipped, weigh  # noqa: F401
+from tests.market.orders.conftest import buyer, make_lot, make_order  # noqa: F401  (fixtures)
+from tests.market.settlements.conftest import books, received, reviewer  # noqa: F401  (fixtures)
+
+
+def refused(statement: str, **params) -> None:
+    """The guards refuse ``statement``; nothing stays written."""
+    with pytest.raises(exc.DBAPIError) as caught:
+        db.session.execute(text(statement), params)
+        db.session.flush()
+        db.session.commit()
+    db.session.rollback()
+    assert any(word in str(caught.value) for word in ("settlement:", "payment:", "audit:", "ledger:")), caught.value
+
+
+def behind_the_guards(*statements: tuple[str, dict]) -> None:
+    """What a forger with database access does: the triggers stand aside, the statements run."""
+    connection = db.session.connection()
+    if db.engine.dialect.name == "postgresql":
+        connection.exec_driver_sql("SET session_replication_role = replica")
+    else:
+        database_rules.drop(connection)
+    for statement, params in statements:
+        db.session.execute(text(statement), params)
+    if db.engine.dialect.name == "postgresql":
+        connection.exec_driver_sql("SET session_replication_role = DEFAULT")
+    else:
+        database_rules.reinstall(connection)
+    db.session.commit()
+    db.session.expire_all()
+
+
+def verify_fails(runner, *expected: str) -> str:
+    result = runner.invoke(args=["ledger", "verify"])
+    assert result.exit_code == 1, result.output
+    for words in expected:
+        assert words in result.output, result.output
+    return result.output
+
+
+def tampered(runner, statements: list[tuple[str, dict]], *expected: str) -> str:
+    """Each statement is refused on its own; all of them behind the guards fail verify."""
+    for statement, params in statements:
+        refused(statement, **params)
+    behind_the_guards(*statements)
+    return verify_fails(runner, *expected)
+
+
+@pytest.fixture
+def good(all_posted, runner):
+    result = runner.invoke(args=["ledger", "verify"])
+    assert result.exit_code == 0, result.output
+    return all_posted
+
+
+def _line(books, name: str = "张秀英"):
+    return next(line for line in books.settlement.households if line.household.head_name == name)
+
+
+def _payout_voucher(books) -> Voucher:
+    return books.payouts[0].voucher
+
+
+def test_good_books_verify(good, runner):
+    assert "ledger ok" in runner.invoke(args=["ledger", "verify"]).output
+    assert all(v.chain_hash for v in db.session.scalars(select(Voucher).where(Voucher.status == VoucherStatus.POSTED)))
+
+
+def test_a_household_owed_more_than_its_settlement_says(good, runner):
+    line = _line(good)
+    tampered(runner, [("UPDATE settlement_households SET net = net + 10000, gross = gross + 10000 WHERE id = :id",
+                       {"id": line.id})],
+             "gross differs from the sum of its items", "vouchers' 2202, 1123 and 1221 differ from its line")
+
+
+def test_a_posted_settlement_set_back_to_draft(good, runner):
+    tampered(runner, [("UPDATE settlements SET status = 'draft' WHERE id = :id", {"id": good.settlement.id})],
+             "not posted, yet its vouchers are in the books")
+
+
+def test_a_posted_settlements_totals_changed(good, runner):
+    tampered(runner, [("UPDATE settlements SET purchase_total = purchase_total + 100, "
+                       "purchase_cost = purchase_cost + 100, margin = margin - 100 WHERE id = :id",
+                       {"id": good.settlement.id})],
+             "purchase total, input VAT or cost differ from its household lines")
+
+
+def test_a_payments_amount_changed(good, runner):
+    payment = good.payouts[0]
+    tampered(runner, [("UPDATE payments SET amount = amount + 10000 WHERE id = :id", {"id": payment.id})],
+             f"payment {payment.number}: its voucher")
+
+
+def test_a_payments_household_changed(good, runner):
+    payment = good.payouts[0]
+    other = _line(good, next(l.household.head_name for l in good.settlement.households
+                             if l.household_id != payment.household_id))
+    tampered(runner, [("UPDATE payments SET household_id = :other WHERE id = :id",
+                       {"other": other.household_id, "id": payment.id})],
+             f"payment {payment.number}: its voucher")
+
+
+def test_a_payments_method_changed(good, runner):
+    payment = good.payouts[0]
+    tampered(runner, [("UPDATE payments SET method = 'wechat' WHERE id = :id", {"id": payment.id})],
+             f"payment {payment.number}: its voucher")
+
+
+def test_both_lines_of_a_voucher_raised_alike(good, runner):
+    voucher = _payout_voucher(good)
+    tampered(runner, [("UPDATE voucher_lines SET debit = debit + 10000 WHERE voucher_id = :id AND debit > 0",
+                       {"id": voucher.id}),
+                      ("UPDATE voucher_lines SET credit = credit + 10000 WHERE voucher_id = :id AND credit > 0",
+                       {"id": voucher.id})],
+             "hash chain is broken", f"payment {good.payouts[0].number}: its voucher")
+
+
+def test_a_voucher_line_moved_to_another_household(good, runner):
+    voucher = _payout_voucher(good)
+    other = next(l.household_id for l in good.settlement.households if l.household_id != good.payouts[0].household_id)
+    tampered(runner, [("UPDATE voucher_lines SET party_id = :other WHERE voucher_id = :id AND party_id IS NOT NULL",
+                       {"other": other, "id": voucher.id})],
+             "hash chain is broken", f"payment {good.payouts[0].number}: its voucher")
+
+
+def test_a_voucher_line_moved_from_the_bank_to_cash(good, runner):
+    voucher = _payout_voucher(good)
+    bank, cash = (db.session.scalar(select(Account.id).where(Account.code == code)) for code in ("1002", "1001"))
+    tampered(runner, [("UPDATE voucher_lines SET account_id = :cash WHERE voucher_id = :id AND account_id = :bank",
+                       {"cash": cash, "bank": bank, "id": voucher.id})],
+             "hash chain is broken", f"payment {good.payouts[0].number}: its voucher")
+
+
+def test_the_last_voucher_deleted_and_the_counter_decremented(good, runner):
+    last = db.session.scalar(select(Voucher).where(Voucher.source == VoucherSource.SETTLEMENT,
+                                                   Voucher.status == VoucherStatus.POSTED)
+                             .order_by(Voucher.number.desc()).limit(1))
+    assert last.number == last.period.last_number
+    last_id, period_id = last.id, last.period_id
+    refused("DELETE FROM voucher_lines WHERE voucher_id = :id", id=last.id)
+    refused("DELETE FROM vouchers WHERE id = :id", id=last.id)
+    behind_the_guards(("DELETE FROM voucher_lines WHERE voucher_id = :id", {"id": last_id}),
+                      ("DELETE FROM vouchers WHERE id = :id", {"id": last_id}),
+                      ("UPDATE periods SET last_number = last_number - 1 WHERE id = :id", {"id": period_id}))
+    verify_fails(runner, f"voucher {last_id} is in the audit log but no longer in the books",
+                 f"settlement {good.settlement.number}: its posted vouchers differ")
+
+
+def test_a_voucher_moved_into_a_closed_month(paid, runner, accountant, reviewer):
+    from tests.market.books.conftest import post_waiting_vouchers
+
+    august = db.session.scalar(select(Period).where(Period.year == 2026, Period.month == 8))
+    ledger.close_period(accountant, august)
+    db.session.commit()
+    post_waiting_vouchers(reviewer)  # September's and October's, after August was closed
+    assert runner.invoke(args=["ledger", "verify"]).exit_code == 0
+    voucher = _payout_voucher(paid)  # September
+    number = august.last_number + 1
+    refused("UPDATE vouchers SET voucher_date = :day WHERE id = :id", day=date(2026, 8, 31), id=voucher.id)
+    behind_the_guards(("UPDATE vouchers SET voucher_date = :day WHERE id = :id",
+                       {"day": date(2026, 8, 31), "id": voucher.id}))
+    verify_fails(runner, f"voucher {voucher.id}", "outside its period")
+    behind_the_guards(("UPDATE vouchers SET period_id = :august, number = :number WHERE id = :id",
+                       {"august": august.id, "number": number, "id": voucher.id}),
+                      ("UPDATE periods SET last_number = :number WHERE id = :august",
+                       {"number": number, "august": august.id}))
+    output = verify_fails(runner, f"was posted after {august} was closed", "hash chain is broken")
+    assert "outside its period" not in output
+
+
+def test_audit_events_deleted(good, runner):
+    refused("UPDATE audit_events SET action = 'x' WHERE action = 'voucher.prepare'")
+    tampered(runner, [("DELETE FROM audit_events WHERE action IN ('voucher.prepare', 'settlement.post') "
+                       "OR entity_type = 'payments'", {})],
+             "its audit event voucher.prepare is missing", "its audit event settlement.post is missing",
+             f"payment {good.payouts[0].number}: its audit event is missing")
+
+
+def test_a_posted_settlements_items_invoices_and_payment_applications_are_guarded(good):
+    line = _line(good)
+    refused("UPDATE settlement_items SET amount = amount + 100 WHERE line_id = :id", id=line.id)
+    refused("DELETE FROM settlement_items WHERE line_id = :id", id=line.id)
+    refused("UPDATE purchase_invoices SET amount = amount + 100, cost = cost + 100 WHERE line_id = :id", id=line.id)
+    refused("DELETE FROM settlement_households WHERE id = :id", id=line.id)
+    refused("DELETE FROM settlements WHERE id = :id", id=good.settlement.id)
+    refused("UPDATE payment_applications SET amount = amount + 1 WHERE payment_id = :id", id=good.payouts[0].id)
+    refused("DELETE FROM payments WHERE id = :id", id=good.receipt.id)
+    # what the services do after posting stays possible: what was paid and received, voiding
+    db.session.execute(text("UPDATE settlement_households SET paid = paid WHERE id = :id"), {"id": line.id})
+    db.session.execute(text("UPDATE settlements SET buyer_received = buyer_received WHERE id = :id"),
+                       {"id": good.settlement.id})
+    db.session.rollback()
+
+
+def test_voiding_a_payment_goes_through_the_guards_and_verifies(good, runner, accountant, reviewer):
+    from market.payments import services as payments
+    from tests.market.books.conftest import post_waiting_vouchers
+
+    payments.void_payment(accountant, good.payouts[0], "录错了")
+    db.session.commit()
+    post_waiting_vouchers(reviewer)
+    result = runner.invoke(args=["ledger", "verify"])
+    assert result.exit_code == 0, result.output
+    assert db.session.get(Payment, good.payouts[0].id).voided_at is not None
