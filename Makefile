@@ -10,12 +10,13 @@ TEST_PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 # pytest-xdist workers (one per core); each has its own SQLite files and PostgreSQL database.
 TEST_WORKERS ?= auto
 
-.PHONY: help install install-test translations compile-translations run serve seed test test-sqlite test-postgres bench clean
+.PHONY: help install install-test translations compile-translations run serve seed test test-sqlite test-postgres bench soak clean
 
 help:
 	@echo "make run    - install, migrate the SQLite demo database, load the demo and serve on http://$(HOST):$(PORT)"
 	@echo "make test   - install test dependencies and run the suite (SQLite, then PostgreSQL)"
 	@echo "make bench  - run the benchmarks in bench/"
+	@echo "make soak   - a minute of load on gunicorn + PostgreSQL with kill -9, then every write checked"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -72,6 +73,13 @@ test-postgres:
 
 bench: install-test
 	$(BIN)/python -m bench
+
+# Not in CI: a minute of harvest-day load on gunicorn + PostgreSQL with workers and the server
+# killed mid-burst, then every acknowledged write checked and the books verified.
+SOAK_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/market_soak
+soak: install-test compile-translations
+	$(BIN)/pip install --quiet -e '.[deploy]'
+	SOAK_DATABASE_URL=$(SOAK_DATABASE_URL) $(BIN)/python -m bench.soak
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis
