@@ -64,6 +64,9 @@ class Config:
     MAX_VOUCHER_LINE_YUAN = "100000000"
     #: calculated input VAT of 农产品收购发票 (purchases from individual farmers), percent
     PURCHASE_VAT_RATE_PCT = "9"
+    #: logistics and packing a new order expects per kilogram (元) unless its maker says otherwise;
+    #: set it to the company's usual figure (the demo's peach order: about 1.10)
+    ORDER_EXPECTED_COST_PER_KG = "0.00"
 
 
 class TestConfig(Config):

@@ -283,6 +283,8 @@ def _peach_order(coordinator: User, buyer_user: User, variety: Variety, grades: 
         window_end=today + timedelta(days=1), destination="甘肃省金昌市 赢华联超市配送中心", crate_kg="10",
         party_group_id=party_group_id, share_cap_pct="5",
         farm_gate_prices={grades["特级"].id: "8.00", grades["一级"].id: "6.80", grades["二级"].id: "5.20"},
+        expected_cost_per_kg="1.10",
+        below_cost_reason="特级果只占一成左右，整单按一级、二级计仍有差价；赢华联是甘肃的长期客户，特级按原价保供。",
         note="田间直采：按超市标准在田间分级采摘、装箱，当晚装车直发金昌。")
     buyer_orders.open_order(coordinator, order)
     run = allocation_runs.run_allocation(coordinator, order, "fair")

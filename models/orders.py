@@ -85,6 +85,7 @@ class BuyerOrder(db.Model):
         CheckConstraint("delivered_price > 0", name="price_positive"),
         CheckConstraint("window_end >= window_start", name="window_ordered"),
         CheckConstraint("crate_kg > 0", name="crate_positive"),
+        CheckConstraint("expected_cost_per_kg >= 0", name="expected_cost_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -112,6 +113,10 @@ class BuyerOrder(db.Model):
     km_cost: Mapped[Decimal] = mapped_column(Price, default=Decimal("2"))
     urgency_credit: Mapped[Decimal] = mapped_column(Price, default=Decimal("0.5"))
     urgency_horizon_days: Mapped[int] = mapped_column(Integer, default=14)
+    #: 元/公斤 of logistics and packing expected, for the margin shown before picking
+    expected_cost_per_kg: Mapped[Decimal] = mapped_column(Price, default=Decimal("0"))
+    #: why the order stands although a grade's farm-gate price plus costs exceeds the delivered price
+    below_cost_reason: Mapped[str] = mapped_column(Text, default="")
     note: Mapped[str] = mapped_column(Text, default="")
     cancelled_reason: Mapped[str] = mapped_column(Text, default="")
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))

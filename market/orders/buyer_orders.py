@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Mapping
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
@@ -20,6 +21,7 @@ from ..errors import Conflict, FieldErrors as Errors, NotFound, PermissionDenied
 from ..locking import lock_row
 from ..numbering import next_number
 from ..units import Unit, UnitError, Weight, parse_quantity, price_per_kg
+from . import margin
 from .allocation_runs import confirmed_lines, lock_lots
 from .common import ORDER_STAFF, entered_decimal
 from .states import ORDER
@@ -29,7 +31,10 @@ MAX_ORDER_KG = Decimal("1000000")
 
 ORDER_FIELDS = ("number", "buyer_id", "variety_id", "min_grade_id", "quantity_kg", "delivered_price", "mode",
                 "window_start", "window_end", "destination", "crate_kg", "party_group_id", "reject_policy",
-                "status", "share_cap_pct", "stop_cost", "km_cost", "urgency_credit", "urgency_horizon_days")
+                "status", "share_cap_pct", "stop_cost", "km_cost", "urgency_credit", "urgency_horizon_days",
+                "expected_cost_per_kg", "below_cost_reason")
+#: the most logistics and packing an order may expect per kilogram (元): more is a typing error
+MAX_EXPECTED_COST_PER_KG = Decimal("100")
 
 
 def _may_write_order(actor: User, buyer_id: int | None) -> bool:
@@ -111,7 +116,16 @@ def _order_values(errors: Errors, data: Mapping[str, Any], current: BuyerOrder |
         if crate is None or not Decimal("0.5") <= crate <= Decimal("50"):
             errors.add("crate_kg", _l("A crate holds 0.5 to 50 公斤."))
         values["crate_kg"] = crate
-    for key in ("destination", "note"):
+    if "expected_cost_per_kg" in data:
+        try:
+            cost = price_per_kg(str(data.get("expected_cost_per_kg") or "0"), data.get("price_unit") or Unit.KG)
+        except (UnitError, ValueError):
+            cost = None
+        if cost is None or not Decimal("0") <= cost <= MAX_EXPECTED_COST_PER_KG:
+            errors.add("expected_cost_per_kg", _l("Enter the expected logistics and packing per 公斤, "
+                                                  "0 to 100 元, to the fen."))
+        values["expected_cost_per_kg"] = cost
+    for key in ("destination", "note", "below_cost_reason"):
         if key in data:
             values[key] = (data.get(key) or "").strip()
     if "party_group_id" in data:
@@ -159,6 +173,38 @@ def _farm_gate_prices(errors: Errors, order_variety: Variety | None, min_grade_i
     return result
 
 
+def default_expected_cost() -> Decimal:
+    """The logistics and packing a new order expects per kilogram unless told (a setting)."""
+    return Decimal(str(current_app.config.get("ORDER_EXPECTED_COST_PER_KG") or "0"))
+
+
+def margins_of(order: BuyerOrder) -> list[margin.GradeMargin]:
+    """The order's expected margin per grade, best grade first."""
+    prices = sorted(order.prices, key=lambda p: p.grade.rank)
+    return margin.grade_margins(order.delivered_price, {p.grade_id: p.price for p in prices},
+                                order.expected_cost_per_kg or Decimal("0"))
+
+
+def _below_cost_text(order_grades: Mapping[int, Grade], losses: list[margin.GradeMargin]) -> str:
+    return "、".join(f"{order_grades[m.grade_id].name} ¥{m.per_kg:.2f}/公斤" for m in losses)
+
+
+def _require_reason_below_cost(errors: Errors, delivered: Decimal | None, prices: Mapping[int, Decimal],
+                               cost: Decimal | None, reason: str) -> None:
+    """A grade sold below its farm-gate price plus the expected costs needs a reason on the order."""
+    if reason or delivered is None or delivered <= 0 or cost is None or not prices:
+        return
+    if any(name in errors.fields for name in ("delivered_price", "farm_gate_prices", "expected_cost_per_kg")):
+        return  # the prices themselves are wrong: that is said first
+    losses = margin.below_cost(margin.grade_margins(delivered, prices, cost))
+    if losses:
+        grades = {g.id: g for g in db.session.scalars(select(Grade).where(Grade.id.in_(prices))).all()}
+        errors.add("below_cost_reason", _l(
+            "The delivered price is below the farm-gate price plus the expected costs for %(grades)s: "
+            "every kilogram of it is sold at a loss. Say why the order should stand.")
+            % {"grades": _below_cost_text(grades, losses)})
+
+
 def create_order(actor: User, **data: Any) -> BuyerOrder:
     """Enter a buyer order (draft). Coordinators and admins; a buyer's staff for their own buyer.
 
@@ -173,6 +219,11 @@ def create_order(actor: User, **data: Any) -> BuyerOrder:
     variety = db.session.get(Variety, values["variety_id"]) if values.get("variety_id") else None
     prices = _farm_gate_prices(errors, variety, values.get("min_grade_id"), data.get("farm_gate_prices"),
                                data.get("price_unit"))
+    if "expected_cost_per_kg" not in values:
+        values["expected_cost_per_kg"] = default_expected_cost()
+    if actor.has_role(*ORDER_STAFF):
+        _require_reason_below_cost(errors, values.get("delivered_price"), prices, values["expected_cost_per_kg"],
+                                   values.get("below_cost_reason", ""))
     errors.raise_if_any()
     number = next_number(BuyerOrder.number, f"DD{values['window_start'].year}-")
     order = BuyerOrder(number=number, created_by_id=actor.id, status=OrderStatus.DRAFT, **values)
@@ -199,6 +250,12 @@ def update_order(actor: User, order: BuyerOrder, **data: Any) -> BuyerOrder:
         prices = _farm_gate_prices(errors, variety, values.get("min_grade_id", order.min_grade_id),
                                    data.get("farm_gate_prices") or {p.grade_id: p.price for p in order.prices},
                                    data.get("price_unit"))
+    if actor.has_role(*ORDER_STAFF):
+        _require_reason_below_cost(
+            errors, values.get("delivered_price", order.delivered_price),
+            prices if prices is not None else {p.grade_id: p.price for p in order.prices},
+            values.get("expected_cost_per_kg", order.expected_cost_per_kg),
+            values.get("below_cost_reason", order.below_cost_reason))
     errors.raise_if_any()
     for key, value in values.items():
         setattr(order, key, value)
@@ -243,6 +300,13 @@ def orders_statement(actor: User, *, status: OrderStatus | str | None = None, bu
 def open_order(actor: User, order: BuyerOrder) -> None:
     if not _may_write_order(actor, order.buyer_id):
         raise PermissionDenied()
+    losses = margin.below_cost(margins_of(order))
+    if losses and not order.below_cost_reason:
+        if not actor.has_role(*ORDER_STAFF):  # the company's margin is its own business
+            raise Conflict(_l("The company checks this order's prices before it opens: ask the coordinator."))
+        raise Conflict(_l("The delivered price is below the farm-gate price plus the expected costs for "
+                          "%(grades)s. Change the order and say why it should stand before opening it.")
+                       % {"grades": _below_cost_text({p.grade_id: p.grade for p in order.prices}, losses)})
     ORDER.apply(actor, order, "open")
 
 

@@ -103,6 +103,12 @@ class OrderForm(FlaskForm):
     reject_policy = SelectField(_l("Who bears the supermarket's rejects"), choices=enum_choices(RejectPolicy),
                                 default=RejectPolicy.COMPANY_BEARS.value, validate_choice=False)
     note = TextAreaField(_l("Note"), render_kw={"rows": 2})
+    expected_cost_per_kg = StringField(_l("Expected logistics and packing"), render_kw={"inputmode": "decimal"},
+                                       description=_l("Per 公斤 or 斤 as chosen above: freight, crates, labour. "
+                                                      "The margin below is worked out with it."))
+    below_cost_reason = TextAreaField(_l("Why the order stands although a grade is sold at a loss"),
+                                      render_kw={"rows": 2}, description=_l(
+                                          "Needed only when a grade's margin is below zero."))
     share_cap_pct = StringField(_l("Most one household may give, in percent of the order"), default="10",
                                 render_kw={"inputmode": "decimal"},
                                 description=_l("Spreads the order over many households; lifted only when "
@@ -129,6 +135,8 @@ class OrderForm(FlaskForm):
         return {grade.id: (getattr(self, name).data or "").strip() for grade, name in self.price_fields
                 if (getattr(self, name).data or "").strip()}
 
+    #: what only the company's staff see and set: the margin is the company's own business
+    MARGIN_FIELDS = ("expected_cost_per_kg", "below_cost_reason")
     ALLOCATION_FIELDS = ("share_cap_pct", "stop_cost", "km_cost", "urgency_credit", "urgency_horizon_days")
 
 
@@ -143,7 +151,7 @@ def order_form(grades: Iterable[Grade], **kwargs) -> OrderForm:
     for grade in grades:
         name = f"price_{grade.id}"
         setattr(GradedOrderForm, name, StringField(grade.name, render_kw={"inputmode": "decimal",
-                                                                          "placeholder": "0.00"}))
+                                                                          "data-grade": grade.name}))
         fields.append((grade, name))
     GradedOrderForm.price_fields = fields
     form = GradedOrderForm(**kwargs)

@@ -9,11 +9,14 @@ from decimal import Decimal
 
 import marshmallow as ma
 from flask_babel import gettext
+from flask_login import current_user
 
-from models import AllocationPolicy, OrderStatus, RejectPolicy, RunStatus, SaleMode
+from models import AllocationPolicy, OrderStatus, RejectPolicy, RoleName, RunStatus, SaleMode
 
 from ..units import Weight, price_in_unit
 from .allocation_runs import households_by_id, reserved_for
+from .buyer_orders import margins_of
+from .common import ORDER_STAFF
 
 
 class ExactNumber(ma.fields.Field):
@@ -126,8 +129,22 @@ class OrderSchema(ma.Schema):
     note = ma.fields.String()
     cancelled_reason = ma.fields.String()
     created_at = ma.fields.DateTime()
+    expected_cost_per_kg = _out(2, "元/公斤 of logistics and packing expected")
+    below_cost_reason = ma.fields.String(metadata={"description": "why the order stands although a grade is sold "
+                                                                  "below its farm-gate price plus costs"})
+    expected_margins = ma.fields.Method("margins", metadata={
+        "description": "company staff only (null for a buyer): per grade, best first, "
+                       "{grade_id, grade, farm_gate_price, margin_per_kg, below_cost}; margin = delivered price − "
+                       "farm-gate price − expected costs, 元/公斤 as strings"})
     farm_gate_prices = ma.fields.Method("sorted_prices")
     reserved_kg = ma.fields.Method("reserved", metadata={"description": "公斤 reserved by confirmed allocations"})
+
+    def margins(self, order):
+        if not current_user.has_role(*ORDER_STAFF, RoleName.ACCOUNTANT):
+            return None
+        grades = {p.grade_id: p.grade.name for p in order.prices}
+        return [{"grade_id": m.grade_id, "grade": grades[m.grade_id], "farm_gate_price": f"{m.farm_gate:.2f}",
+                 "margin_per_kg": f"{m.per_kg:.2f}", "below_cost": m.below_cost} for m in margins_of(order)]
 
     def sorted_prices(self, order):
         return FarmGatePriceSchema(many=True).dump(sorted(order.prices, key=lambda p: p.grade.rank))
@@ -168,6 +185,11 @@ class OrderUpdateSchema(ma.Schema):
     km_cost = ExactNumber()
     urgency_credit = ExactNumber()
     urgency_horizon_days = ma.fields.Integer()
+    expected_cost_per_kg = ExactNumber(metadata={
+        "description": "logistics and packing expected, per price_unit (default: the company's setting)",
+        "example": "1.10"})
+    below_cost_reason = ma.fields.String(validate=ma.validate.Length(max=2000), metadata={
+        "description": "needed when a grade's farm-gate price plus expected costs is above the delivered price"})
 
 
 class OrderCreateSchema(OrderUpdateSchema):

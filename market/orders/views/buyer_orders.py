@@ -20,7 +20,7 @@ from ...clock import local_today
 from ...errors import MarketError, PermissionDenied
 from ...labels import label
 from ...units import Weight, format_number
-from .. import allocation_runs, buyer_orders
+from .. import allocation_runs, buyer_orders, margin
 from ..forms import AdjustForm, CancelForm, OrderFilterForm, RunForm, order_form
 from ..states import ALLOCATABLE, ORDER
 from .blueprint import bp
@@ -101,6 +101,9 @@ def _fill_from_order(form, order: BuyerOrder) -> None:
     for grade, name in form.price_fields:
         if grade.id in prices:
             getattr(form, name).data = str(prices[grade.id])
+    if "expected_cost_per_kg" in form:
+        form.expected_cost_per_kg.data = f"{order.expected_cost_per_kg:.2f}"
+        form.below_cost_reason.data = order.below_cost_reason
     if "party_group_id" in form:
         form.party_group_id.data = order.party_group_id
         for name in form.ALLOCATION_FIELDS:
@@ -119,6 +122,8 @@ def _order_data(form, variety: Variety, staff: bool) -> dict:
         note=form.note.data or "")
     if staff:
         data["party_group_id"] = form.party_group_id.data
+        data["expected_cost_per_kg"] = (form.expected_cost_per_kg.data or "").strip() or "0"
+        data["below_cost_reason"] = form.below_cost_reason.data or ""
         data.update({name: (getattr(form, name).data or "").strip() for name in form.ALLOCATION_FIELDS})
     return data
 
@@ -147,7 +152,7 @@ def _order_form_page(order: BuyerOrder | None):
     else:
         del form.buyer_id
         del form.party_group_id
-        for name in form.ALLOCATION_FIELDS:
+        for name in (*form.ALLOCATION_FIELDS, *form.MARGIN_FIELDS):
             delattr(form, name)
     if request.method == "GET":
         form.variety_id.data = str(variety.id)
@@ -157,6 +162,8 @@ def _order_form_page(order: BuyerOrder | None):
         else:
             default_grade = next((g for g in grades if g.rank == 1), grades[0] if grades else None)
             form.min_grade_id.data = default_grade.id if default_grade else None
+            if staff:
+                form.expected_cost_per_kg.data = f"{buyer_orders.default_expected_cost():.2f}"
             tomorrow = local_today() + timedelta(days=1)
             form.window_start.data, form.window_end.data = tomorrow, tomorrow + timedelta(days=3)
             if staff and request.args.get("buyer_id", type=int):
@@ -277,6 +284,9 @@ def render_order(order: BuyerOrder, *, cancel_form=None, run_form=None, adjust_f
     can_cancel = ORDER.can(order, "cancel") and manage
     can_run = manage and order.status in ALLOCATABLE and reserved < order.quantity_kg
     can_edit = (manage or is_buyer_staff()) and order.status in (OrderStatus.DRAFT, OrderStatus.OPEN) and reserved == 0
+    staff = is_staff(current_user)
+    margins = buyer_orders.margins_of(order) if staff else []
+    losses = margin.below_cost(margins)
     return render_template(
         "orders/detail.html", order=order, reserved=reserved, remaining=order.quantity_kg - reserved,
         prices=sorted(order.prices, key=lambda p: p.grade.rank), runs=runs, run=run, rows=rows,
@@ -284,7 +294,8 @@ def render_order(order: BuyerOrder, *, cancel_form=None, run_form=None, adjust_f
         cap_kg=rows[0]["cap_kg"] if rows else None,
         can_open=can_open, can_cancel=can_cancel, can_run=can_run, can_edit=can_edit, manage=manage,
         cancel_form=cancel_form or CancelForm(), run_form=run_form or RunForm(), adjust_form=adjust_form,
-        staff=is_staff(current_user)), status
+        staff=staff, margins=margins, losses=losses, margin_range=margin.order_range(order.quantity_kg, margins),
+        grade_names={p.grade_id: p.grade.name for p in order.prices}), status
 
 
 @bp.route("/<int:order_id>")
