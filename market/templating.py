@@ -5,6 +5,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_skeleton
 from flask import Flask, current_app
 from flask_babel import get_locale
 from flask_login import current_user
@@ -58,11 +59,22 @@ def day(value: date | None) -> str:
     return value.isoformat() if value else ""
 
 
+def month_label(value) -> str:
+    """A month as people say it: 2026年11月 in Chinese, Nov 2026 in English. ``value`` is anything
+    with ``year`` and ``month``, or "YYYY-MM"."""
+    if isinstance(value, str):
+        year, month = (int(part) for part in value.split("-")[:2])
+    else:
+        year, month = value.year, value.month
+    return format_skeleton("yMMM", date(year, month, 1), locale=str(get_locale() or "zh_CN"))
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         weight=weight_filter, money=money_filter, price=price_filter, dt=local_dt, day=day,
         mask_phone=privacy.mask_phone, mask_id=privacy.mask_id_number,
         mask_account=privacy.mask_account, mask_name=privacy.mask_name, label=labels.label,
+        month=month_label,
     )
     app.jinja_env.globals.update(current_app=current_app, default_unit=default_unit, label=labels.label, role_label=labels.label, RoleName=RoleName, get_locale=get_locale)
     app.jinja_env.trim_blocks = True

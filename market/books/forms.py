@@ -22,7 +22,8 @@ class ActionForm(FlaskForm):
 
 
 class OpenPeriodForm(FlaskForm):
-    month = StringField(_l("Month"), validators=[DataRequired(), Length(max=7)], render_kw={"type": "month"})
+    #: choices are the months without a period yet, set by the page
+    month = SelectField(_l("Month"), validators=[DataRequired(), Length(max=7)], validate_choice=False)
     submit = SubmitField(_l("Open the period"))
 
 

@@ -72,6 +72,35 @@ class Month:
         return f"{self.year}-{self.month:02d}"
 
 
+def month_choices(*, ahead: int = 1, at_least: int = 24, also: Any = ()) -> list[Month]:
+    """The months a book can be asked for, newest first: from the earliest period the books hold
+    (or ``at_least`` months back, whichever is earlier) to ``ahead`` months after this one, and any
+    month in ``also`` (one asked for in the address) even outside that range."""
+    now = Month.current()
+    first = now
+    for _ in range(at_least - 1):
+        first = first.previous()
+    earliest = db.session.execute(select(Period.year, Period.month).order_by(Period.year, Period.month).limit(1)).first()
+    if earliest is not None:
+        first = min(first, Month(*earliest))
+    last = now
+    for _ in range(ahead):
+        last = last.next()
+    months = []
+    month = last
+    while month >= first:
+        months.append(month)
+        month = month.previous()
+    for extra in also:
+        try:
+            wanted = Month.parse(extra)
+        except ValidationFailed:
+            continue
+        if wanted not in months:
+            months.append(wanted)
+    return sorted(months, reverse=True)
+
+
 def periods(actor: User) -> list[Period]:
     require_reader(actor)
     return list(db.session.scalars(select(Period).order_by(Period.year.desc(), Period.month.desc())))

@@ -10,6 +10,7 @@ from models import Voucher, VoucherStatus, db
 
 from ...errors import MarketError
 from ...forms import place_errors
+from ...templating import month_label
 from ...ledger import services as ledger
 from .. import periods as book_periods
 from ..forms import ActionForm, OpenPeriodForm, ReasonForm
@@ -21,6 +22,9 @@ from .common import can_review
 @login_required
 def periods():
     form = OpenPeriodForm()
+    held = {(p.year, p.month) for p in book_periods.periods(current_user)} if can_review() else set()
+    form.month.choices = [(str(m), month_label(m)) for m in book_periods.month_choices(ahead=2, at_least=13)
+                          if (m.year, m.month) not in held]
     if request.method == "POST":
         if not can_review():
             abort(403)
