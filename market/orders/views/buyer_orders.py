@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date, timedelta
+from decimal import Decimal
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
@@ -230,6 +231,40 @@ def _explanation_rows(run) -> list[dict]:
     return out
 
 
+#: households listed per page in "why each household got what it got"
+WHY_PAGE_SIZE = 15
+
+
+def _why_page(rows: list[dict]) -> dict:
+    """The explanation rows as a summary (how many households for each outcome) and one page of a
+    list that can be searched by household or village, so a run over hundreds of households stays
+    a page a coordinator can read on a phone."""
+    summary = Counter()
+    for row in rows:
+        if row["reasons"]:
+            summary[str(row["reasons"][0][1])] += 1
+        else:
+            summary[_("Everything offered") if row["allocated_kg"] else _("Nothing taken")] += 1
+    query = (request.args.get("q") or "").strip()
+    found = rows
+    if query:
+        found = [r for r in rows if r["household"] and (query in r["household"].head_name
+                                                         or query in r["household"].village.name)]
+    pages = max(1, -(-len(found) // WHY_PAGE_SIZE))
+    page = min(max(1, request.args.get("why_page", 1, type=int)), pages)
+    return {"summary": summary.most_common(), "query": query, "found": len(found), "page": page, "pages": pages,
+            "rows": found[(page - 1) * WHY_PAGE_SIZE: page * WHY_PAGE_SIZE]}
+
+
+def _lines_by_day(lines: list[Allocation]) -> list[dict]:
+    """The run's lots grouped by picking day: each day with its households and kilograms."""
+    days: dict = {}
+    for line in lines:
+        days.setdefault(line.pick_on, []).append(line)
+    return [{"day": day, "lines": group, "kg": sum((l.kg for l in group), start=Decimal("0")),
+             "households": len({l.household_id for l in group})} for day, group in days.items()]
+
+
 def _loaded_lines(run) -> list[Allocation]:
     return list(db.session.scalars(
         select(Allocation).where(Allocation.run_id == run.id)
@@ -294,6 +329,7 @@ def render_order(order: BuyerOrder, *, cancel_form=None, run_form=None, adjust_f
         cap_kg=rows[0]["cap_kg"] if rows else None,
         can_open=can_open, can_cancel=can_cancel, can_run=can_run, can_edit=can_edit, manage=manage,
         cancel_form=cancel_form or CancelForm(), run_form=run_form or RunForm(), adjust_form=adjust_form,
+        why=_why_page(rows), why_page_size=WHY_PAGE_SIZE, days=_lines_by_day(lines),
         staff=staff, margins=margins, losses=losses, margin_range=margin.order_range(order.quantity_kg, margins),
         grade_names={p.grade_id: p.grade.name for p in order.prices}), status
 
