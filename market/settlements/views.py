@@ -22,6 +22,7 @@ from models import (BuyerOrder, PaymentApplication, PurchaseInvoice, Receipt, Se
 from ..clock import local_today
 from ..errors import MarketError, NotFound
 from ..labels import label
+from ..listing import list_page
 from ..pages import PAGE_SIZE, form_errors, require, voucher_url
 from ..units import Money
 from ..weighing.capitals import amount_in_capitals
@@ -217,12 +218,19 @@ def _amounts_form_for(settlement: Settlement) -> AmountsForm:
     return form
 
 
+#: households shown per page on a settlement: the totals always cover all of them
+HOUSEHOLDS_PAGE_SIZE = 15
+
+
 def _detail_context(settlement: Settlement) -> dict[str, Any]:
     accountant = _is_accountant()
     submitted = settlement.status is SettlementStatus.SUBMITTED
     prepared_it = settlement.prepared_by_id == current_user.id
+    households = list_page(settlement.households, size=HOUSEHOLDS_PAGE_SIZE, matches=lambda line, query: (
+        query in line.household.head_name or query in line.household.village.name))
     return dict(
         settlement=settlement, totals=household_totals(settlement), vouchers=_vouchers(settlement),
+        households=households,
         invoices=_invoices(settlement), receipts=_receipts(settlement),
         product=settlement.slips[0].variety if settlement.slips else None,
         draft=settlement.status is SettlementStatus.DRAFT, can_prepare=_can_prepare(), accountant=accountant,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date, timedelta
+from typing import Any
 from decimal import Decimal
 
 from flask import flash, redirect, render_template, request, url_for
@@ -20,6 +21,7 @@ from ...auth.permissions import is_staff
 from ...clock import local_today
 from ...errors import MarketError, PermissionDenied
 from ...labels import label
+from ...listing import list_page
 from ...units import Weight, format_number
 from .. import allocation_runs, buyer_orders, margin
 from ..forms import AdjustForm, CancelForm, OrderFilterForm, RunForm, order_form
@@ -235,7 +237,7 @@ def _explanation_rows(run) -> list[dict]:
 WHY_PAGE_SIZE = 15
 
 
-def _why_page(rows: list[dict]) -> dict:
+def _why_page(rows: list[dict]) -> dict[str, Any]:
     """The explanation rows as a summary (how many households for each outcome) and one page of a
     list that can be searched by household or village, so a run over hundreds of households stays
     a page a coordinator can read on a phone."""
@@ -245,15 +247,9 @@ def _why_page(rows: list[dict]) -> dict:
             summary[str(row["reasons"][0][1])] += 1
         else:
             summary[_("Everything offered") if row["allocated_kg"] else _("Nothing taken")] += 1
-    query = (request.args.get("q") or "").strip()
-    found = rows
-    if query:
-        found = [r for r in rows if r["household"] and (query in r["household"].head_name
-                                                         or query in r["household"].village.name)]
-    pages = max(1, -(-len(found) // WHY_PAGE_SIZE))
-    page = min(max(1, request.args.get("why_page", 1, type=int)), pages)
-    return {"summary": summary.most_common(), "query": query, "found": len(found), "page": page, "pages": pages,
-            "rows": found[(page - 1) * WHY_PAGE_SIZE: page * WHY_PAGE_SIZE]}
+    listing = list_page(rows, size=WHY_PAGE_SIZE, page_arg="why_page", matches=lambda row, query: bool(
+        row["household"] and (query in row["household"].head_name or query in row["household"].village.name)))
+    return {"summary": summary.most_common(), "list": listing}
 
 
 def _lines_by_day(lines: list[Allocation]) -> list[dict]:
@@ -329,7 +325,7 @@ def render_order(order: BuyerOrder, *, cancel_form=None, run_form=None, adjust_f
         cap_kg=rows[0]["cap_kg"] if rows else None,
         can_open=can_open, can_cancel=can_cancel, can_run=can_run, can_edit=can_edit, manage=manage,
         cancel_form=cancel_form or CancelForm(), run_form=run_form or RunForm(), adjust_form=adjust_form,
-        why=_why_page(rows), why_page_size=WHY_PAGE_SIZE, days=_lines_by_day(lines),
+        why=_why_page(rows), days=_lines_by_day(lines),
         staff=staff, margins=margins, losses=losses, margin_range=margin.order_range(order.quantity_kg, margins),
         grade_names={p.grade_id: p.grade.name for p in order.prices}), status
 
