@@ -33,9 +33,19 @@ def vouchers():
         return send_table(tables.voucher_list("all" if every else month, lines))
     items = book_vouchers.voucher_list(current_user, None if every else month, status)
     names = common.party_names((line.party_type, line.party_id) for v in items for line in v.lines)
-    return render_template("books/vouchers.html", vouchers=items, month=month, every=every, status=status,
+    return render_template("books/vouchers.html", vouchers=items, days=_by_day(items), month=month, every=every,
+                           status=status,
                            names=names, statuses=list(VoucherStatus), period=None if every else month.period(),
                            total=book_vouchers.voucher_total)
+
+
+def _by_day(items) -> list[dict]:
+    """The vouchers grouped by their date, newest day first, each day with its count and total."""
+    days: dict = {}
+    for voucher in items:
+        days.setdefault(voucher.voucher_date, []).append(voucher)
+    return [{"day": day, "vouchers": group, "total": sum(book_vouchers.voucher_total(v) for v in group)}
+            for day, group in sorted(days.items(), key=lambda item: item[0], reverse=True)]
 
 
 def _source_url(voucher) -> str | None:
