@@ -32,3 +32,14 @@ def test_no_template_carries_inline_script_or_event_handlers():
     offenders = [str(path.relative_to(ROOT)) for path in (ROOT / "templates").rglob("*.html")
                  if INLINE_SCRIPT.search(path.read_text(encoding="utf-8"))]
     assert offenders == []
+
+
+def test_no_input_shows_a_number_as_its_placeholder():
+    """A placeholder that looks like a value ("8.60", "0.00") is read as one and left unfilled."""
+    import re
+    from pathlib import Path
+
+    templates = Path(__file__).resolve().parent.parent / "templates"
+    offenders = [f"{path.relative_to(templates)}: {match}" for path in templates.rglob("*.html")
+                 for match in re.findall(r"placeholder=['\"][0-9.,]+['\"]", path.read_text(encoding="utf-8"))]
+    assert offenders == []
