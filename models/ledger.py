@@ -149,6 +149,9 @@ class VoucherLine(db.Model):
     debit: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
     credit: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
     memo: Mapped[str] = mapped_column(String(255), default="")
+    #: the party's name when the voucher was prepared (a household's head, a buyer's name): a
+    #: later renaming changes the party, not what this voucher recorded
+    party_name: Mapped[str] = mapped_column(String(128), default="")
 
     voucher: Mapped[Voucher] = relationship(back_populates="lines")
     account: Mapped[Account] = relationship()

@@ -66,3 +66,56 @@ def test_migrations_on_an_empty_postgresql_database_match_the_models():
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def _migrated_books_keep_party_names(url: str) -> None:
+    """Books posted before voucher lines kept the party's name get it at the upgrade, and the
+    guard on posted lines stands again afterwards."""
+    from market import demo
+    from sqlalchemy.exc import DatabaseError
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        # the demo's books written through the services, then the column taken off as it was before
+        upgrade()
+        demo.seed()
+        db.session.commit()
+        names = {row[0] for row in db.session.execute(text(
+            "SELECT DISTINCT party_name FROM voucher_lines WHERE party_type = 'household'"))}
+        db.session.commit()
+        db.session.close()
+        downgrade(revision="c41e7b2d9a10")
+        upgrade()
+        engine = create_engine(url)
+        with engine.connect() as conn:
+            after = {row[0] for row in conn.execute(text(
+                "SELECT DISTINCT party_name FROM voucher_lines WHERE party_type = 'household'"))}
+            blank = conn.execute(text("SELECT COUNT(*) FROM voucher_lines WHERE party_id IS NOT NULL "
+                                      "AND party_name = ''")).scalar()
+            assert after == names and "" not in after and blank == 0
+            conn.commit()
+            with pytest.raises(DatabaseError):
+                with conn.begin():
+                    conn.execute(text("UPDATE voucher_lines SET party_name = 'x' WHERE voucher_id IN "
+                                      "(SELECT id FROM vouchers WHERE status = 'posted')"))
+        engine.dispose()
+        db.engine.dispose()
+
+
+def test_voucher_lines_get_their_party_names_at_the_upgrade_on_sqlite(tmp_path):
+    _migrated_books_keep_party_names(f"sqlite:///{tmp_path / 'books.sqlite'}")
+
+
+@pytest.mark.postgres_only
+def test_voucher_lines_get_their_party_names_at_the_upgrade_on_postgresql():
+    name = f"market_migrations_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        _migrated_books_keep_party_names(make_url(TEST_DATABASE_URL).set(database=name)
+                                         .render_as_string(hide_password=False))
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -181,7 +181,7 @@ def account_ledger(actor: User, account: Account, party_type: Any = None, party_
     for line in lines:
         running = running + line.debit - line.credit
         voucher = line.voucher
-        name = names.get((line.party_type.value, line.party_id), "") if line.party_id else ""
+        name = (line.party_name or names.get((line.party_type.value, line.party_id), "")) if line.party_id else ""
         entries.append(LedgerEntry(day=voucher.voucher_date, voucher=voucher,
                                    summary=_entry_summary(voucher.summary, line.memo, name),
                                    party=name, debit=line.debit, credit=line.credit, balance=running))
@@ -225,15 +225,16 @@ class LedgerLines(RunningTotals):
         statement = (_in_range(book)
                      .with_only_columns(Voucher.voucher_date, Period.year, Period.month, Voucher.number,
                                         Voucher.summary, VoucherLine.memo, VoucherLine.party_type,
-                                        VoucherLine.party_id, VoucherLine.debit, VoucherLine.credit)
+                                        VoucherLine.party_id, VoucherLine.party_name, VoucherLine.debit,
+                                        VoucherLine.credit)
                      .order_by(*LEDGER_ORDER).execution_options(yield_per=STREAM_ROWS))
         running = book.opening
         result = db.session.execute(statement)
         try:
-            for day, year, month, number, summary, memo, kind, party_id, debit, credit in result:
+            for day, year, month, number, summary, memo, kind, party_id, recorded, debit, credit in result:
                 running = running + debit - credit
                 self._add(debit, credit)
-                name = names.get((kind.value, party_id), "") if party_id else ""
+                name = (recorded or names.get((kind.value, party_id), "")) if party_id else ""
                 yield LedgerLine(day=day, voucher=f"{year}-{month:02d}{number_label(number)}",
                                  summary=_entry_summary(summary, memo, name), party=name, debit=debit,
                                  credit=credit, balance=running)

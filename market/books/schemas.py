@@ -96,7 +96,8 @@ class VoucherLineSchema(ma.Schema):
     account_name = ma.fields.Function(lambda l: l.account.name)
     party_type = ma.fields.Function(lambda l: l.party_type.value)
     party_id = ma.fields.Integer(allow_none=True)
-    party_name = ma.fields.Function(lambda l: common.party_name(l.party_type, l.party_id))
+    party_name = ma.fields.Function(lambda l: l.party_name or common.party_name(l.party_type, l.party_id),
+                                    metadata={"description": "the party's name as recorded when the voucher was prepared"})
     debit = _money()
     credit = _money()
     memo = ma.fields.String()

@@ -92,7 +92,7 @@ class VoucherLines(RunningTotals):
         names = party_names(pairs)
         preparer, approver, poster = aliased(User), aliased(User), aliased(User)
         statement = (select(Voucher.voucher_date, Voucher.number, Voucher.summary, Voucher.status, Account.code,
-                            Account.name, VoucherLine.party_type, VoucherLine.party_id, VoucherLine.debit,
+                            Account.name, VoucherLine.party_type, VoucherLine.party_id, VoucherLine.party_name, VoucherLine.debit,
                             VoucherLine.credit, preparer.name, approver.name, poster.name)
                      .select_from(VoucherLine)
                      .join(Voucher, VoucherLine.voucher_id == Voucher.id)
@@ -104,10 +104,10 @@ class VoucherLines(RunningTotals):
                      .execution_options(yield_per=STREAM_ROWS))
         result = db.session.execute(statement)
         try:
-            for (day, number, summary, status, code, account, kind, party_id, debit, credit, prepared_by,
+            for (day, number, summary, status, code, account, kind, party_id, recorded, debit, credit, prepared_by,
                  approved_by, posted_by) in result:
                 self._add(debit, credit)
-                party = names.get((kind.value, party_id), f"#{party_id}") if party_id else ""
+                party = (recorded or names.get((kind.value, party_id), f"#{party_id}")) if party_id else ""
                 yield VoucherListLine(day=day, number=number_label(number), summary=summary, status=status,
                                       account=f"{code} {account}", party=party, debit=debit, credit=credit,
                                       prepared_by=prepared_by, approved_by=approved_by or "",

@@ -19,8 +19,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from models import (Account, AccountKind, AuditEvent, PartyType, Period, PeriodBalance, PeriodStatus, RoleName, User,
-                    Voucher, VoucherLine, VoucherSource, VoucherStatus, db, utcnow)
+from models import (Account, AccountKind, AuditEvent, Buyer, Household, PartyType, Period, PeriodBalance, PeriodStatus,
+                    RoleName, User, Voucher, VoucherLine, VoucherSource, VoucherStatus, db, utcnow)
 
 from .. import audit
 from ..auth.permissions import require_role
@@ -173,6 +173,7 @@ def prepare_voucher(actor: User, *, voucher_date: date, summary: str, lines: Seq
                       attachments=max(0, int(attachments or 0)), status=VoucherStatus.PREPARED, source=source,
                       source_id=source_id, idempotency_key=idempotency_key, body_hash=digest,
                       reverses_id=reverses_id, prepared_by_id=actor.id)
+    names = _names_now(body["lines"])
     for number, (code, debit, credit, ptype, pid, memo) in enumerate(body["lines"], start=1):
         acct = account(code, share_lock=True)
         party_type = PartyType(ptype)
@@ -180,7 +181,8 @@ def prepare_voucher(actor: User, *, voucher_date: date, summary: str, lines: Seq
             raise ValidationFailed(_l("Account %(code)s needs a party (辅助核算)."), field="lines", code=code)
         voucher.lines.append(VoucherLine(line_no=number, account_id=acct.id, party_type=party_type,
                                          party_id=pid, debit=Decimal(debit).scaleb(-2),
-                                         credit=Decimal(credit).scaleb(-2), memo=(memo or "")[:255]))
+                                         credit=Decimal(credit).scaleb(-2), memo=(memo or "")[:255],
+                                         party_name=names.get((PartyType(ptype).value, pid), "") if pid else ""))
     try:
         with db.session.begin_nested():
             db.session.add(voucher)
@@ -403,6 +405,22 @@ def reopen_period(actor: User, period: Period, reason: str) -> None:
     period.status, period.closed_at, period.closed_by_id = PeriodStatus.OPEN, None, None
     db.session.flush()
     audit.record(actor, "period.reopen", period, reason=reason.strip())
+
+
+def _names_now(lines) -> dict[tuple[str, int], str]:
+    """The current names of the parties on a voucher's lines, to be recorded with them."""
+    wanted: dict[str, set[int]] = {}
+    for _code, _debit, _credit, ptype, pid, _memo in lines:
+        if pid and PartyType(ptype) is not PartyType.NONE:
+            wanted.setdefault(PartyType(ptype).value, set()).add(pid)
+    names: dict[tuple[str, int], str] = {}
+    if wanted.get("household"):
+        names.update({("household", i): n for i, n in db.session.execute(
+            select(Household.id, Household.head_name).where(Household.id.in_(wanted["household"])))})
+    if wanted.get("buyer"):
+        names.update({("buyer", i): n for i, n in db.session.execute(
+            select(Buyer.id, Buyer.name).where(Buyer.id.in_(wanted["buyer"])))})
+    return names
 
 
 def verify() -> list[str]:

@@ -43,6 +43,9 @@ def upgrade():
     bind = op.get_bind()
     postgres = bind.dialect.name == "postgresql"
     if postgres:
+        # run the deferred balance check per statement: events left pending would stop the guard
+        # from being switched back on in the same transaction
+        op.execute("SET CONSTRAINTS ALL IMMEDIATE")
         op.execute("ALTER TABLE vouchers DISABLE TRIGGER trg_vouchers_guard")
     else:
         op.execute("DROP TRIGGER IF EXISTS trg_vouchers_no_change_when_posted")
