@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from models import PartyType, PurchaseInvoice, Settlement, SettlementKind, db
 
 from ..input_credits import services as input_credits
-from ..ledger.services import LineInput
+from ..ledger.services import INPUT_VAT, OUTPUT_VAT, LineInput
 from ..numbering import next_number
 from ..privacy import mask_id_number
 
@@ -24,7 +24,7 @@ def voucher_plan(settlement: Settlement) -> list[VoucherPlan]:
     """The vouchers a settlement posts (empty ones left out):
 
     - 销售: Dr 1122 应收账款 (buyer) / Cr 5001 主营业务收入
-    - 收购: Dr 5401 主营业务成本 (or 1405 库存商品 for stock) + Dr 222101 进项税额 / Cr 2202 应付账款 (each household)
+    - 收购: Dr 5401 主营业务成本 (or 1405 库存商品 for stock) + Dr 22210101 进项税额 / Cr 2202 应付账款 (each household)
     - 扣回预付款、农资款: Dr 2202 (household) / Cr 1123 预付账款 and 1221 其他应收款 (household)
     - 费用: Dr 5601 销售费用 / Cr 1002 银行存款
     """
@@ -40,7 +40,7 @@ def voucher_plan(settlement: Settlement) -> list[VoucherPlan]:
         cost_account = "5401" if settlement.kind is SettlementKind.ORDER else "1405"
         debits = [LineInput(cost_account, debit=settlement.purchase_cost)] if settlement.purchase_cost > 0 else []
         if settlement.input_vat > 0:
-            debits.append(LineInput("222101", debit=settlement.input_vat))
+            debits.append(LineInput(INPUT_VAT, debit=settlement.input_vat))
         plans.append(VoucherPlan("purchase", f"收购{what}农产品（{len(payables)}户收购发票）", debits + payables,
                                  attachments=len(payables)))
     recovered = [line for line in settlement.households if line.recovered_advances + line.recovered_input_credit > 0]

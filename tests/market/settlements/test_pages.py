@@ -318,7 +318,7 @@ def test_contract_deliveries_are_settled_for_stock_through_the_pages(client, log
     client.post(f"/settlements/{settlement.id}/post")
     assert db.session.get(Settlement, settlement.id).status is SettlementStatus.POSTED
     page = client.get(f"/settlements/{settlement.id}").get_data(as_text=True)
-    assert "1405" in page and "222101" in page
+    assert "1405" in page and "22210101" in page
     assert client.get(f"/settlements/{settlement.id}/print").status_code == 200
 
 
