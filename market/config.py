@@ -64,6 +64,8 @@ class Config:
     MAX_VOUCHER_LINE_YUAN = "100000000"
     #: calculated input VAT of 农产品收购发票 (purchases from individual farmers), percent
     PURCHASE_VAT_RATE_PCT = "9"
+    #: output VAT rate a new product's sales start at (农产品 9 %), percent; each product may differ
+    SALES_VAT_RATE_PCT = "9"
 
 
 class TestConfig(Config):

@@ -64,6 +64,10 @@ class Settlement(db.Model):
         CheckConstraint("buyer_received >= 0 AND buyer_received <= buyer_total", name="received_within_total"),
         CheckConstraint("logistics >= 0 AND packing >= 0 AND buyer_deductions >= 0 AND purchase_total >= 0",
                         name="amounts_not_negative"),
+        CheckConstraint("buyer_total = sale_net + output_vat AND output_vat >= 0 AND sale_net >= 0",
+                        name="sale_net_plus_output_vat"),
+        CheckConstraint("output_vat = 0 OR (sale_vat_rate_pct IS NOT NULL AND sale_vat_exempt_basis = '')",
+                        name="output_vat_only_when_taxable"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -92,6 +96,13 @@ class Settlement(db.Model):
     logistics: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
     packing: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
     margin: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    #: the sale's VAT treatment, from its product when computed: a rate (percent), or None with the
+    #: exemption's basis; None with no basis on a settlement posted before output VAT was booked
+    sale_vat_rate_pct: Mapped[Optional[Decimal]] = mapped_column(Percent)
+    sale_vat_exempt_basis: Mapped[str] = mapped_column(String(128), default="")
+    #: 不含税金额 of the sale (5001) and its 销项税额 (22210102): buyer_total = sale_net + output_vat
+    sale_net: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    output_vat: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
     #: what the buyer has paid against this settlement so far
     buyer_received: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
     status: Mapped[SettlementStatus] = mapped_column(enum_column(SettlementStatus), default=SettlementStatus.DRAFT,

@@ -16,15 +16,15 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from models import (BuyerOrder, ContractPrepayment, ContractStatus, Household, PrepaymentKind, PurchaseContract,
-                    Receipt, Settlement, SettlementHousehold, SettlementItem, SettlementStatus, SlipStatus, WeighSlip,
-                    db)
+                    Receipt, Settlement, SettlementHousehold, SettlementItem, SettlementKind, SettlementStatus,
+                    SlipStatus, WeighSlip, db)
 
 from ..clock import local_today, local_zone
 from ..errors import Conflict, FieldErrors, ValidationFailed
 from ..fulfilment.common import order_slips
 from ..input_credits import services as input_credits
 from ..units import Money, UnitError, Weight, amount_for, parse_money
-from . import splits
+from . import sales_vat, splits
 from .states import COUNTING
 
 #: the amounts a preparer enters, in 元
@@ -253,6 +253,26 @@ def _set_order_amounts(settlement: Settlement, order: BuyerOrder, entered: Enter
     settlement.accepted_kg = Weight.from_grams(result.accepted_g).kg
     settlement.lost_kg = Weight.from_grams(result.lost_g).kg
     settlement.slips = slips
+    _set_sale_vat(settlement, order)
+
+
+def sale_lines(settlement: Settlement) -> list[sales_vat.SaleLine]:
+    """The lines of the sales invoice of an order's settlement, as stored: the order is one variety
+    at one delivered price, so one line — the buyer total, after the deductions agreed on it."""
+    if settlement.kind is not SettlementKind.ORDER:
+        return []
+    return [sales_vat.SaleLine(Money(settlement.buyer_total).fen, settlement.sale_vat_rate_pct,
+                               settlement.sale_vat_exempt_basis)]
+
+
+def _set_sale_vat(settlement: Settlement, order: BuyerOrder) -> None:
+    """价税分离 of the sale at the treatment its product carries today (kept on the settlement)."""
+    product = order.variety.product
+    settlement.sale_vat_rate_pct = product.sales_vat_rate_pct
+    settlement.sale_vat_exempt_basis = product.sales_vat_exempt_basis if product.sales_vat_exempt else ""
+    split = sales_vat.split_sale(sale_lines(settlement))
+    settlement.sale_net = Money.from_fen(split.net_fen).yuan
+    settlement.output_vat = Money.from_fen(split.tax_fen).yuan
 
 
 def _apply_entered(settlement: Settlement, entered: Entered) -> None:
@@ -283,6 +303,8 @@ def _set_batch_amounts(settlement: Settlement, entered: Entered, batch: splits.P
     settlement.margin = -settlement.purchase_total
     settlement.field_kg = settlement.accepted_kg = Weight.from_grams(batch.field_g).kg
     settlement.lost_kg = Decimal(0)
+    settlement.sale_vat_rate_pct, settlement.sale_vat_exempt_basis = None, ""
+    settlement.sale_net = settlement.output_vat = Decimal(0)
     settlement.slips = slips
 
 

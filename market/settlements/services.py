@@ -29,8 +29,8 @@ from ..locking import lock_row
 from ..numbering import lock_scope, next_number
 from ..orders.states import ORDER
 from ..units import Money
-from . import splits
-from .computing import compute_batch, compute_order, local_day, parse_day, read_entered
+from . import sales_vat, splits
+from .computing import compute_batch, compute_order, local_day, parse_day, read_entered, sale_lines
 from .states import IN_BOOKS, SETTLEMENT
 from .vouchers import issue_invoices, voucher_plan
 
@@ -301,7 +301,7 @@ def verify() -> list[str]:
     return problems
 
 
-PAYABLE, ADVANCES = "2202", "1123"
+PAYABLE, ADVANCES, REVENUE = "2202", "1123", "5001"
 
 
 def _rederived_problems(settlement: Settlement, vouchers: list[Voucher]) -> list[str]:
@@ -339,6 +339,7 @@ def _rederived_problems(settlement: Settlement, vouchers: list[Voucher]) -> list
                          ((input_credits.RECEIVABLE_ACCOUNT, line.household_id, "credit"), credit)):
             if fen:
                 derived[key] = derived.get(key, 0) + fen
+    problems += _sale_problems(settlement, vouchers)
     if Money(settlement.purchase_total).fen != gross_total or Money(settlement.input_vat).fen != vat_total \
             or Money(settlement.purchase_cost).fen != gross_total - vat_total:
         problems.append(f"{name}: its purchase total, input VAT or cost differ from its household lines")
@@ -347,6 +348,25 @@ def _rederived_problems(settlement: Settlement, vouchers: list[Voucher]) -> list
         if {k: v for k, v in booked.items() if k[1] == household_id} != \
                 {k: v for k, v in derived.items() if k[1] == household_id}:
             problems.append(f"{name}, household {household_id}: its vouchers' 2202, 1123 and 1221 differ from its line")
+    return problems
+
+
+def _sale_problems(settlement: Settlement, vouchers: list[Voucher]) -> list[str]:
+    """The sale re-derived: its 不含税金额 and 销项税额 from the buyer total at the treatment it
+    recorded (per invoice line), and against what its vouchers credit to 5001 and 22210102."""
+    name = f"settlement {settlement.number}"
+    problems = []
+    split = sales_vat.split_sale(sale_lines(settlement))
+    net, tax = Money(settlement.sale_net).fen, Money(settlement.output_vat).fen
+    if (net, tax) != (split.net_fen, split.tax_fen):
+        problems.append(f"{name}: its revenue and output VAT differ from its buyer total at its VAT rate")
+    credited = {code: 0 for code in (REVENUE, ledger.OUTPUT_VAT)}
+    for voucher in vouchers:
+        for line in voucher.lines:
+            if line.account.code in credited:
+                credited[line.account.code] += Money(line.credit).fen - Money(line.debit).fen
+    if credited != {REVENUE: net, ledger.OUTPUT_VAT: tax}:
+        problems.append(f"{name}: its vouchers' 5001 and 22210102 differ from its revenue and output VAT")
     return problems
 
 

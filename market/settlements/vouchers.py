@@ -23,7 +23,8 @@ class VoucherPlan:
 def voucher_plan(settlement: Settlement) -> list[VoucherPlan]:
     """The vouchers a settlement posts (empty ones left out):
 
-    - 销售: Dr 1122 应收账款 (buyer) / Cr 5001 主营业务收入
+    - 销售: Dr 1122 应收账款 (buyer) / Cr 5001 主营业务收入 (不含税金额) + Cr 22210102 销项税额
+      (none on an exempt sale, nor on one settled before output VAT was booked)
     - 收购: Dr 5401 主营业务成本 (or 1405 库存商品 for stock) + Dr 22210101 进项税额 / Cr 2202 应付账款 (each household)
     - 扣回预付款、农资款: Dr 2202 (household) / Cr 1123 预付账款 and 1221 其他应收款 (household)
     - 费用: Dr 5601 销售费用 / Cr 1002 银行存款
@@ -33,7 +34,9 @@ def voucher_plan(settlement: Settlement) -> list[VoucherPlan]:
     if settlement.kind is SettlementKind.ORDER and settlement.buyer_total > 0:
         plans.append(VoucherPlan("sale", f"销售{what}给{settlement.buyer.name}", [
             LineInput("1122", debit=settlement.buyer_total, party_type=PartyType.BUYER, party_id=settlement.buyer_id),
-            LineInput("5001", credit=settlement.buyer_total)]))
+            *([LineInput("5001", credit=settlement.sale_net)] if settlement.sale_net > 0 else []),
+            *([LineInput(OUTPUT_VAT, credit=settlement.output_vat, memo=f"销项税额 {settlement.sale_vat_rate_pct.normalize():f}%")]
+              if settlement.output_vat > 0 else [])]))
     payables = [LineInput("2202", credit=line.gross, party_type=PartyType.HOUSEHOLD, party_id=line.household_id,
                           memo=line.household.head_name) for line in settlement.households if line.gross > 0]
     if payables:

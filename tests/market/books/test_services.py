@@ -76,7 +76,10 @@ def test_the_trial_balance_balances_and_carries_balances_forward(all_posted, acc
     for code, row in rows.items():
         assert row.opening == aug_rows[code].closing
     settlement = all_posted.settlement
-    assert aug_rows["5001"].credit == settlement.buyer_total and aug_rows["5001"].closing_credit == settlement.buyer_total
+    # revenue is the sale net of its output VAT
+    assert aug_rows["5001"].credit == settlement.sale_net and aug_rows["5001"].closing_credit == settlement.sale_net
+    assert aug_rows["22210102"].credit == settlement.output_vat > 0
+    assert settlement.sale_net + settlement.output_vat == settlement.buyer_total
     assert rows["1122"].credit == Decimal("1000.00")
     assert rows["1122"].closing_debit == settlement.buyer_total - Decimal("1000.00")
     assert august.totals["debit"] == august.totals["credit"] > 0

@@ -105,6 +105,31 @@ def test_a_posted_settlements_totals_changed(good, runner):
              "purchase total, input VAT or cost differ from its household lines")
 
 
+def test_output_vat_moved_into_revenue_on_the_settlement(good, runner):
+    # the stored split still adds up to the buyer total, but no longer is its VAT at its rate
+    tampered(runner, [("UPDATE settlements SET sale_net = sale_net + output_vat, output_vat = 0 WHERE id = :id",
+                       {"id": good.settlement.id})],
+             "revenue and output VAT differ from its buyer total at its VAT rate",
+             "vouchers' 5001 and 22210102 differ from its revenue and output VAT")
+
+
+def test_a_posted_sale_made_exempt(good, runner):
+    tampered(runner, [("UPDATE settlements SET sale_vat_rate_pct = NULL, sale_vat_exempt_basis = '蔬菜流通环节免税', "
+                       "sale_net = buyer_total, output_vat = 0 WHERE id = :id", {"id": good.settlement.id})],
+             # consistent on its own, but not with what was booked
+             "vouchers' 5001 and 22210102 differ from its revenue and output VAT")
+
+
+def test_output_vat_booked_as_revenue_in_the_sale_voucher(good, runner):
+    sale = next(v for v in db.session.scalars(select(Voucher).where(Voucher.source == VoucherSource.SETTLEMENT,
+                                                                    Voucher.source_id == good.settlement.id))
+                if v.summary.startswith("销售"))
+    revenue, output = (db.session.scalar(select(Account.id).where(Account.code == code)) for code in ("5001", "22210102"))
+    tampered(runner, [("UPDATE voucher_lines SET account_id = :revenue WHERE voucher_id = :id AND account_id = :output",
+                       {"revenue": revenue, "output": output, "id": sale.id})],
+             "hash chain is broken", "vouchers' 5001 and 22210102 differ from its revenue and output VAT")
+
+
 def test_a_payments_amount_changed(good, runner):
     payment = good.payouts[0]
     tampered(runner, [("UPDATE payments SET amount = amount + 10000 WHERE id = :id", {"id": payment.id})],

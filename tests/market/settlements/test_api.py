@@ -133,7 +133,9 @@ def test_the_peach_settlement_is_prepared_reviewed_posted_and_paid_through_the_a
     assert client.get("/api/v1/payments?kind=buyer_receipt").get_json()["total"] == 1
     assert client.get(f"/api/v1/payments/{paid['id']}").get_json() == paid
     balances = {row["account"].code: row["balance"] for row in ledger.trial_balance()}
-    assert balances["1122"] == Decimal("5098.40") and balances["5001"] == Decimal("-5098.40")
+    # 5,098.40 includes 9 % VAT: 5,098.40 × 9 / 109 = 420.9688… → 420.97 销项税额, 4,677.43 revenue
+    assert balances["1122"] == Decimal("5098.40") and balances["5001"] == Decimal("-4677.43")
+    assert balances["22210102"] == Decimal("-420.97")
     assert balances["2202"] == Decimal("-4080.00")  # the payout's and receipt's vouchers wait for review
     assert ledger.verify() == []
 
