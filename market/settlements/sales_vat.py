@@ -16,10 +16,6 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Sequence
 
-#: 一般纳税人 rates the catalogue accepts, percent; 9 % for agricultural products today
-MAX_RATE_PCT = Decimal("17")
-
-
 @dataclass(frozen=True)
 class SaleLine:
     #: the line's amount with tax, fen (after the buyer's deductions on it)
