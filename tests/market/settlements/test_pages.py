@@ -267,6 +267,24 @@ def test_the_status_tabs_filter_the_list(client, login, received, coordinator, a
 
 # --- printed -------------------------------------------------------------------------------------
 
+def test_the_settlement_prints_its_output_vat_as_booked_in_the_sale_voucher(client, login, posted, accountant):
+    from models import Voucher, VoucherSource
+
+    login(accountant)
+    sale = next(v for v in db.session.scalars(select(Voucher).where(Voucher.source == VoucherSource.SETTLEMENT,
+                                                                    Voucher.source_id == posted.id))
+                if v.summary.startswith("销售"))
+    credited = {line.account.code: line.credit for line in sale.lines if line.credit}
+    assert credited == {"5001": posted.sale_net, "22210102": posted.output_vat}
+    assert posted.output_vat > 0 and posted.sale_net + posted.output_vat == posted.buyer_total
+    for url in (f"/settlements/{posted.id}/print", f"/settlements/{posted.id}"):
+        page = client.get(url).get_data(as_text=True)
+        section = page.split('id="sale-vat"')[1].split("</section>")[0]
+        assert "不含税金额" in section and "税额" in section and "9%" in section
+        assert f"¥{credited['5001']:,.2f}" in section and f"¥{credited['22210102']:,.2f}" in section
+        assert "✓" in section
+
+
 def test_the_printed_settlement_and_invoices_are_in_chinese_and_reconcile(client, login, posted, accountant):
     login(accountant)
     page = client.get(f"/settlements/{posted.id}/print").get_data(as_text=True)
