@@ -162,6 +162,12 @@ class SettlementBuyerPartSchema(ma.Schema):
     received = _money(attribute="buyer_received")
     outstanding = _money(attribute="buyer_outstanding")
     due_on = ma.fields.Date(allow_none=True)
+    sale_vat_rate_pct = _percent(allow_none=True, metadata={
+        "description": "output VAT rate of the sale, percent; null when exempt (or settled before output VAT)"})
+    sale_vat_exempt_basis = ma.fields.String(metadata={"description": "why the sale is exempt, e.g. 蔬菜流通环节免税"})
+    sale_net = _money(metadata={"description": "不含税金额: the total less its output VAT, credited to 5001"})
+    output_vat = _money(metadata={"description": "销项税额 contained in the total (price includes tax), "
+                                                 "credited to 22210102"})
 
 
 class SettlementCompanyPartSchema(ma.Schema):

@@ -70,6 +70,9 @@ def test_the_peach_settlement_is_prepared_reviewed_posted_and_paid_through_the_a
     buyer, company, check = draft["buyer"], draft["company"], draft["reconciliation"]
     assert (buyer["accepted_kg"], buyer["gross"], buyer["deductions"], buyer["total"]) == (
         "594.000", "5108.40", "10.00", "5098.40")
+    # the price includes 9 % VAT: 5,098.40 × 9 / 109 = 420.9688… → 420.97, the rest is revenue
+    assert (buyer["sale_vat_rate_pct"], buyer["sale_vat_exempt_basis"], buyer["sale_net"], buyer["output_vat"]) == (
+        "9.00", "", "4677.43", "420.97")
     assert [(h["household_name"], h["field_kg"], h["gross"], h["input_vat"], h["net"]) for h in draft["households"]] \
         == [(name, "200.000", "1360.00", "122.40", "1360.00") for name in ("张秀英", "李桂兰", "王建国")]
     assert draft["households"][0]["items"][0]["grade"] == "一级"

@@ -163,3 +163,54 @@ def test_a_settlement_whose_deductions_take_every_net_is_paid_when_posted(receiv
     settlement = posted(received, coordinator, accountant)
     assert all(line.net == 0 for line in settlement.households)
     assert settlement.status is SettlementStatus.PAID  # nobody is left to pay
+
+
+# --- output VAT ----------------------------------------------------------------------------------------
+
+def _sale_lines(settlement):
+    sale = db.session.scalar(select(Voucher).where(Voucher.source == VoucherSource.SETTLEMENT,
+                                                   Voucher.source_id == settlement.id, Voucher.summary.like("销售%")))
+    return [(line.account.code, line.debit, line.credit) for line in sale.lines]
+
+
+def test_the_sale_voucher_separates_output_vat_from_revenue(received, coordinator, accountant):
+    settlement = posted(received, coordinator, accountant, buyer_deductions="10")
+    # 594 kg × 8.60 − 10.00 = 5,098.40 incl. 9 % VAT: 420.97 销项税额 (5,098.40 × 9 / 109 = 420.9688…), 4,677.43 revenue
+    assert _sale_lines(settlement) == [("1122", Decimal("5098.40"), Decimal("0.00")),
+                                       ("5001", Decimal("0.00"), Decimal("4677.43")),
+                                       ("22210102", Decimal("0.00"), Decimal("420.97"))]
+    assert services.verify() == [] and ledger.verify() == []
+
+
+def test_an_exempt_product_books_its_whole_sale_as_revenue(received, coordinator, accountant, admin):
+    from market.reference import catalogue
+
+    order, _receipt = received
+    catalogue.set_sales_vat(admin, order.variety.product, exempt=True, basis="蔬菜流通环节免税")
+    settlement = posted(received, coordinator, accountant)
+    assert (settlement.sale_vat_rate_pct, settlement.sale_vat_exempt_basis, settlement.output_vat) == (
+        None, "蔬菜流通环节免税", Decimal("0.00"))
+    assert _sale_lines(settlement) == [("1122", settlement.buyer_total, Decimal("0.00")),
+                                       ("5001", Decimal("0.00"), settlement.buyer_total)]
+    assert services.verify() == []
+
+
+def test_a_draft_takes_the_products_new_rate_when_recomputed_and_a_posted_one_keeps_its_own(
+        received, coordinator, accountant, admin):
+    from market.reference import catalogue
+
+    order, _receipt = received
+    settlement = settle(received, coordinator)
+    assert settlement.output_vat == Decimal("421.79")  # 5,108.40 × 9 / 109 = 421.7945… → 421.79
+    catalogue.set_sales_vat(admin, order.variety.product, exempt=False, rate_pct="13")
+    services.recompute(coordinator, settlement, settle_on=DAY)
+    # 5,108.40 × 13 / 113 = 587.6920… → 587.69
+    assert (settlement.sale_vat_rate_pct, settlement.output_vat, settlement.sale_net) == (
+        Decimal("13.00"), Decimal("587.69"), Decimal("4520.71"))
+    services.submit(coordinator, settlement)
+    services.approve(accountant, settlement)
+    services.post(accountant, settlement)
+    catalogue.set_sales_vat(admin, order.variety.product, exempt=False, rate_pct="9")
+    db.session.commit()
+    db.session.refresh(settlement)
+    assert settlement.output_vat == Decimal("587.69") and services.verify() == []
