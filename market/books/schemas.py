@@ -229,6 +229,9 @@ class VatInputSchema(ma.Schema):
     purchase_invoices = ma.fields.Function(
         lambda s: f"{Money.from_fen(s.input_by_source['purchase_invoices']).yuan:.2f}",
         metadata={"description": "农产品收购发票 calculated deduction (settlements' purchase vouchers)"})
+    special_invoices = ma.fields.Function(
+        lambda s: f"{Money.from_fen(s.input_by_source['special_invoices']).yuan:.2f}",
+        metadata={"description": "增值税专用发票 of the settlements' freight and packing"})
     other = ma.fields.Function(lambda s: f"{Money.from_fen(s.input_by_source['other']).yuan:.2f}",
                                metadata={"description": "other vouchers: special VAT invoices entered by hand …"})
     total = _yuan("input_fen", description="进项税额 (22210101 debits less credits)")

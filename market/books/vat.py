@@ -55,18 +55,19 @@ def vat_summary_of(actor: User, period: Any = None) -> VatReport:
     sales: list[vat_summary.Sale] = []
     if found is not None:
         rows = db.session.execute(
-            select(Account.code, VoucherLine.debit, VoucherLine.credit, Voucher.id, Voucher.source, Voucher.source_id)
+            select(Account.code, VoucherLine.debit, VoucherLine.credit, Voucher.id, Voucher.source, Voucher.source_id,
+                   Voucher.idempotency_key)
             .join(Voucher, VoucherLine.voucher_id == Voucher.id).join(Account, VoucherLine.account_id == Account.id)
             .where(Voucher.status == VoucherStatus.POSTED, Voucher.period_id == found.id,
                    (Account.code.like("222101%")) | (Account.code == REVENUE))
             .order_by(Voucher.id, VoucherLine.line_no)).all()
-        settlement_ids = {source_id for *_rest, source, source_id in rows
+        settlement_ids = {source_id for *_rest, source, source_id, _key in rows
                           if source is VoucherSource.SETTLEMENT and source_id}
         settlements = {s.id: s for s in db.session.scalars(select(Settlement).where(Settlement.id.in_(settlement_ids)))}
         # the vouchers that carry a settlement's sale (a credit to 5001)
-        sale_vouchers = {voucher_id for code, _d, credit, voucher_id, source, _s in rows
+        sale_vouchers = {voucher_id for code, _d, credit, voucher_id, source, _s, _k in rows
                          if code == REVENUE and source is VoucherSource.SETTLEMENT and _fen(credit)}
-        for code, debit, credit, voucher_id, source, source_id in rows:
+        for code, debit, credit, voucher_id, source, source_id, idempotency_key in rows:
             settlement = settlements.get(source_id) if source is VoucherSource.SETTLEMENT else None
             if code == REVENUE:
                 if voucher_id in sale_vouchers and settlement is not None:
@@ -78,7 +79,9 @@ def vat_summary_of(actor: User, period: Any = None) -> VatReport:
             if bucket == vat_summary.OUTPUT:
                 key = _sale_key(settlement) if voucher_id in sale_vouchers else (vat_summary.OTHER, "")
             elif bucket == vat_summary.INPUT and settlement is not None:
-                key = (vat_summary.PURCHASE_INVOICES, "")
+                # a settlement's costs voucher carries its freight and packing special invoices
+                costs = (idempotency_key or "").endswith(":costs")
+                key = (vat_summary.SPECIAL_INVOICES if costs else vat_summary.PURCHASE_INVOICES, "")
             else:
                 key = (vat_summary.OTHER, "")
             lines.append(vat_summary.TaxLine(bucket, _fen(debit), _fen(credit), key))

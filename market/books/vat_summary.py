@@ -7,7 +7,8 @@ The figures an accountant copies into the return, each read from the posted line
   5001 credit of the same sale vouchers); exempt sales (免税销售额) with their basis; output VAT on
   other vouchers (manual, reversals) as its own row, so the rows add up to the account's movement;
 - 进项税额 (22210101, debits less credits) by source: 农产品收购发票 calculated deduction (the
-  settlements' purchase vouchers), and other vouchers (special VAT invoices entered by hand …);
+  settlements' purchase vouchers), 增值税专用发票 of the settlements' freight and packing, and other
+  vouchers (special invoices entered by hand …);
 - 进项税额转出 (22210103, credits less debits);
 - the tax payable: output − input + transfers out − the credit brought forward (留抵, a debit
   balance of 222101 at the start of the month); never below zero — what is left is carried
@@ -23,8 +24,8 @@ from typing import Iterable
 INPUT, OUTPUT, TRANSFER_OUT, TRANSFERRED = "input", "output", "transfer_out", "transferred"
 #: third-level account under 222101 → what it holds
 BUCKET_OF_CODE = {"22210101": INPUT, "22210102": OUTPUT, "22210103": TRANSFER_OUT, "22210104": TRANSFERRED}
-#: input VAT sources
-PURCHASE_INVOICES, OTHER = "purchase_invoices", "other"
+#: input VAT sources: 农产品收购发票 (calculated), 增值税专用发票 of a settlement's freight and packing, other vouchers
+PURCHASE_INVOICES, SPECIAL_INVOICES, OTHER = "purchase_invoices", "special_invoices", "other"
 
 
 def bucket_of(code: str) -> str | None:
@@ -39,7 +40,7 @@ class TaxLine:
     bucket: str
     debit_fen: int
     credit_fen: int
-    #: output: ("rate", "9.00") | ("exempt", basis) | ("other", ""); input: (PURCHASE_INVOICES|OTHER, "")
+    #: output: ("rate", "9.00") | ("exempt", basis) | ("other", ""); input: (a source, "")
     key: tuple[str, str] = (OTHER, "")
 
 
@@ -74,7 +75,8 @@ class VatSummary:
     unseparated_fen: int = 0
     other_output_fen: int = 0
     output_fen: int = 0
-    input_by_source: dict[str, int] = field(default_factory=lambda: {PURCHASE_INVOICES: 0, OTHER: 0})
+    input_by_source: dict[str, int] = field(default_factory=lambda: {PURCHASE_INVOICES: 0, SPECIAL_INVOICES: 0,
+                                                                      OTHER: 0})
     input_fen: int = 0
     transfer_out_fen: int = 0
     transferred_fen: int = 0

@@ -5,6 +5,7 @@ record what these compute.
 """
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -87,17 +88,57 @@ class Entered:
     buyer_deductions: Decimal
     vat_rate_pct: Decimal
     note: str
+    #: 增值税专用发票 of the logistics and of the packing: number ("" for none) and rate (percent)
+    logistics_invoice_no: str = ""
+    logistics_vat_rate_pct: Decimal | None = None
+    packing_invoice_no: str = ""
+    packing_vat_rate_pct: Decimal | None = None
+
+
+#: a special invoice's number: its digits (8 on paper, 20 for a 数电票), letters for other schemes
+_INVOICE_NO = re.compile(r"^[0-9A-Za-z-]{1,32}$")
+#: the highest rate a special invoice for freight or packing carries, percent
+MAX_COST_RATE_PCT = Decimal("17")
+
+
+def _special_invoice(values: dict[str, Any], cost: str, amount: Decimal,
+                     errors: FieldErrors) -> tuple[str, Decimal | None]:
+    """The number and rate of the special invoice a cost was bought with, or ("", None)."""
+    number = " ".join(str(values.get(f"{cost}_invoice_no") or "").split()).replace(" ", "")
+    raw_rate = values.get(f"{cost}_vat_rate_pct")
+    raw_rate = "" if raw_rate is None else str(raw_rate).strip().rstrip("%").strip()
+    if not number:
+        if raw_rate:
+            errors.add(f"{cost}_invoice_no", _l("Enter the special invoice's number, or leave its rate empty."))
+        return "", None
+    if not _INVOICE_NO.match(number):
+        errors.add(f"{cost}_invoice_no", _l("An invoice number is digits (or letters), at most 32."))
+    try:
+        rate = Decimal(raw_rate)
+    except ArithmeticError:
+        rate = Decimal(-1)
+    if not rate.is_finite() or rate <= 0 or rate > MAX_COST_RATE_PCT or rate != rate.quantize(Decimal("0.01")):
+        errors.add(f"{cost}_vat_rate_pct", _l("Enter the rate on the special invoice, e.g. 9 or 13."))
+        return number, None
+    if amount <= 0:
+        errors.add(f"{cost}_invoice_no", _l("A special invoice needs the amount it is for."))
+    return number, rate.quantize(Decimal("0.01"))
 
 
 def read_entered(values: dict[str, Any]) -> Entered:
     """What the preparer entered, checked. :raises ValidationFailed: a bad amount, date or rate."""
     errors = FieldErrors()
+    logistics = _amount(values.get("logistics"), errors, "logistics")
+    packing = _amount(values.get("packing"), errors, "packing")
+    logistics_invoice = _special_invoice(values, "logistics", logistics, errors)
+    packing_invoice = _special_invoice(values, "packing", packing, errors)
     entered = Entered(settle_on=parse_day(values.get("settle_on"), errors, "settle_on"),
-                      logistics=_amount(values.get("logistics"), errors, "logistics"),
-                      packing=_amount(values.get("packing"), errors, "packing"),
+                      logistics=logistics, packing=packing,
                       buyer_deductions=_amount(values.get("buyer_deductions"), errors, "buyer_deductions"),
                       vat_rate_pct=_rate(values.get("vat_rate_pct"), errors),
-                      note=(values.get("note") or "").strip())
+                      note=(values.get("note") or "").strip(),
+                      logistics_invoice_no=logistics_invoice[0], logistics_vat_rate_pct=logistics_invoice[1],
+                      packing_invoice_no=packing_invoice[0], packing_vat_rate_pct=packing_invoice[1])
     if entered.settle_on > local_today():
         errors.add("settle_on", _l("The settlement date cannot be in the future."))
     errors.raise_if_any()
@@ -279,6 +320,16 @@ def _apply_entered(settlement: Settlement, entered: Entered) -> None:
     settlement.settle_on, settlement.vat_rate_pct, settlement.note = entered.settle_on, entered.vat_rate_pct, entered.note
     settlement.logistics, settlement.packing = entered.logistics, entered.packing
     settlement.buyer_deductions = entered.buyer_deductions
+    for cost in ("logistics", "packing"):
+        number, rate = getattr(entered, f"{cost}_invoice_no"), getattr(entered, f"{cost}_vat_rate_pct")
+        setattr(settlement, f"{cost}_invoice_no", number)
+        setattr(settlement, f"{cost}_vat_rate_pct", rate)
+        setattr(settlement, f"{cost}_input_vat", cost_input_vat(getattr(entered, cost), rate))
+
+
+def cost_input_vat(amount: Decimal, rate_pct: Decimal | None) -> Decimal:
+    """The deductible VAT a special invoice of ``amount`` (tax included) at ``rate_pct`` contains."""
+    return Money.from_fen(sales_vat.output_tax(Money(amount).fen, rate_pct)).yuan
 
 
 def compute_batch(settlement: Settlement, slips: list[WeighSlip], entered: Entered) -> None:
@@ -295,6 +346,9 @@ def _set_batch_amounts(settlement: Settlement, entered: Entered, batch: splits.P
                        slips: list[WeighSlip]) -> None:
     _apply_entered(settlement, entered)
     settlement.logistics = settlement.packing = settlement.buyer_deductions = Decimal(0)
+    settlement.logistics_invoice_no = settlement.packing_invoice_no = ""
+    settlement.logistics_vat_rate_pct = settlement.packing_vat_rate_pct = None
+    settlement.logistics_input_vat = settlement.packing_input_vat = Decimal(0)
     settlement.buyer_gross = settlement.buyer_total = settlement.margin = Decimal(0)
     # The company buys for its own stock: nothing is sold, so the "margin" is minus the purchase.
     settlement.purchase_total = Money.from_fen(batch.purchase_total_fen).yuan

@@ -35,7 +35,8 @@ class SaleLineTax:
 
 
 def output_tax(amount_fen: int, rate_pct: Decimal | None) -> int:
-    """The VAT contained in a tax-inclusive ``amount_fen`` at ``rate_pct`` percent, rounded half up."""
+    """The VAT contained in a tax-inclusive ``amount_fen`` at ``rate_pct`` percent, rounded half up
+    (the same separation serves the input VAT of a special invoice's tax-inclusive amount)."""
     if rate_pct is None or amount_fen == 0 or rate_pct == 0:
         return 0
     rate = Decimal(rate_pct) / 100

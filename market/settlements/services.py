@@ -30,7 +30,8 @@ from ..numbering import lock_scope, next_number
 from ..orders.states import ORDER
 from ..units import Money
 from . import sales_vat, splits
-from .computing import compute_batch, compute_order, local_day, parse_day, read_entered, sale_lines
+from .computing import (compute_batch, compute_order, cost_input_vat, local_day, parse_day, read_entered,
+                        sale_lines)
 from .states import IN_BOOKS, SETTLEMENT
 from .vouchers import issue_invoices, voucher_plan
 
@@ -213,7 +214,9 @@ def mark_paid_if_done(actor: User, settlement: Settlement) -> None:
 
 def _summary(settlement: Settlement) -> dict[str, Any]:
     return audit.snapshot(settlement, ("number", "kind", "status", "order_id", "settle_on", "buyer_total",
-                                       "purchase_total", "input_vat", "logistics", "packing", "margin"))
+                                       "purchase_total", "input_vat", "logistics", "packing", "margin",
+                                       "output_vat", "logistics_invoice_no", "logistics_input_vat",
+                                       "packing_invoice_no", "packing_input_vat"))
 
 
 def get(actor: User, settlement_id: int) -> Settlement:
@@ -352,8 +355,9 @@ def _rederived_problems(settlement: Settlement, vouchers: list[Voucher]) -> list
 
 
 def _sale_problems(settlement: Settlement, vouchers: list[Voucher]) -> list[str]:
-    """The sale re-derived: its 不含税金额 and 销项税额 from the buyer total at the treatment it
-    recorded (per invoice line), and against what its vouchers credit to 5001 and 22210102."""
+    """The VAT re-derived: the sale's 不含税金额 and 销项税额 from the buyer total at the treatment it
+    recorded (per invoice line), against what its vouchers credit to 5001 and 22210102; the special
+    invoices' input VAT from their amounts and rates; 22210101 against all the input VAT it keeps."""
     name = f"settlement {settlement.number}"
     problems = []
     split = sales_vat.split_sale(sale_lines(settlement))
@@ -367,6 +371,14 @@ def _sale_problems(settlement: Settlement, vouchers: list[Voucher]) -> list[str]
                 credited[line.account.code] += Money(line.credit).fen - Money(line.debit).fen
     if credited != {REVENUE: net, ledger.OUTPUT_VAT: tax}:
         problems.append(f"{name}: its vouchers' 5001 and 22210102 differ from its revenue and output VAT")
+    for cost in ("logistics", "packing"):
+        if getattr(settlement, f"{cost}_input_vat") != cost_input_vat(getattr(settlement, cost),
+                                                                      getattr(settlement, f"{cost}_vat_rate_pct")):
+            problems.append(f"{name}: its {cost} input VAT differs from its special invoice's amount at its rate")
+    deducted = sum(Money(line.debit).fen - Money(line.credit).fen for voucher in vouchers for line in voucher.lines
+                   if line.account.code == ledger.INPUT_VAT)
+    if deducted != Money(settlement.input_vat).fen + Money(settlement.costs_input_vat).fen:
+        problems.append(f"{name}: its vouchers' 22210101 differ from its purchase invoices' and special invoices' VAT")
     return problems
 
 

@@ -27,7 +27,8 @@ def voucher_plan(settlement: Settlement) -> list[VoucherPlan]:
       (none on an exempt sale, nor on one settled before output VAT was booked)
     - 收购: Dr 5401 主营业务成本 (or 1405 库存商品 for stock) + Dr 22210101 进项税额 / Cr 2202 应付账款 (each household)
     - 扣回预付款、农资款: Dr 2202 (household) / Cr 1123 预付账款 and 1221 其他应收款 (household)
-    - 费用: Dr 5601 销售费用 / Cr 1002 银行存款
+    - 费用: Dr 5601 销售费用 (net of deductible VAT) + Dr 22210101 进项税额 (the special invoices') / Cr 1002 银行存款
+      (paid on the settlement day: there is no carrier or supplier party to owe it to yet)
     """
     plans = []
     what = settlement.order.number if settlement.order else settlement.number
@@ -61,8 +62,14 @@ def voucher_plan(settlement: Settlement) -> list[VoucherPlan]:
             ("赊销农资款", any(line.recovered_input_credit > 0 for line in recovered))) if present)
         plans.append(VoucherPlan("advances", f"{what}结算扣回{what_back}", lines))
     if settlement.costs > 0:
-        plans.append(VoucherPlan("costs", f"{what}物流包装费", [
-            LineInput("5601", debit=settlement.costs, memo="物流、包装"), LineInput("1002", credit=settlement.costs)]))
+        deductible = settlement.costs_input_vat
+        invoices = "、".join(number for number in (settlement.logistics_invoice_no, settlement.packing_invoice_no)
+                            if number)
+        lines = [LineInput("5601", debit=settlement.costs - deductible, memo="物流、包装")]
+        if deductible > 0:
+            lines.append(LineInput(INPUT_VAT, debit=deductible, memo=f"专用发票 {invoices}"[:255]))
+        lines.append(LineInput("1002", credit=settlement.costs))
+        plans.append(VoucherPlan("costs", f"{what}物流包装费", lines, attachments=1 + bool(invoices)))
     return plans
 
 

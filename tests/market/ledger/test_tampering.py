@@ -9,6 +9,7 @@ voucher reviewed and posted (tests/market/books/conftest.py).
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import exc, select, text
@@ -128,6 +129,23 @@ def test_output_vat_booked_as_revenue_in_the_sale_voucher(good, runner):
     tampered(runner, [("UPDATE voucher_lines SET account_id = :revenue WHERE voucher_id = :id AND account_id = :output",
                        {"revenue": revenue, "output": output, "id": sale.id})],
              "hash chain is broken", "vouchers' 5001 and 22210102 differ from its revenue and output VAT")
+
+
+def test_a_special_invoice_claimed_after_posting(good, runner):
+    # the freight "came with" a special invoice whose VAT was never deducted in the books
+    from market.settlements.computing import cost_input_vat
+    from market.units import Money
+
+    vat = Money(cost_input_vat(good.settlement.logistics, Decimal("9"))).fen
+    tampered(runner, [("UPDATE settlements SET logistics_invoice_no = '04400999', logistics_vat_rate_pct = 900, "
+                       "logistics_input_vat = :vat WHERE id = :id", {"vat": vat, "id": good.settlement.id})],
+             "vouchers' 22210101 differ from its purchase invoices' and special invoices' VAT")
+
+
+def test_a_special_invoices_vat_inflated(good, runner):
+    tampered(runner, [("UPDATE settlements SET logistics_invoice_no = '04400999', logistics_vat_rate_pct = 900, "
+                       "logistics_input_vat = logistics WHERE id = :id", {"id": good.settlement.id})],
+             "its logistics input VAT differs from its special invoice's amount at its rate")
 
 
 def test_a_payments_amount_changed(good, runner):

@@ -318,3 +318,20 @@ def test_the_openapi_document_describes_the_settlement_and_payment_routes(client
     settlement = document["components"]["schemas"]["Settlement"]["properties"]
     assert {"buyer", "households", "company", "reconciliation", "vouchers", "purchase_invoices"} <= set(settlement)
     assert settlement["buyer_total"]["type"] == "string"
+
+
+def test_a_special_invoice_for_the_freight_is_entered_kept_on_patch_and_cleared(client, login, received, accountant):
+    order, _ = received
+    login(accountant)
+    draft = prepare(client, order, logistics="120.00", logistics_invoice_no="04400123", logistics_vat_rate_pct="9")
+    company = draft["company"]
+    assert (company["logistics_invoice_no"], company["logistics_vat_rate_pct"], company["logistics_input_vat"]) == (
+        "04400123", "9.00", "9.91")
+    # a PATCH of something else keeps the invoice
+    changed = client.patch(f"/api/v1/settlements/{draft['id']}", json={"packing": "10"}).get_json()
+    assert changed["company"]["logistics_input_vat"] == "9.91"
+    refused = client.patch(f"/api/v1/settlements/{draft['id']}", json={"logistics_vat_rate_pct": "18"})
+    assert refused.status_code == 422 and "logistics_vat_rate_pct" in refused.get_json()["error"]["fields"]
+    cleared = client.patch(f"/api/v1/settlements/{draft['id']}",
+                           json={"logistics_invoice_no": "", "logistics_vat_rate_pct": None}).get_json()
+    assert (cleared["company"]["logistics_invoice_no"], cleared["company"]["logistics_input_vat"]) == ("", "0.00")

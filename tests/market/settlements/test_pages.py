@@ -345,3 +345,22 @@ def test_a_villagers_pending_contract_delivery_is_worded_as_a_contract_purchase(
     login(villager)
     page = client.get("/me/statement").get_data(as_text=True)
     assert "合同" in page.split("已过磅")[-1] and "超市订单结算后" not in page
+
+
+def test_a_special_invoice_is_entered_on_the_page_and_its_deductible_vat_shown(client, csrf, received, accountant):
+    order, _ = received
+    login_with_form(client, accountant)
+    page = client.get(f"/settlements/new?order_id={order.id}").get_data(as_text=True)
+    assert 'name="logistics_invoice_no"' in page and "专用发票" in page
+    data = {"csrf_token": hidden(page, "csrf_token"), "order_id": str(order.id), "settle_on": DAY.isoformat(),
+            "logistics": "120.00", "packing": "0", "buyer_deductions": "0", "vat_rate_pct": "9", "note": "",
+            "logistics_invoice_no": "04400123", "logistics_vat_rate_pct": ""}
+    response = client.post("/settlements/new", data=data)
+    assert response.status_code == 422 and "专用发票" in response.get_data(as_text=True)
+    response = client.post("/settlements/new", data={**data, "logistics_vat_rate_pct": "9"})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    settlement = db.session.scalar(select(Settlement))
+    page = client.get(f"/settlements/{settlement.id}").get_data(as_text=True)
+    assert "¥9.91" in page and 'value="04400123"' in page  # 120.00 × 9 / 109 = 9.908… → 9.91
+    page = client.get(f"/settlements/{settlement.id}/print").get_data(as_text=True)
+    assert "04400123" in page.split('id="special-invoices"')[1].split("</p>")[0]

@@ -214,3 +214,53 @@ def test_a_draft_takes_the_products_new_rate_when_recomputed_and_a_posted_one_ke
     db.session.commit()
     db.session.refresh(settlement)
     assert settlement.output_vat == Decimal("587.69") and services.verify() == []
+
+
+# --- freight and packing with a special VAT invoice ------------------------------------------------------
+
+def _costs_lines(settlement):
+    costs = db.session.scalar(select(Voucher).where(Voucher.source == VoucherSource.SETTLEMENT,
+                                                    Voucher.source_id == settlement.id,
+                                                    Voucher.summary.like("%物流包装费")))
+    return [(line.account.code, line.debit, line.credit) for line in costs.lines]
+
+
+def test_freight_and_packing_bought_with_special_invoices_deduct_their_vat(received, coordinator, accountant):
+    settlement = posted(received, coordinator, accountant, logistics="120.00", packing="30.00",
+                        logistics_invoice_no="04400123", logistics_vat_rate_pct="9",
+                        packing_invoice_no="04400456", packing_vat_rate_pct="13%")
+    # 120.00 × 9 / 109 = 9.908… → 9.91; 30.00 × 13 / 113 = 3.451… → 3.45; the cost is the rest
+    assert (settlement.logistics_input_vat, settlement.packing_input_vat) == (Decimal("9.91"), Decimal("3.45"))
+    assert _costs_lines(settlement) == [("5601", Decimal("136.64"), Decimal("0.00")),
+                                        ("22210101", Decimal("13.36"), Decimal("0.00")),
+                                        ("1002", Decimal("0.00"), Decimal("150.00"))]
+    # the cash margin does not move: the company still paid 150.00
+    assert settlement.buyer_total == settlement.purchase_total + Decimal("150.00") + settlement.margin
+    assert services.verify() == [] and ledger.verify() == []
+    from market.books import vat
+
+    summary = vat.vat_summary_of(accountant, "2026-08").summary
+    assert summary.input_by_source == {"purchase_invoices": 36_720, "special_invoices": 1_336, "other": 0}
+
+
+def test_costs_without_a_special_invoice_go_to_5601_whole(received, coordinator, accountant):
+    settlement = posted(received, coordinator, accountant, logistics="120.00", packing="30.00")
+    assert _costs_lines(settlement) == [("5601", Decimal("150.00"), Decimal("0.00")),
+                                        ("1002", Decimal("0.00"), Decimal("150.00"))]
+
+
+@pytest.mark.parametrize("values, field", [
+    ({"logistics": "120", "logistics_invoice_no": "04400123"}, "logistics_vat_rate_pct"),
+    ({"logistics": "120", "logistics_vat_rate_pct": "9"}, "logistics_invoice_no"),
+    ({"logistics": "120", "logistics_invoice_no": "04400123", "logistics_vat_rate_pct": "18"}, "logistics_vat_rate_pct"),
+    ({"logistics": "120", "logistics_invoice_no": "04400123", "logistics_vat_rate_pct": "0"}, "logistics_vat_rate_pct"),
+    ({"logistics": "120", "logistics_invoice_no": "发票一号", "logistics_vat_rate_pct": "9"}, "logistics_invoice_no"),
+    ({"packing": "0", "packing_invoice_no": "04400456", "packing_vat_rate_pct": "13"}, "packing_invoice_no"),
+])
+def test_a_special_invoice_needs_its_number_its_rate_and_an_amount(received, coordinator, values, field):
+    from market.errors import ValidationFailed
+
+    order, _receipt = received
+    with pytest.raises(ValidationFailed) as caught:
+        services.prepare_order_settlement(coordinator, order, settle_on=DAY, **values)
+    assert field in caught.value.fields
