@@ -71,13 +71,30 @@ def test_migrations_on_an_empty_postgresql_database_match_the_models():
 def test_the_vat_accounts_migration_keeps_input_vat_lines_and_their_hash_chain(tmp_path):
     """The old 222101 应交增值税(进项税额) becomes 22210101 进项税额 with its lines; posted vouchers are
     hash-chained over account codes, so the migration re-chains them and verify stays clean — both ways."""
+    _vat_accounts_round_trip(f"sqlite:///{tmp_path / 'vat.sqlite'}")
+
+
+@pytest.mark.postgres_only
+def test_the_vat_accounts_migration_re_chains_posted_vouchers_on_postgresql():
+    name = f"market_vat_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        _vat_accounts_round_trip(make_url(TEST_DATABASE_URL).set(database=name).render_as_string(hide_password=False))
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _vat_accounts_round_trip(url: str) -> None:
     from datetime import date
 
     from market.auth.services import create_user
     from market.ledger import services as ledger
     from models import RoleName
 
-    url = f"sqlite:///{tmp_path / 'vat.sqlite'}"
     app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         upgrade()

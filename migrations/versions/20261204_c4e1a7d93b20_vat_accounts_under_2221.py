@@ -62,6 +62,9 @@ def _rechain(bind, period_ids):
         return
     postgres = bind.dialect.name == "postgresql"
     if postgres:
+        # the balance check on vouchers is a deferred trigger: run it per statement here, or the
+        # UPDATEs below leave events pending and the guard cannot be switched back on
+        op.execute("SET CONSTRAINTS ALL IMMEDIATE")
         op.execute("ALTER TABLE vouchers DISABLE TRIGGER trg_vouchers_guard")
     else:
         op.execute("DROP TRIGGER IF EXISTS trg_vouchers_no_change_when_posted")
