@@ -180,6 +180,10 @@ def post(actor: User, settlement: Settlement) -> Settlement:
     lock_row(settlement)
     if settlement.status is not SettlementStatus.APPROVED:
         SETTLEMENT.apply(actor, settlement, "post")  # raises InvalidTransition
+    if settlement.kind is SettlementKind.ORDER and settlement.sale_vat_rate_pct is None \
+            and not settlement.sale_vat_exempt_basis:
+        raise Conflict(_l("This settlement was prepared before output VAT was booked; return it to draft and "
+                          "compute it again."))
     voided = [slip.serial for slip in settlement.slips if slip.status is not SlipStatus.CONFIRMED]
     if voided:
         raise Conflict(_l("Slip %(serial)s was voided after this settlement was prepared; return it to draft and "

@@ -264,3 +264,26 @@ def test_a_special_invoice_needs_its_number_its_rate_and_an_amount(received, coo
     with pytest.raises(ValidationFailed) as caught:
         services.prepare_order_settlement(coordinator, order, settle_on=DAY, **values)
     assert field in caught.value.fields
+
+
+def test_a_settlement_prepared_before_output_vat_is_not_posted_until_computed_again(
+        received, coordinator, accountant, reviewer):
+    settlement = settle(received, coordinator)
+    services.submit(coordinator, settlement)
+    services.approve(accountant, settlement)
+    db.session.commit()
+    # what the migration leaves on a settlement prepared before: no rate, the whole total as revenue
+    db.session.execute(text("UPDATE settlements SET sale_vat_rate_pct = NULL, output_vat = 0, sale_net = buyer_total "
+                            "WHERE id = :id"), {"id": settlement.id})
+    db.session.commit()
+    db.session.expire_all()
+    with pytest.raises(Conflict) as refused:
+        services.post(accountant, settlement)
+    assert "compute it again" in str(refused.value.text())
+    db.session.rollback()
+    services.return_to_draft(reviewer, settlement, "重新计算销项税额")
+    services.recompute(coordinator, settlement, settle_on=DAY)
+    services.submit(coordinator, settlement)
+    services.approve(accountant, settlement)
+    services.post(accountant, settlement)
+    assert settlement.output_vat == Decimal("421.79") and services.verify() == []
