@@ -279,7 +279,7 @@ def test_a_settlement_prepared_before_output_vat_is_not_posted_until_computed_ag
     db.session.expire_all()
     with pytest.raises(Conflict) as refused:
         services.post(accountant, settlement)
-    assert "compute it again" in str(refused.value.text())
+    assert "重新计算" in str(refused.value.text())
     db.session.rollback()
     services.return_to_draft(reviewer, settlement, "重新计算销项税额")
     services.recompute(coordinator, settlement, settle_on=DAY)
