@@ -287,3 +287,22 @@ def test_a_settlement_prepared_before_output_vat_is_not_posted_until_computed_ag
     services.approve(accountant, settlement)
     services.post(accountant, settlement)
     assert settlement.output_vat == Decimal("421.79") and services.verify() == []
+
+
+def test_a_settlement_is_not_posted_into_an_account_broken_down_into_sub_accounts(received, coordinator, accountant):
+    """明细核算: once 5601 has sub-accounts, the costs voucher cannot go to 5601 itself; posting is
+    refused whole and says which account, nothing is written."""
+    from market.errors import ValidationFailed
+    from market.ledger import chart
+
+    chart.create_account(accountant, code="560101", name="运输费", kind="expense")
+    settlement = settle(received, coordinator, logistics="120")
+    services.submit(coordinator, settlement)
+    services.approve(accountant, settlement)
+    db.session.commit()
+    with pytest.raises(ValidationFailed) as refused:
+        services.post(accountant, settlement)
+    assert "5601" in str(refused.value.text())
+    db.session.rollback()
+    assert db.session.scalar(select(Voucher.id).where(Voucher.source == VoucherSource.SETTLEMENT)) is None
+    assert settlement.status is SettlementStatus.APPROVED
