@@ -43,7 +43,7 @@ STEPS = int(os.environ.get("STEPS", "80"))
 MONTHS = [(2026, 6), (2026, 7), (2026, 8)]
 #: account code → the party type it needs (辅助核算), or None
 ACCOUNTS = {"1001": None, "1002": None, "1122": "buyer", "1123": "household", "2202": "household",
-            "22210101": None, "22210102": None, "22210103": None, "5001": None, "5401": None, "5601": None}
+            "22210101": None, "5001": None, "5401": None, "5601": None}
 PARTIES = {"buyer": [1, 2], "household": [1, 2, 3]}
 SUMMARIES = ["销售桃子", "收购鲜桃", "支付运费", "收到货款"]
 
@@ -518,7 +518,9 @@ def compare(ref: Reference) -> None:
 
 
 def _compare_vat_summary(ref: Reference) -> None:
-    """Each month's 增值税 summary is its posted movements on 222101's sub-accounts, as the reference has them."""
+    """Each month's 增值税 summary is its posted movements on 222101's sub-accounts, as the reference has them.
+    (The drawn vouchers reach 22210101 only — more accounts would move the fixed seeds off the rules they
+    cover; tests/market/books/test_vat_summary.py posts on all four.)"""
     from market.books import vat
 
     reader = db.session.scalar(select(User).order_by(User.id).limit(1))
