@@ -67,6 +67,8 @@ class Config:
     #: logistics and packing a new order expects per kilogram (元) unless its maker says otherwise;
     #: set it to the company's usual figure (the demo's peach order: about 1.10)
     ORDER_EXPECTED_COST_PER_KG = "0.00"
+    #: output VAT rate a new product's sales start at (农产品 9 %), percent; each product may differ
+    SALES_VAT_RATE_PCT = "9"
 
 
 class TestConfig(Config):

@@ -56,7 +56,10 @@ _SETTLEMENT_OF_LINE = "(SELECT status FROM settlements WHERE id = (SELECT settle
 _SETTLEMENT_FIXED = ("number", "kind", "order_id", "buyer_id", "settle_on", "reject_policy", "vat_rate_pct",
                      "delivered_price", "field_kg", "accepted_kg", "lost_kg", "buyer_gross", "buyer_deductions",
                      "buyer_total", "purchase_total", "input_vat", "purchase_cost", "logistics", "packing", "margin",
-                     "prepared_by_id", "approved_by_id", "posted_by_id", "posted_at")
+                     "prepared_by_id", "approved_by_id", "posted_by_id", "posted_at",
+                     "sale_vat_rate_pct", "sale_vat_exempt_basis", "sale_net", "output_vat",
+                     "logistics_invoice_no", "logistics_vat_rate_pct", "logistics_input_vat",
+                     "packing_invoice_no", "packing_vat_rate_pct", "packing_input_vat")
 #: what a posted settlement's household line cannot change (``paid`` follows payouts)
 _LINE_FIXED = ("id", "settlement_id", "household_id", "field_kg", "payable_kg", "gross", "input_vat",
                "recovered_advances", "recovered_input_credit", "net", "carried_over")

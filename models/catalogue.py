@@ -8,16 +8,32 @@ from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, UniqueConst
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import db
-from .types import Price
+from .types import Percent, Price
 
 
 class Product(db.Model):
-    """e.g. 桃."""
+    """e.g. 桃, with its sales VAT treatment: taxable at a rate, or exempt on a stated basis."""
 
     __tablename__ = "products"
+    __table_args__ = (
+        # exempt (no rate) exactly when a basis is given; a rate is 0–17 % (stored in hundredths)
+        CheckConstraint("(sales_vat_rate_pct IS NULL AND sales_vat_exempt_basis <> '')"
+                        " OR (sales_vat_rate_pct IS NOT NULL AND sales_vat_exempt_basis = '')",
+                        name="sales_vat_rate_or_exempt"),
+        CheckConstraint("sales_vat_rate_pct IS NULL OR (sales_vat_rate_pct >= 0 AND sales_vat_rate_pct <= 1700)",
+                        name="sales_vat_rate_range"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(32), unique=True)
+    #: output VAT rate of its sales, percent (9.00); None when its sales are exempt
+    sales_vat_rate_pct: Mapped[Optional[Decimal]] = mapped_column(Percent, default=Decimal("9"))
+    #: why its sales are exempt, e.g. 蔬菜流通环节免税 ('' when taxable)
+    sales_vat_exempt_basis: Mapped[str] = mapped_column(String(128), default="")
+
+    @property
+    def sales_vat_exempt(self) -> bool:
+        return self.sales_vat_rate_pct is None
 
     varieties: Mapped[list["Variety"]] = relationship(back_populates="product", order_by="Variety.id")
     grade_tables: Mapped[list["GradeTable"]] = relationship(back_populates="product", order_by="GradeTable.id")

@@ -64,6 +64,18 @@ class Settlement(db.Model):
         CheckConstraint("buyer_received >= 0 AND buyer_received <= buyer_total", name="received_within_total"),
         CheckConstraint("logistics >= 0 AND packing >= 0 AND buyer_deductions >= 0 AND purchase_total >= 0",
                         name="amounts_not_negative"),
+        CheckConstraint("buyer_total = sale_net + output_vat AND output_vat >= 0 AND sale_net >= 0",
+                        name="sale_net_plus_output_vat"),
+        CheckConstraint("output_vat = 0 OR (sale_vat_rate_pct IS NOT NULL AND sale_vat_exempt_basis = '')",
+                        name="output_vat_only_when_taxable"),
+        CheckConstraint("(logistics_invoice_no = '') = (logistics_vat_rate_pct IS NULL)"
+                        " AND logistics_input_vat >= 0 AND logistics_input_vat <= logistics"
+                        " AND (logistics_invoice_no <> '' OR logistics_input_vat = 0)",
+                        name="logistics_special_invoice"),
+        CheckConstraint("(packing_invoice_no = '') = (packing_vat_rate_pct IS NULL)"
+                        " AND packing_input_vat >= 0 AND packing_input_vat <= packing"
+                        " AND (packing_invoice_no <> '' OR packing_input_vat = 0)",
+                        name="packing_special_invoice"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -92,6 +104,21 @@ class Settlement(db.Model):
     logistics: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
     packing: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
     margin: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    #: the sale's VAT treatment, from its product when computed: a rate (percent), or None with the
+    #: exemption's basis; None with no basis on a settlement posted before output VAT was booked
+    sale_vat_rate_pct: Mapped[Optional[Decimal]] = mapped_column(Percent)
+    sale_vat_exempt_basis: Mapped[str] = mapped_column(String(128), default="")
+    #: 不含税金额 of the sale (5001) and its 销项税额 (22210102): buyer_total = sale_net + output_vat
+    sale_net: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    output_vat: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    #: 增值税专用发票 for the logistics and the packing, when bought with one: its number, its rate
+    #: (percent) and the deductible input VAT it contains (the amounts above include it)
+    logistics_invoice_no: Mapped[str] = mapped_column(String(32), default="")
+    logistics_vat_rate_pct: Mapped[Optional[Decimal]] = mapped_column(Percent)
+    logistics_input_vat: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    packing_invoice_no: Mapped[str] = mapped_column(String(32), default="")
+    packing_vat_rate_pct: Mapped[Optional[Decimal]] = mapped_column(Percent)
+    packing_input_vat: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
     #: what the buyer has paid against this settlement so far
     buyer_received: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
     status: Mapped[SettlementStatus] = mapped_column(enum_column(SettlementStatus), default=SettlementStatus.DRAFT,
@@ -118,6 +145,11 @@ class Settlement(db.Model):
     @property
     def costs(self) -> Decimal:
         return self.logistics + self.packing
+
+    @property
+    def costs_input_vat(self) -> Decimal:
+        """The deductible input VAT of the logistics and packing special invoices."""
+        return self.logistics_input_vat + self.packing_input_vat
 
     @property
     def buyer_outstanding(self) -> Decimal:

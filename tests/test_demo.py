@@ -95,6 +95,14 @@ def test_the_demo_books_are_settled_paid_in_part_and_verified(app):
     assert peach.buyer_total == Decimal("45604.08")  # 5302.8 kg × 8.60 元/kg
     assert peach.buyer_total == peach.purchase_total + peach.logistics + peach.packing + peach.margin
     assert 0 < peach.buyer_received < peach.buyer_total
+    # 桃 is taxable at 9 %, the price includes it: one invoice line of ¥45,604.08
+    # 45,604.08 × 9 / 109 = 3,765.4745… → 3,765.47 销项税额; 45,604.08 − 3,765.47 = 41,838.61 revenue
+    assert (peach.sale_vat_rate_pct, peach.output_vat, peach.sale_net) == (
+        Decimal("9.00"), Decimal("3765.47"), Decimal("41838.61"))
+    sale = db.session.scalar(select(Voucher).where(Voucher.source_id == peach.id, Voucher.summary.like("销售%")))
+    assert [(line.account.code, line.debit, line.credit) for line in sale.lines] == [
+        ("1122", Decimal("45604.08"), Decimal("0.00")), ("5001", Decimal("0.00"), Decimal("41838.61")),
+        ("22210102", Decimal("0.00"), Decimal("3765.47"))]
     paid = [line for line in peach.households if line.paid > 0]
     assert 0 < len(paid) < len(peach.households)
     batches = db.session.scalars(select(Settlement).where(Settlement.kind == SettlementKind.CONTRACT_BATCH)

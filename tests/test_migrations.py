@@ -119,3 +119,69 @@ def test_voucher_lines_get_their_party_names_at_the_upgrade_on_postgresql():
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def test_the_vat_accounts_migration_keeps_input_vat_lines_and_their_hash_chain(tmp_path):
+    """The old 222101 应交增值税(进项税额) becomes 22210101 进项税额 with its lines; posted vouchers are
+    hash-chained over account codes, so the migration re-chains them and verify stays clean — both ways."""
+    _vat_accounts_round_trip(f"sqlite:///{tmp_path / 'vat.sqlite'}")
+
+
+@pytest.mark.postgres_only
+def test_the_vat_accounts_migration_re_chains_posted_vouchers_on_postgresql():
+    name = f"market_vat_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        _vat_accounts_round_trip(make_url(TEST_DATABASE_URL).set(database=name).render_as_string(hide_password=False))
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _vat_accounts_round_trip(url: str) -> None:
+    from datetime import date
+
+    from market.auth.services import create_user
+    from market.ledger import services as ledger
+    from models import RoleName
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade()
+        ledger.seed_chart()
+        preparer, approver = (create_user(None, phone=phone, name="会计", password="peach-2016-x",
+                                          roles=[RoleName.ACCOUNTANT]) for phone in ("13800000001", "13800000002"))
+        for number, amount in enumerate(("367.20", "12.00"), 1):
+            voucher = ledger.prepare_voucher(preparer, voucher_date=date(2026, 8, number), summary=f"进项 {number}",
+                                             lines=[ledger.LineInput("22210101", debit=amount),
+                                                    ledger.LineInput("1002", credit=amount)],
+                                             idempotency_key=f"vat-{number}")
+            ledger.approve(approver, voucher)
+            ledger.post(approver, voucher)
+        db.session.commit()
+        chained = dict(db.session.execute(text("SELECT id, chain_hash FROM vouchers ORDER BY id")).all())
+        account_id = db.session.scalar(text("SELECT id FROM accounts WHERE code = '22210101'"))
+        assert ledger.verify() == []
+        db.session.remove()
+
+        downgrade(revision="b81f0d6c2e57")
+        engine = create_engine(url)
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT code, name FROM accounts WHERE id = :id"), {"id": account_id}).one() == (
+                "222101", "应交税费—应交增值税(进项税额)")
+            assert conn.execute(text("SELECT COUNT(*) FROM accounts WHERE code LIKE '2221%'")).scalar() == 1
+            rechained = dict(conn.execute(text("SELECT id, chain_hash FROM vouchers ORDER BY id")).all())
+        engine.dispose()
+        assert rechained.keys() == chained.keys() and all(rechained[k] != chained[k] for k in chained)
+
+        upgrade()
+        assert db.session.scalar(text("SELECT code FROM accounts WHERE id = :id"), {"id": account_id}) == "22210101"
+        assert dict(db.session.execute(text("SELECT id, chain_hash FROM vouchers ORDER BY id")).all()) == chained
+        assert {code for code, in db.session.execute(text("SELECT code FROM accounts WHERE code LIKE '2221%'"))} == {
+            "2221", "222101", "22210101", "22210102", "22210103", "22210104", "222102"}
+        assert ledger.verify() == []
+        db.session.remove()
+        db.engine.dispose()

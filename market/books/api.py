@@ -14,12 +14,12 @@ from ..api import Blueprint, creates, page_schema, paginate
 from ..clock import local_today
 from ..ledger import chart
 from ..ledger import services as ledger
-from . import ageing, ledgers, periods, statements, trial_balance, vouchers
+from . import ageing, ledgers, periods, statements, trial_balance, vat, vouchers
 from .schemas import (AccountCreateSchema, AccountLedgerSchema, AccountSchema, AccountUpdateSchema, AgeingSchema,
                       AsOfArgsSchema, BuyerStatementSchema, HouseholdStatementSchema, LedgerArgsSchema,
                       PeriodCreateSchema, PeriodReasonSchema, PeriodSchema, RangeArgsSchema, ReversalCreateSchema,
-                      TrialBalanceArgsSchema, TrialBalanceSchema, VoucherCreateSchema, VoucherListArgsSchema,
-                      VoucherReasonSchema, VoucherSchema)
+                      TrialBalanceArgsSchema, TrialBalanceSchema, VatSummarySchema, VoucherCreateSchema,
+                      VoucherListArgsSchema, VoucherReasonSchema, VoucherSchema)
 
 URL_PREFIX = ""
 blp = Blueprint("books_api", __name__,
@@ -35,6 +35,15 @@ blp = Blueprint("books_api", __name__,
 def get_trial_balance(args):
     """科目余额表 of a month (default this month) from posted vouchers; totals balance."""
     return trial_balance.trial_balance(current_user, args["period"])
+
+
+@blp.route("/books/vat-summary")
+@blp.arguments(TrialBalanceArgsSchema, location="query")
+@blp.response(200, VatSummarySchema)
+def get_vat_summary(args):
+    """增值税 summary of a month (default this month) from posted vouchers: sales and output VAT by rate,
+    exempt sales with their basis, input VAT by source, transfers out, tax payable or credit carried forward."""
+    return vat.vat_summary_of(current_user, args["period"])
 
 
 @blp.route("/books/ledger")

@@ -8,6 +8,7 @@ from models import AccountKind, PartyType, VoucherStatus
 
 from ..orders.schemas import ExactNumber
 from ..payments.applying import BUCKETS
+from ..units import Money
 from . import common, vouchers
 
 
@@ -204,6 +205,62 @@ class TrialBalanceSchema(ma.Schema):
     balanced = ma.fields.Boolean()
     rows = ma.fields.List(ma.fields.Nested(TrialRowSchema))
     totals = ma.fields.Nested(TrialTotalsSchema)
+
+
+def _yuan(attribute: str, **metadata):
+    """A fen figure of the VAT summary as 元 (a string with two places)."""
+    return ma.fields.Function(lambda o: f"{Money.from_fen(getattr(o, attribute)).yuan:.2f}",
+                              metadata={"type": "string", "format": "decimal", "description": "元", **metadata})
+
+
+class VatRateRowSchema(ma.Schema):
+    rate_pct = ma.fields.Function(lambda r: f"{r.rate_pct:.2f}", metadata={"description": "percent"})
+    sales = _yuan("sales_fen", description="不含税销售额 (credited to 5001)")
+    tax = _yuan("tax_fen", description="销项税额")
+    count = ma.fields.Integer(metadata={"description": "sale vouchers"})
+
+
+class VatExemptRowSchema(ma.Schema):
+    basis = ma.fields.String(metadata={"description": "e.g. 蔬菜流通环节免税"})
+    sales = _yuan("sales_fen", description="免税销售额")
+    count = ma.fields.Integer()
+
+
+class VatInputSchema(ma.Schema):
+    purchase_invoices = ma.fields.Function(
+        lambda s: f"{Money.from_fen(s.input_by_source['purchase_invoices']).yuan:.2f}",
+        metadata={"description": "农产品收购发票 calculated deduction (settlements' purchase vouchers)"})
+    special_invoices = ma.fields.Function(
+        lambda s: f"{Money.from_fen(s.input_by_source['special_invoices']).yuan:.2f}",
+        metadata={"description": "增值税专用发票 of the settlements' freight and packing"})
+    other = ma.fields.Function(lambda s: f"{Money.from_fen(s.input_by_source['other']).yuan:.2f}",
+                               metadata={"description": "other vouchers: special VAT invoices entered by hand …"})
+    total = _yuan("input_fen", description="进项税额 (22210101 debits less credits)")
+
+
+class VatSummarySchema(ma.Schema):
+    period = ma.fields.Function(lambda r: str(r.month))
+    period_status = ma.fields.Function(lambda r: r.period.status.value if r.period else None)
+    sales_by_rate = ma.fields.Function(lambda r: VatRateRowSchema(many=True).dump(r.summary.by_rate))
+    exempt_sales = ma.fields.Function(lambda r: VatExemptRowSchema(many=True).dump(r.summary.exempt))
+    unseparated_sales = ma.fields.Function(lambda r: f"{Money.from_fen(r.summary.unseparated_fen).yuan:.2f}",
+                                           metadata={"description": "sales settled before output VAT was booked"})
+    taxable_sales = ma.fields.Function(lambda r: f"{Money.from_fen(r.summary.taxable_sales_fen).yuan:.2f}")
+    exempt_sales_total = ma.fields.Function(lambda r: f"{Money.from_fen(r.summary.exempt_sales_fen).yuan:.2f}")
+    other_output_tax = ma.fields.Function(lambda r: f"{Money.from_fen(r.summary.other_output_fen).yuan:.2f}")
+    output_tax = ma.fields.Function(lambda r: f"{Money.from_fen(r.summary.output_fen).yuan:.2f}",
+                                    metadata={"description": "销项税额 (22210102 credits less debits)"})
+    input_tax = ma.fields.Function(lambda r: VatInputSchema().dump(r.summary))
+    transfers_out = ma.fields.Function(lambda r: f"{Money.from_fen(r.summary.transfer_out_fen).yuan:.2f}",
+                                       metadata={"description": "进项税额转出 (22210103)"})
+    brought_forward = ma.fields.Function(lambda r: f"{Money.from_fen(r.summary.brought_forward_fen).yuan:.2f}",
+                                         metadata={"description": "上期留抵税额"})
+    tax_payable = ma.fields.Function(lambda r: f"{Money.from_fen(r.summary.payable_fen).yuan:.2f}",
+                                     metadata={"description": "应纳税额, never below zero"})
+    carried_forward = ma.fields.Function(lambda r: f"{Money.from_fen(r.summary.carried_forward_fen).yuan:.2f}",
+                                         metadata={"description": "期末留抵税额"})
+    transferred = ma.fields.Function(lambda r: f"{Money.from_fen(r.summary.transferred_fen).yuan:.2f}",
+                                     metadata={"description": "转出未交增值税 booked this month (22210104)"})
 
 
 class LedgerArgsSchema(ma.Schema):

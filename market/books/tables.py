@@ -7,9 +7,11 @@ The account ledger and the voucher list read their rows from the database while 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from .. import labels
+from ..units import Money
 from ..payments.applying import BUCKETS
 from .ageing import Ageing
 from .exports import weight
@@ -17,6 +19,7 @@ from .ledgers import LedgerLines, LedgerRange
 from .periods import Month
 from .statements import BuyerStatement, HouseholdStatement
 from .trial_balance import TrialBalance
+from .vat import VatReport
 from .vouchers import VoucherLines
 
 BUCKET_NAMES = {"current": "未到期", "1-30": "逾期1-30天", "31-60": "逾期31-60天", "61-90": "逾期61-90天",
@@ -45,6 +48,37 @@ def trial_balance(book: TrialBalance) -> Table:
                  ("科目编码", "科目名称", "期初借方", "期初贷方", "本期借方", "本期贷方", "期末借方", "期末贷方"), rows,
                  ("合计", "", t["opening_debit"], t["opening_credit"], t["debit"], t["credit"], t["closing_debit"],
                   t["closing_credit"]))
+
+
+def vat_summary(report: VatReport) -> Table:
+    """The 增值税 summary as the lines an accountant copies into the return (元)."""
+    summary = report.summary
+
+    def y(fen: int) -> Decimal:
+        return Money.from_fen(fen).yuan
+
+    def rows() -> Iterator[Sequence[Any]]:
+        for row in summary.by_rate:
+            yield ("一、销项", f"适用税率 {row.rate_pct.normalize():f}%", y(row.sales_fen), y(row.tax_fen), "")
+        for row in summary.exempt:
+            yield ("一、销项", "免税销售额", y(row.sales_fen), None, row.basis)
+        if summary.unseparated_fen:
+            yield ("一、销项", "未价税分离的销售（记账在前）", y(summary.unseparated_fen), None, "")
+        if summary.other_output_fen:
+            yield ("一、销项", "其他凭证的销项税额", None, y(summary.other_output_fen), "")
+        yield ("一、销项", "销项税额合计", y(summary.taxable_sales_fen), y(summary.output_fen), "22210102")
+        yield ("二、进项", "农产品收购发票计算抵扣", None, y(summary.input_by_source["purchase_invoices"]), "")
+        yield ("二、进项", "增值税专用发票（运费、包装）", None, y(summary.input_by_source["special_invoices"]), "")
+        yield ("二、进项", "其他凭证", None, y(summary.input_by_source["other"]), "")
+        yield ("二、进项", "进项税额合计", None, y(summary.input_fen), "22210101")
+        yield ("三、转出", "进项税额转出", None, y(summary.transfer_out_fen), "22210103")
+        yield ("四、计算", "上期留抵税额", None, y(summary.brought_forward_fen), "")
+        yield ("四、计算", "应纳税额", None, y(summary.payable_fen), "销项−进项+转出−上期留抵，不小于零")
+        yield ("四、计算", "期末留抵税额", None, y(summary.carried_forward_fen), "")
+        yield ("四、计算", "本月已转出未交增值税", None, y(summary.transferred_fen), "22210104")
+
+    return Table(f"增值税汇总表_{report.month}", "增值税汇总表", f"增值税汇总表 {report.month}",
+                 ("栏次", "项目", "销售额", "税额", "说明"), rows)
 
 
 def account_ledger(book: LedgerRange) -> Table:

@@ -8,8 +8,10 @@ Rules kept here:
 
 - Only accountants change the chart; every change is audited (``account.*`` events).
 - A code is digits only and unique. A new sub-account needs its parent to exist and be active,
-  and has the parent's kind. (The seeded 222101 应交增值税(进项税额) has no 2221 above it: the seed
-  predates these rules and stays as it is; a new 2221xx needs 2221 created first.)
+  and has the parent's kind. The seeded chart follows the same rules: 2221 应交税费 → 222101 应交增值税
+  → 22210101 进项税额 … 22210104, and 222102 未交增值税.
+- An account with active sub-accounts takes no voucher lines of its own (明细核算: the amounts go
+  to its sub-accounts); the voucher services refuse it.
 - A first-level account's kind agrees with its class digit (5 may be revenue, cost or expense).
 - The party type (辅助核算) is fixed once any voucher line — in any status — uses the account,
   and never changes on a standard (seeded) account: settlement and payment vouchers rely on it.

@@ -41,7 +41,13 @@ CHART = [
     ("1221", "其他应收款", AccountKind.ASSET, PartyType.HOUSEHOLD),
     ("1405", "库存商品", AccountKind.ASSET, PartyType.NONE),
     ("2202", "应付账款", AccountKind.LIABILITY, PartyType.HOUSEHOLD),
-    ("222101", "应交税费—应交增值税(进项税额)", AccountKind.LIABILITY, PartyType.NONE),
+    ("2221", "应交税费", AccountKind.LIABILITY, PartyType.NONE),
+    ("222101", "应交增值税", AccountKind.LIABILITY, PartyType.NONE),
+    ("22210101", "进项税额", AccountKind.LIABILITY, PartyType.NONE),
+    ("22210102", "销项税额", AccountKind.LIABILITY, PartyType.NONE),
+    ("22210103", "进项税额转出", AccountKind.LIABILITY, PartyType.NONE),
+    ("22210104", "转出未交增值税", AccountKind.LIABILITY, PartyType.NONE),
+    ("222102", "未交增值税", AccountKind.LIABILITY, PartyType.NONE),
     ("3001", "实收资本", AccountKind.EQUITY, PartyType.NONE),
     ("5001", "主营业务收入", AccountKind.REVENUE, PartyType.NONE),
     ("5301", "营业外收入", AccountKind.REVENUE, PartyType.NONE),
@@ -49,6 +55,14 @@ CHART = [
     ("5601", "销售费用", AccountKind.EXPENSE, PartyType.NONE),
     ("5711", "营业外支出", AccountKind.EXPENSE, PartyType.NONE),
 ]
+
+#: 应交税费—应交增值税 and its third-level accounts (小企业会计准则 附录: 应交税费 2221)
+VAT_PAYABLE = "222101"
+INPUT_VAT = "22210101"      # 进项税额
+OUTPUT_VAT = "22210102"     # 销项税额
+INPUT_VAT_OUT = "22210103"  # 进项税额转出
+VAT_TRANSFERRED = "22210104"  # 转出未交增值税
+UNPAID_VAT = "222102"       # 未交增值税
 
 REVIEW = StateMachine("voucher", {
     (VoucherStatus.PREPARED, "approve"): VoucherStatus.APPROVED,
@@ -91,6 +105,13 @@ def account(code: str, *, share_lock: bool = False) -> Account:
     if found is None or not found.active:  # a retired account takes no new voucher
         raise ValidationFailed(_l("There is no account %(code)s."), field="lines", code=code)
     return found
+
+
+def has_sub_accounts(code: str) -> bool:
+    """Whether an active account sits right below ``code`` (its code plus two digits)."""
+    return db.session.scalar(select(Account.id).where(
+        Account.code.like(f"{code}__"), func.length(Account.code) == len(code) + 2,
+        Account.active.is_(True)).limit(1)) is not None
 
 
 def period_for(day: date, *, create: bool = True) -> Period:
@@ -176,6 +197,10 @@ def prepare_voucher(actor: User, *, voucher_date: date, summary: str, lines: Seq
     names = _names_now(body["lines"])
     for number, (code, debit, credit, ptype, pid, memo) in enumerate(body["lines"], start=1):
         acct = account(code, share_lock=True)
+        if has_sub_accounts(code):
+            # 明细核算: once an account is broken down, every amount goes to one of its sub-accounts
+            raise ValidationFailed(_l("Account %(code)s has sub-accounts; post to one of them."), field="lines",
+                                   code=code)
         party_type = PartyType(ptype)
         if acct.party_type is not PartyType.NONE and (party_type is not acct.party_type or not pid):
             raise ValidationFailed(_l("Account %(code)s needs a party (辅助核算)."), field="lines", code=code)

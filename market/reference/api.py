@@ -22,7 +22,8 @@ from .schemas import (GradeCreateSchema, GradePatchSchema, GradeSchema, GradeTab
                       PartyBranchCreateSchema, PartyBranchPageSchema, PartyBranchPatchSchema,
                       PartyBranchSchema, PartyGroupArgsSchema, PartyGroupCreateSchema,
                       PartyGroupPageSchema, PartyGroupPatchSchema, PartyGroupSchema,
-                      ProductCreateSchema, ProductPageSchema, ProductPatchSchema, ProductSchema,
+                      ProductCreateSchema, ProductPageSchema, ProductPatchSchema, ProductSalesVatSchema,
+                      ProductSchema,
                       RevealArgsSchema, UserAdminPageSchema, UserAdminSchema, UserArgsSchema,
                       UserCreateSchema, UserPatchSchema, VarietyArgsSchema, VarietyCreateSchema,
                       VarietyPageSchema, VarietyPatchSchema, VarietySchema, VillageCreateSchema,
@@ -253,6 +254,19 @@ class ProductItem(MethodView):
         """Rename a product (admin)."""
         product = catalogue.get_product(current_user, product_id)
         catalogue.update_product(current_user, product, **body)
+        db.session.commit()
+        return product
+
+
+@blp.route("/products/<int:product_id>/sales-vat")
+class ProductSalesVat(MethodView):
+    @blp.arguments(ProductSalesVatSchema)
+    @blp.response(200, ProductSchema)
+    def put(self, body, product_id):
+        """Set how the product's sales are taxed: taxable at a rate, or exempt with its basis
+        (admins and accountants)."""
+        product = catalogue.get_product(current_user, product_id)
+        catalogue.set_sales_vat(current_user, product, **body)
         db.session.commit()
         return product
 

@@ -8,12 +8,14 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable, Mapping
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
 
-from models import Grade, GradeTable, Product, User, Variety, db
+from models import Grade, GradeTable, Product, RoleName, User, Variety, db
 
 from .. import audit, units
+from ..auth.permissions import require_role
 from ..errors import Conflict, FieldErrors as Errors, ValidationFailed
 from .common import (KEEP, clean_text, fetch, flush_unique, is_given, referenced, require_admin,
                      require_signed_in, required_text)
@@ -62,7 +64,7 @@ def parse_price_diff(value: Any) -> Decimal:
     return diff
 
 
-PRODUCT_FIELDS = ("name",)
+PRODUCT_FIELDS = ("name", "sales_vat_rate_pct", "sales_vat_exempt_basis")
 VARIETY_FIELDS = ("product_id", "name")
 TABLE_FIELDS = ("product_id", "name", "is_default")
 GRADE_FIELDS = ("table_id", "code", "name", "rank", "min_fruit_g", "min_diameter_mm", "price_diff")
@@ -96,7 +98,7 @@ def create_product(actor: User, *, name: str) -> Product:
     name_value = required_text(name, "name", _l("Enter the product name."), errors, limit=32)
     errors.raise_if_any()
     _check_product_name_free(name_value, None)
-    product = Product(name=name_value)
+    product = Product(name=name_value, sales_vat_rate_pct=default_sales_vat_rate_pct())
     flush_unique(_l("A product with this name already exists."), "name", product)
     audit.record(actor, "product.create", product, after=audit.snapshot(product, PRODUCT_FIELDS))
     return product
@@ -114,6 +116,55 @@ def update_product(actor: User, product: Product, *, name: Any = KEEP) -> Produc
     flush_unique(_l("A product with this name already exists."), "name")
     audit.record(actor, "product.update", product, before=before,
                  after=audit.snapshot(product, PRODUCT_FIELDS))
+    return product
+
+
+#: who set a product's sales VAT treatment: the catalogue's admins and the accountants who book it
+VAT_EDITORS = (RoleName.ADMIN, RoleName.ACCOUNTANT)
+VAT_FIELDS = ("sales_vat_rate_pct", "sales_vat_exempt_basis")
+#: the highest sales VAT rate a product may carry, percent (the database checks it too)
+MAX_RATE_PCT = Decimal("17")
+BASIS_MAX = 128
+
+
+def default_sales_vat_rate_pct() -> Decimal:
+    return Decimal(str(current_app.config.get("SALES_VAT_RATE_PCT", "9"))).quantize(Decimal("0.01"))
+
+
+def parse_vat_rate(value: Any) -> Decimal:
+    """A sales VAT rate in percent, 0–17 with at most two places ("9", "9 %", "13.00")."""
+    text = str(value if value is not None else "").strip().replace("％", "%").rstrip("%").strip()
+    try:
+        rate = Decimal(text)
+    except (InvalidOperation, ValueError):
+        rate = Decimal(-1)
+    if not rate.is_finite() or rate < 0 or rate > MAX_RATE_PCT or rate != rate.quantize(Decimal("0.01")):
+        raise ValidationFailed(_l("Enter the VAT rate in percent, from 0 to 17, e.g. 9."), field="rate_pct")
+    return rate.quantize(Decimal("0.01"))
+
+
+def set_sales_vat(actor: User, product: Product, *, exempt: bool, rate_pct: Any = None, basis: Any = "") -> Product:
+    """How the product's sales are taxed from now on: at ``rate_pct`` percent (price includes tax),
+    or exempt on a stated ``basis`` (e.g. 蔬菜流通环节免税). Settlements already prepared keep the
+    treatment they were computed with until recomputed; posted ones never change.
+
+    :raises ValidationFailed: a rate outside 0–17 %, or an exemption without its basis.
+    """
+    require_role(actor, *VAT_EDITORS)
+    before = audit.snapshot(product, VAT_FIELDS)
+    if exempt:
+        text = clean_text(basis, 1000)
+        if not text:
+            raise ValidationFailed(_l("Say on what basis the sales are exempt, e.g. 蔬菜流通环节免税."), field="basis")
+        if len(text) > BASIS_MAX:
+            raise ValidationFailed(_l("At most 128 characters."), field="basis")
+        product.sales_vat_rate_pct, product.sales_vat_exempt_basis = None, text
+    else:
+        product.sales_vat_rate_pct, product.sales_vat_exempt_basis = parse_vat_rate(rate_pct), ""
+    db.session.flush()
+    after = audit.snapshot(product, VAT_FIELDS)
+    if after != before:
+        audit.record(actor, "product.sales_vat", product, before=before, after=after)
     return product
 
 

@@ -114,6 +114,17 @@ class ProductForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
+class ProductVatForm(FlaskForm):
+    """A product's sales VAT: taxable at a rate (price includes tax), or exempt with its basis."""
+
+    treatment = SelectField(_l("Sales VAT"), choices=[SelectChoice("taxable", _l("Taxable at a rate")),
+                                                      SelectChoice("exempt", _l("Exempt"))])
+    rate_pct = StringField(_l("VAT rate, %"), validators=[Length(max=20)])
+    basis = StringField(_l("Basis of the exemption"), validators=[Length(max=200)],
+                        description=_l("e.g. 蔬菜流通环节免税"))
+    submit = SubmitField(_l("Save VAT"))
+
+
 class VarietyForm(FlaskForm):
     name = StringField(_l("Variety name"), validators=[Length(max=200)])
     submit = SubmitField(_l("Save"))

@@ -153,6 +153,10 @@ class RevealArgsSchema(ma.Schema):
 class ProductSchema(ma.Schema):
     id = ma.fields.Integer(dump_only=True)
     name = ma.fields.String()
+    sales_vat_exempt = ma.fields.Boolean(dump_only=True)
+    sales_vat_rate_pct = ma.fields.Decimal(as_string=True, allow_none=True, dump_only=True,
+                                           metadata={"description": "percent, e.g. \"9.00\"; null when exempt"})
+    sales_vat_exempt_basis = ma.fields.String(dump_only=True, metadata={"description": "e.g. 蔬菜流通环节免税"})
     default_grade_table_id = ma.fields.Method("default_table")
 
     def default_table(self, product) -> int | None:
@@ -162,6 +166,12 @@ class ProductSchema(ma.Schema):
 
 class ProductCreateSchema(ma.Schema):
     name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=32))
+
+
+class ProductSalesVatSchema(ma.Schema):
+    exempt = ma.fields.Boolean(required=True, metadata={"description": "true: the sales are exempt"})
+    rate_pct = ma.fields.String(load_default=None, metadata={"description": "percent, 0–17, when taxable"})
+    basis = ma.fields.String(load_default="", metadata={"description": "why exempt, e.g. 蔬菜流通环节免税"})
 
 
 class VarietySchema(ma.Schema):

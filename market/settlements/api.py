@@ -96,7 +96,11 @@ def _recompute(body: dict, settlement_id: int):
     settlement = services.get(current_user, settlement_id)
     values: dict[str, Any] = {"settle_on": settlement.settle_on, "logistics": settlement.logistics,
                               "packing": settlement.packing, "buyer_deductions": settlement.buyer_deductions,
-                              "vat_rate_pct": settlement.vat_rate_pct, "note": settlement.note}
+                              "vat_rate_pct": settlement.vat_rate_pct, "note": settlement.note,
+                              "logistics_invoice_no": settlement.logistics_invoice_no,
+                              "logistics_vat_rate_pct": settlement.logistics_vat_rate_pct,
+                              "packing_invoice_no": settlement.packing_invoice_no,
+                              "packing_vat_rate_pct": settlement.packing_vat_rate_pct}
     values.update(body)  # what is not sent stays as it was
     services.recompute(current_user, settlement, **values)
     db.session.commit()

@@ -5,6 +5,7 @@ record what these compute.
 """
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -16,15 +17,15 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from models import (BuyerOrder, ContractPrepayment, ContractStatus, Household, PrepaymentKind, PurchaseContract,
-                    Receipt, Settlement, SettlementHousehold, SettlementItem, SettlementStatus, SlipStatus, WeighSlip,
-                    db)
+                    Receipt, Settlement, SettlementHousehold, SettlementItem, SettlementKind, SettlementStatus,
+                    SlipStatus, WeighSlip, db)
 
 from ..clock import local_today, local_zone
 from ..errors import Conflict, FieldErrors, ValidationFailed
 from ..fulfilment.common import order_slips
 from ..input_credits import services as input_credits
 from ..units import Money, UnitError, Weight, amount_for, parse_money
-from . import splits
+from . import sales_vat, splits
 from .states import COUNTING
 
 #: the amounts a preparer enters, in 元
@@ -87,17 +88,57 @@ class Entered:
     buyer_deductions: Decimal
     vat_rate_pct: Decimal
     note: str
+    #: 增值税专用发票 of the logistics and of the packing: number ("" for none) and rate (percent)
+    logistics_invoice_no: str = ""
+    logistics_vat_rate_pct: Decimal | None = None
+    packing_invoice_no: str = ""
+    packing_vat_rate_pct: Decimal | None = None
+
+
+#: a special invoice's number: its digits (8 on paper, 20 for a 数电票), letters for other schemes
+_INVOICE_NO = re.compile(r"^[0-9A-Za-z-]{1,32}$")
+#: the highest rate a special invoice for freight or packing carries, percent
+MAX_COST_RATE_PCT = Decimal("17")
+
+
+def _special_invoice(values: dict[str, Any], cost: str, amount: Decimal,
+                     errors: FieldErrors) -> tuple[str, Decimal | None]:
+    """The number and rate of the special invoice a cost was bought with, or ("", None)."""
+    number = " ".join(str(values.get(f"{cost}_invoice_no") or "").split()).replace(" ", "")
+    raw_rate = values.get(f"{cost}_vat_rate_pct")
+    raw_rate = "" if raw_rate is None else str(raw_rate).strip().rstrip("%").strip()
+    if not number:
+        if raw_rate:
+            errors.add(f"{cost}_invoice_no", _l("Enter the special invoice's number, or leave its rate empty."))
+        return "", None
+    if not _INVOICE_NO.match(number):
+        errors.add(f"{cost}_invoice_no", _l("An invoice number is digits (or letters), at most 32."))
+    try:
+        rate = Decimal(raw_rate)
+    except ArithmeticError:
+        rate = Decimal(-1)
+    if not rate.is_finite() or rate <= 0 or rate > MAX_COST_RATE_PCT or rate != rate.quantize(Decimal("0.01")):
+        errors.add(f"{cost}_vat_rate_pct", _l("Enter the rate on the special invoice, e.g. 9 or 13."))
+        return number, None
+    if amount <= 0:
+        errors.add(f"{cost}_invoice_no", _l("A special invoice needs the amount it is for."))
+    return number, rate.quantize(Decimal("0.01"))
 
 
 def read_entered(values: dict[str, Any]) -> Entered:
     """What the preparer entered, checked. :raises ValidationFailed: a bad amount, date or rate."""
     errors = FieldErrors()
+    logistics = _amount(values.get("logistics"), errors, "logistics")
+    packing = _amount(values.get("packing"), errors, "packing")
+    logistics_invoice = _special_invoice(values, "logistics", logistics, errors)
+    packing_invoice = _special_invoice(values, "packing", packing, errors)
     entered = Entered(settle_on=parse_day(values.get("settle_on"), errors, "settle_on"),
-                      logistics=_amount(values.get("logistics"), errors, "logistics"),
-                      packing=_amount(values.get("packing"), errors, "packing"),
+                      logistics=logistics, packing=packing,
                       buyer_deductions=_amount(values.get("buyer_deductions"), errors, "buyer_deductions"),
                       vat_rate_pct=_rate(values.get("vat_rate_pct"), errors),
-                      note=(values.get("note") or "").strip())
+                      note=(values.get("note") or "").strip(),
+                      logistics_invoice_no=logistics_invoice[0], logistics_vat_rate_pct=logistics_invoice[1],
+                      packing_invoice_no=packing_invoice[0], packing_vat_rate_pct=packing_invoice[1])
     if entered.settle_on > local_today():
         errors.add("settle_on", _l("The settlement date cannot be in the future."))
     errors.raise_if_any()
@@ -253,12 +294,42 @@ def _set_order_amounts(settlement: Settlement, order: BuyerOrder, entered: Enter
     settlement.accepted_kg = Weight.from_grams(result.accepted_g).kg
     settlement.lost_kg = Weight.from_grams(result.lost_g).kg
     settlement.slips = slips
+    _set_sale_vat(settlement, order)
+
+
+def sale_lines(settlement: Settlement) -> list[sales_vat.SaleLine]:
+    """The lines of the sales invoice of an order's settlement, as stored: the order is one variety
+    at one delivered price, so one line — the buyer total, after the deductions agreed on it."""
+    if settlement.kind is not SettlementKind.ORDER:
+        return []
+    return [sales_vat.SaleLine(Money(settlement.buyer_total).fen, settlement.sale_vat_rate_pct,
+                               settlement.sale_vat_exempt_basis)]
+
+
+def _set_sale_vat(settlement: Settlement, order: BuyerOrder) -> None:
+    """价税分离 of the sale at the treatment its product carries today (kept on the settlement)."""
+    product = order.variety.product
+    settlement.sale_vat_rate_pct = product.sales_vat_rate_pct
+    settlement.sale_vat_exempt_basis = product.sales_vat_exempt_basis if product.sales_vat_exempt else ""
+    split = sales_vat.split_sale(sale_lines(settlement))
+    settlement.sale_net = Money.from_fen(split.net_fen).yuan
+    settlement.output_vat = Money.from_fen(split.tax_fen).yuan
 
 
 def _apply_entered(settlement: Settlement, entered: Entered) -> None:
     settlement.settle_on, settlement.vat_rate_pct, settlement.note = entered.settle_on, entered.vat_rate_pct, entered.note
     settlement.logistics, settlement.packing = entered.logistics, entered.packing
     settlement.buyer_deductions = entered.buyer_deductions
+    for cost in ("logistics", "packing"):
+        number, rate = getattr(entered, f"{cost}_invoice_no"), getattr(entered, f"{cost}_vat_rate_pct")
+        setattr(settlement, f"{cost}_invoice_no", number)
+        setattr(settlement, f"{cost}_vat_rate_pct", rate)
+        setattr(settlement, f"{cost}_input_vat", cost_input_vat(getattr(entered, cost), rate))
+
+
+def cost_input_vat(amount: Decimal, rate_pct: Decimal | None) -> Decimal:
+    """The deductible VAT a special invoice of ``amount`` (tax included) at ``rate_pct`` contains."""
+    return Money.from_fen(sales_vat.output_tax(Money(amount).fen, rate_pct)).yuan
 
 
 def compute_batch(settlement: Settlement, slips: list[WeighSlip], entered: Entered) -> None:
@@ -275,6 +346,9 @@ def _set_batch_amounts(settlement: Settlement, entered: Entered, batch: splits.P
                        slips: list[WeighSlip]) -> None:
     _apply_entered(settlement, entered)
     settlement.logistics = settlement.packing = settlement.buyer_deductions = Decimal(0)
+    settlement.logistics_invoice_no = settlement.packing_invoice_no = ""
+    settlement.logistics_vat_rate_pct = settlement.packing_vat_rate_pct = None
+    settlement.logistics_input_vat = settlement.packing_input_vat = Decimal(0)
     settlement.buyer_gross = settlement.buyer_total = settlement.margin = Decimal(0)
     # The company buys for its own stock: nothing is sold, so the "margin" is minus the purchase.
     settlement.purchase_total = Money.from_fen(batch.purchase_total_fen).yuan
@@ -283,6 +357,8 @@ def _set_batch_amounts(settlement: Settlement, entered: Entered, batch: splits.P
     settlement.margin = -settlement.purchase_total
     settlement.field_kg = settlement.accepted_kg = Weight.from_grams(batch.field_g).kg
     settlement.lost_kg = Decimal(0)
+    settlement.sale_vat_rate_pct, settlement.sale_vat_exempt_basis = None, ""
+    settlement.sale_net = settlement.output_vat = Decimal(0)
     settlement.slips = slips
 
 

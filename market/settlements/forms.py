@@ -17,6 +17,11 @@ class AmountsForm(FlaskForm):
                             description=_l("The date of its vouchers; the buyer's due date counts from it."))
     logistics = StringField(_l("Logistics (元)"), default="0", render_kw=MONEY_INPUT)
     packing = StringField(_l("Packing (元)"), default="0", render_kw=MONEY_INPUT)
+    logistics_invoice_no = StringField(_l("Special VAT invoice no. (logistics)"), validators=[Length(max=64)],
+                                       description=_l("Only when the freight came with a 增值税专用发票."))
+    logistics_vat_rate_pct = StringField(_l("Its VAT rate (%)"), render_kw=MONEY_INPUT)
+    packing_invoice_no = StringField(_l("Special VAT invoice no. (packing)"), validators=[Length(max=64)])
+    packing_vat_rate_pct = StringField(_l("Its VAT rate (%)"), render_kw=MONEY_INPUT)
     buyer_deductions = StringField(_l("Buyer's deductions (元)"), default="0", render_kw=MONEY_INPUT,
                                    description=_l("Agreed deductions from what the buyer pays, e.g. a late-delivery charge."))
     vat_rate_pct = StringField(_l("Calculated input VAT rate (%)"), render_kw=MONEY_INPUT,

@@ -78,6 +78,12 @@ class SettlementEnteredSchema(ma.Schema):
     packing = _amount_in("包装费, 元")
     buyer_deductions = _amount_in("the buyer's agreed deductions (扣款), 元")
     vat_rate_pct = _amount_in("calculated input VAT of the purchase invoices, percent; defaults to 9")
+    logistics_invoice_no = ma.fields.String(validate=ma.validate.Length(max=64), metadata={
+        "description": "the 增值税专用发票 the freight came with, if any: its VAT is deducted (22210101)"})
+    logistics_vat_rate_pct = _amount_in("the rate on the logistics special invoice, percent (e.g. 9)", allow_none=True)
+    packing_invoice_no = ma.fields.String(validate=ma.validate.Length(max=64), metadata={
+        "description": "the 增值税专用发票 the packing came with, if any"})
+    packing_vat_rate_pct = _amount_in("the rate on the packing special invoice, percent (e.g. 13)", allow_none=True)
     note = ma.fields.String(validate=ma.validate.Length(max=2000))
 
 
@@ -162,11 +168,23 @@ class SettlementBuyerPartSchema(ma.Schema):
     received = _money(attribute="buyer_received")
     outstanding = _money(attribute="buyer_outstanding")
     due_on = ma.fields.Date(allow_none=True)
+    sale_vat_rate_pct = _percent(allow_none=True, metadata={
+        "description": "output VAT rate of the sale, percent; null when exempt (or settled before output VAT)"})
+    sale_vat_exempt_basis = ma.fields.String(metadata={"description": "why the sale is exempt, e.g. 蔬菜流通环节免税"})
+    sale_net = _money(metadata={"description": "不含税金额: the total less its output VAT, credited to 5001"})
+    output_vat = _money(metadata={"description": "销项税额 contained in the total (price includes tax), "
+                                                 "credited to 22210102"})
 
 
 class SettlementCompanyPartSchema(ma.Schema):
     logistics = _money()
     packing = _money()
+    logistics_invoice_no = ma.fields.String(metadata={"description": "special VAT invoice, '' for none"})
+    logistics_vat_rate_pct = _percent(allow_none=True)
+    logistics_input_vat = _money(metadata={"description": "deductible VAT contained in the logistics"})
+    packing_invoice_no = ma.fields.String()
+    packing_vat_rate_pct = _percent(allow_none=True)
+    packing_input_vat = _money(metadata={"description": "deductible VAT contained in the packing"})
     costs = _money()
     purchase_total = _money(metadata={"description": "Σ household gross: the purchase invoices' total"})
     input_vat = _money(metadata={"description": "calculated input VAT (进项税额), computed first"})

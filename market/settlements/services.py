@@ -29,8 +29,9 @@ from ..locking import lock_row
 from ..numbering import lock_scope, next_number
 from ..orders.states import ORDER
 from ..units import Money
-from . import splits
-from .computing import compute_batch, compute_order, local_day, parse_day, read_entered
+from . import sales_vat, splits
+from .computing import (compute_batch, compute_order, cost_input_vat, local_day, parse_day, read_entered,
+                        sale_lines)
 from .states import IN_BOOKS, SETTLEMENT
 from .vouchers import issue_invoices, voucher_plan
 
@@ -179,6 +180,10 @@ def post(actor: User, settlement: Settlement) -> Settlement:
     lock_row(settlement)
     if settlement.status is not SettlementStatus.APPROVED:
         SETTLEMENT.apply(actor, settlement, "post")  # raises InvalidTransition
+    if settlement.kind is SettlementKind.ORDER and settlement.sale_vat_rate_pct is None \
+            and not settlement.sale_vat_exempt_basis:
+        raise Conflict(_l("This settlement was prepared before output VAT was booked; return it to draft and "
+                          "compute it again."))
     voided = [slip.serial for slip in settlement.slips if slip.status is not SlipStatus.CONFIRMED]
     if voided:
         raise Conflict(_l("Slip %(serial)s was voided after this settlement was prepared; return it to draft and "
@@ -213,7 +218,9 @@ def mark_paid_if_done(actor: User, settlement: Settlement) -> None:
 
 def _summary(settlement: Settlement) -> dict[str, Any]:
     return audit.snapshot(settlement, ("number", "kind", "status", "order_id", "settle_on", "buyer_total",
-                                       "purchase_total", "input_vat", "logistics", "packing", "margin"))
+                                       "purchase_total", "input_vat", "logistics", "packing", "margin",
+                                       "output_vat", "logistics_invoice_no", "logistics_input_vat",
+                                       "packing_invoice_no", "packing_input_vat"))
 
 
 def get(actor: User, settlement_id: int) -> Settlement:
@@ -301,7 +308,7 @@ def verify() -> list[str]:
     return problems
 
 
-PAYABLE, ADVANCES = "2202", "1123"
+PAYABLE, ADVANCES, REVENUE = "2202", "1123", "5001"
 
 
 def _rederived_problems(settlement: Settlement, vouchers: list[Voucher]) -> list[str]:
@@ -339,6 +346,7 @@ def _rederived_problems(settlement: Settlement, vouchers: list[Voucher]) -> list
                          ((input_credits.RECEIVABLE_ACCOUNT, line.household_id, "credit"), credit)):
             if fen:
                 derived[key] = derived.get(key, 0) + fen
+    problems += _sale_problems(settlement, vouchers)
     if Money(settlement.purchase_total).fen != gross_total or Money(settlement.input_vat).fen != vat_total \
             or Money(settlement.purchase_cost).fen != gross_total - vat_total:
         problems.append(f"{name}: its purchase total, input VAT or cost differ from its household lines")
@@ -347,6 +355,34 @@ def _rederived_problems(settlement: Settlement, vouchers: list[Voucher]) -> list
         if {k: v for k, v in booked.items() if k[1] == household_id} != \
                 {k: v for k, v in derived.items() if k[1] == household_id}:
             problems.append(f"{name}, household {household_id}: its vouchers' 2202, 1123 and 1221 differ from its line")
+    return problems
+
+
+def _sale_problems(settlement: Settlement, vouchers: list[Voucher]) -> list[str]:
+    """The VAT re-derived: the sale's 不含税金额 and 销项税额 from the buyer total at the treatment it
+    recorded (per invoice line), against what its vouchers credit to 5001 and 22210102; the special
+    invoices' input VAT from their amounts and rates; 22210101 against all the input VAT it keeps."""
+    name = f"settlement {settlement.number}"
+    problems = []
+    split = sales_vat.split_sale(sale_lines(settlement))
+    net, tax = Money(settlement.sale_net).fen, Money(settlement.output_vat).fen
+    if (net, tax) != (split.net_fen, split.tax_fen):
+        problems.append(f"{name}: its revenue and output VAT differ from its buyer total at its VAT rate")
+    credited = {code: 0 for code in (REVENUE, ledger.OUTPUT_VAT)}
+    for voucher in vouchers:
+        for line in voucher.lines:
+            if line.account.code in credited:
+                credited[line.account.code] += Money(line.credit).fen - Money(line.debit).fen
+    if credited != {REVENUE: net, ledger.OUTPUT_VAT: tax}:
+        problems.append(f"{name}: its vouchers' 5001 and 22210102 differ from its revenue and output VAT")
+    for cost in ("logistics", "packing"):
+        if getattr(settlement, f"{cost}_input_vat") != cost_input_vat(getattr(settlement, cost),
+                                                                      getattr(settlement, f"{cost}_vat_rate_pct")):
+            problems.append(f"{name}: its {cost} input VAT differs from its special invoice's amount at its rate")
+    deducted = sum(Money(line.debit).fen - Money(line.credit).fen for voucher in vouchers for line in voucher.lines
+                   if line.account.code == ledger.INPUT_VAT)
+    if deducted != Money(settlement.input_vat).fen + Money(settlement.costs_input_vat).fen:
+        problems.append(f"{name}: its vouchers' 22210101 differ from its purchase invoices' and special invoices' VAT")
     return problems
 
 

@@ -92,7 +92,9 @@ def _order_choices(orders: list[BuyerOrder]) -> list:
 def _entered(form) -> dict[str, Any]:
     return {"settle_on": form.settle_on.data, "logistics": form.logistics.data, "packing": form.packing.data,
             "buyer_deductions": form.buyer_deductions.data, "vat_rate_pct": form.vat_rate_pct.data,
-            "note": form.note.data or ""}
+            "note": form.note.data or "",
+            **{name: getattr(form, name).data for name in ("logistics_invoice_no", "logistics_vat_rate_pct",
+                                                            "packing_invoice_no", "packing_vat_rate_pct")}}
 
 
 @bp.route("/settlements/new", methods=["GET", "POST"])
@@ -215,6 +217,10 @@ def _amounts_form_for(settlement: Settlement) -> AmountsForm:
     form.buyer_deductions.data = f"{settlement.buyer_deductions:.2f}"
     form.vat_rate_pct.data = f"{settlement.vat_rate_pct.normalize():f}"
     form.note.data = settlement.note
+    for cost in ("logistics", "packing"):
+        rate = getattr(settlement, f"{cost}_vat_rate_pct")
+        getattr(form, f"{cost}_invoice_no").data = getattr(settlement, f"{cost}_invoice_no")
+        getattr(form, f"{cost}_vat_rate_pct").data = f"{rate.normalize():f}" if rate is not None else ""
     return form
 
 

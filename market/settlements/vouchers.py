@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from models import PartyType, PurchaseInvoice, Settlement, SettlementKind, db
 
 from ..input_credits import services as input_credits
-from ..ledger.services import LineInput
+from ..ledger.services import INPUT_VAT, OUTPUT_VAT, LineInput
 from ..numbering import next_number
 from ..privacy import mask_id_number
 
@@ -23,24 +23,28 @@ class VoucherPlan:
 def voucher_plan(settlement: Settlement) -> list[VoucherPlan]:
     """The vouchers a settlement posts (empty ones left out):
 
-    - 销售: Dr 1122 应收账款 (buyer) / Cr 5001 主营业务收入
-    - 收购: Dr 5401 主营业务成本 (or 1405 库存商品 for stock) + Dr 222101 进项税额 / Cr 2202 应付账款 (each household)
+    - 销售: Dr 1122 应收账款 (buyer) / Cr 5001 主营业务收入 (不含税金额) + Cr 22210102 销项税额
+      (none on an exempt sale, nor on one settled before output VAT was booked)
+    - 收购: Dr 5401 主营业务成本 (or 1405 库存商品 for stock) + Dr 22210101 进项税额 / Cr 2202 应付账款 (each household)
     - 扣回预付款、农资款: Dr 2202 (household) / Cr 1123 预付账款 and 1221 其他应收款 (household)
-    - 费用: Dr 5601 销售费用 / Cr 1002 银行存款
+    - 费用: Dr 5601 销售费用 (net of deductible VAT) + Dr 22210101 进项税额 (the special invoices') / Cr 1002 银行存款
+      (paid on the settlement day: there is no carrier or supplier party to owe it to yet)
     """
     plans = []
     what = settlement.order.number if settlement.order else settlement.number
     if settlement.kind is SettlementKind.ORDER and settlement.buyer_total > 0:
         plans.append(VoucherPlan("sale", f"销售{what}给{settlement.buyer.name}", [
             LineInput("1122", debit=settlement.buyer_total, party_type=PartyType.BUYER, party_id=settlement.buyer_id),
-            LineInput("5001", credit=settlement.buyer_total)]))
+            *([LineInput("5001", credit=settlement.sale_net)] if settlement.sale_net > 0 else []),
+            *([LineInput(OUTPUT_VAT, credit=settlement.output_vat, memo=f"销项税额 {settlement.sale_vat_rate_pct.normalize():f}%")]
+              if settlement.output_vat > 0 else [])]))
     payables = [LineInput("2202", credit=line.gross, party_type=PartyType.HOUSEHOLD, party_id=line.household_id,
                           memo=line.household.head_name) for line in settlement.households if line.gross > 0]
     if payables:
         cost_account = "5401" if settlement.kind is SettlementKind.ORDER else "1405"
         debits = [LineInput(cost_account, debit=settlement.purchase_cost)] if settlement.purchase_cost > 0 else []
         if settlement.input_vat > 0:
-            debits.append(LineInput("222101", debit=settlement.input_vat))
+            debits.append(LineInput(INPUT_VAT, debit=settlement.input_vat))
         plans.append(VoucherPlan("purchase", f"收购{what}农产品（{len(payables)}户收购发票）", debits + payables,
                                  attachments=len(payables)))
     recovered = [line for line in settlement.households if line.recovered_advances + line.recovered_input_credit > 0]
@@ -58,8 +62,14 @@ def voucher_plan(settlement: Settlement) -> list[VoucherPlan]:
             ("赊销农资款", any(line.recovered_input_credit > 0 for line in recovered))) if present)
         plans.append(VoucherPlan("advances", f"{what}结算扣回{what_back}", lines))
     if settlement.costs > 0:
-        plans.append(VoucherPlan("costs", f"{what}物流包装费", [
-            LineInput("5601", debit=settlement.costs, memo="物流、包装"), LineInput("1002", credit=settlement.costs)]))
+        deductible = settlement.costs_input_vat
+        invoices = "、".join(number for number in (settlement.logistics_invoice_no, settlement.packing_invoice_no)
+                            if number)
+        lines = [LineInput("5601", debit=settlement.costs - deductible, memo="物流、包装")]
+        if deductible > 0:
+            lines.append(LineInput(INPUT_VAT, debit=deductible, memo=f"专用发票 {invoices}"[:255]))
+        lines.append(LineInput("1002", credit=settlement.costs))
+        plans.append(VoucherPlan("costs", f"{what}物流包装费", lines, attachments=1 + bool(invoices)))
     return plans
 
 

@@ -6,7 +6,8 @@ from flask_login import current_user, login_required
 
 from models import PartyType
 
-from .. import ledgers, periods as book_periods, tables, trial_balance as book_trial_balance
+from ...units import Money
+from .. import ledgers, periods as book_periods, tables, trial_balance as book_trial_balance, vat
 from .blueprint import bp
 from .common import EXPORTS, month_arg, send_table
 
@@ -17,6 +18,14 @@ def trial_balance():
     month = month_arg()
     book = book_trial_balance.trial_balance(current_user, month)
     return send_table(tables.trial_balance(book)) or render_template("books/trial_balance.html", book=book)
+
+
+@bp.route("/books/vat-summary")
+@login_required
+def vat_summary():
+    report = vat.vat_summary_of(current_user, month_arg())
+    return send_table(tables.vat_summary(report)) or render_template(
+        "books/vat_summary.html", report=report, s=report.summary, yuan=lambda fen: Money.from_fen(fen).yuan)
 
 
 @bp.route("/books/ledger")

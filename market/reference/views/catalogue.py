@@ -10,7 +10,7 @@ from models import GradeTable, Product, db
 
 from ...errors import MarketError
 from .. import catalogue, common
-from ..forms import GradeForm, GradeTableForm, ProductForm, VarietyForm
+from ..forms import GradeForm, GradeTableForm, ProductForm, ProductVatForm, VarietyForm
 from .blueprint import bp
 from .common import form_status, refused, render_form
 
@@ -46,10 +46,19 @@ def peach_defaults():
     return redirect(url_for(".product", product_id=product.id))
 
 
+def _vat_form(product: Product) -> ProductVatForm:
+    return ProductVatForm(prefix="vat", formdata=None, data={
+        "treatment": "exempt" if product.sales_vat_exempt else "taxable",
+        "rate_pct": f"{product.sales_vat_rate_pct.normalize():f}" if product.sales_vat_rate_pct is not None else "",
+        "basis": product.sales_vat_exempt_basis})
+
+
 def _product_page(product: Product, status: int = 200, form: FlaskForm | None = None,
-                  variety_form: FlaskForm | None = None, table_form: FlaskForm | None = None):
+                  variety_form: FlaskForm | None = None, table_form: FlaskForm | None = None,
+                  vat_form: FlaskForm | None = None):
     return render_template(
         "reference/product.html", product=product,
+        vat_form=vat_form or _vat_form(product), can_edit_vat=current_user.has_role(*catalogue.VAT_EDITORS),
         form=form or ProductForm(obj=product, formdata=None),
         variety_form=variety_form or VarietyForm(prefix="variety", formdata=None),
         table_form=table_form or GradeTableForm(prefix="table", formdata=None)), status
@@ -76,6 +85,27 @@ def product(product_id: int):
         else:
             status = form_status(form)
     return _product_page(item, status, form=form)
+
+
+@bp.route("/products/<int:product_id>/sales-vat", methods=["POST"])
+@login_required
+def product_sales_vat(product_id: int):
+    """Set the product's sales VAT (admins and accountants)."""
+    common.require_staff(current_user)
+    item = catalogue.get_product(current_user, product_id)
+    form = ProductVatForm(prefix="vat")
+    if not form.validate_on_submit():
+        return _product_page(item, form_status(form), vat_form=form)
+    try:
+        catalogue.set_sales_vat(current_user, item, exempt=form.treatment.data == "exempt",
+                                rate_pct=form.rate_pct.data, basis=form.basis.data)
+    except MarketError as exc:
+        status = refused(form, exc)
+        db.session.rollback()
+        return _product_page(catalogue.get_product(current_user, product_id), status, vat_form=form)
+    db.session.commit()
+    flash(_("Saved."), "success")
+    return redirect(url_for(".product", product_id=product_id))
 
 
 @bp.route("/products/<int:product_id>/varieties", methods=["POST"])

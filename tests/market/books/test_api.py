@@ -16,7 +16,7 @@ def test_trial_balance_ledger_and_accounts(client, login, accountant, all_posted
     totals = book["totals"]
     assert totals["debit"] == totals["credit"] and totals["closing_debit"] == totals["closing_credit"]
     revenue = next(r for r in book["rows"] if r["account_code"] == "5001")
-    assert revenue["credit"] == f"{all_posted.settlement.buyer_total:.2f}"
+    assert revenue["credit"] == f"{all_posted.settlement.sale_net:.2f}"
     ledger = client.get(f"/api/v1/books/ledger?account=2202&party_type=household&party_id={zhang.id}"
                         "&from=2026-08&to=2026-12").get_json()
     assert ledger["party"] == "张秀英" and ledger["from"] == "2026-08" and ledger["closing_side"] == "贷"

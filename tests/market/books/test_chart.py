@@ -82,15 +82,20 @@ def test_bad_codes_are_refused(books, accountant, code, message):
     assert not events("account.create")
 
 
-def test_the_seeded_222101_stands_without_2221_but_a_new_2221xx_needs_2221(books, accountant):
-    assert by_code("222101") is not None and by_code("2221") is None
-    with pytest.raises(ValidationFailed) as error:
-        chart.create_account(accountant, code="222102", name="销项税额", kind="liability")
-    assert "no account 2221" in refusal(error, "code")
-    chart.create_account(accountant, code="2221", name="应交税费—应交增值税", kind="liability")
-    assert chart.create_account(accountant, code="222102", name="销项税额", kind="liability").code == "222102"
-    # the seeded 222101 is a parent like any other
-    assert chart.create_account(accountant, code="22210101", name="待认证进项税额", kind="liability").active
+def test_the_seeded_vat_accounts_form_the_2221_tree_and_a_parent_takes_no_lines(books, accountant):
+    tree = {code: by_code(code).name for code in ("2221", "222101", "22210101", "22210102", "22210103",
+                                                    "22210104", "222102")}
+    assert tree == {"2221": "应交税费", "222101": "应交增值税", "22210101": "进项税额", "22210102": "销项税额",
+                    "22210103": "进项税额转出", "22210104": "转出未交增值税", "222102": "未交增值税"}
+    # a new sub-account under a seeded one follows the usual rule
+    assert chart.create_account(accountant, code="2221010101", name="农产品收购发票", kind="liability").active
+    for parent in ("2221", "222101", "22210101"):
+        with pytest.raises(ValidationFailed) as error:
+            ledger.prepare_voucher(accountant, voucher_date=date(2026, 8, 1), summary="试记上级科目",
+                                   lines=[ledger.LineInput(parent, debit="1.00"), ledger.LineInput("1002", credit="1.00")],
+                                   idempotency_key=f"parent-{parent}")
+        assert "sub-accounts" in refusal(error, "lines")
+    assert not events("voucher.prepare")
 
 
 def test_names_kinds_and_party_types_are_checked(books, accountant):

@@ -68,7 +68,7 @@ def test_the_trial_balance_downloads_as_csv_and_xlsx(downloads, all_posted):
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
     assert rows[0][:3] == ["科目编码", "科目名称", "期初借方"]
     revenue = next(r for r in rows if r[0] == "5001")
-    total = all_posted.settlement.buyer_total
+    total = all_posted.settlement.sale_net
     assert revenue[5] == f"{total:.2f}"
     assert rows[-1][0] == "合计" and rows[-1][4] == rows[-1][5]
     sheet = read_xlsx(client.get("/books/trial-balance?period=2026-08&format=xlsx"))

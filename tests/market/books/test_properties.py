@@ -17,7 +17,7 @@ POSITIVE = st.integers(min_value=0, max_value=10**9).map(lambda fen: Decimal(fen
 @st.composite
 def charts(draw):
     """Codes in 小企业 numbering: a few first-level accounts, sub-accounts two digits longer, some
-    parents missing (like the seeded 222101 without 2221)."""
+    parents missing (a chart whose parent account was never added)."""
     codes = set(draw(st.lists(st.sampled_from(["1001", "1002", "1122", "2221", "5601"]), min_size=1, unique=True)))
     for _ in range(draw(st.integers(0, 12))):
         base = draw(st.sampled_from(sorted(codes) + ["2221"]))

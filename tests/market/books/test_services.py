@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from market.books import ageing as book_ageing, common, ledgers, statements, trial_balance, vouchers
-from market.errors import PermissionDenied
+from market.errors import PermissionDenied, ValidationFailed
 from market.ledger import services as ledger
 from models import PartyType, VoucherStatus, WeighSlip, db
 
@@ -76,7 +76,10 @@ def test_the_trial_balance_balances_and_carries_balances_forward(all_posted, acc
     for code, row in rows.items():
         assert row.opening == aug_rows[code].closing
     settlement = all_posted.settlement
-    assert aug_rows["5001"].credit == settlement.buyer_total and aug_rows["5001"].closing_credit == settlement.buyer_total
+    # revenue is the sale net of its output VAT
+    assert aug_rows["5001"].credit == settlement.sale_net and aug_rows["5001"].closing_credit == settlement.sale_net
+    assert aug_rows["22210102"].credit == settlement.output_vat > 0
+    assert settlement.sale_net + settlement.output_vat == settlement.buyer_total
     assert rows["1122"].credit == Decimal("1000.00")
     assert rows["1122"].closing_debit == settlement.buyer_total - Decimal("1000.00")
     assert august.totals["debit"] == august.totals["credit"] > 0
@@ -154,15 +157,23 @@ def test_a_parent_account_sums_its_sub_accounts_in_the_trial_balance_and_its_led
     from market.ledger.services import LineInput
 
     before = trial_balance.trial_balance(accountant, "2026-09")
-    chart.create_account(accountant, code="560101", name="运输费", kind="expense")
-    chart.create_account(accountant, code="56010101", name="冷藏车运费", kind="expense")
-    chart.create_account(accountant, code="560102", name="包装费", kind="expense")
-    for code, amount, key in (("56010101", "300.00", "truck"), ("560102", "45.50", "boxes"), ("5601", "10.00", "own")):
+
+    def spend(code, amount, key):
         voucher = ledger.prepare_voucher(accountant, voucher_date=date(2026, 9, 10), summary=f"销售费用 {code}",
                                          lines=[LineInput(code, debit=amount), LineInput("1002", credit=amount)],
                                          idempotency_key=f"rollup-{key}")
         ledger.approve(reviewer, voucher)
         ledger.post(accountant, voucher)
+
+    spend("5601", "10.00", "own")  # before it was broken down into sub-accounts
+    chart.create_account(accountant, code="560101", name="运输费", kind="expense")
+    chart.create_account(accountant, code="56010101", name="冷藏车运费", kind="expense")
+    chart.create_account(accountant, code="560102", name="包装费", kind="expense")
+    for code, amount, key in (("56010101", "300.00", "truck"), ("560102", "45.50", "boxes")):
+        spend(code, amount, key)
+    # once broken down, the parent takes no lines of its own
+    with pytest.raises(ValidationFailed):
+        spend("5601", "1.00", "own-again")
     db.session.commit()
 
     book = trial_balance.trial_balance(accountant, "2026-09")

@@ -9,6 +9,7 @@ voucher reviewed and posted (tests/market/books/conftest.py).
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import exc, select, text
@@ -103,6 +104,48 @@ def test_a_posted_settlements_totals_changed(good, runner):
                        "purchase_cost = purchase_cost + 100, margin = margin - 100 WHERE id = :id",
                        {"id": good.settlement.id})],
              "purchase total, input VAT or cost differ from its household lines")
+
+
+def test_output_vat_moved_into_revenue_on_the_settlement(good, runner):
+    # the stored split still adds up to the buyer total, but no longer is its VAT at its rate
+    tampered(runner, [("UPDATE settlements SET sale_net = sale_net + output_vat, output_vat = 0 WHERE id = :id",
+                       {"id": good.settlement.id})],
+             "revenue and output VAT differ from its buyer total at its VAT rate",
+             "vouchers' 5001 and 22210102 differ from its revenue and output VAT")
+
+
+def test_a_posted_sale_made_exempt(good, runner):
+    tampered(runner, [("UPDATE settlements SET sale_vat_rate_pct = NULL, sale_vat_exempt_basis = '蔬菜流通环节免税', "
+                       "sale_net = buyer_total, output_vat = 0 WHERE id = :id", {"id": good.settlement.id})],
+             # consistent on its own, but not with what was booked
+             "vouchers' 5001 and 22210102 differ from its revenue and output VAT")
+
+
+def test_output_vat_booked_as_revenue_in_the_sale_voucher(good, runner):
+    sale = next(v for v in db.session.scalars(select(Voucher).where(Voucher.source == VoucherSource.SETTLEMENT,
+                                                                    Voucher.source_id == good.settlement.id))
+                if v.summary.startswith("销售"))
+    revenue, output = (db.session.scalar(select(Account.id).where(Account.code == code)) for code in ("5001", "22210102"))
+    tampered(runner, [("UPDATE voucher_lines SET account_id = :revenue WHERE voucher_id = :id AND account_id = :output",
+                       {"revenue": revenue, "output": output, "id": sale.id})],
+             "hash chain is broken", "vouchers' 5001 and 22210102 differ from its revenue and output VAT")
+
+
+def test_a_special_invoice_claimed_after_posting(good, runner):
+    # the freight "came with" a special invoice whose VAT was never deducted in the books
+    from market.settlements.computing import cost_input_vat
+    from market.units import Money
+
+    vat = Money(cost_input_vat(good.settlement.logistics, Decimal("9"))).fen
+    tampered(runner, [("UPDATE settlements SET logistics_invoice_no = '04400999', logistics_vat_rate_pct = 900, "
+                       "logistics_input_vat = :vat WHERE id = :id", {"vat": vat, "id": good.settlement.id})],
+             "vouchers' 22210101 differ from its purchase invoices' and special invoices' VAT")
+
+
+def test_a_special_invoices_vat_inflated(good, runner):
+    tampered(runner, [("UPDATE settlements SET logistics_invoice_no = '04400999', logistics_vat_rate_pct = 900, "
+                       "logistics_input_vat = logistics WHERE id = :id", {"id": good.settlement.id})],
+             "its logistics input VAT differs from its special invoice's amount at its rate")
 
 
 def test_a_payments_amount_changed(good, runner):

@@ -70,6 +70,9 @@ def test_the_peach_settlement_is_prepared_reviewed_posted_and_paid_through_the_a
     buyer, company, check = draft["buyer"], draft["company"], draft["reconciliation"]
     assert (buyer["accepted_kg"], buyer["gross"], buyer["deductions"], buyer["total"]) == (
         "594.000", "5108.40", "10.00", "5098.40")
+    # the price includes 9 % VAT: 5,098.40 × 9 / 109 = 420.9688… → 420.97, the rest is revenue
+    assert (buyer["sale_vat_rate_pct"], buyer["sale_vat_exempt_basis"], buyer["sale_net"], buyer["output_vat"]) == (
+        "9.00", "", "4677.43", "420.97")
     assert [(h["household_name"], h["field_kg"], h["gross"], h["input_vat"], h["net"]) for h in draft["households"]] \
         == [(name, "200.000", "1360.00", "122.40", "1360.00") for name in ("张秀英", "李桂兰", "王建国")]
     assert draft["households"][0]["items"][0]["grade"] == "一级"
@@ -133,7 +136,9 @@ def test_the_peach_settlement_is_prepared_reviewed_posted_and_paid_through_the_a
     assert client.get("/api/v1/payments?kind=buyer_receipt").get_json()["total"] == 1
     assert client.get(f"/api/v1/payments/{paid['id']}").get_json() == paid
     balances = {row["account"].code: row["balance"] for row in ledger.trial_balance()}
-    assert balances["1122"] == Decimal("5098.40") and balances["5001"] == Decimal("-5098.40")
+    # 5,098.40 includes 9 % VAT: 5,098.40 × 9 / 109 = 420.9688… → 420.97 销项税额, 4,677.43 revenue
+    assert balances["1122"] == Decimal("5098.40") and balances["5001"] == Decimal("-4677.43")
+    assert balances["22210102"] == Decimal("-420.97")
     assert balances["2202"] == Decimal("-4080.00")  # the payout's and receipt's vouchers wait for review
     assert ledger.verify() == []
 
@@ -313,3 +318,20 @@ def test_the_openapi_document_describes_the_settlement_and_payment_routes(client
     settlement = document["components"]["schemas"]["Settlement"]["properties"]
     assert {"buyer", "households", "company", "reconciliation", "vouchers", "purchase_invoices"} <= set(settlement)
     assert settlement["buyer_total"]["type"] == "string"
+
+
+def test_a_special_invoice_for_the_freight_is_entered_kept_on_patch_and_cleared(client, login, received, accountant):
+    order, _ = received
+    login(accountant)
+    draft = prepare(client, order, logistics="120.00", logistics_invoice_no="04400123", logistics_vat_rate_pct="9")
+    company = draft["company"]
+    assert (company["logistics_invoice_no"], company["logistics_vat_rate_pct"], company["logistics_input_vat"]) == (
+        "04400123", "9.00", "9.91")
+    # a PATCH of something else keeps the invoice
+    changed = client.patch(f"/api/v1/settlements/{draft['id']}", json={"packing": "10"}).get_json()
+    assert changed["company"]["logistics_input_vat"] == "9.91"
+    refused = client.patch(f"/api/v1/settlements/{draft['id']}", json={"logistics_vat_rate_pct": "18"})
+    assert refused.status_code == 422 and "logistics_vat_rate_pct" in refused.get_json()["error"]["fields"]
+    cleared = client.patch(f"/api/v1/settlements/{draft['id']}",
+                           json={"logistics_invoice_no": "", "logistics_vat_rate_pct": None}).get_json()
+    assert (cleared["company"]["logistics_invoice_no"], cleared["company"]["logistics_input_vat"]) == ("", "0.00")

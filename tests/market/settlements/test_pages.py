@@ -267,6 +267,24 @@ def test_the_status_tabs_filter_the_list(client, login, received, coordinator, a
 
 # --- printed -------------------------------------------------------------------------------------
 
+def test_the_settlement_prints_its_output_vat_as_booked_in_the_sale_voucher(client, login, posted, accountant):
+    from models import Voucher, VoucherSource
+
+    login(accountant)
+    sale = next(v for v in db.session.scalars(select(Voucher).where(Voucher.source == VoucherSource.SETTLEMENT,
+                                                                    Voucher.source_id == posted.id))
+                if v.summary.startswith("销售"))
+    credited = {line.account.code: line.credit for line in sale.lines if line.credit}
+    assert credited == {"5001": posted.sale_net, "22210102": posted.output_vat}
+    assert posted.output_vat > 0 and posted.sale_net + posted.output_vat == posted.buyer_total
+    for url in (f"/settlements/{posted.id}/print", f"/settlements/{posted.id}"):
+        page = client.get(url).get_data(as_text=True)
+        section = page.split('id="sale-vat"')[1].split("</section>")[0]
+        assert "不含税金额" in section and "税额" in section and "9%" in section
+        assert f"¥{credited['5001']:,.2f}" in section and f"¥{credited['22210102']:,.2f}" in section
+        assert "✓" in section
+
+
 def test_the_printed_settlement_and_invoices_are_in_chinese_and_reconcile(client, login, posted, accountant):
     login(accountant)
     page = client.get(f"/settlements/{posted.id}/print").get_data(as_text=True)
@@ -318,7 +336,7 @@ def test_contract_deliveries_are_settled_for_stock_through_the_pages(client, log
     client.post(f"/settlements/{settlement.id}/post")
     assert db.session.get(Settlement, settlement.id).status is SettlementStatus.POSTED
     page = client.get(f"/settlements/{settlement.id}").get_data(as_text=True)
-    assert "1405" in page and "222101" in page
+    assert "1405" in page and "22210101" in page
     assert client.get(f"/settlements/{settlement.id}/print").status_code == 200
 
 
@@ -327,3 +345,22 @@ def test_a_villagers_pending_contract_delivery_is_worded_as_a_contract_purchase(
     login(villager)
     page = client.get("/me/statement").get_data(as_text=True)
     assert "合同" in page.split("已过磅")[-1] and "超市订单结算后" not in page
+
+
+def test_a_special_invoice_is_entered_on_the_page_and_its_deductible_vat_shown(client, csrf, received, accountant):
+    order, _ = received
+    login_with_form(client, accountant)
+    page = client.get(f"/settlements/new?order_id={order.id}").get_data(as_text=True)
+    assert 'name="logistics_invoice_no"' in page and "专用发票" in page
+    data = {"csrf_token": hidden(page, "csrf_token"), "order_id": str(order.id), "settle_on": DAY.isoformat(),
+            "logistics": "120.00", "packing": "0", "buyer_deductions": "0", "vat_rate_pct": "9", "note": "",
+            "logistics_invoice_no": "04400123", "logistics_vat_rate_pct": ""}
+    response = client.post("/settlements/new", data=data)
+    assert response.status_code == 422 and "专用发票" in response.get_data(as_text=True)
+    response = client.post("/settlements/new", data={**data, "logistics_vat_rate_pct": "9"})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    settlement = db.session.scalar(select(Settlement))
+    page = client.get(f"/settlements/{settlement.id}").get_data(as_text=True)
+    assert "¥9.91" in page and 'value="04400123"' in page  # 120.00 × 9 / 109 = 9.908… → 9.91
+    page = client.get(f"/settlements/{settlement.id}/print").get_data(as_text=True)
+    assert "04400123" in page.split('id="special-invoices"')[1].split("</p>")[0]

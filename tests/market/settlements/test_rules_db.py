@@ -77,7 +77,7 @@ def copy_row(table, row_id: int, **overrides: str) -> str:
 SETTLEMENT_BREACHES = [
     # buyer total ≠ purchase + logistics + packing + margin, changed on either side
     ("margin = margin + 1", "three_way_reconciles"),
-    ("buyer_total = buyer_total - 1, buyer_gross = buyer_gross - 1", "three_way_reconciles"),
+    ("buyer_total = buyer_total - 1, buyer_gross = buyer_gross - 1, sale_net = sale_net - 1", "three_way_reconciles"),
     ("logistics = logistics + 1", "three_way_reconciles"),
     ("purchase_total = purchase_total + 1, purchase_cost = purchase_cost + 1", "three_way_reconciles"),
     ("input_vat = input_vat + 1", "vat_plus_cost"),
@@ -85,6 +85,12 @@ SETTLEMENT_BREACHES = [
     ("buyer_received = buyer_total + 1", "received_within_total"),
     ("buyer_received = -1", "received_within_total"),
     ("logistics = -1, margin = margin + logistics + 1", "amounts_not_negative"),
+    # the sale's revenue and output VAT make up the buyer total; no output VAT on an exempt sale
+    ("output_vat = output_vat + 1", "sale_net_plus_output_vat"),
+    ("sale_net = sale_net - 1", "sale_net_plus_output_vat"),
+    ("sale_net = -1, output_vat = buyer_total + 1", "sale_net_plus_output_vat"),
+    ("sale_vat_exempt_basis = '蔬菜流通环节免税'", "output_vat_only_when_taxable"),
+    ("sale_vat_rate_pct = NULL", "output_vat_only_when_taxable"),
 ]
 
 
@@ -93,7 +99,7 @@ def test_a_settlement_that_does_not_reconcile_is_refused(posted):
         refused(f"UPDATE settlements SET {change} WHERE id = :id", rule, id=posted.id)
     # within the rules: the buyer pays one fen more and the company keeps it
     accepted("UPDATE settlements SET buyer_gross = buyer_gross + 1, buyer_total = buyer_total + 1, "
-             "margin = margin + 1 WHERE id = :id", id=posted.id)
+             "margin = margin + 1, sale_net = sale_net + 1 WHERE id = :id", id=posted.id)
 
 
 def test_a_settlement_inserted_without_reconciling_is_refused(posted):
