@@ -14,6 +14,7 @@ from models import RejectPolicy, SettlementKind, SettlementStatus, Voucher, Vouc
 
 from ..api.schemas import ReturnReasonSchema, SettlementActorSchema, SettlementVoucherRefSchema  # noqa: F401
 from ..orders.schemas import ExactNumber
+from . import profit
 
 
 def _decimal(places: int, description: str, example: str, **kwargs) -> ma.fields.Decimal:
@@ -192,6 +193,18 @@ class SettlementCompanyPartSchema(ma.Schema):
     margin = _money(metadata={"description": "what the company keeps: the remainder"})
 
 
+class SettlementProfitSchema(ma.Schema):
+    revenue = _money(metadata={"description": "5001: the buyer total less its output VAT"})
+    cost_of_goods = _money(metadata={"description": "5401: the purchase less its calculated input VAT"})
+    logistics = _money(metadata={"description": "5601: logistics less the VAT its special invoice deducts"})
+    packing = _money(metadata={"description": "5601: packing less the VAT its special invoice deducts"})
+    gross_profit = _money(metadata={"description": "what the settlement adds to 本年利润"})
+    cash_margin = _money(metadata={"description": "the settlement's margin, in cash"})
+    output_vat = _money()
+    purchase_input_vat = _money()
+    costs_input_vat = _money()
+
+
 class SettlementReconciliationSchema(ma.Schema):
     field_kg = _weight()
     accepted_kg = _weight()
@@ -247,6 +260,9 @@ class SettlementSchema(SettlementSummarySchema):
                                 metadata={"description": "what each household is owed, with its deliveries"})
     company = Part(SettlementCompanyPartSchema, lambda s: s, metadata={"description": "costs, input VAT and margin"})
     reconciliation = Part(SettlementReconciliationSchema, lambda s: reconciliation(s))
+    profit = Part(SettlementProfitSchema, lambda s: profit.of(s) if s.kind is SettlementKind.ORDER else None,
+                  allow_none=True, metadata={"description": "an order settlement's contribution to profit: "
+                                                            "gross profit = margin − output VAT + input VATs"})
     slip_ids = ma.fields.Function(lambda s: [slip.id for slip in s.slips])
     vouchers = Part(SettlementVoucherRefSchema, lambda s: settlement_vouchers(s), many=True,
                     metadata={"description": "the vouchers it posted (empty until posted)"})

@@ -27,7 +27,7 @@ from ..pages import PAGE_SIZE, form_errors, require, voucher_url
 from ..units import Money
 from ..weighing.capitals import amount_in_capitals
 from ..weighing.forms import options
-from . import computing, services
+from . import computing, profit, services
 from .forms import AmountsForm, BatchSettlementForm, OrderSettlementForm, ReturnForm
 from .states import IN_BOOKS
 
@@ -224,6 +224,15 @@ def _amounts_form_for(settlement: Settlement) -> AmountsForm:
     return form
 
 
+def _profit(settlement: Settlement):
+    if settlement.kind is not SettlementKind.ORDER:
+        return None
+    try:
+        return profit.of(settlement)
+    except profit.ProfitDoesNotTie:
+        return None  # figures changed behind the services: verify says so; the page shows what it has
+
+
 #: households shown per page on a settlement: the totals always cover all of them
 HOUSEHOLDS_PAGE_SIZE = 15
 
@@ -237,6 +246,7 @@ def _detail_context(settlement: Settlement) -> dict[str, Any]:
     return dict(
         settlement=settlement, totals=household_totals(settlement), vouchers=_vouchers(settlement),
         households=households,
+        profit=_profit(settlement),
         invoices=_invoices(settlement), receipts=_receipts(settlement),
         product=settlement.slips[0].variety if settlement.slips else None,
         draft=settlement.status is SettlementStatus.DRAFT, can_prepare=_can_prepare(), accountant=accountant,

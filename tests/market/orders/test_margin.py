@@ -148,7 +148,7 @@ def test_the_order_page_shows_each_grade_s_margin_and_the_whole_order_s_range(
     order = make_order(expected_cost_per_kg="1.10", below_cost_reason="保住长期客户")
     login(coordinator)
     html = client.get(f"/orders/{order.id}").get_data(as_text=True)
-    assert "价格与预估毛利" in html
+    assert "价格与预估差价" in html
     assert html.count('class="loss"') == 1  # 特级 only
     assert "¥-0.50/公斤" in html
     # 5,400 kg × −0.50 … 5,400 kg × 2.30

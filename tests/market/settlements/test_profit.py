@@ -1,0 +1,68 @@
+"""An order settlement's contribution to profit, and the bridge from its cash margin: exact, and
+what the books say."""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, strategies as st
+from sqlalchemy import select
+
+from market import demo
+from market.settlements import profit
+from models import Account, Settlement, SettlementKind, Voucher, VoucherLine, VoucherSource, VoucherStatus, db
+
+FEN = st.integers(min_value=0, max_value=10**11).map(lambda fen: Decimal(fen) / 100)
+
+
+@given(buyer_total=FEN, purchase_total=FEN, logistics=FEN, packing=FEN, data=st.data())
+def test_gross_profit_is_the_margin_less_output_vat_plus_the_input_vat_to_the_fen(
+        buyer_total, purchase_total, logistics, packing, data):
+    output_vat = data.draw(st.integers(0, int(buyer_total * 100)).map(lambda f: Decimal(f) / 100))
+    input_vat = data.draw(st.integers(0, int(purchase_total * 100)).map(lambda f: Decimal(f) / 100))
+    logistics_vat = data.draw(st.integers(0, int(logistics * 100)).map(lambda f: Decimal(f) / 100))
+    packing_vat = data.draw(st.integers(0, int(packing * 100)).map(lambda f: Decimal(f) / 100))
+    margin = buyer_total - purchase_total - logistics - packing
+    result = profit.contribution(buyer_total=buyer_total, output_vat=output_vat, purchase_total=purchase_total,
+                                 input_vat=input_vat, logistics=logistics, packing=packing,
+                                 logistics_input_vat=logistics_vat, packing_input_vat=packing_vat, margin=margin)
+    assert result.gross_profit == result.revenue - result.cost_of_goods - result.logistics - result.packing
+    *steps, (last, total) = result.bridge
+    assert last == "gross_profit" and sum(amount for _name, amount in steps) == total == result.gross_profit
+
+
+def test_a_margin_that_does_not_tie_is_refused():
+    with pytest.raises(profit.ProfitDoesNotTie):
+        profit.contribution(buyer_total=Decimal("100"), output_vat=Decimal("0"), purchase_total=Decimal("80"),
+                            input_vat=Decimal("0"), logistics=Decimal("5"), packing=Decimal("5"),
+                            logistics_input_vat=Decimal("0"), packing_input_vat=Decimal("0"), margin=Decimal("11"))
+
+
+def _booked_profit(settlement: Settlement) -> Decimal:
+    """5001 credits less 5401 and 5601 debits over the settlement's posted vouchers."""
+    rows = db.session.execute(
+        select(Account.code, VoucherLine.debit, VoucherLine.credit).join(Account).join(Voucher)
+        .where(Voucher.source == VoucherSource.SETTLEMENT, Voucher.source_id == settlement.id,
+               Voucher.status == VoucherStatus.POSTED)).all()
+    revenue = sum((c - d for code, d, c in rows if code == "5001"), Decimal("0"))
+    costs = sum((d - c for code, d, c in rows if code in ("5401", "5601")), Decimal("0"))
+    return revenue - costs
+
+
+def test_the_demo_sale_adds_to_profit_what_its_vouchers_book_and_the_page_explains_why(client, login, app):
+    demo.seed(today=date(2026, 8, 20))
+    db.session.commit()
+    settlement = db.session.scalar(select(Settlement).where(Settlement.kind == SettlementKind.ORDER))
+    result = profit.of(settlement)
+    assert result.gross_profit == _booked_profit(settlement) == Decimal("3307.17")
+    assert (result.cash_margin, result.output_vat, result.purchase_input_vat) == (
+        Decimal("3870.08"), Decimal("3765.47"), Decimal("3202.56"))
+    from models import User
+    login(db.session.scalar(select(User).where(User.phone == "13800000003")), demo.DEMO_PASSWORD)
+    html = client.get(f"/settlements/{settlement.id}").get_data(as_text=True)
+    assert 'id="profit"' in html
+    for figure in ("¥41,838.61", "¥32,381.44", "¥3,870.08", "¥3,765.47", "¥3,202.56", "¥3,307.17"):
+        assert figure in html, figure
+    api = client.get(f"/api/v1/settlements/{settlement.id}").get_json()
+    assert api["profit"]["gross_profit"] == "3307.17" and api["profit"]["cash_margin"] == "3870.08"
