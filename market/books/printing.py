@@ -109,7 +109,8 @@ def render_pdf(pages: list[paper.PaperPage], paper_name: str, title: str) -> byt
 
 def voucher_pdf(actor: User, voucher: Voucher, paper_name: str) -> bytes:
     require_reader(actor)
-    return render_pdf(sheets([voucher]), paper_name, paper.label(paper_voucher(voucher, {}, {}, "")))
+    pages = sheets([voucher])
+    return render_pdf(pages, paper_name, paper.label(pages[0].voucher))
 
 
 def period_pdf(actor: User, period: Any, status: Any, paper_name: str) -> bytes:

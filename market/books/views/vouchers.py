@@ -129,13 +129,13 @@ def voucher_pdf(voucher_id: int):
 def vouchers_pdf():
     """A period's vouchers on paper, ``?period=YYYY-MM&status=posted&paper=voucher|a4``."""
     common.require_reader(current_user)
-    month = month_arg()
+    period = request.args.get("period") or str(month_arg())  # a bad month is refused, not replaced
     try:
-        pdf = printing.period_pdf(current_user, str(month), request.args.get("status") or None,
+        pdf = printing.period_pdf(current_user, period, request.args.get("status") or None,
                                   printing.paper_choice(request.args.get("paper")))
     except MarketError as exc:
         return _print_error(exc)
-    return pdf_response(pdf, f"vouchers-{month}.pdf")
+    return pdf_response(pdf, f"vouchers-{period}.pdf")
 
 
 @bp.route("/books/vouchers/<int:voucher_id>/approve", methods=["POST"])

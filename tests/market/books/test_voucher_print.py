@@ -113,6 +113,9 @@ def test_a_payment_voucher_names_its_cashier_and_a_period_prints_voucher_after_v
     response = client.get("/books/vouchers.pdf?period=2026-03&status=posted")
     assert response.status_code == 302 and "/books/vouchers?period=2026-03" in response.headers["Location"]
     assert "这个月份和状态下没有可打印的凭证。" in client.get(response.headers["Location"]).get_data(as_text=True)
+    for bad in ("period=2026-13", "period=all", "period=2026-08&status=bogus", "period=2026-08&paper=letter"):
+        response = client.get(f"/books/vouchers.pdf?{bad}")
+        assert response.status_code == 302 and "/books/vouchers" in response.headers["Location"], bad
 
 
 def test_only_readers_of_vouchers_print_them(client, login, villager, coordinator, buyer_staff, twelve_lines):
