@@ -69,6 +69,13 @@ class Config:
     ORDER_EXPECTED_COST_PER_KG = "0.00"
     #: output VAT rate a new product's sales start at (农产品 9 %), percent; each product may differ
     SALES_VAT_RATE_PCT = "9"
+    #: printed vouchers: "voucher" (241×140 mm 凭证纸) or "a4" (two sheets to an A4 page)
+    VOUCHER_PAPER = "voucher"
+    #: the 会计主管 printed on vouchers; blank: the users with a chief accountant's role, if any
+    VOUCHER_CHIEF_ACCOUNTANT = ""
+    #: entries on one sheet of voucher paper, and the most vouchers one batch print takes
+    VOUCHER_LINES_PER_PAGE = 5
+    VOUCHER_PRINT_MAX = 2000
 
 
 class TestConfig(Config):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import request
+from flask import Response, request
 from flask_login import current_user
 
 from models import db
@@ -14,7 +14,7 @@ from ..api import Blueprint, creates, page_schema, paginate
 from ..clock import local_today
 from ..ledger import chart
 from ..ledger import services as ledger
-from . import ageing, ledgers, periods, statements, trial_balance, vat, vouchers
+from . import ageing, ledgers, periods, printing, statements, trial_balance, vat, vouchers
 from .schemas import (AccountCreateSchema, AccountLedgerSchema, AccountSchema, AccountUpdateSchema, AgeingSchema,
                       AsOfArgsSchema, BuyerStatementSchema, HouseholdStatementSchema, LedgerArgsSchema,
                       PeriodCreateSchema, PeriodReasonSchema, PeriodSchema, RangeArgsSchema, ReversalCreateSchema,
@@ -132,6 +132,17 @@ def list_vouchers(args):
 @blp.response(200, VoucherSchema)
 def get_voucher(voucher_id: int):
     return vouchers.get_voucher(current_user, voucher_id)
+
+
+@blp.route("/vouchers/<int:voucher_id>/pdf")
+@blp.response(200, content_type="application/pdf", description="The voucher on paper (记账凭证), a PDF")
+def get_voucher_pdf(voucher_id: int):
+    """The voucher printed as the standard 记账凭证: five lines a sheet with 承前页/过次页, 合计 in 大写 and
+    the signatures; ``?paper=voucher`` (241×140 mm) or ``a4`` (two sheets to an A4 page)."""
+    voucher = vouchers.get_voucher(current_user, voucher_id)
+    pdf = printing.voucher_pdf(current_user, voucher, printing.paper_choice(request.args.get("paper")))
+    return Response(pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="voucher-{voucher_id}.pdf"'})
 
 
 @blp.route("/vouchers", methods=["POST"])

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -14,7 +14,7 @@ from ...errors import MarketError
 from ...forms import place_errors
 from ...ledger import services as ledger
 from ...weighing.forms import options
-from .. import common, ledgers, statements, tables, vouchers as book_vouchers
+from .. import common, ledgers, printing, statements, tables, vouchers as book_vouchers
 from ..forms import ActionForm, ReasonForm, VoucherForm
 from .blueprint import bp
 from .common import EXPORTS, can_review, month_arg, send_table
@@ -98,6 +98,44 @@ def _act(voucher_id: int, action, success: str):
     db.session.commit()
     flash(success, "success")
     return redirect(url_for("books.voucher", voucher_id=getattr(result, "id", voucher_id)))
+
+
+def pdf_response(pdf: bytes, filename: str) -> Response:
+    """A PDF shown inline (the browser's viewer prints it as drawn), named for saving."""
+    return Response(pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{filename}"', "Cache-Control": "no-store"})
+
+
+def _print_error(exc: MarketError):
+    flash(exc.text(), "error")
+    return redirect(url_for("books.vouchers", period=request.args.get("period") or None,
+                            status=request.args.get("status") or None))
+
+
+@bp.route("/books/vouchers/<int:voucher_id>.pdf")
+@login_required
+def voucher_pdf(voucher_id: int):
+    """The voucher on paper (记账凭证, five lines a sheet), ``?paper=voucher|a4``."""
+    found = book_vouchers.get_voucher(current_user, voucher_id)
+    try:
+        pdf = printing.voucher_pdf(current_user, found, printing.paper_choice(request.args.get("paper")))
+    except MarketError as exc:
+        return _print_error(exc)
+    return pdf_response(pdf, f"voucher-{found.period}-{found.number or 'draft-' + str(found.id)}.pdf")
+
+
+@bp.route("/books/vouchers.pdf")
+@login_required
+def vouchers_pdf():
+    """A period's vouchers on paper, ``?period=YYYY-MM&status=posted&paper=voucher|a4``."""
+    common.require_reader(current_user)
+    period = request.args.get("period") or str(month_arg())  # a bad month is refused, not replaced
+    try:
+        pdf = printing.period_pdf(current_user, period, request.args.get("status") or None,
+                                  printing.paper_choice(request.args.get("paper")))
+    except MarketError as exc:
+        return _print_error(exc)
+    return pdf_response(pdf, f"vouchers-{period}.pdf")
 
 
 @bp.route("/books/vouchers/<int:voucher_id>/approve", methods=["POST"])
