@@ -67,6 +67,8 @@ class Config:
     #: logistics and packing a new order expects per kilogram (元) unless its maker says otherwise;
     #: set it to the company's usual figure (the demo's peach order: about 1.10)
     ORDER_EXPECTED_COST_PER_KG = "0.00"
+    #: payouts to an account whose approved change took effect this many days ago or less are flagged
+    PAYEE_CHANGE_FLAG_DAYS = 30
     #: output VAT rate a new product's sales start at (农产品 9 %), percent; each product may differ
     SALES_VAT_RATE_PCT = "9"
     #: printed vouchers: "voucher" (241×140 mm 凭证纸) or "a4" (two sheets to an A4 page)

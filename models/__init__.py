@@ -3,7 +3,8 @@ from .base import Base, db, utcnow  # noqa: F401
 from . import users, places, catalogue, produce, contracts, weighing, audit, orders, ledger, fulfilment, settlement  # noqa: F401
 from .users import ApiToken, Role, RoleName, User  # noqa: F401
 from .audit import AuditEvent, IdempotencyRecord  # noqa: F401
-from .places import Household, PartyBranch, PartyGroup, PayoutMethod, Village, VillageGroup  # noqa: F401
+from .places import (Household, PartyBranch, PartyGroup, PayeeChange, PayeeChangeStatus, PayoutMethod, Village,  # noqa: F401
+                     VillageGroup)
 from .catalogue import Grade, GradeTable, Product, Variety  # noqa: F401
 from .produce import LotPhoto, LotStatus, ProduceLot, QuantityUnit  # noqa: F401
 from .contracts import (  # noqa: F401

@@ -4,13 +4,16 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 from decimal import Decimal
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import db, utcnow
 from .types import Distance, UTCDateTime, enum_column
+
+if TYPE_CHECKING:
+    from .users import User
 
 
 class Village(db.Model):
@@ -116,6 +119,8 @@ class Household(db.Model):
     note: Mapped[str] = mapped_column(Text, default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: when an approved change of payout method or account last took effect
+    payee_changed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
 
     village: Mapped[Village] = relationship()
     group: Mapped[Optional[VillageGroup]] = relationship()
@@ -123,3 +128,43 @@ class Household(db.Model):
 
     def __str__(self) -> str:
         return self.head_name
+
+
+class PayeeChangeStatus(str, enum.Enum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    #: replaced by a newer request before anyone decided
+    SUPERSEDED = "superseded"
+
+
+class PayeeChange(db.Model):
+    """A request to change where a household's money goes (method, bank, account): it takes
+    effect only when an accountant other than the requester approves it. The old values are
+    kept beside the new so the approver sees both in full."""
+
+    __tablename__ = "payee_changes"
+    __table_args__ = (
+        Index("uq_payee_changes_one_pending", "household_id", unique=True,
+              sqlite_where=text("status = 'pending'"), postgresql_where=text("status = 'pending'")),
+        CheckConstraint("decided_by_id IS NULL OR decided_by_id <> requested_by_id", name="four_eyes"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    status: Mapped[PayeeChangeStatus] = mapped_column(enum_column(PayeeChangeStatus), default=PayeeChangeStatus.PENDING)
+    payout_method: Mapped[PayoutMethod] = mapped_column(enum_column(PayoutMethod))
+    bank_name: Mapped[str] = mapped_column(String(64), default="")
+    account_number: Mapped[str] = mapped_column(String(40), default="")
+    old_payout_method: Mapped[PayoutMethod] = mapped_column(enum_column(PayoutMethod))
+    old_bank_name: Mapped[str] = mapped_column(String(64), default="")
+    old_account_number: Mapped[str] = mapped_column(String(40), default="")
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+    household: Mapped[Household] = relationship()
+    requested_by: Mapped["User"] = relationship(foreign_keys=[requested_by_id])
+    decided_by: Mapped[Optional["User"]] = relationship(foreign_keys=[decided_by_id])

@@ -13,9 +13,10 @@ from flask_login import current_user
 
 from models import db
 
-from ..api import Blueprint, PageArgsSchema, creates, paginate
-from . import catalogue, households, party, users, villages
-from .schemas import (GradeCreateSchema, GradePatchSchema, GradeSchema, GradeTableArgsSchema,
+from ..api import Blueprint, PageArgsSchema, creates, page_schema, paginate
+from . import catalogue, households, party, payee_changes, users, villages
+from .schemas import (PayeeChangeArgsSchema, PayeeChangeRejectSchema, PayeeChangeSchema,
+                      GradeCreateSchema, GradePatchSchema, GradeSchema, GradeTableArgsSchema,
                       GradeTableCreateSchema, GradeTablePageSchema, GradeTablePatchSchema,
                       GradeTableSchema, HouseholdArgsSchema, HouseholdCreateSchema, HouseholdPageSchema,
                       HouseholdPatchSchema, HouseholdSchema, PartyBranchArgsSchema,
@@ -215,12 +216,54 @@ class HouseholdItem(MethodView):
 
     @blp.arguments(HouseholdPatchSchema)
     @blp.response(200, HouseholdSchema)
+    @blp.alt_response(202, schema=HouseholdSchema, description="saved, and a change of payout method or account "
+                      "waits for an accountant's approval (payee_change): until then payouts go where they went")
     def patch(self, body, household_id):
-        """Change a household (coordinator or admin); numbers left out stay as they are."""
+        """Change a household (coordinator or admin); numbers left out stay as they are. A change
+        of payout method, bank or account is a request an accountant other than the requester
+        approves (``/payee-changes``); the answer is then 202."""
         household = households.get_household(current_user, household_id)
+        before = payee_changes.pending_for(household.id)
         households.update_household(current_user, household, **body)
         db.session.commit()
-        return households.household_view(current_user, household)
+        after = payee_changes.pending_for(household.id)
+        view = households.household_view(current_user, household)
+        if after is not None and (before is None or after.id != before.id):
+            return view, 202
+        return view
+
+
+# --- payee changes (four eyes) --------------------------------------------------------
+
+@blp.route("/payee-changes")
+@blp.arguments(PayeeChangeArgsSchema, location="query")
+@blp.response(200, page_schema(PayeeChangeSchema))
+def list_payee_changes(args):
+    """Requests to change where households are paid, newest first, numbers in full (accountants and
+    admins; each reading is audited)."""
+    result = paginate(payee_changes.changes_query(current_user, args.get("status")), args)
+    payee_changes.record_reading(current_user, [change.id for change in result["items"]])
+    db.session.commit()
+    return result
+
+
+@blp.route("/payee-changes/<int:change_id>/approve", methods=["POST"])
+@blp.response(200, PayeeChangeSchema)
+def approve_payee_change(change_id: int):
+    """An accountant who did not ask for the change applies it; 409 for one's own or a decided one."""
+    change = payee_changes.approve(current_user, change_id)
+    db.session.commit()
+    return change
+
+
+@blp.route("/payee-changes/<int:change_id>/reject", methods=["POST"])
+@blp.arguments(PayeeChangeRejectSchema)
+@blp.response(200, PayeeChangeSchema)
+def reject_payee_change(body, change_id: int):
+    """An accountant turns the change down with a reason; the household keeps its account."""
+    change = payee_changes.reject(current_user, change_id, body["reason"])
+    db.session.commit()
+    return change
 
 
 # --- catalogue ----------------------------------------------------------------------

@@ -18,6 +18,7 @@ from models import Household, PartyGroup, PayoutMethod, RoleName, User, Village,
 from .. import audit, privacy
 from ..auth.permissions import can_see_sensitive, require_household_access, require_role, visible_household_id
 from ..errors import Conflict, FieldErrors as Errors, PermissionDenied
+from . import payee_changes
 from .common import clean_text, fetch, is_given, referenced, required_text
 from .identity import BANK_ACCOUNT_RE, normalise_id_number, normalise_phone, valid_id_number, valid_mobile
 
@@ -124,7 +125,19 @@ def household_view(actor: User, household: Household, reveal: bool = False,
         "active": household.active,
         "created_at": household.created_at,
         "revealed": bool(reveal),
+        "payee_changed_at": household.payee_changed_at,
+        "payee_change": _waiting_change(household.id),
     }
+
+
+def _waiting_change(household_id: int) -> dict[str, Any] | None:
+    """The payout change waiting for an accountant, masked: what the household's page tells."""
+    change = payee_changes.pending_for(household_id)
+    if change is None:
+        return None
+    return {"id": change.id, "status": change.status.value, "requested_at": change.requested_at,
+            "payout_method": change.payout_method.value, "bank_name": change.bank_name,
+            "account_number": privacy.mask_account(change.account_number)}
 
 
 def _payout(value: Any, errors: Errors) -> PayoutMethod | None:
@@ -244,6 +257,10 @@ def update_household(actor: User, household: Household, **changes: Any) -> House
     given = {k: v for k, v in changes.items() if is_given(v) and not (k in SENSITIVE_FIELDS and v is None)}
     before = _household_audit(household)
     values = _household_changes(Errors(), household, given)
+    # where the money goes changes only under four eyes: a request an accountant approves
+    payee = {name: values.pop(name) for name in payee_changes.PAYEE_FIELDS if name in values}
+    if payee_changes.differs(household, payee):
+        payee_changes.request_change(actor, household, payee)
     changed = [name for name in SENSITIVE_FIELDS
                if name in values and values[name] != getattr(household, name)]
     for key, value in values.items():

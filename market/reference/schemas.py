@@ -118,6 +118,49 @@ class HouseholdSchema(ma.Schema):
     active = ma.fields.Boolean()
     created_at = ma.fields.DateTime()
     revealed = ma.fields.Boolean(metadata={"description": "true when full numbers are shown (audited)"})
+    payee_changed_at = ma.fields.AwareDateTime(allow_none=True, metadata={
+        "description": "when the last approved change of payout method or account took effect"})
+    payee_change = ma.fields.Nested(lambda: WaitingPayeeChangeSchema(), allow_none=True, metadata={
+        "description": "a change of payout method or account waiting for an accountant's approval"})
+
+
+class WaitingPayeeChangeSchema(ma.Schema):
+    id = ma.fields.Integer()
+    status = ma.fields.String()
+    requested_at = ma.fields.AwareDateTime()
+    payout_method = ma.fields.String()
+    bank_name = ma.fields.String()
+    account_number = ma.fields.String(metadata={"description": "masked"})
+
+
+class PayeeChangeSchema(ma.Schema):
+    """A request to change where a household is paid; numbers in full (accountants and admins)."""
+
+    id = ma.fields.Integer()
+    household_id = ma.fields.Integer()
+    household_name = ma.fields.Function(lambda c: c.household.head_name)
+    status = ma.fields.Function(lambda c: c.status.value)
+    payout_method = ma.fields.Function(lambda c: c.payout_method.value)
+    bank_name = ma.fields.String()
+    account_number = ma.fields.String()
+    old_payout_method = ma.fields.Function(lambda c: c.old_payout_method.value)
+    old_bank_name = ma.fields.String()
+    old_account_number = ma.fields.String()
+    requested_by = ma.fields.Function(lambda c: {"id": c.requested_by.id, "name": c.requested_by.name})
+    requested_at = ma.fields.AwareDateTime()
+    decided_by = ma.fields.Function(lambda c: {"id": c.decided_by.id, "name": c.decided_by.name}
+                                    if c.decided_by else None)
+    decided_at = ma.fields.AwareDateTime(allow_none=True)
+    reason = ma.fields.String()
+
+
+class PayeeChangeArgsSchema(PageArgsSchema):
+    status = ma.fields.String(load_default=None, validate=ma.validate.OneOf(
+        ["pending", "approved", "rejected", "superseded"]))
+
+
+class PayeeChangeRejectSchema(ma.Schema):
+    reason = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=2000))
 
 
 class HouseholdCreateSchema(ma.Schema):
