@@ -52,13 +52,12 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_payee_changes_household_id'), ['household_id'], unique=False)
         batch_op.create_index('uq_payee_changes_one_pending', ['household_id'], unique=True,
                               sqlite_where=sa.text("status = 'pending'"), postgresql_where=sa.text("status = 'pending'"))
-    with op.batch_alter_table('households', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('payee_changed_at', sa.DateTime(timezone=True), nullable=True))
+    # not in batch: rebuilding households on SQLite would trip the foreign keys that point at it
+    op.add_column('households', sa.Column('payee_changed_at', sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade():
-    with op.batch_alter_table('households', schema=None) as batch_op:
-        batch_op.drop_column('payee_changed_at')
+    op.execute("ALTER TABLE households DROP COLUMN payee_changed_at")  # in place: SQLite 3.35+ too
     with op.batch_alter_table('payee_changes', schema=None) as batch_op:
         batch_op.drop_index('uq_payee_changes_one_pending', sqlite_where=sa.text("status = 'pending'"),
                             postgresql_where=sa.text("status = 'pending'"))
