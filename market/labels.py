@@ -6,7 +6,7 @@ import enum
 from flask_babel import lazy_gettext as _l
 from wtforms.fields.choices import SelectChoice
 
-from models import (AllocationPolicy, ContractStatus, DeductionKind, LotStatus, OrderStatus, PayoutMethod,
+from models import (AllocationPolicy, PayeeChangeStatus, ContractStatus, DeductionKind, LotStatus, OrderStatus, PayoutMethod,
                     PrepaymentKind, PriceMechanism, QuantityUnit, RejectPolicy, RoleName, RunStatus, SaleMode,
                     SlipStatus)
 from models import CertificateBasis, ReceiptOutcome
@@ -107,6 +107,10 @@ _PAIRS: list[tuple[enum.Enum, object]] = [
     (DepositOutcome.RETURNED, _l("Paid back by the household (退还)")),
     (DepositOutcome.FORFEITED, _l("Kept by the household: the company broke the contract (不予退还)")),
     (DepositOutcome.DOUBLED, _l("Paid back twice: the household broke the contract (双倍返还)")),
+    (PayeeChangeStatus.PENDING, _l("Waiting for approval")),
+    (PayeeChangeStatus.APPROVED, _l("Approved")),
+    (PayeeChangeStatus.REJECTED, _l("Turned down")),
+    (PayeeChangeStatus.SUPERSEDED, _l("Replaced by a newer request")),
 ]
 
 LABELS: dict[tuple[type, str], object] = {(type(member), member.value): text for member, text in _PAIRS}

@@ -4,16 +4,13 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Optional
+from typing import Optional
 
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import db, utcnow
 from .types import Distance, UTCDateTime, enum_column
-
-if TYPE_CHECKING:
-    from .users import User
 
 
 class Village(db.Model):
@@ -166,5 +163,6 @@ class PayeeChange(db.Model):
     reason: Mapped[str] = mapped_column(Text, default="")
 
     household: Mapped[Household] = relationship()
-    requested_by: Mapped["User"] = relationship(foreign_keys=[requested_by_id])
-    decided_by: Mapped[Optional["User"]] = relationship(foreign_keys=[decided_by_id])
+    # "User" (models.users) by name: users already imports this module
+    requested_by: Mapped["User"] = relationship(foreign_keys=[requested_by_id])  # noqa: F821
+    decided_by: Mapped[Optional["User"]] = relationship(foreign_keys=[decided_by_id])  # noqa: F821

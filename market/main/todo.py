@@ -12,7 +12,7 @@ from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from models import (BuyerOrder, OrderStatus, RoleName, Settlement, SettlementHousehold, SettlementStatus, User,
+from models import (BuyerOrder, OrderStatus, PayeeChange, PayeeChangeStatus, RoleName, Settlement, SettlementHousehold, SettlementStatus, User,
                     Voucher, VoucherStatus, db)
 
 
@@ -45,6 +45,10 @@ def for_user(user: User) -> list[Todo]:
             Todo(_l("Approved vouchers to post"),
                  _count(select(Voucher.id).where(Voucher.status == VoucherStatus.APPROVED)),
                  url_for("books.vouchers", period="all", status="approved")),
+            Todo(_l("Payout account changes waiting for your approval"),
+                 _count(select(PayeeChange.id).where(PayeeChange.status == PayeeChangeStatus.PENDING,
+                                                     PayeeChange.requested_by_id != user.id)),
+                 url_for("reference.payee_change_list")),
             Todo(_l("Households still owed on posted settlements"),
                  _count(select(SettlementHousehold.household_id).join(Settlement)
                         .where(Settlement.status == SettlementStatus.POSTED,

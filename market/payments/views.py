@@ -24,6 +24,7 @@ from ..errors import MarketError, NotFound
 from ..forms import new_key, place_errors
 from ..labels import label
 from ..pages import PAGE_SIZE, already_used, form_errors, require, voucher_url, yuan
+from ..reference import payee_changes
 from ..settlements.states import IN_BOOKS
 from ..units import Money
 from ..weighing.capitals import amount_in_capitals
@@ -209,6 +210,7 @@ def pay_household():
     chosen = by_id.get(form.household_id.data) if form.household_id.data else None
     status = 422 if request.method == "POST" else 200
     return render_template("payments/pay.html", form=form, general=general, chosen=chosen,
+                           recently=payee_changes.changed_recently, flag_days=payee_changes.flag_days(),
                            nobody=not owed_list), status
 
 
@@ -298,6 +300,7 @@ def new_payout_batch():
             for row in form.rows]
     status = 422 if request.method == "POST" else 200
     return render_template("payments/batch_new.html", form=form, rows=rows, general=general,
+                           recently=payee_changes.changed_recently, flag_days=payee_changes.flag_days(),
                            total=sum((amount for _, amount in proposed), Decimal("0.00"))), status
 
 

@@ -172,3 +172,12 @@ class UserEditForm(FlaskForm):
 class PasswordResetForm(FlaskForm):
     password = PasswordField(_l("New password"), render_kw={"autocomplete": "new-password"})
     submit = SubmitField(_l("Reset password"))
+
+
+class PayeeDecisionForm(FlaskForm):
+    """Approve (the button alone) or turn down (with a reason) a change of payout account."""
+
+    reason = StringField(_l("Why is it turned down?"), validators=[Length(max=2000)],
+                         render_kw={"placeholder": _l("e.g. the household says it asked for no change")})
+    approve = SubmitField(_l("Approve the change"))
+    reject = SubmitField(_l("Turn it down"))

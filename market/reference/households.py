@@ -15,7 +15,7 @@ from sqlalchemy import Select, or_, select
 
 from models import Household, PartyGroup, PayoutMethod, RoleName, User, Village, VillageGroup, db
 
-from .. import audit, privacy
+from .. import audit, labels, privacy
 from ..auth.permissions import can_see_sensitive, require_household_access, require_role, visible_household_id
 from ..errors import Conflict, FieldErrors as Errors, PermissionDenied
 from . import payee_changes
@@ -136,7 +136,8 @@ def _waiting_change(household_id: int) -> dict[str, Any] | None:
     if change is None:
         return None
     return {"id": change.id, "status": change.status.value, "requested_at": change.requested_at,
-            "payout_method": change.payout_method.value, "bank_name": change.bank_name,
+            "payout_method": change.payout_method.value, "payout_label": labels.label(change.payout_method),
+            "bank_name": change.bank_name,
             "account_number": privacy.mask_account(change.account_number)}
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from models import Household, Product, RoleName, User, Village, db
 
 from ..common import require_staff
-from . import catalogue, households, users, villages  # noqa: F401  (their routes)
+from . import catalogue, households, payee_changes, users, villages  # noqa: F401  (their routes)
 from .blueprint import bp
 
 

@@ -12,7 +12,7 @@ from models import Household, Village, db
 
 from ...auth.permissions import can_see_sensitive
 from ...errors import MarketError, PermissionDenied
-from .. import households as household_services
+from .. import households as household_services, payee_changes
 from ..forms import HouseholdForm, RevealForm
 from .blueprint import bp
 from .common import PER_PAGE, form_status, group_choices, party_group_choices, refused, village_choices
@@ -125,6 +125,7 @@ def edit_household(household_id: int):
     form = _household_form(record)
     status = 200
     if form.validate_on_submit():
+        waiting = payee_changes.pending_for(record.id)
         try:
             household_services.update_household(current_user, record, **_household_values(form, editing=True))
         except MarketError as exc:
@@ -132,7 +133,12 @@ def edit_household(household_id: int):
             record = household_services.get_household(current_user, household_id)
         else:
             db.session.commit()
-            flash(_("Saved."), "success")
+            requested = payee_changes.pending_for(record.id)
+            if requested is not None and (waiting is None or requested.id != waiting.id):
+                flash(_("Saved. The new payout account takes effect when an accountant approves it; "
+                        "until then payouts go to the old one."), "success")
+            else:
+                flash(_("Saved."), "success")
             return redirect(url_for(".household", household_id=household_id))
     elif form.is_submitted():
         status = form_status(form)

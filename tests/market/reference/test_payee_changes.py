@@ -48,6 +48,14 @@ def test_a_coordinator_cannot_redirect_payouts_by_changing_the_account(
     assert household.payee_changed_at is not None
     text = _batch(client, household_id, "100.00", "after-approval")
     assert NEW in text
+    # where the accountant pays, a freshly changed account is flagged; past the window it is not
+    flag = "付款前请核实"
+    assert flag in client.get("/payments/batch").get_data(as_text=True)
+    assert flag in client.get(f"/payments/pay?household_id={household_id}").get_data(as_text=True)
+    others = [line["household_id"] for line in settlement["households"][1:]]
+    assert flag not in client.get(f"/payments/pay?household_id={others[0]}").get_data(as_text=True)
+    client.application.config["PAYEE_CHANGE_FLAG_DAYS"] = 0
+    assert flag not in client.get("/payments/batch").get_data(as_text=True)
     actions = set(db.session.scalars(select(AuditEvent.action).where(AuditEvent.action.like("payee_change.%"))))
     assert actions == {"payee_change.request", "payee_change.view", "payee_change.approve"}
 
@@ -94,3 +102,58 @@ def test_a_new_request_replaces_the_pending_one_and_bad_accounts_are_refused_at_
     unchanged = client.patch(f"/api/v1/households/{household.id}", json={"account_number": OLD})
     assert unchanged.status_code == 200
     assert db.session.scalar(select(PayeeChange).where(PayeeChange.status == "pending")).account_number == "wxid_lgl2026"
+
+
+# --- the pages ---------------------------------------------------------------------------------
+
+def _edit(client, household, **changes):
+    data = {"head_name": household.head_name, "id_number": "", "phone": "", "account_number": "",
+            "village_id": str(household.village_id), "group_id": str(household.group_id), "party_group_id": "",
+            "payout_method": household.payout_method.value, "bank_name": household.bank_name, "note": "",
+            "active": "y", **changes}
+    response = client.post(f"/admin/households/{household.id}/edit", data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return client.get(response.headers["Location"])
+
+
+def test_through_the_pages_the_change_waits_is_shown_and_approved_by_another_accountant(
+        client, login, make_household, make_user, coordinator, accountant, villager):
+    household = make_household("赵红梅")
+    db.session.commit()
+    login(coordinator)
+    page = _edit(client, household, account_number=NEW, bank_name="工商银行").get_data(as_text=True)
+    assert "须会计审核通过后才生效" in page and "收款账户变更待会计审核" in page and "**** 0666" in page
+    assert db.session.get(Household, household.id).account_number == OLD
+
+    switch(client, login, accountant)
+    home = client.get("/home").get_data(as_text=True)
+    assert "待您审核的收款账户变更" in home
+    listing = client.get("/admin/payee-changes").get_data(as_text=True)
+    assert OLD in listing and NEW in listing and "赵红梅" in listing  # in full, for the approver
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "payee_change.view")) is not None
+    change = db.session.scalar(select(PayeeChange))
+    done = client.post(f"/admin/payee-changes/{change.id}", data={"approve": "y"})
+    assert "已同意" in client.get(done.headers["Location"]).get_data(as_text=True)
+    household = db.session.get(Household, household.id)
+    assert household.account_number == NEW and household.payee_changed_at is not None
+    assert "自 " in client.get(f"/admin/households/{household.id}").get_data(as_text=True)
+
+    # the coordinator sees no approval page; the villager is kept out of it too
+    for user in (coordinator, villager):
+        switch(client, login, user)
+        assert client.get("/admin/payee-changes").status_code == 403
+        assert client.post(f"/admin/payee-changes/{change.id}", data={"approve": "y"}).status_code == 403
+
+
+def test_the_requester_sees_why_there_is_no_approve_button(client, login, make_user, make_household):
+    both = make_user(RoleName.COORDINATOR, RoleName.ACCOUNTANT, name="兼职会计")
+    household = make_household("钱多多")
+    db.session.commit()
+    login(both)
+    _edit(client, household, account_number=NEW)
+    change = db.session.scalar(select(PayeeChange))
+    page = client.get("/admin/payee-changes").get_data(as_text=True)
+    assert f'id="own-{change.id}"' in page and f'id="approve-{change.id}"' not in page
+    forged = client.post(f"/admin/payee-changes/{change.id}", data={"approve": "y"})
+    assert "另一位会计" in client.get(forged.headers["Location"]).get_data(as_text=True)
+    assert db.session.get(Household, household.id).account_number == OLD
