@@ -1,7 +1,7 @@
 /* Behaviour every page shares, bound from data attributes: pages carry no inline script, so the
    Content-Security-Policy can forbid it (script-src 'self').
    - <button data-print>            prints the page
-   - <form data-confirm="…">        asks before submitting
+   - <form data-confirm="…">        asks before submitting (or the submit button that carries it)
    - <select data-autosubmit data-clear="field">  submits its form on change, emptying "field" first */
 (function () {
   'use strict';
@@ -11,7 +11,9 @@
   });
   document.addEventListener('submit', function (event) {
     var form = event.target;
-    var question = form.getAttribute && form.getAttribute('data-confirm');
+    var button = event.submitter;
+    var question = (button && button.getAttribute && button.getAttribute('data-confirm')) ||
+      (form.getAttribute && form.getAttribute('data-confirm'));
     if (question && !window.confirm(question)) { event.preventDefault(); }
   });
   document.addEventListener('change', function (event) {
