@@ -61,7 +61,9 @@ def edit_buyer(buyer_id: int):
     if not can_manage():
         raise PermissionDenied()
     buyer = buyer_services.get_buyer(current_user, buyer_id)
-    form = BuyerForm(obj=buyer)
+    # the stored buyer fills the form shown; a POST is judged on what it sent alone (a field it left
+    # out would otherwise arrive as the model's Decimal or int and answer 500)
+    form = BuyerForm(obj=None if request.method == "POST" else buyer)
     status = 200
     if form.validate_on_submit():
         try:

@@ -223,11 +223,15 @@ def edit_grade(grade_id: int):
     common.require_admin(current_user)
     grade = catalogue.get_grade(current_user, grade_id)
     form = GradeForm(obj=grade)
-    if not form.is_submitted():
-        form.rank.data = str(grade.rank)
-        form.min_fruit_g.data = "" if grade.min_fruit_g is None else str(grade.min_fruit_g)
-        form.min_diameter_mm.data = "" if grade.min_diameter_mm is None else str(grade.min_diameter_mm)
-        form.price_diff.data = f"{grade.price_diff:+.2f}"
+    # a field the request left out keeps the grade's own value: shown as text, never a bare number
+    # (an empty POST used to reach the length check with an int and answer 500)
+    shown = {"rank": str(grade.rank),
+             "min_fruit_g": "" if grade.min_fruit_g is None else str(grade.min_fruit_g),
+             "min_diameter_mm": "" if grade.min_diameter_mm is None else str(grade.min_diameter_mm),
+             "price_diff": f"{grade.price_diff:+.2f}"}
+    for name, text in shown.items():
+        if not form.is_submitted() or not isinstance(form[name].data, str):
+            form[name].data = text
     back = url_for(".grade_table", table_id=grade.table_id)
     status = 200
     if form.validate_on_submit():

@@ -144,7 +144,7 @@ def add_party_group(village_id: int):
 def edit_village_group(group_id: int):
     group = village_services.get_village_group(current_user, group_id)
     common.require_admin(current_user)
-    form = VillageGroupForm(obj=group)
+    form = VillageGroupForm(obj=None if request.method == "POST" else group)  # a POST is judged on what it sent
     status = 200
     if form.validate_on_submit():
         try:

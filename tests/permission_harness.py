@@ -1,0 +1,134 @@
+"""Who may reach every route: the data the permission matrix in tests/test_permissions.py checks.
+
+The demo (one buyer 金昌赢华联超市 and 60 households) is loaded once; the objects a URL names belong to
+张秀英 (``villager``) or to the demo buyer (``buyer``), so ``villager2`` and ``buyer2`` ask for
+another household's and another buyer's things.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from sqlalchemy import select
+
+from market import demo
+from market.auth.services import create_user, issue_token
+from market.extensions import limiter
+from models import (Account, AllocationRun, Allocation, ApiToken, Buyer, BuyerOrder, ContractPrepayment,
+                    DepositClosure, Grade, GradeTable, Household, InputCredit, LotPhoto, MarketQuote,
+                    PartyBranch, PartyGroup, Payment, PaymentBatch, Period, ProduceLot, Product,
+                    PurchaseContract, PurchaseInvoice, RoleName, Settlement, Shipment, User, Variety,
+                    Village, VillageGroup, Voucher, WeighSlip, db)
+
+PASSWORD = "peach-2016!"
+DAY = date(2026, 8, 20)
+
+
+def _first(model, *where):
+    return db.session.scalar(select(model).where(*where).order_by(model.id).limit(1))
+
+
+def _id(model, *where) -> int:
+    row = _first(model, *where)
+    return row.id if row is not None else 999999
+
+
+def build_world() -> dict:
+    """Load the demo and add a second villager (another household) and a second buyer."""
+    demo.seed(today=DAY)
+    db.session.commit()
+    users = {}
+    for role, phone in [("admin", "13800000005"), ("coordinator", "13800000002"),
+                        ("accountant", "13800000003"), ("buyer", "13800000004"),
+                        ("villager", demo.VILLAGER_PHONE)]:
+        users[role] = db.session.scalar(select(User).where(User.phone == phone))
+    mine = users["villager"].household
+    other = _first(Household, Household.id != mine.id)
+    users["villager2"] = create_user(None, phone="13911110002", name=other.head_name, password=PASSWORD,
+                                     roles=[RoleName.VILLAGER], household_id=other.id)
+    buyer = users["buyer"].buyer
+    buyer2 = Buyer(name="西安第二超市", credit_code="91610000MA6TEST02X", contact_name="刘采购",
+                   contact_phone="13911110003")
+    db.session.add(buyer2)
+    db.session.flush()
+    users["buyer2"] = create_user(None, phone="13911110004", name="第二超市 采购", password=PASSWORD,
+                                  roles=[RoleName.BUYER])
+    users["buyer2"].buyer_id = buyer2.id
+    spare = create_user(None, phone="13911110005", name="备用", password=PASSWORD, roles=[RoleName.COORDINATOR])
+    db.session.commit()
+    tokens = {role: issue_token(user, "matrix")[1] for role, user in users.items()}
+    db.session.commit()
+
+    order = _first(BuyerOrder, BuyerOrder.buyer_id == buyer.id)
+    shipment = _first(Shipment, Shipment.order_id == order.id)
+    lot = _first(ProduceLot, ProduceLot.household_id == mine.id)
+    ids = {
+        "lot_id": lot.id, "photo_id": _id(LotPhoto, LotPhoto.lot_id == lot.id),
+        "household_id": mine.id, "slip_id": _id(WeighSlip, WeighSlip.household_id == mine.id),
+        "order_id": order.id, "shipment_id": shipment.id, "buyer_id": buyer.id,
+        "run_id": _id(AllocationRun, AllocationRun.order_id == order.id),
+        "allocation_id": _id(Allocation), "settlement_id": _id(Settlement), "invoice_id": _id(PurchaseInvoice),
+        "payment_id": _id(Payment), "batch_id": _id(PaymentBatch), "contract_id": _id(PurchaseContract),
+        "prepayment_id": _id(ContractPrepayment), "quote_id": _id(MarketQuote), "credit_id": _id(InputCredit),
+        "closure_id": _id(DepositClosure), "voucher_id": _id(Voucher), "account_id": _id(Account),
+        "period_id": _id(Period), "token_id": _id(ApiToken, ApiToken.user_id == spare.id),
+        "user_id": spare.id, "village_id": _id(Village), "group_id": _id(VillageGroup),
+        "branch_id": _id(PartyBranch), "party_group_id": _id(PartyGroup), "product_id": _id(Product),
+        "variety_id": _id(Variety), "table_id": _id(GradeTable), "grade_id": _id(Grade),
+        "number": order.number, "code": shipment.code, "path": "index.html", "filename": "css/app.css",
+    }
+    return {"users": users, "tokens": tokens, "ids": ids}
+
+
+_ARG = re.compile(r"<(?:(\w+)(?:\(([^)]*)\))?:)?(\w+)>")
+
+
+def url_for_rule(rule: str, ids: dict) -> str:
+    if rule == "/lang/<code>":
+        return "/lang/zh_CN"  # a language, not a trace code
+    def value(match):
+        converter, args, name = match.groups()
+        if converter == "any":
+            return args.split(",")[0].strip()
+        return str(ids[name])
+    return _ARG.sub(value, rule)
+
+
+def endpoints(app) -> list[tuple[str, str]]:
+    """Every (METHOD, rule) the app answers, HEAD and OPTIONS aside."""
+    out = set()
+    for rule in app.url_map.iter_rules():
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            out.add((method, rule.rule))
+    return sorted(out, key=lambda e: (e[1], e[0]))
+
+
+def probe(app, world: dict, role: str, method: str, rule: str):
+    """One request of ``role`` to the route; the response."""
+    client = world["clients"][role]
+    url = url_for_rule(rule, world["ids"])
+    headers = {}
+    if rule.startswith("/api/") and role != "anon":
+        headers["Authorization"] = f"Bearer {world['tokens'][role]}"
+    kwargs = {}
+    if method not in ("GET", "DELETE"):
+        kwargs = {"json": {}} if rule.startswith("/api/") else {"data": {}}
+    response = client.open(url, method=method, headers=headers, **kwargs)
+    response.close()  # a file sent as a stream (icons, photos) is closed here
+    return response
+
+
+def logged_in_clients(app, world: dict, roles) -> dict:
+    from tests.conftest import IsolatedClient  # each request in its own context, as in production
+
+    app.test_client_class = IsolatedClient
+    clients = {}
+    for role in roles:
+        client = app.test_client()
+        if role != "anon":
+            password = PASSWORD if role in ("villager2", "buyer2") else demo.DEMO_PASSWORD
+            response = client.post("/login", data={"phone": world["users"][role].phone, "password": password})
+            assert response.status_code == 302, (role, response.status_code)
+        clients[role] = client
+    limiter.enabled = False
+    return clients

@@ -1,0 +1,90 @@
+"""Every route × every role: who may reach what, as one table.
+
+Each row is a route (method + rule, exactly as ``app.url_map`` has it); each column a role. A cell:
+
+    Y  may reach it (neither 401, 403, 404 nor a login redirect; a form may still refuse the empty
+       input the probe sends, and a JSON body is validated before the role is checked, so an API
+       write answers 422 to everyone: those rows prove only that nobody is let in unchecked)
+    -  may not: a login redirect (pages) or 401 (API) for ``anon``; 403, or 404 where the object is
+       not theirs to know about, for everyone else (a URL naming an object the demo lacks, a photo
+       say, is 404 for all)
+
+A route not in the table fails the test, and so does a row for a route that is gone: whoever adds a
+route decides here who may use it. To add a role, add a column (and its user in
+tests/permission_harness.py). Objects in URLs belong to ``villager`` (张秀英's household) and ``buyer``
+(the demo supermarket): ``villager2`` and ``buyer2`` are another household and another buyer.
+"""
+from __future__ import annotations
+
+import os
+
+from tests.permission_harness import build_world, endpoints, logged_in_clients, probe
+
+with open(os.path.join(os.path.dirname(__file__), "permission_matrix.txt"), encoding="utf-8") as _f:
+    MATRIX = _f.read()
+
+
+def parse_matrix(text: str) -> tuple[list[str], dict[tuple[str, str], dict[str, bool]]]:
+    lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    header = lines[0].split()
+    assert header[:2] == ["METHOD", "RULE"], header
+    roles = header[2:]
+    table = {}
+    for line in lines[1:]:
+        words = line.split()
+        method, cells = words[0], words[-len(roles):]
+        rule = " ".join(words[1:-len(roles)])  # a rule may hold a space: <any(enable, disable):action>
+        assert set(cells) <= {"Y", "-"}, line
+        assert (method, rule) not in table, f"{method} {rule} twice"
+        table[(method, rule)] = dict(zip(roles, (c == "Y" for c in cells)))
+    return roles, table
+
+
+ROLES, TABLE = parse_matrix(MATRIX)
+
+
+def _is_login_redirect(response) -> bool:
+    return response.status_code == 302 and "/login" in response.headers.get("Location", "")
+
+
+def outcome_fits(role: str, rule: str, allowed: bool, response) -> bool:
+    status = response.status_code
+    if allowed:
+        signed_out = rule == "/logout"  # its answer is the login page, by design
+        return status not in (401, 403, 404) and (signed_out or not _is_login_redirect(response))
+    if role == "anon":
+        return status == 401 if rule.startswith("/api/") else _is_login_redirect(response)
+    return status in (403, 404)
+
+
+def test_every_route_is_in_the_matrix(app):
+    routes = set(endpoints(app))
+    missing = sorted(routes - TABLE.keys(), key=lambda e: (e[1], e[0]))
+    gone = sorted(TABLE.keys() - routes, key=lambda e: (e[1], e[0]))
+    assert not missing, "routes nobody has decided about (add them to tests/permission_matrix.txt):\n" + \
+        "\n".join(f"{m} {r}" for m, r in missing)
+    assert not gone, "rows for routes that no longer exist:\n" + "\n".join(f"{m} {r}" for m, r in gone)
+
+
+def _order(endpoint):
+    method, rule = endpoint
+    # reads first, then writes; signing out last, so no request ends the session the next one needs
+    return (rule == "/logout", method != "GET", rule, method)
+
+
+def test_each_role_reaches_exactly_what_the_matrix_allows(app):
+    """One database for the whole table: every role asks for every route."""
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # a 500 is a finding in the table, not a crash of the test
+    world = build_world()
+    world["clients"] = logged_in_clients(app, world, ROLES)
+    wrong = []
+    for method, rule in sorted(TABLE, key=_order):
+        for role in ROLES:
+            response = probe(app, world, role, method, rule)
+            allowed = TABLE[(method, rule)][role]
+            if response.status_code >= 500:
+                wrong.append(f"{method} {rule} as {role}: {response.status_code}")
+            if not outcome_fits(role, rule, allowed, response):
+                wrong.append(f"{method} {rule} as {role}: {'allowed' if allowed else 'denied'} "
+                             f"but got {response.status_code} {response.headers.get('Location', '')}")
+    assert not wrong, f"{len(wrong)} cells wrong:\n" + "\n".join(wrong)
