@@ -14,7 +14,8 @@ from sqlalchemy import select
 from market import demo
 from market.auth.services import create_user, issue_token
 from market.extensions import limiter
-from models import (Account, AllocationRun, Allocation, ApiToken, Buyer, BuyerOrder, ContractPrepayment,
+from market.reference import households
+from models import (Account, AllocationRun, Allocation, ApiToken, Buyer, BuyerOrder, ContractPrepayment, PayeeChange,
                     DepositClosure, Grade, GradeTable, Household, InputCredit, LotPhoto, MarketQuote,
                     PartyBranch, PartyGroup, Payment, PaymentBatch, Period, ProduceLot, Product,
                     PurchaseContract, PurchaseInvoice, RoleName, Settlement, Shipment, User, Variety,
@@ -59,6 +60,9 @@ def build_world() -> dict:
     tokens = {role: issue_token(user, "matrix")[1] for role, user in users.items()}
     db.session.commit()
 
+    # a change of the other household's payout account, asked by the coordinator, waiting
+    households.update_household(users["coordinator"], other, account_number="6222020200000000666", bank_name="工商银行")
+    db.session.commit()
     order = _first(BuyerOrder, BuyerOrder.buyer_id == buyer.id)
     shipment = _first(Shipment, Shipment.order_id == order.id)
     lot = _first(ProduceLot, ProduceLot.household_id == mine.id)
@@ -75,7 +79,7 @@ def build_world() -> dict:
         "user_id": spare.id, "village_id": _id(Village), "group_id": _id(VillageGroup),
         "branch_id": _id(PartyBranch), "party_group_id": _id(PartyGroup), "product_id": _id(Product),
         "variety_id": _id(Variety), "table_id": _id(GradeTable), "grade_id": _id(Grade),
-        "number": order.number, "code": shipment.code, "path": "index.html", "filename": "css/app.css",
+        "change_id": _id(PayeeChange), "number": order.number, "code": shipment.code, "path": "index.html", "filename": "css/app.css",
     }
     return {"users": users, "tokens": tokens, "ids": ids}
 

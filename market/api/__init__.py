@@ -22,7 +22,7 @@ from werkzeug.exceptions import HTTPException
 
 from models import IdempotencyRecord, db
 
-from ..errors import IdempotencyConflict, MarketError, ValidationFailed
+from ..errors import IdempotencyConflict, MarketError, PermissionDenied, ValidationFailed
 from ..extensions import too_many_attempts_message
 from . import messages as messages_module
 
@@ -180,6 +180,21 @@ def paginate(statement, page_args: dict) -> dict[str, Any]:
     total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
     items = db.session.scalars(statement.limit(per_page).offset((page - 1) * per_page)).all()
     return {"items": items, "page": page, "per_page": per_page, "total": total}
+
+
+# --- roles before the body ----------------------------------------------------------
+
+def roles_first(*roles) -> Callable:
+    """Refuse (403) whoever lacks ``roles`` before the request body is read: put it between the
+    route and ``arguments``, so a caller without the role learns nothing from validation errors."""
+    def decorate(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any):
+            if not current_user.has_role(*roles):
+                raise PermissionDenied()
+            return view(*args, **kwargs)
+        return wrapper
+    return decorate
 
 
 # --- idempotency ------------------------------------------------------------------

@@ -13,7 +13,7 @@ from flask_login import current_user
 
 from models import db
 
-from ..api import Blueprint, PageArgsSchema, creates, page_schema, paginate
+from ..api import Blueprint, PageArgsSchema, creates, page_schema, paginate, roles_first
 from . import catalogue, households, party, payee_changes, users, villages
 from .schemas import (PayeeChangeArgsSchema, PayeeChangeRejectSchema, PayeeChangeSchema,
                       GradeCreateSchema, GradePatchSchema, GradeSchema, GradeTableArgsSchema,
@@ -257,6 +257,7 @@ def approve_payee_change(change_id: int):
 
 
 @blp.route("/payee-changes/<int:change_id>/reject", methods=["POST"])
+@roles_first(*payee_changes.APPROVERS)
 @blp.arguments(PayeeChangeRejectSchema)
 @blp.response(200, PayeeChangeSchema)
 def reject_payee_change(body, change_id: int):
