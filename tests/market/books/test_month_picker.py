@@ -72,3 +72,19 @@ def test_month_choices_reach_back_to_the_first_period(app, all_posted):
     months = month_choices(at_least=1, ahead=0)
     first = db.session.scalars(select(Period).order_by(Period.year, Period.month)).first()
     assert months[-1] == Month(first.year, first.month) and months[0] == Month.current()
+
+
+def test_a_month_that_cannot_close_says_why(client, login, accountant, books, zhang):
+    """结账 is disabled while vouchers wait, and the page says how many and what to do."""
+    from datetime import date as day
+
+    from market.ledger import services as ledger
+
+    ledger.prepare_voucher(accountant, voucher_date=day(2026, 8, 30), summary="待审核", idempotency_key="wait-1",
+                           lines=[ledger.LineInput("1002", debit="1.00"), ledger.LineInput("3001", credit="1.00")])
+    db.session.commit()
+    login(accountant)
+    html = client.get("/books/periods").get_data(as_text=True)
+    period = db.session.scalar(select(Period).where(Period.year == 2026, Period.month == 8))
+    assert f'aria-describedby="why-{period.id}"' in html
+    assert re.search(rf'id="why-{period.id}">\d+ 张凭证尚待审核或记账', html)
