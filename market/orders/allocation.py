@@ -307,11 +307,20 @@ def _round_to_crates(shares: dict[int, Fraction], capacity: dict[int, int], targ
     base = {h: int(s // crate_g) for h, s in shares.items()}
     grams = {h: base[h] * crate_g for h in shares}
     extra = target // crate_g - sum(base.values())
+    # A crate rounded up must leave payable the whole grams owed to households that no crate can
+    # reach (their capacity or ceiling is less than another crate): they are paid in grams only.
+    # Otherwise three shares of 29,999⅔ g rounded up to 30,000 take the gram owed to a household
+    # offering 51 g. Shares that crates can reach round to whole crates as before.
+    total = sum(grams.values())
+    debt = sum(max(0, int(shares[h]) - grams[h]) for h in shares if grams[h] + crate_g > ceiling[h])
     for h in sorted(shares, key=lambda h: (-(shares[h] / crate_g - base[h]), h)):
         if extra <= 0:
             break
         if shares[h] / crate_g > base[h] and grams[h] + crate_g <= ceiling[h]:
+            if target - (total + crate_g) < debt:
+                continue
             grams[h] += crate_g
+            total += crate_g
             extra -= 1
     leftover = target - sum(grams.values())
     # Everyone up to the whole grams of their share, furthest below first; then single grams by

@@ -55,14 +55,14 @@ def test_the_demo_sale_adds_to_profit_what_its_vouchers_book_and_the_page_explai
     db.session.commit()
     settlement = db.session.scalar(select(Settlement).where(Settlement.kind == SettlementKind.ORDER))
     result = profit.of(settlement)
-    assert result.gross_profit == _booked_profit(settlement) == Decimal("3307.17")
+    assert result.gross_profit == _booked_profit(settlement) == Decimal("3293.86")
     assert (result.cash_margin, result.output_vat, result.purchase_input_vat) == (
-        Decimal("3870.08"), Decimal("3765.47"), Decimal("3202.56"))
+        Decimal("3855.43"), Decimal("3765.47"), Decimal("3203.90"))
     from models import User
     login(db.session.scalar(select(User).where(User.phone == "13800000003")), demo.DEMO_PASSWORD)
     html = client.get(f"/settlements/{settlement.id}").get_data(as_text=True)
     assert 'id="profit"' in html
-    for figure in ("¥41,838.61", "¥32,381.44", "¥3,870.08", "¥3,765.47", "¥3,202.56", "¥3,307.17"):
+    for figure in ("¥41,838.61", "¥32,394.75", "¥3,855.43", "¥3,765.47", "¥3,203.90", "¥3,293.86"):
         assert figure in html, figure
     api = client.get(f"/api/v1/settlements/{settlement.id}").get_json()
-    assert api["profit"]["gross_profit"] == "3307.17" and api["profit"]["cash_margin"] == "3870.08"
+    assert api["profit"]["gross_profit"] == "3293.86" and api["profit"]["cash_margin"] == "3855.43"
