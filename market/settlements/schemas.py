@@ -7,13 +7,12 @@ fractional JSON numbers are refused (they arrive as floats and may have lost the
 from __future__ import annotations
 
 import marshmallow as ma
-from flask_babel import gettext
 from sqlalchemy import select
 
 from models import RejectPolicy, SettlementKind, SettlementStatus, Voucher, VoucherSource, db
 
 from ..api.schemas import ReturnReasonSchema, SettlementActorSchema, SettlementVoucherRefSchema  # noqa: F401
-from ..orders.schemas import ExactNumber
+from ..api.schemas import ExactNumber
 from . import profit
 
 
@@ -95,13 +94,6 @@ class SettlementCreateSchema(SettlementEnteredSchema):
     order_id = ma.fields.Integer(load_default=None, allow_none=True)
     start = ma.fields.Date(load_default=None, allow_none=True)
     end = ma.fields.Date(load_default=None, allow_none=True)
-
-    @ma.validates_schema
-    def _order_needs_its_id(self, data, **kwargs):
-        if data.get("kind") is SettlementKind.ORDER and data.get("order_id") is None:
-            raise ma.ValidationError(gettext("Choose the order to settle."), field_name="order_id")
-
-
 
 
 # --- settlements: what comes out ---------------------------------------------------------------------
