@@ -1,6 +1,6 @@
 """Rules the database itself enforces, beyond the models' constraints: the ledger's triggers.
 
-A raw ``UPDATE`` or ``DELETE`` of a posted voucher's lines fails, on SQLite and PostgreSQL alike;
+A raw ``INSERT``, ``UPDATE`` or ``DELETE`` of a posted voucher's lines fails, on SQLite and PostgreSQL alike;
 a voucher cannot be posted unbalanced; on PostgreSQL a deferred constraint trigger also refuses,
 at commit, any posted voucher whose lines do not balance. The migrations install the same
 statements (copied into the migration, so history does not move); tests that build the schema with
@@ -89,6 +89,18 @@ BEGIN SELECT RAISE(ABORT, '{SETTLED}'); END""",
 BEFORE DELETE ON settlement_households
 WHEN (SELECT status FROM settlements WHERE id = OLD.settlement_id) IN {POSTED}
 BEGIN SELECT RAISE(ABORT, '{SETTLED}'); END""",
+    f"""CREATE TRIGGER IF NOT EXISTS trg_settlement_households_no_insert_when_posted
+BEFORE INSERT ON settlement_households
+WHEN (SELECT status FROM settlements WHERE id = NEW.settlement_id) IN {POSTED}
+BEGIN SELECT RAISE(ABORT, '{SETTLED}'); END""",
+    f"""CREATE TRIGGER IF NOT EXISTS trg_settlement_items_no_insert_when_posted
+BEFORE INSERT ON settlement_items
+WHEN {_SETTLEMENT_OF_LINE.format("NEW.line_id")} IN {POSTED}
+BEGIN SELECT RAISE(ABORT, '{SETTLED}'); END""",
+    f"""CREATE TRIGGER IF NOT EXISTS trg_purchase_invoices_no_insert_when_posted
+BEFORE INSERT ON purchase_invoices
+WHEN {_SETTLEMENT_OF_LINE.format("NEW.line_id")} IN {POSTED}
+BEGIN SELECT RAISE(ABORT, '{SETTLED}'); END""",
     f"""CREATE TRIGGER IF NOT EXISTS trg_settlement_items_no_update_when_posted
 BEFORE UPDATE ON settlement_items
 WHEN {_SETTLEMENT_OF_LINE.format("OLD.line_id")} IN {POSTED} OR {_SETTLEMENT_OF_LINE.format("NEW.line_id")} IN {POSTED}
@@ -144,21 +156,29 @@ def _pg_line_posted(ref: str) -> str:
             f"WHERE h.id = {ref} AND s.status IN {POSTED})")
 
 
+def _pg_line_guard() -> str:
+    """A settlement line's item or invoice: none added to, changed in or taken from a posted settlement."""
+    return f"""  IF (TG_OP <> 'INSERT' AND {_pg_line_posted("OLD.line_id")})
+      OR (TG_OP <> 'DELETE' AND {_pg_line_posted("NEW.line_id")}) THEN
+    RAISE EXCEPTION '{SETTLED}' USING ERRCODE = 'check_violation';
+  END IF;"""
+
+
 GUARDS_POSTGRESQL: list[str] = (
     _pg_guard("settlements", f"""  IF OLD.status IN {POSTED} AND (TG_OP = 'DELETE' OR NEW.status NOT IN {POSTED}
       OR {_pg_changed(_SETTLEMENT_FIXED)}) THEN
     RAISE EXCEPTION '{SETTLED}' USING ERRCODE = 'check_violation';
   END IF;""")
-    + _pg_guard("settlement_households", f"""  IF EXISTS (SELECT 1 FROM settlements WHERE id = OLD.settlement_id AND status IN {POSTED})
+    + _pg_guard("settlement_households", f"""  IF TG_OP = 'INSERT' THEN
+    IF EXISTS (SELECT 1 FROM settlements WHERE id = NEW.settlement_id AND status IN {POSTED}) THEN
+      RAISE EXCEPTION '{SETTLED}' USING ERRCODE = 'check_violation';
+    END IF;
+  ELSIF EXISTS (SELECT 1 FROM settlements WHERE id = OLD.settlement_id AND status IN {POSTED})
       AND (TG_OP = 'DELETE' OR {_pg_changed(_LINE_FIXED)}) THEN
     RAISE EXCEPTION '{SETTLED}' USING ERRCODE = 'check_violation';
-  END IF;""")
-    + _pg_guard("settlement_items", f"""  IF {_pg_line_posted("OLD.line_id")} OR (TG_OP = 'UPDATE' AND {_pg_line_posted("NEW.line_id")}) THEN
-    RAISE EXCEPTION '{SETTLED}' USING ERRCODE = 'check_violation';
-  END IF;""")
-    + _pg_guard("purchase_invoices", f"""  IF {_pg_line_posted("OLD.line_id")} OR (TG_OP = 'UPDATE' AND {_pg_line_posted("NEW.line_id")}) THEN
-    RAISE EXCEPTION '{SETTLED}' USING ERRCODE = 'check_violation';
-  END IF;""")
+  END IF;""", "INSERT OR UPDATE OR DELETE")
+    + _pg_guard("settlement_items", _pg_line_guard(), "INSERT OR UPDATE OR DELETE")
+    + _pg_guard("purchase_invoices", _pg_line_guard(), "INSERT OR UPDATE OR DELETE")
     + _pg_guard("payments", f"""  IF TG_OP = 'DELETE' OR {_pg_changed(_PAYMENT_FIXED)}
       OR (OLD.voucher_id IS NOT NULL AND NEW.voucher_id IS DISTINCT FROM OLD.voucher_id)
       OR (OLD.voided_at IS NOT NULL AND (NEW.voided_at IS DISTINCT FROM OLD.voided_at
@@ -238,6 +258,8 @@ TRIGGER_NAMES = {
                "trg_vouchers_post_only_balanced",
                "trg_settlements_no_change_when_posted", "trg_settlements_no_delete_when_posted",
                "trg_settlement_households_no_update_when_posted", "trg_settlement_households_no_delete_when_posted",
+               "trg_settlement_households_no_insert_when_posted", "trg_settlement_items_no_insert_when_posted",
+               "trg_purchase_invoices_no_insert_when_posted",
                "trg_settlement_items_no_update_when_posted", "trg_settlement_items_no_delete_when_posted",
                "trg_purchase_invoices_no_update_when_posted", "trg_purchase_invoices_no_delete_when_posted",
                "trg_payments_no_change", "trg_payments_no_delete", "trg_payment_applications_no_update",

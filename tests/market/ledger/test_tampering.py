@@ -265,3 +265,26 @@ def test_voiding_a_payment_goes_through_the_guards_and_verifies(good, runner, ac
     result = runner.invoke(args=["ledger", "verify"])
     assert result.exit_code == 0, result.output
     assert db.session.get(Payment, good.payouts[0].id).voided_at is not None
+
+
+def _copy_row(table, where: str) -> str:
+    """``INSERT … SELECT`` of a row of ``table`` (all but its id), as a forger would add one."""
+    columns = ", ".join(c.name for c in table.columns if c.name != "id")
+    return f"INSERT INTO {table.name} ({columns}) SELECT {columns} FROM {table.name} WHERE {where}"
+
+
+def test_nothing_is_added_to_a_posted_settlement(good, runner, make_household):
+    from models import PurchaseInvoice, SettlementHousehold, SettlementItem
+    line = _line(good)
+    stranger = make_household("王外人", id_number="610402196001011238", phone="13912340000").id
+    db.session.commit()
+    columns = [c.name for c in SettlementHousehold.__table__.columns if c.name != "id"]
+    chosen = ", ".join(":household" if c == "household_id" else c for c in columns)
+    add_line = (f"INSERT INTO settlement_households ({', '.join(columns)}) "
+                f"SELECT {chosen} FROM settlement_households WHERE id = :id")
+    refused(add_line, id=line.id, household=stranger)
+    refused(_copy_row(SettlementItem.__table__, "line_id = :id LIMIT 1"), id=line.id)
+    refused(_copy_row(PurchaseInvoice.__table__, "line_id = :id"), id=line.id)
+    # behind the guards, an item slipped into a household's line: verify finds the line's gross short of its items
+    tampered(runner, [(_copy_row(SettlementItem.__table__, "line_id = :id LIMIT 1"), {"id": line.id})],
+             "gross differs from the sum of its items")
