@@ -50,8 +50,10 @@ def _by_day(items) -> list[dict]:
 
 def _source_url(voucher) -> str | None:
     """Where the voucher came from: its settlement, payment or the voucher it reverses."""
-    if voucher.source is VoucherSource.REVERSAL and voucher.reverses_id:
+    if voucher.source in (VoucherSource.REVERSAL, VoucherSource.CLOSING) and voucher.reverses_id:
         return url_for("books.voucher", voucher_id=voucher.reverses_id)
+    if voucher.source is VoucherSource.CLOSING:
+        return url_for("books.periods")
     if voucher.source_id is None:
         return None
     candidates = {VoucherSource.SETTLEMENT: ("settlements.show_settlement", "settlement_id"),
