@@ -197,12 +197,15 @@ def balance_sheet(report: BalanceSheetReport) -> Table:
     sheet = report.sheet
 
     def rows() -> Iterator[Sequence[Any]]:
-        left, right = sheet.assets, sheet.liabilities
-        for index in range(max(len(left), len(right))):
+        # as on the form: 负债和所有者权益总计 (53) on the last row, beside 资产总计 (30)
+        left = list(sheet.assets)
+        right: list[Any] = list(sheet.liabilities[:-1])
+        right += [None] * (len(left) - 1 - len(right)) + [sheet.liabilities[-1]]
+        for index in range(len(left)):
             cells: list[Any] = []
             for side in (left, right):
-                if index < len(side):
-                    line = side[index]
+                line = side[index]
+                if line is not None:
                     name = (line.section + " " if line.section else "") + ("　　" if line.indent == 1 else "") + line.name
                     cells += [name, line.row, _yuan(line.current), _yuan(line.previous)]
                 else:
