@@ -58,7 +58,7 @@ def november(books):
 
 def test_closing_a_month_needs_its_carry_forward_reviewed_and_posted(books):
     period = november(books)
-    with pytest.raises(Conflict, match="profit and loss"):
+    with pytest.raises(Conflict, match="损益类科目尚有余额"):
         services.close_period(books["reviewer"], period)
     db.session.rollback()
     [carry] = services.prepare_closing(books["preparer"], period)
@@ -106,7 +106,7 @@ def test_a_carry_forward_is_not_reversed_by_hand(books):
     period = november(books)
     carry = services.prepare_closing(books["preparer"], period)[0]
     review(books, [carry])
-    with pytest.raises(Conflict, match="reopening"):
+    with pytest.raises(Conflict, match="反结账"):
         services.reverse(books["preparer"], carry, reason="错了", voucher_date=date(2026, 11, 30),
                          idempotency_key="red")
 
