@@ -85,7 +85,9 @@ def _voucher_page(found, reject_form, reverse_form, status: int = 200):
         generated=generated,
         can_reject=reviewer and not generated and found.status in (VoucherStatus.PREPARED, VoucherStatus.APPROVED),
         can_post=reviewer and found.status is VoucherStatus.APPROVED,
-        can_reverse=(reviewer and not generated and found.status is VoucherStatus.POSTED and found.reverses_id is None
+        # a carry-forward is reversed by reopening its period (反结账), not by hand
+        can_reverse=(reviewer and not generated and found.source is not VoucherSource.CLOSING
+                     and found.status is VoucherStatus.POSTED and found.reverses_id is None
                      and book_vouchers.reversal_of(found) is None)), status
 
 

@@ -138,6 +138,8 @@ def test_periods_close_and_reopen_with_a_reason(client, login, accountant, revie
     login(reviewer)
     client.post(f"/books/vouchers/{carry.id}/approve")
     client.post(f"/books/vouchers/{carry.id}/post")
+    # posted, it offers no 红字冲销 of its own: reopening the period reverses it
+    assert f"/books/vouchers/{carry.id}/reverse" not in client.get(f"/books/vouchers/{carry.id}").get_data(as_text=True)
     client.post(f"/books/periods/{august.id}/close")
     assert db.session.get(Period, august.id).status is PeriodStatus.CLOSED
     assert ledger.verify() == []
