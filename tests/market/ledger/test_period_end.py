@@ -190,3 +190,4 @@ def test_verify_reports_a_closed_period_whose_profit_and_loss_does_not_net_to_ze
     db.session.commit()
     problems = services.verify()
     assert any("5001 does not net to zero at the end of 2026-11" in p for p in problems), problems
+
