@@ -56,3 +56,27 @@ def test_the_income_statement_reads_on_a_phone_and_prints_on_a4(live_app, live_s
     # what the sheet looks like: the print layout at the width of A4 less its margins (182 mm ≈ 688 px)
     page.set_viewport_size({"width": 688, "height": 1000})
     page.screenshot(path=os.path.join(screenshot_dir, "accountant-income-statement-a4.png"), full_page=True)
+
+
+def test_the_balance_sheet_prints_both_sides_on_one_a4_page(live_app, live_server, phone, screenshot_dir):
+    today = local_today()
+    demo.seed(today=today)
+    db.session.commit()
+    db.session.remove()
+    month = f"{today.year}-{today.month:02d}"
+    page = phone
+    page.goto(f"{live_server}/login")
+    page.fill("input[name=phone]", "13800000003")
+    page.fill("input[name=password]", demo.DEMO_PASSWORD)
+    page.click("form.stacked [type=submit]")
+    page.wait_for_load_state()
+    page.goto(f"{live_server}/books/balance-sheet?period={month}")
+    main = page.inner_text("main")
+    assert "资产负债表" in main and "会小企01表" in main and "资产总计" in main and "平衡" in main
+    assert page.evaluate("document.documentElement.scrollWidth") <= 412 + 1
+    page.screenshot(path=os.path.join(screenshot_dir, "accountant-balance-sheet.png"), full_page=True)
+    page.emulate_media(media="print")
+    pdf = page.pdf(prefer_css_page_size=True)
+    assert len(re.findall(rb"/Type\s*/Page\b", pdf)) == 1
+    page.set_viewport_size({"width": 688, "height": 1000})
+    page.screenshot(path=os.path.join(screenshot_dir, "accountant-balance-sheet-a4.png"), full_page=True)

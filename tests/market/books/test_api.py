@@ -135,7 +135,9 @@ def test_the_openapi_document_describes_the_books(client):
                  "/api/v1/vouchers", "/api/v1/vouchers/{voucher_id}", "/api/v1/vouchers/{voucher_id}/approve",
                  "/api/v1/vouchers/{voucher_id}/reject", "/api/v1/vouchers/{voucher_id}/post",
                  "/api/v1/vouchers/{voucher_id}/reverse", "/api/v1/periods", "/api/v1/periods/{period_id}/close",
-                 "/api/v1/periods/{period_id}/reopen", "/api/v1/accounts"):
+                 "/api/v1/periods/{period_id}/reopen", "/api/v1/accounts", "/api/v1/periods/{period_id}/carry-forward",
+                 "/api/v1/books/income-statement", "/api/v1/books/balance-sheet", "/api/v1/books/journal",
+                 "/api/v1/books/party-balances"):
         assert path in paths, path
     parameters = paths["/api/v1/vouchers"]["post"].get("parameters", [])
     assert any(p["name"] == "Idempotency-Key" for p in parameters)
