@@ -77,7 +77,7 @@ def _profit_and_loss_movements(first: Month, last: Month) -> dict[str, int]:
         .join(Voucher, VoucherLine.voucher_id == Voucher.id).join(Period, Voucher.period_id == Period.id)
         .join(Account, VoucherLine.account_id == Account.id)
         .where(Voucher.status == VoucherStatus.POSTED, Voucher.source != VoucherSource.CLOSING,
-               Account.kind.in_(ledger.PROFIT_AND_LOSS_KINDS), key >= first.key, key <= last.key)
+               Account.code.startswith(ledger.PROFIT_AND_LOSS_CLASS), key >= first.key, key <= last.key)
         .group_by(Account.code)).all()
     return {code: Money(debit).fen - Money(credit).fen for code, debit, credit in rows}
 

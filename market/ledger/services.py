@@ -69,8 +69,9 @@ UNPAID_VAT = "222102"       # 未交增值税
 #: 3103 本年利润, 3104 利润分配: where 期末结转 carries the 损益类 balances
 PROFIT_THIS_YEAR = rules.PROFIT_THIS_YEAR
 PROFIT_DISTRIBUTION = rules.PROFIT_DISTRIBUTION
-#: the kinds of the 损益类 accounts (class 5): brought to zero by each month's carry-forward
-PROFIT_AND_LOSS_KINDS = (AccountKind.REVENUE, AccountKind.COST, AccountKind.EXPENSE)
+#: the class digit of the 损益类 accounts (5001 … 5801 and their sub-accounts), brought to zero by each
+#: month's carry-forward; class 4 (成本类, e.g. 4001 生产成本) is also of kind "cost" but is stock, not profit
+PROFIT_AND_LOSS_CLASS = "5"
 
 REVIEW = StateMachine("voucher", {
     (VoucherStatus.PREPARED, "approve"): VoucherStatus.APPROVED,
@@ -411,7 +412,7 @@ def _last_day(period: Period) -> date:
 def _profit_and_loss_balances(period: Period) -> dict[tuple[str, str | None], int]:
     """Debit-positive balance in fen per (损益类 account code, party) at ``period``'s end, posted only."""
     accounts = {a.id: a.code for a in db.session.scalars(select(Account).where(
-        Account.kind.in_(PROFIT_AND_LOSS_KINDS)))}
+        Account.code.startswith(PROFIT_AND_LOSS_CLASS)))}
     balances: dict[tuple[str, str | None], int] = {}
     for account_id, party_type, party_id, debit, credit in posted_totals(until_period=period):
         if account_id in accounts:

@@ -191,3 +191,15 @@ def test_verify_reports_a_closed_period_whose_profit_and_loss_does_not_net_to_ze
     problems = services.verify()
     assert any("5001 does not net to zero at the end of 2026-11" in p for p in problems), problems
 
+
+
+def test_cost_accounts_of_class_4_are_stock_and_stay_out_of_the_carry_forward(books):
+    from market.ledger import chart
+
+    chart.create_account(books["preparer"], code="4001", name="生产成本", kind="cost")
+    db.session.commit()
+    day = date(2026, 11, 12)
+    book(books, "seedlings", day, [LineInput("4001", debit="80.00"), LineInput("1002", credit="80.00")])
+    book(books, "fee", day, [LineInput("5601", debit="20.00"), LineInput("1002", credit="20.00")])
+    [carry] = services.prepare_closing(books["preparer"], services.period_for(day))
+    assert lines_of(carry) == [("5601", 0, Decimal("20.00")), ("3103", Decimal("20.00"), 0)]
