@@ -323,8 +323,8 @@ def _pick_ship_and_receive(coordinator: User, buyer_user: User, order, today: da
 
 def _settle_and_pay(coordinator: User, accountant: User, cashier: User, order, villager_household, today: date
                     ) -> dict[str, int]:
-    """The accountant's side: last month's opening capital, booked and closed; the contracts'
-    prepayments paid; three peach households' fertiliser on credit (农资赊销) booked; the peach
+    """The accountant's side: last month's opening capital, its cold-store rent and a subsidy, carried
+    forward (期末结转损益) and closed; the contracts' prepayments paid; three peach households' fertiliser on credit (农资赊销) booked; the peach
     order settled three ways (taking that credit back), approved and posted, and the first
     contract deliveries settled for stock; the supermarket
     paying part; about half the households paid by a bank batch and 张秀英 in part; the last
@@ -358,7 +358,22 @@ def _settle_and_pay(coordinator: User, accountant: User, cashier: User, order, v
                                                                            reference=f"网银{prepayment.id:06d}"),
                                 idempotency_key=f"demo:prepayment:{prepayment.id}")
     post_waiting()
-    ledger.close_period(accountant, ledger.period_for(month_end))
+    # Last month's running costs and a subsidy, then its period end: the 损益类 balances carried to
+    # 3103 本年利润 (期末结转损益, prepared by the accountant, approved by the cashier), then 结账.
+    for key, day, summary, lines in (
+            ("demo:cold-store-rent", month_end.replace(day=10), "支付冷库租金（0–4 ℃冷库，本月）",
+             [LineInput("5601", debit="3600.00"), LineInput("1002", credit="3600.00")]),
+            ("demo:subsidy", month_end.replace(day=25), "收到区农业农村局农超对接补贴",
+             [LineInput("1002", debit="5000.00"), LineInput("5301", credit="5000.00")])):
+        voucher = ledger.prepare_voucher(accountant, voucher_date=day, summary=summary, attachments=1,
+                                         idempotency_key=key, lines=lines)
+        ledger.approve(cashier, voucher)
+        ledger.post(accountant, voucher)
+    last_month = ledger.period_for(month_end)
+    for carry in ledger.prepare_closing(accountant, last_month):
+        ledger.approve(cashier, carry)
+        ledger.post(accountant, carry)
+    ledger.close_period(accountant, last_month)
 
     # 定金处理: the hailed-out household pays its deposit back now the contract is ended.
     for entry in deposits.open_deposits(cashier):

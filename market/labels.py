@@ -90,6 +90,7 @@ _PAIRS: list[tuple[enum.Enum, object]] = [
     (VoucherSource.REVERSAL, _l("Reversal (红字)")),
     (VoucherSource.INPUT_CREDIT, _l("Farm supplies on credit (农资赊销)")),
     (VoucherSource.DEPOSIT, _l("Contract deposit closed (定金处理)")),
+    (VoucherSource.CLOSING, _l("Period-end carry-forward (期末结转)")),
     (VoucherStatus.PREPARED, _l("Prepared (制单)")),
     (VoucherStatus.APPROVED, _l("Approved (审核)")),
     (VoucherStatus.POSTED, _l("Posted (记账)")),

@@ -88,6 +88,9 @@ class VoucherSource(str, enum.Enum):
     REVERSAL = "reversal"
     INPUT_CREDIT = "input_credit"  # 农资赊销
     DEPOSIT = "deposit"            # 定金处理: a terminated contract's deposit settled
+    #: 期末结转: 损益类 to 3103 本年利润 (each month), 3103 to 3104 利润分配 (December), and the
+    #: red reversal of either when its period is reopened (``reverses_id`` set)
+    CLOSING = "closing"
 
 
 class Voucher(db.Model):

@@ -131,3 +131,58 @@ def test_flask_ledger_verify_passes_on_the_demo(app, runner):
     result = runner.invoke(args=["ledger", "verify"])
     assert result.exit_code == 0, result.output
     assert "ledger ok" in result.output
+
+
+def test_the_demo_closes_last_month_with_its_carry_forward_and_its_statements_agree_with_the_trial_balance(app):
+    from market.books import period_reports, trial_balance
+    from market.books.periods import Month
+    from market.ledger import services as ledger
+    from market.units import Money
+    from models import Period, PeriodStatus, Voucher, VoucherSource, VoucherStatus
+
+    demo.seed(today=DAY)
+    db.session.commit()
+    reader = db.session.scalar(select(User).where(User.phone == "13800000003"))
+    july = db.session.scalar(select(Period).where(Period.year == 2026, Period.month == 7))
+    assert july.status is PeriodStatus.CLOSED
+    (carry,) = db.session.scalars(select(Voucher).where(Voucher.source == VoucherSource.CLOSING)).all()
+    assert carry.period_id == july.id and carry.status is VoucherStatus.POSTED
+    assert carry.summary == "结转2026年7月损益" and carry.prepared_by_id != carry.approved_by_id
+    assert [(l.account.code, l.debit, l.credit) for l in carry.lines] == [
+        ("5301", Decimal("5000.00"), 0), ("5601", 0, Decimal("3600.00")), ("3103", 0, Decimal("1400.00"))]
+    july_income = period_reports.income_statement_of(reader, "2026-07")
+    assert july_income.statement.net_profit == (140000, 140000) and july_income.carried
+
+    def fen(value):
+        return Money(value).fen
+
+    for month in ("2026-07", "2026-08"):
+        sheet = period_reports.balance_sheet_of(reader, month)
+        assert sheet.balanced, month
+        rows = {row.account.code: row for row in trial_balance.trial_balance(reader, month).rows}
+
+        def closing(*codes):
+            return sum(fen(rows[c].closing) for c in codes if c in rows)
+
+        end = {row: sheet.sheet.figure(row)[0] for row in (1, 9, 30, 36, 48, 51, 53)}
+        assert end[1] == closing("1001", "1002", "1012")
+        assert end[9] == closing("1405")
+        assert end[36] == -closing("2221")
+        assert end[48] == -closing("3001")
+        # 未分配利润: 本年利润, 利润分配 and what is not carried forward yet
+        assert end[51] == -closing("3103", "3104", "5001", "5301", "5401", "5601", "5711")
+        # 资产总计: cash, stock, and every party's debit balance on the 往来 accounts (a household the
+        # company paid ahead of what it owes them shows as 预付, not as less 应付)
+        by_party: dict[tuple[str, int], int] = {}
+        codes = {row.account.id: code for code, row in rows.items()}
+        for account_id, _t, party_id, debit, credit in ledger.posted_totals(until_period=Month.parse(month)):
+            if codes.get(account_id) in ("1122", "1123", "1221", "2202"):
+                key = (codes[account_id], party_id)
+                by_party[key] = by_party.get(key, 0) + fen(debit) - fen(credit)
+        assert end[30] == closing("1001", "1002", "1012", "1405") + sum(b for b in by_party.values() if b > 0)
+    august = period_reports.income_statement_of(reader, "2026-08")
+    rows = {row.account.code: row for row in trial_balance.trial_balance(reader, "2026-08").rows}
+    this_month, year = august.statement.figure(1)
+    assert this_month == fen(rows["5001"].credit) - fen(rows["5001"].debit) > 0
+    assert year == this_month  # July had no sales
+    assert august.statement.net_profit[1] == august.statement.net_profit[0] + 140000

@@ -14,10 +14,11 @@ from ..api import Blueprint, creates, page_schema, paginate
 from ..clock import local_today
 from ..ledger import chart
 from ..ledger import services as ledger
-from . import ageing, ledgers, periods, printing, statements, trial_balance, vat, vouchers
+from . import ageing, ledgers, period_reports, periods, printing, statements, trial_balance, vat, vouchers
 from .schemas import (AccountCreateSchema, AccountLedgerSchema, AccountSchema, AccountUpdateSchema, AgeingSchema,
-                      AsOfArgsSchema, BuyerStatementSchema, HouseholdStatementSchema, LedgerArgsSchema,
-                      PeriodCreateSchema, PeriodReasonSchema, PeriodSchema, RangeArgsSchema, ReversalCreateSchema,
+                      AsOfArgsSchema, BalanceSheetSchema, BuyerStatementSchema, HouseholdStatementSchema,
+                      IncomeStatementSchema, JournalArgsSchema, JournalSchema, LedgerArgsSchema,
+                      PartyBalancesArgsSchema, PartyBalancesSchema, PeriodCreateSchema, PeriodReasonSchema, PeriodSchema, RangeArgsSchema, ReversalCreateSchema,
                       TrialBalanceArgsSchema, TrialBalanceSchema, VatSummarySchema, VoucherCreateSchema,
                       VoucherListArgsSchema, VoucherReasonSchema, VoucherSchema)
 
@@ -44,6 +45,42 @@ def get_vat_summary(args):
     """增值税 summary of a month (default this month) from posted vouchers: sales and output VAT by rate,
     exempt sales with their basis, input VAT by source, transfers out, tax payable or credit carried forward."""
     return vat.vat_summary_of(current_user, args["period"])
+
+
+@blp.route("/books/income-statement")
+@blp.arguments(TrialBalanceArgsSchema, location="query")
+@blp.response(200, IncomeStatementSchema)
+def get_income_statement(args):
+    """利润表 (会小企02) of a month (default this month): each line with its 行次, 本月金额 and 本年累计金额,
+    from the posted 损益类 lines other than the period-end carry-forward."""
+    return period_reports.income_statement_of(current_user, args["period"])
+
+
+@blp.route("/books/balance-sheet")
+@blp.arguments(TrialBalanceArgsSchema, location="query")
+@blp.response(200, BalanceSheetSchema)
+def get_balance_sheet(args):
+    """资产负债表 (会小企01) at the end of a month (default this month): 期末余额 and 年初余额, 往来
+    grossed up by party."""
+    return period_reports.balance_sheet_of(current_user, args["period"])
+
+
+@blp.route("/books/journal")
+@blp.arguments(JournalArgsSchema, location="query")
+@blp.response(200, JournalSchema)
+def get_journal(args):
+    """现金日记账 (1001) or 银行存款日记账 (1002, or one bank account below it) of a month: opening, each
+    posted line with its running balance, day by day with each day's totals."""
+    return period_reports.journal_of(current_user, args["account"], args["period"])
+
+
+@blp.route("/books/party-balances")
+@blp.arguments(PartyBalancesArgsSchema, location="query")
+@blp.response(200, PartyBalancesSchema)
+def get_party_balances(args):
+    """辅助核算余额表 of a month by household or by buyer: per party and account, opening, the month's
+    debits and credits, closing."""
+    return period_reports.party_balances_of(current_user, args["party_type"], args["period"])
 
 
 @blp.route("/books/ledger")
@@ -223,10 +260,23 @@ def create_period(body):
     return periods.open_period(current_user, body["period"])
 
 
+@blp.route("/periods/<int:period_id>/carry-forward", methods=["POST"])
+@blp.response(201, VoucherSchema(many=True))
+def prepare_closing(period_id: int):
+    """期末结转: prepare the vouchers carrying the month's 损益类 balances to 3103 本年利润 (and, in
+    December, 本年利润 to 3104 利润分配) for review by another accountant. Refused while vouchers of the
+    period wait or while a carry-forward waits; an empty list when nothing is left to carry."""
+    period = periods.get_period(current_user, period_id)
+    prepared = ledger.prepare_closing(current_user, period)
+    db.session.commit()
+    return prepared
+
+
 @blp.route("/periods/<int:period_id>/close", methods=["POST"])
 @blp.response(200, PeriodSchema)
 def close_period(period_id: int):
-    """结账: refused while vouchers of the period wait for review; balances are snapshotted."""
+    """结账: refused while vouchers of the period wait for review, or while a 损益类 account (in December
+    also 3103 本年利润) does not net to zero: carry forward first; balances are snapshotted."""
     period = periods.get_period(current_user, period_id)
     ledger.close_period(current_user, period)
     db.session.commit()
@@ -237,7 +287,8 @@ def close_period(period_id: int):
 @blp.arguments(PeriodReasonSchema)
 @blp.response(200, PeriodSchema)
 def reopen_period(body, period_id: int):
-    """Reopen a closed period, with the reason (audited)."""
+    """Reopen a closed period, with the reason (audited); the red reversal of its carry-forward is
+    prepared for review."""
     period = periods.get_period(current_user, period_id)
     ledger.reopen_period(current_user, period, body["reason"])
     db.session.commit()

@@ -16,6 +16,7 @@ from ..payments.applying import BUCKETS
 from .ageing import Ageing
 from .exports import weight
 from .ledgers import LedgerLines, LedgerRange
+from .period_reports import BalanceSheetReport, IncomeStatementReport, Journal, PartyBalances
 from .periods import Month
 from .statements import BuyerStatement, HouseholdStatement
 from .trial_balance import TrialBalance
@@ -175,3 +176,71 @@ def voucher_list(month: Month | str, lines: VoucherLines) -> Table:
     return Table(f"凭证列表_{month}", "凭证列表", f"凭证列表 {month}",
                  ("日期", "凭证号", "摘要", "科目", "往来单位", "借方", "贷方", "状态", "制单", "审核", "记账"), rows,
                  totals)
+
+
+def _yuan(fen: int) -> Decimal:
+    return Money.from_fen(fen).yuan
+
+
+def income_statement(report: IncomeStatementReport) -> Table:
+    """利润表 (会小企02): 项目, 行次, 本年累计金额, 本月金额, as the form has them."""
+    def rows() -> Iterator[Sequence[Any]]:
+        for line in report.statement.lines:
+            yield (("　　" if line.indent == 1 else "") + line.name, line.row, _yuan(line.previous), _yuan(line.current))
+
+    return Table(f"利润表_{report.month}", "利润表", f"利润表（会小企02表） {report.month.year}年{report.month.month}月",
+                 ("项目", "行次", "本年累计金额", "本月金额"), rows)
+
+
+def balance_sheet(report: BalanceSheetReport) -> Table:
+    """资产负债表 (会小企01): assets left, liabilities and equity right, 期末余额 and 年初余额 each."""
+    sheet = report.sheet
+
+    def rows() -> Iterator[Sequence[Any]]:
+        # as on the form: 负债和所有者权益总计 (53) on the last row, beside 资产总计 (30)
+        left = list(sheet.assets)
+        right: list[Any] = list(sheet.liabilities[:-1])
+        right += [None] * (len(left) - 1 - len(right)) + [sheet.liabilities[-1]]
+        for index in range(len(left)):
+            cells: list[Any] = []
+            for side in (left, right):
+                line = side[index]
+                if line is not None:
+                    name = (line.section + " " if line.section else "") + ("　　" if line.indent == 1 else "") + line.name
+                    cells += [name, line.row, _yuan(line.current), _yuan(line.previous)]
+                else:
+                    cells += ["", None, None, None]
+            yield tuple(cells)
+
+    return Table(f"资产负债表_{report.month}", "资产负债表", f"资产负债表（会小企01表） {report.as_of}",
+                 ("资产", "行次", "期末余额", "年初余额", "负债和所有者权益", "行次", "期末余额", "年初余额"), rows)
+
+
+def journal(book: Journal) -> Table:
+    """现金日记账 / 银行存款日记账: 期初, each line with its running balance, 本日合计 after each day, 本月合计."""
+    def rows() -> Iterator[Sequence[Any]]:
+        yield (book.month.first_day, "", "期初余额", "", None, None, book.opening)
+        for day in book.days:
+            for entry in day.entries:
+                yield (entry.day, entry.number, entry.summary, entry.counterpart, entry.debit or None,
+                       entry.credit or None, entry.balance)
+            yield (day.day, "", "本日合计", "", day.debit, day.credit, day.balance)
+
+    return Table(f"{book.title}_{book.account.code}_{book.month}", book.title,
+                 f"{book.title} {book.account} {book.month}",
+                 ("日期", "凭证号", "摘要", "对方科目", "借方（收入）", "贷方（支出）", "余额"), rows,
+                 ("", "", "本月合计", "", book.debit, book.credit, book.closing))
+
+
+def party_balances(report: PartyBalances) -> Table:
+    """辅助核算余额表: per party and account, 期初, 本期借方/贷方, 期末 (借/贷 with the amount)."""
+    kind = "农户" if report.party_type.value == "household" else "客户"
+
+    def rows() -> Iterator[Sequence[Any]]:
+        for row in report.rows:
+            yield (row.party, row.account.code, row.account.name, row.opening_side, abs(row.opening), row.debit,
+                   row.credit, row.closing_side, abs(row.closing))
+
+    return Table(f"辅助核算余额表_{kind}_{report.month}", "辅助核算余额表", f"辅助核算余额表（{kind}） {report.month}",
+                 (kind, "科目编码", "科目名称", "期初方向", "期初余额", "本期借方", "本期贷方", "期末方向", "期末余额"), rows,
+                 ("合计", "", "", "", None, report.total("debit"), report.total("credit"), "", None))

@@ -92,3 +92,44 @@ def chain_hash(previous: str, *, voucher_date: str, number: int, period: str, su
                         for code, party_type, party_id, debit, credit in lines]],
                       ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+# --- period end (期末结转) -------------------------------------------------------------------------
+
+#: 3103 本年利润 and 3104 利润分配 (小企业会计准则)
+PROFIT_THIS_YEAR = "3103"
+PROFIT_DISTRIBUTION = "3104"
+
+
+def carry_forward(balances: dict[tuple[str, str | None], int]) -> list[Line]:
+    """期末结转损益: the lines that bring every 损益类 balance to zero against 3103 本年利润.
+
+    :param balances: debit-positive balance in fen per (损益类 account, party) at the period's end.
+
+    Each account with a credit balance (revenue) is debited, each with a debit balance (cost,
+    expense) credited; 3103 takes the difference: credited with a profit, debited with a loss. No
+    balance, no lines. The lines balance by construction.
+    """
+    lines = []
+    for (code, party), balance in sorted(balances.items(), key=lambda item: (item[0][0], item[0][1] or "")):
+        if balance < 0:
+            lines.append(Line(code, debit_fen=-balance, party=party))
+        elif balance > 0:
+            lines.append(Line(code, credit_fen=balance, party=party))
+    profit = -sum(balances.values())
+    if profit > 0:
+        lines.append(Line(PROFIT_THIS_YEAR, credit_fen=profit))
+    elif profit < 0:
+        lines.append(Line(PROFIT_THIS_YEAR, debit_fen=-profit))
+    return lines
+
+
+def year_end_carry(profit_this_year_balance: int) -> list[Line]:
+    """年末结转本年利润: 3103's balance (debit-positive) to 3104 利润分配 — a profit (credit balance)
+    debits 3103 and credits 3104, a loss the reverse. Nothing when 3103 is already zero."""
+    amount = abs(profit_this_year_balance)
+    if profit_this_year_balance < 0:
+        return [Line(PROFIT_THIS_YEAR, debit_fen=amount), Line(PROFIT_DISTRIBUTION, credit_fen=amount)]
+    if profit_this_year_balance > 0:
+        return [Line(PROFIT_DISTRIBUTION, debit_fen=amount), Line(PROFIT_THIS_YEAR, credit_fen=amount)]
+    return []

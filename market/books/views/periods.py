@@ -76,11 +76,13 @@ def reopen_period(period_id: int):
         flash(_("Say why the period is reopened."), "error")
         return redirect(url_for("books.periods"))
     try:
-        ledger.reopen_period(current_user, period, form.reason.data)
+        reversals = ledger.reopen_period(current_user, period, form.reason.data)
     except MarketError as exc:
         db.session.rollback()
         flash(exc.text(), "error")
     else:
         db.session.commit()
         flash(_("Period %(period)s is open again.", period=str(period)), "success")
+        if reversals:
+            flash(_("The reversal of its carry-forward waits for another accountant's approval."), "success")
     return redirect(url_for("books.periods"))

@@ -50,8 +50,10 @@ def _by_day(items) -> list[dict]:
 
 def _source_url(voucher) -> str | None:
     """Where the voucher came from: its settlement, payment or the voucher it reverses."""
-    if voucher.source is VoucherSource.REVERSAL and voucher.reverses_id:
+    if voucher.source in (VoucherSource.REVERSAL, VoucherSource.CLOSING) and voucher.reverses_id:
         return url_for("books.voucher", voucher_id=voucher.reverses_id)
+    if voucher.source is VoucherSource.CLOSING:
+        return url_for("books.periods")
     if voucher.source_id is None:
         return None
     candidates = {VoucherSource.SETTLEMENT: ("settlements.show_settlement", "settlement_id"),
@@ -83,7 +85,9 @@ def _voucher_page(found, reject_form, reverse_form, status: int = 200):
         generated=generated,
         can_reject=reviewer and not generated and found.status in (VoucherStatus.PREPARED, VoucherStatus.APPROVED),
         can_post=reviewer and found.status is VoucherStatus.APPROVED,
-        can_reverse=(reviewer and not generated and found.status is VoucherStatus.POSTED and found.reverses_id is None
+        # a carry-forward is reversed by reopening its period (反结账), not by hand
+        can_reverse=(reviewer and not generated and found.source is not VoucherSource.CLOSING
+                     and found.status is VoucherStatus.POSTED and found.reverses_id is None
                      and book_vouchers.reversal_of(found) is None)), status
 
 

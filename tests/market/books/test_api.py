@@ -106,11 +106,26 @@ def test_periods_open_close_and_reopen(client, login, accountant, paid, reviewer
         login(reviewer)
         client.post(f"/api/v1/vouchers/{voucher_id}/approve")
         client.post(f"/api/v1/vouchers/{voucher_id}/post")
+    refused = client.post(f"/api/v1/periods/{september['id']}/close")
+    assert refused.status_code == 409  # the profit and loss are not carried forward yet
+    carried = client.post(f"/api/v1/periods/{september['id']}/carry-forward")
+    assert carried.status_code == 201
+    [carry] = carried.get_json()
+    assert carry["source"] == "closing" and carry["status"] == "prepared" and carry["summary"] == "结转2026年9月损益"
+    assert {l["account_code"] for l in carry["lines"]} >= {"5001", "5401", "3103"}
+    client.post("/logout")
+    login(accountant)
+    client.post(f"/api/v1/vouchers/{carry['id']}/approve")
+    client.post(f"/api/v1/vouchers/{carry['id']}/post")
     closed = client.post(f"/api/v1/periods/{september['id']}/close")
     assert closed.status_code == 200 and closed.get_json()["status"] == "closed"
+    income = client.get("/api/v1/books/income-statement?period=2026-09").get_json()
+    assert income["carried"] and income["profit_this_year_account"] == income["net_profit_year_to_date"]
     assert client.post(f"/api/v1/periods/{september['id']}/reopen", json={}).status_code == 422
     reopened = client.post(f"/api/v1/periods/{september['id']}/reopen", json={"reason": "补记"})
     assert reopened.get_json()["status"] == "open"
+    red = db.session.scalar(select(Voucher).where(Voucher.reverses_id == carry["id"]))
+    assert red.status is VoucherStatus.PREPARED  # the carry-forward's reversal waits for review
 
 
 def test_the_openapi_document_describes_the_books(client):
@@ -120,7 +135,9 @@ def test_the_openapi_document_describes_the_books(client):
                  "/api/v1/vouchers", "/api/v1/vouchers/{voucher_id}", "/api/v1/vouchers/{voucher_id}/approve",
                  "/api/v1/vouchers/{voucher_id}/reject", "/api/v1/vouchers/{voucher_id}/post",
                  "/api/v1/vouchers/{voucher_id}/reverse", "/api/v1/periods", "/api/v1/periods/{period_id}/close",
-                 "/api/v1/periods/{period_id}/reopen", "/api/v1/accounts"):
+                 "/api/v1/periods/{period_id}/reopen", "/api/v1/accounts", "/api/v1/periods/{period_id}/carry-forward",
+                 "/api/v1/books/income-statement", "/api/v1/books/balance-sheet", "/api/v1/books/journal",
+                 "/api/v1/books/party-balances"):
         assert path in paths, path
     parameters = paths["/api/v1/vouchers"]["post"].get("parameters", [])
     assert any(p["name"] == "Idempotency-Key" for p in parameters)

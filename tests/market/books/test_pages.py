@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from market.ledger import services as ledger
-from models import Period, PeriodStatus, Voucher, VoucherStatus, db
+from models import Period, PeriodStatus, Voucher, VoucherSource, VoucherStatus, db
 
 from .conftest import post_waiting_vouchers
 
@@ -128,12 +128,28 @@ def test_periods_close_and_reopen_with_a_reason(client, login, accountant, revie
     login(accountant)
     august = db.session.scalar(select(Period).where(Period.year == 2026, Period.month == 8))
     client.post(f"/books/periods/{august.id}/close")
+    assert db.session.get(Period, august.id).status is PeriodStatus.OPEN  # the profit and loss are not carried
+    assert "损益类科目尚有余额：请先期末结转损益" in client.get("/books/periods").get_data(as_text=True)
+    response = client.post(f"/books/periods/{august.id}/carry-forward")
+    carry = db.session.scalar(select(Voucher).where(Voucher.source == VoucherSource.CLOSING))
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/books/vouchers/{carry.id}")
+    assert carry.summary == "结转2026年8月损益" and carry.status is VoucherStatus.PREPARED
+    client.post("/logout")
+    login(reviewer)
+    client.post(f"/books/vouchers/{carry.id}/approve")
+    client.post(f"/books/vouchers/{carry.id}/post")
+    # posted, it offers no 红字冲销 of its own: reopening the period reverses it
+    assert f"/books/vouchers/{carry.id}/reverse" not in client.get(f"/books/vouchers/{carry.id}").get_data(as_text=True)
+    client.post(f"/books/periods/{august.id}/close")
     assert db.session.get(Period, august.id).status is PeriodStatus.CLOSED
     assert ledger.verify() == []
     client.post(f"/books/periods/{august.id}/reopen", data={"reopen-reason": ""})
     assert db.session.get(Period, august.id).status is PeriodStatus.CLOSED
     client.post(f"/books/periods/{august.id}/reopen", data={"reopen-reason": "补记运费"})
     assert db.session.get(Period, august.id).status is PeriodStatus.OPEN
+    assert "结转凭证的红字冲销凭证等待另一位会计审核" in client.get("/books/periods").get_data(as_text=True)
+    red = db.session.scalar(select(Voucher).where(Voucher.reverses_id == carry.id))
+    assert red.status is VoucherStatus.PREPARED and red.source is VoucherSource.CLOSING
     response = client.post("/books/periods", data={"month": "2026-12"})
     assert response.status_code == 302
     assert db.session.scalar(select(Period).where(Period.year == 2026, Period.month == 12)) is not None

@@ -2,12 +2,15 @@
 
 Random sequences of operations — prepare (balanced, unbalanced, with and without the parties an
 account needs), approve (by the preparer and by someone else), reject, post, reverse (and reverse
-a reversal, or reverse twice), close and reopen periods, prepare into a closed period, idempotent
+a reversal, or reverse twice), prepare the period-end carry-forward (期末结转损益), close and
+reopen periods (reopening reverses the carry-forward), prepare into a closed period, idempotent
 retries with the same or another body, duplicate deliveries of the last request — run against
 the services and against :class:`Reference`. After every step the outcome (which error, which
 voucher), every voucher's status and number, every period's status and counter, the posted
 balances per (account, party), the trial balance, the closing snapshots and ``verify()`` must
-agree with the reference.
+agree with the reference; every month's 资产负债表 balances, its 利润表 is the month's and the
+year's 损益类 movements without the carry-forward, and a closed month's 3103 本年利润 equals the
+利润表's 本年累计 净利润.
 
 The file is long (about 680 lines) on purpose: the reference model, the operations and the
 comparison after each step are one machine and are read together.
@@ -33,7 +36,7 @@ from sqlalchemy import select
 
 from market.errors import (Conflict, IdempotencyConflict, InvalidTransition, MarketError, NotFound,
                            PermissionDenied, ValidationFailed)
-from market.ledger import services
+from market.ledger import rules, services
 from market.ledger.services import LineInput
 from models import Account, Period, PeriodBalance, RoleName, User, Voucher, db
 
@@ -44,6 +47,8 @@ MONTHS = [(2026, 6), (2026, 7), (2026, 8)]
 #: account code → the party type it needs (辅助核算), or None
 ACCOUNTS = {"1001": None, "1002": None, "1122": "buyer", "1123": "household", "2202": "household",
             "22210101": None, "5001": None, "5401": None, "5601": None}
+#: the 损益类 accounts among them: carried to 3103 本年利润 at each period end
+PROFIT_AND_LOSS = ("5001", "5401", "5601")
 PARTIES = {"buyer": [1, 2], "household": [1, 2, 3]}
 SUMMARIES = ["销售桃子", "收购鲜桃", "支付运费", "收到货款"]
 
@@ -56,6 +61,8 @@ REQUIRED = {
     ("reverse", "ok"), ("reverse_again", "Conflict"), ("reversal", "posted"), ("close", "ok"), ("close", "Conflict"),
     ("close_later", "ok"), ("reopen", "ok"), ("reopen", "Conflict"), ("retry", "ok"), ("retry_other", "IdempotencyConflict"),
     ("duplicate", "ok"), ("duplicate", "InvalidTransition"),
+    ("carry", "ok"), ("carry", "Conflict"), ("carry_forward", "posted"), ("close_uncarried", "Conflict"),
+    ("reopen_reversal", "posted"), ("reverse_carry", "Conflict"),
 }
 COVERED: dict[int, Counter] = {}
 
@@ -130,7 +137,15 @@ class Reopen:
     reason: str
 
 
-Op = Prepare | Approve | Reject | Post | Reverse | Close | Reopen
+@dataclass(frozen=True)
+class Carry:
+    """期末结转损益: prepare the month's carry-forward for review."""
+
+    actor: int
+    month: tuple[int, int]
+
+
+Op = Prepare | Approve | Reject | Post | Reverse | Close | Reopen | Carry
 
 
 @dataclass(frozen=True)
@@ -154,6 +169,8 @@ class RefVoucher:
     number: int | None = None
     reverses: int | None = None
     reversed_by: int | None = None
+    #: a carry-forward or its reversal on reopening
+    closing: bool = False
 
 
 @dataclass
@@ -177,6 +194,22 @@ class Reference:
         month's closing balances include it."""
         return any(m >= month and p.status == "closed" for m, p in self.periods.items())
 
+    def _later_closed(self, month: tuple[int, int]) -> bool:
+        return any(m > month and p.status == "closed" for m, p in self.periods.items())
+
+    def _waiting(self, month: tuple[int, int]) -> bool:
+        return any(v.month == month and v.status in ("prepared", "approved") for v in self.vouchers.values())
+
+    def carry_lines(self, month: tuple[int, int]) -> tuple[LineSpec, ...]:
+        """The carry-forward of the 损益类 balances at ``month``'s end, as the rules compute it."""
+        balances = {(code, None): d - c for (code, _t, _p), (d, c) in self.totals(until=month).items()
+                    if code in PROFIT_AND_LOSS and d != c}
+        return tuple(LineSpec(l.account, l.debit_fen, l.credit_fen) for l in rules.carry_forward(balances))
+
+    def reopen_reversals(self, month: tuple[int, int]) -> list[int]:
+        """The posted carry-forwards of ``month`` that reopening it reverses, the latest first."""
+        return sorted((i for i, v in self.vouchers.items() if v.closing and v.month == month
+                       and v.status == "posted" and v.reverses is None and v.reversed_by is None), reverse=True)
     def expect(self, op: Op) -> Outcome:
         if isinstance(op, Prepare):
             return self._expect_prepare(op.key, ("manual", op.day, op.summary, op.lines), op.lines, op.day)
@@ -203,7 +236,14 @@ class Reference:
             period = self.periods.get(op.month)
             if period is not None and period.status == "closed":
                 return Outcome(Conflict)
-            if any(v.month == op.month and v.status in ("prepared", "approved") for v in self.vouchers.values()):
+            if self._waiting(op.month) or self.carry_lines(op.month):
+                return Outcome(Conflict)
+            return Outcome()
+        if isinstance(op, Carry):
+            period = self.periods.get(op.month)
+            if period is not None and period.status == "closed":
+                return Outcome(Conflict)
+            if self._waiting(op.month) or (self.carry_lines(op.month) and self._later_closed(op.month)):
                 return Outcome(Conflict)
             return Outcome()
         if isinstance(op, Reopen):
@@ -212,7 +252,10 @@ class Reference:
                 return Outcome(NotFound)
             if not op.reason.strip():
                 return Outcome(ValidationFailed)
-            return Outcome(None if period.status == "closed" else Conflict)
+            if period.status != "closed":
+                return Outcome(Conflict)
+            # the reversals are dated in the month: refused while a later month is closed
+            return Outcome(Conflict if self.reopen_reversals(op.month) and self._later_closed(op.month) else None)
         raise AssertionError(op)
 
     def _expect_prepare(self, key: str, body: tuple, lines: tuple[LineSpec, ...], day: date) -> Outcome:
@@ -233,6 +276,8 @@ class Reference:
 
     def _expect_reverse(self, op: Reverse) -> Outcome:
         original = self.vouchers[op.voucher]
+        if original.closing:  # reversed by reopening its period only
+            return Outcome(Conflict)
         if original.status != "posted" or original.reverses is not None:
             return Outcome(Conflict)
         if original.reversed_by is not None and self.vouchers[original.reversed_by].key != op.key:
@@ -244,7 +289,19 @@ class Reference:
 
     # how each operation changes the books ------------------------------------------------------
 
-    def apply(self, op: Op, returned: int | None) -> None:
+    def apply(self, op: Op, returned: Any) -> None:
+        if isinstance(op, Carry):
+            self.periods.setdefault(op.month, RefPeriod())
+            lines = self.carry_lines(op.month)
+            if lines:
+                taken = sum(1 for v in self.vouchers.values() if v.closing and v.month == op.month)
+                key = f"closing:{op.month[0]}-{op.month[1]:02d}:{taken + 1}"
+                [new] = returned
+                self.vouchers[new] = RefVoucher(key, ("closing",), op.month, lines, op.actor, closing=True)
+                self.keys[key] = new
+            else:
+                assert returned == []
+            return
         if isinstance(op, Prepare | Reverse):
             if returned in self.vouchers:
                 return  # a retry: nothing changes
@@ -279,6 +336,17 @@ class Reference:
         elif isinstance(op, Reopen):
             period = self.periods[op.month]
             period.status, period.snapshot = "open", None
+            originals = self.reopen_reversals(op.month)
+            assert len(returned) == len(originals)
+            for original_id, new in zip(originals, returned):
+                original = self.vouchers[original_id]
+                attempts = sum(1 for v in self.vouchers.values() if v.key.startswith(f"reopen:{original_id}:"))
+                key = f"reopen:{original_id}:{attempts + 1}"
+                lines = tuple(replace(l, debit=l.credit, credit=l.debit) for l in original.lines)
+                self.vouchers[new] = RefVoucher(key, ("reopen",), op.month, lines, op.actor, reverses=original_id,
+                                                closing=True)
+                original.reversed_by = new
+                self.keys[key] = new
 
     # what the books should say ---------------------------------------------------------------
 
@@ -303,6 +371,9 @@ class Driver:
     def __init__(self, rng: random.Random, ref: Reference, users: list[int]) -> None:
         self.rng, self.ref, self.users = rng, ref, users
         self.counter = 0
+        #: steps left of a month end: the month's vouchers reviewed, carried forward, closed
+        self.closing_steps = 0
+        self.closing_month: tuple[int, int] | None = None
         self.last: Op | None = None
         #: creating requests that succeeded, by key: what a retry sends again
         self.created: dict[str, Op] = {}
@@ -360,15 +431,46 @@ class Driver:
 
     def next(self) -> Op:
         rng = self.rng
+        if self.closing_steps:
+            self.closing_steps -= 1
+            drawn = self._month_end()
+            if drawn is not None:
+                self.kind, op = drawn
+                return op
         while True:
             kind = rng.choices(
                 ["prepare", "unbalanced", "no_party", "approve", "approve_self", "reject", "post", "reverse",
-                 "reverse_again", "close", "close_later", "reopen", "retry", "retry_other", "duplicate"],
-                weights=[14, 3, 3, 12, 3, 3, 12, 5, 3, 3, 2, 3, 3, 3, 4])[0]
+                 "reverse_again", "close", "close_later", "reopen", "retry", "retry_other", "duplicate", "carry",
+                 "reverse_carry", "month_end"],
+                weights=[14, 3, 3, 12, 3, 3, 12, 5, 3, 3, 2, 3, 3, 3, 4, 3, 1, 2])[0]
+            if kind == "month_end":
+                self.closing_steps = rng.randint(3, 10)
+                # mostly the oldest open month; sometimes a later one, ahead of a month still waiting
+                self.closing_month = None if rng.random() < 0.7 else rng.choice(MONTHS[1:])
+                continue
             op = self._draw(kind)
             if op is not None:
                 self.kind = kind
                 return op
+
+    def _month_end(self) -> tuple[str, Op] | None:
+        """The next step of closing the oldest open month as accountants do it: approve and post
+        what waits, prepare the carry-forward, approve and post it, close."""
+        ref, rng = self.ref, self.rng
+        open_months = [m for m in MONTHS if ref.periods.get(m, RefPeriod()).status == "open"]
+        if not open_months:
+            return None
+        month = self.closing_month if self.closing_month in open_months else open_months[0]
+        waiting = sorted(i for i, v in ref.vouchers.items() if v.month == month and v.status in ("prepared", "approved"))
+        if waiting:
+            voucher = ref.vouchers[waiting[0]]
+            if voucher.status == "prepared":
+                return "approve", Approve(rng.choice([u for u in self.users if u != voucher.preparer]), waiting[0])
+            return "post", Post(rng.choice(self.users), waiting[0])
+        if ref.carry_lines(month):
+            return "carry", Carry(rng.choice(self.users), month)
+        earlier_waiting = any(v.month < month and v.status in ("prepared", "approved") for v in ref.vouchers.values())
+        return "close_later" if earlier_waiting else "close", Close(rng.choice(self.users), month)
 
     def _draw(self, kind: str) -> Op | None:
         rng, actor = self.rng, self.rng.choice(self.users)
@@ -397,6 +499,12 @@ class Driver:
             if not targets:
                 return None
             return Reverse(actor, rng.choice(sorted(targets)), self.key(), "再次冲销", self.day())
+        if kind == "carry":  # mostly the oldest open month, as accountants close them
+            open_months = [m for m in MONTHS if self.ref.periods.get(m, RefPeriod()).status == "open"]
+            return Carry(actor, open_months[0] if open_months and rng.random() < 0.8 else rng.choice(MONTHS))
+        if kind == "reverse_carry":
+            carries = sorted(i for i, v in self.ref.vouchers.items() if v.closing and v.status == "posted")
+            return Reverse(actor, rng.choice(carries), self.key(), "冲销结转", self.day()) if carries else None
         if kind == "close":  # mostly the oldest open month, as accountants close them
             open_months = [m for m in MONTHS if self.ref.periods.get(m, RefPeriod()).status == "open"]
             month = open_months[0] if open_months and rng.random() < 0.7 else rng.choice(MONTHS)
@@ -447,7 +555,7 @@ def _month_period(month: tuple[int, int], create: bool) -> Period:
     return services.period_for(date(month[0], month[1], 1), create=create)
 
 
-def run(op: Op) -> int | None:
+def run(op: Op) -> Any:
     """Carry ``op`` out as one request would: objects read afresh, commit on success."""
     actor = db.session.get(User, op.actor)
     result: Any = None
@@ -468,8 +576,12 @@ def run(op: Op) -> int | None:
     elif isinstance(op, Close):
         services.close_period(actor, _month_period(op.month, create=True))
     elif isinstance(op, Reopen):
-        services.reopen_period(actor, _month_period(op.month, create=False), op.reason)
+        result = services.reopen_period(actor, _month_period(op.month, create=False), op.reason)
+    elif isinstance(op, Carry):
+        result = services.prepare_closing(actor, _month_period(op.month, create=True))
     db.session.commit()
+    if isinstance(result, list):
+        return [voucher.id for voucher in result]
     return result.id if result is not None else None
 
 
@@ -514,7 +626,31 @@ def compare(ref: Reference) -> None:
     assert snapshots == {m: p.snapshot for m, p in ref.periods.items() if p.snapshot}, "closing snapshots differ"
 
     _compare_vat_summary(ref)
+    _compare_statements(ref)
     assert services.verify() == []
+
+
+def _compare_statements(ref: Reference) -> None:
+    """Each month's 资产负债表 balances; its 利润表 is the reference's 损益类 movements without the
+    carry-forward; once the month is closed, 3103 本年利润 holds the year's 净利润."""
+    from market.books import period_reports
+
+    reader = db.session.scalar(select(User).order_by(User.id).limit(1))
+    year_to_date = 0
+    for month in MONTHS:
+        moved = 0
+        for voucher in ref.vouchers.values():
+            if voucher.status == "posted" and voucher.month == month and not voucher.closing:
+                moved += sum(l.credit - l.debit for l in voucher.lines if l.account in PROFIT_AND_LOSS)
+        year_to_date += moved
+        name = f"{month[0]}-{month[1]:02d}"
+        sheet = period_reports.balance_sheet_of(reader, name)
+        assert sheet.balanced, f"the balance sheet of {name} does not balance"
+        income = period_reports.income_statement_of(reader, name)
+        assert income.statement.net_profit == (moved, year_to_date), f"the income statement of {name} differs"
+        if ref.periods.get(month, RefPeriod()).status == "closed":
+            assert income.carried and income.profit_this_year_fen == year_to_date, \
+                f"3103 at the end of closed {name} is not the year's net profit"
 
 
 def _compare_vat_summary(ref: Reference) -> None:
@@ -584,6 +720,8 @@ def test_the_ledger_behaves_like_the_reference(app, accountants, seed):
         elif raised is None and isinstance(expected.voucher, int):
             assert returned == expected.voucher, f"expected voucher {expected.voucher}, got {returned}\n  at {where}"
         tally[(driver.kind, raised.__name__ if raised else "ok")] += 1
+        if isinstance(op, Close) and raised is Conflict and not ref._waiting(op.month) and ref.carry_lines(op.month):
+            tally[("close_uncarried", "Conflict")] += 1
         if raised is None:
             ref.apply(op, returned)
             if isinstance(op, Prepare | Reverse):
@@ -596,6 +734,10 @@ def test_the_ledger_behaves_like_the_reference(app, accountants, seed):
             pytest.fail(f"{error}\n  after {where}")
     if any(v.reverses is not None and v.status == "posted" for v in ref.vouchers.values()):
         tally[("reversal", "posted")] += 1
+    if any(v.closing and v.reverses is None and v.status == "posted" for v in ref.vouchers.values()):
+        tally[("carry_forward", "posted")] += 1
+    if any(v.closing and v.reverses is not None and v.status == "posted" for v in ref.vouchers.values()):
+        tally[("reopen_reversal", "posted")] += 1
     if os.environ.get("TALLY"):
         print(seed, sorted(tally.items()))
     if seed in FIXED_SEEDS:

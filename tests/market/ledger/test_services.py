@@ -129,6 +129,9 @@ def test_a_rejected_reversal_frees_the_voucher_to_be_reversed_anew(books):
 def test_no_posting_into_a_closed_period_and_reopening_is_audited(books):
     posted(books)
     period = services.period_for(DAY)
+    for carry in services.prepare_closing(books["preparer"], period):
+        services.approve(books["reviewer"], carry)
+        services.post(books["reviewer"], carry)
     services.close_period(books["reviewer"], period)
     db.session.commit()
     assert period.status is PeriodStatus.CLOSED

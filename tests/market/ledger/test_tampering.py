@@ -213,6 +213,9 @@ def test_a_voucher_moved_into_a_closed_month(paid, runner, accountant, reviewer)
     from tests.market.books.conftest import post_waiting_vouchers
 
     august = db.session.scalar(select(Period).where(Period.year == 2026, Period.month == 8))
+    for carry in ledger.prepare_closing(accountant, august):  # 期末结转损益, reviewed like any voucher
+        ledger.approve(reviewer, carry)
+        ledger.post(reviewer, carry)
     ledger.close_period(accountant, august)
     db.session.commit()
     post_waiting_vouchers(reviewer)  # September's and October's, after August was closed
