@@ -526,8 +526,17 @@ def close_period(actor: User, period: Period) -> list[PeriodBalance]:
     db.session.add_all(snapshot)
     period.status, period.closed_at, period.closed_by_id = PeriodStatus.CLOSED, utcnow(), actor.id
     db.session.flush()
-    audit.record(actor, "period.close", period, after={"period": str(period), "balances": len(snapshot)})
+    audit.record(actor, "period.close", period, after={"period": str(period), "balances": len(snapshot),
+                                                        "chain_head": chain_head(period)})
     return snapshot
+
+
+def chain_head(period: Period) -> str:
+    """The hash of the period's last posted voucher (empty when none): what closing writes into the
+    audit log and the periods page shows, so a chain recomputed after an edit no longer matches."""
+    return db.session.scalar(select(Voucher.chain_hash).where(
+        Voucher.period_id == period.id, Voucher.status == VoucherStatus.POSTED)
+        .order_by(Voucher.number.desc()).limit(1)) or ""
 
 
 def reopen_period(actor: User, period: Period, reason: str) -> list[Voucher]:
@@ -625,7 +634,9 @@ def verify() -> list[str]:
                 problems.append(f"closing balances of {period} differ from the sum of its lines")
             problems += [f"closed period {period}: {problem}" for problem in closing_problems(period)]
     problems += _dating_problems()
+    problems += _reopening_problems()
     problems += _chain_problems()
+    problems += _anchor_problems()
     problems += _audit_problems()
     return problems
 
@@ -648,6 +659,49 @@ def _dating_problems() -> list[str]:
                 problems.append(f"voucher {voucher.id} ({period} no. {voucher.number}) was posted after "
                                 f"{later} was closed")
                 break
+    return problems
+
+
+def _period_events() -> dict[int, list[AuditEvent]]:
+    """Each period's ``period.close`` and ``period.reopen`` events, oldest first."""
+    events: dict[int, list[AuditEvent]] = {}
+    for event in db.session.scalars(select(AuditEvent).where(
+            AuditEvent.entity_type == Period.__tablename__,
+            AuditEvent.action.in_(("period.close", "period.reopen"))).order_by(AuditEvent.at, AuditEvent.id)):
+        events.setdefault(event.entity_id, []).append(event)
+    return events
+
+
+def _reopening_problems() -> list[str]:
+    """A voucher posted into a month the audit log says was closed at the time: closing and reopening
+    are read from the log (which no one can change), not from the period row (which a forger can)."""
+    problems = []
+    events = _period_events()
+    for voucher in db.session.scalars(select(Voucher).where(Voucher.status == VoucherStatus.POSTED,
+                                                            Voucher.posted_at.is_not(None)).order_by(Voucher.id)):
+        before = [e for e in events.get(voucher.period_id, []) if e.at <= voucher.posted_at]
+        if before and before[-1].action == "period.close":
+            problems.append(f"voucher {voucher.id} ({voucher.period} no. {voucher.number}) was posted while the audit "
+                            f"log has {voucher.period} closed (no reopening recorded)")
+    for period in db.session.scalars(select(Period)):
+        logged = events.get(period.id, [])
+        logged_closed = bool(logged) and logged[-1].action == "period.close"
+        if (period.status is PeriodStatus.CLOSED) != logged_closed:
+            problems.append(f"{period} is {period.status.value} but the audit log has it "
+                            f"{'closed' if logged_closed else 'open'}")
+    return problems
+
+
+def _anchor_problems() -> list[str]:
+    """Each closed period's chain ends where its close recorded (the anchor in the audit log)."""
+    problems = []
+    events = _period_events()
+    for period in db.session.scalars(select(Period).where(Period.status == PeriodStatus.CLOSED)):
+        closes = [e for e in events.get(period.id, []) if e.action == "period.close"]
+        recorded = (closes[-1].after or {}).get("chain_head") if closes else None
+        if recorded is not None and recorded != chain_head(period):
+            problems.append(f"the hash chain of {period} no longer ends where its closing recorded: vouchers were "
+                            "changed and the chain recomputed")
     return problems
 
 

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from models import Voucher, VoucherStatus, db
+from models import PeriodStatus, Voucher, VoucherStatus, db
 
 from ...errors import MarketError
 from ...forms import place_errors
@@ -41,7 +41,9 @@ def periods():
     items = book_periods.periods(current_user)
     return render_template("books/periods.html", periods=items, form=form, action=ActionForm(),
                            reopen_form=ReasonForm(prefix="reopen"), can_close=can_review(),
-                           waiting=_waiting_by_period()), 422 if form.errors else 200
+                           waiting=_waiting_by_period(),
+                           anchors={p.id: ledger.chain_head(p) for p in items if p.status is PeriodStatus.CLOSED}), \
+        422 if form.errors else 200
 
 
 def _waiting_by_period() -> dict[int, int]:

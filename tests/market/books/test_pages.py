@@ -143,6 +143,9 @@ def test_periods_close_and_reopen_with_a_reason(client, login, accountant, revie
     client.post(f"/books/periods/{august.id}/close")
     assert db.session.get(Period, august.id).status is PeriodStatus.CLOSED
     assert ledger.verify() == []
+    # the chain's last link, as closing recorded it in the audit log, is on the page for the paper record
+    head = ledger.chain_head(db.session.get(Period, august.id))
+    assert len(head) == 64 and f"链尾校验码 {head[:16]}" in client.get("/books/periods").get_data(as_text=True)
     client.post(f"/books/periods/{august.id}/reopen", data={"reopen-reason": ""})
     assert db.session.get(Period, august.id).status is PeriodStatus.CLOSED
     client.post(f"/books/periods/{august.id}/reopen", data={"reopen-reason": "补记运费"})

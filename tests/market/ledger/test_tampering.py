@@ -291,3 +291,41 @@ def test_nothing_is_added_to_a_posted_settlement(good, runner, make_household):
     # behind the guards, an item slipped into a household's line: verify finds the line's gross short of its items
     tampered(runner, [(_copy_row(SettlementItem.__table__, "line_id = :id LIMIT 1"), {"id": line.id})],
              "gross differs from the sum of its items")
+
+
+def _closed_august(accountant, reviewer):
+    august = db.session.scalar(select(Period).where(Period.year == 2026, Period.month == 8))
+    for carry in ledger.prepare_closing(accountant, august):
+        ledger.approve(reviewer, carry)
+        ledger.post(reviewer, carry)
+    ledger.close_period(accountant, august)
+    db.session.commit()
+    return august
+
+
+def test_a_closed_months_voucher_changed_and_its_chain_recomputed(paid, runner, accountant, reviewer):
+    august = _closed_august(accountant, reviewer)
+    assert runner.invoke(args=["ledger", "verify"]).exit_code == 0
+    voucher = db.session.scalar(select(Voucher).where(Voucher.period_id == august.id,
+                                                      Voucher.status == VoucherStatus.POSTED).order_by(Voucher.number))
+    # a forger raises both sides of the first voucher alike, then recomputes every hash of the month
+    behind_the_guards(("UPDATE voucher_lines SET debit = CASE WHEN debit > 0 THEN debit + 100 ELSE 0 END, "
+                       "credit = CASE WHEN credit > 0 THEN credit + 100 ELSE 0 END WHERE voucher_id = :id",
+                       {"id": voucher.id}))
+    rechained, previous = [], ""
+    for each in db.session.scalars(select(Voucher).where(Voucher.period_id == august.id,
+                                                         Voucher.status == VoucherStatus.POSTED)
+                                   .order_by(Voucher.number)):
+        previous = ledger.chain_hash_of(each, previous)
+        rechained.append(("UPDATE vouchers SET chain_hash = :hash WHERE id = :id", {"hash": previous, "id": each.id}))
+    behind_the_guards(*rechained)
+    output = verify_fails(runner, f"the hash chain of {august} no longer ends where its closing recorded")
+    assert "its hash chain is broken" not in output  # the chain itself was made whole again
+
+
+def test_a_closed_month_opened_behind_the_audit_log(paid, runner, accountant, reviewer):
+    august = _closed_august(accountant, reviewer)
+    # reopened by hand, so that something can be posted into it; the audit log still has it closed
+    behind_the_guards(("UPDATE periods SET status = 'open', closed_at = NULL, closed_by_id = NULL WHERE id = :id",
+                       {"id": august.id}))
+    verify_fails(runner, f"{august} is open but the audit log has it closed")
