@@ -99,6 +99,22 @@ def chain_hash(previous: str, *, voucher_date: str, number: int, period: str, su
 #: 3103 本年利润 and 3104 利润分配 (小企业会计准则)
 PROFIT_THIS_YEAR = "3103"
 PROFIT_DISTRIBUTION = "3104"
+#: 应交增值税 (its third-level accounts hold 进项/销项/转出…), 转出未交增值税, 未交增值税
+VAT_DUE = "222101"
+VAT_TRANSFERRED_OUT = "22210104"
+VAT_UNPAID = "222102"
+
+
+def unpaid_vat_transfer(vat_due_balance: int) -> list[Line]:
+    """月末转出未交增值税: when 222101 应交增值税 (all its sub-accounts together, debit-positive)
+    ends the month with a credit balance — output tax and transfers out above the input tax and
+    the credit brought forward — that amount is the month's tax to pay: 借22210104 转出未交增值税,
+    贷222102 未交增值税, leaving 222101 at zero. A debit balance is 留抵 and stays: no lines."""
+    if vat_due_balance >= 0:
+        return []
+    amount = -vat_due_balance
+    return [Line(VAT_TRANSFERRED_OUT, debit_fen=amount), Line(VAT_UNPAID, credit_fen=amount)]
+
 
 
 def carry_forward(balances: dict[tuple[str, str | None], int]) -> list[Line]:

@@ -427,6 +427,12 @@ def _account_balance(code: str, period: Period) -> int:
     return sum(Money(d).fen - Money(c).fen for a, _t, _p, d, c in posted_totals(until_period=period) if a == account_id)
 
 
+def _balance_under(code: str, period: Period) -> int:
+    """The debit-positive balance in fen of ``code`` and every sub-account below it at ``period``'s end, posted only."""
+    accounts = set(db.session.scalars(select(Account.id).where(Account.code.startswith(code))))
+    return sum(Money(d).fen - Money(c).fen for a, _t, _p, d, c in posted_totals(until_period=period) if a in accounts)
+
+
 def _line_inputs(lines: Sequence[rules.Line]) -> list[LineInput]:
     out = []
     for line in lines:
@@ -445,9 +451,10 @@ def closing_vouchers(period: Period) -> list[Voucher]:
 
 
 def prepare_closing(actor: User, period: Period) -> list[Voucher]:
-    """期末结转, the step before 结账: the vouchers that carry the month's 损益类 balances to 3103
-    本年利润 (结转损益) and, in December, 本年利润 to 3104 利润分配 (结转本年利润), prepared for review
-    like any other voucher (approved by another accountant, then posted).
+    """期末结转, the step before 结账: the vouchers that transfer the month's unpaid VAT (转出未交增值税:
+    a credit balance of 222101 to 222102), carry the month's 损益类 balances to 3103 本年利润
+    (结转损益) and, in December, 本年利润 to 3104 利润分配 (结转本年利润), prepared for review like
+    any other voucher (approved by another accountant, then posted).
 
     What is carried is every 损益类 balance at the period's end, per account and party, as posted;
     run again after a late posting, it carries only what is left. The December voucher takes 3103's
@@ -470,12 +477,17 @@ def prepare_closing(actor: User, period: Period) -> list[Voucher]:
     label = f"{period.year}年{period.month}月"
     taken = len(closing_vouchers(period))
     prepared = []
+    vat = rules.unpaid_vat_transfer(_balance_under(rules.VAT_DUE, period))
+    if vat:
+        prepared.append(prepare_voucher(
+            actor, voucher_date=day, summary=f"转出{label}未交增值税", lines=_line_inputs(vat),
+            idempotency_key=f"closing:{period}:{taken + 1}", source=VoucherSource.CLOSING, source_id=period.id))
     carried = rules.carry_forward(_profit_and_loss_balances(period))
     profit_change = 0
     if carried:
         prepared.append(prepare_voucher(
             actor, voucher_date=day, summary=f"结转{label}损益", lines=_line_inputs(carried),
-            idempotency_key=f"closing:{period}:{taken + 1}", source=VoucherSource.CLOSING, source_id=period.id))
+            idempotency_key=f"closing:{period}:{taken + len(prepared) + 1}", source=VoucherSource.CLOSING, source_id=period.id))
         profit_change = sum(l.debit_fen - l.credit_fen for l in carried if l.account == PROFIT_THIS_YEAR)
     if period.month == 12:
         year_end = rules.year_end_carry(_account_balance(PROFIT_THIS_YEAR, period) + profit_change)

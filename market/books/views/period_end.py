@@ -77,4 +77,6 @@ def prepare_closing(period_id: int):
         return redirect(url_for("books.periods"))
     flash(_("The carry-forward of %(period)s is prepared: another accountant approves and posts it, then the "
             "period can be closed.", period=str(period)), "success")
+    if len(prepared) > 1:  # unpaid VAT transferred, profit and loss carried …: the period's waiting vouchers
+        return redirect(url_for("books.vouchers", period=str(period), status="prepared"))
     return redirect(url_for("books.voucher", voucher_id=prepared[0].id))

@@ -131,13 +131,17 @@ def test_periods_close_and_reopen_with_a_reason(client, login, accountant, revie
     assert db.session.get(Period, august.id).status is PeriodStatus.OPEN  # the profit and loss are not carried
     assert "损益类科目尚有余额：请先期末结转损益" in client.get("/books/periods").get_data(as_text=True)
     response = client.post(f"/books/periods/{august.id}/carry-forward")
-    carry = db.session.scalar(select(Voucher).where(Voucher.source == VoucherSource.CLOSING))
-    assert response.status_code == 302 and response.headers["Location"].endswith(f"/books/vouchers/{carry.id}")
+    vat, carry = db.session.scalars(select(Voucher).where(Voucher.source == VoucherSource.CLOSING)
+                                    .order_by(Voucher.id)).all()
+    assert vat.summary == "转出2026年8月未交增值税"  # output tax above input tax: transferred first
+    # two vouchers prepared: the page shows the month's vouchers waiting for review
+    assert response.status_code == 302 and "/books/vouchers?period=2026-08&status=prepared" in response.headers["Location"]
     assert carry.summary == "结转2026年8月损益" and carry.status is VoucherStatus.PREPARED
     client.post("/logout")
     login(reviewer)
-    client.post(f"/books/vouchers/{carry.id}/approve")
-    client.post(f"/books/vouchers/{carry.id}/post")
+    for voucher in (vat, carry):
+        client.post(f"/books/vouchers/{voucher.id}/approve")
+        client.post(f"/books/vouchers/{voucher.id}/post")
     # posted, it offers no 红字冲销 of its own: reopening the period reverses it
     assert f"/books/vouchers/{carry.id}/reverse" not in client.get(f"/books/vouchers/{carry.id}").get_data(as_text=True)
     client.post(f"/books/periods/{august.id}/close")

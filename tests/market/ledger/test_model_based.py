@@ -61,7 +61,7 @@ REQUIRED = {
     ("reverse", "ok"), ("reverse_again", "Conflict"), ("reversal", "posted"), ("close", "ok"), ("close", "Conflict"),
     ("close_later", "ok"), ("reopen", "ok"), ("reopen", "Conflict"), ("retry", "ok"), ("retry_other", "IdempotencyConflict"),
     ("duplicate", "ok"), ("duplicate", "InvalidTransition"),
-    ("carry", "ok"), ("carry", "Conflict"), ("carry_forward", "posted"), ("close_uncarried", "Conflict"),
+    ("carry", "ok"), ("carry", "Conflict"), ("carry_forward", "posted"), ("vat_transfer", "posted"), ("close_uncarried", "Conflict"),
     ("reopen_reversal", "posted"), ("reverse_carry", "Conflict"),
 }
 COVERED: dict[int, Counter] = {}
@@ -206,6 +206,12 @@ class Reference:
                     if code in PROFIT_AND_LOSS and d != c}
         return tuple(LineSpec(l.account, l.debit_fen, l.credit_fen) for l in rules.carry_forward(balances))
 
+    def vat_lines(self, month: tuple[int, int]) -> tuple[LineSpec, ...]:
+        """转出未交增值税: a credit balance of 222101 at ``month``'s end, to 222102, as the rules compute it."""
+        balance = sum(d - c for (code, _t, _p), (d, c) in self.totals(until=month).items()
+                      if code.startswith(rules.VAT_DUE))
+        return tuple(LineSpec(l.account, l.debit_fen, l.credit_fen) for l in rules.unpaid_vat_transfer(balance))
+
     def reopen_reversals(self, month: tuple[int, int]) -> list[int]:
         """The posted carry-forwards of ``month`` that reopening it reverses, the latest first."""
         return sorted((i for i, v in self.vouchers.items() if v.closing and v.month == month
@@ -243,7 +249,8 @@ class Reference:
             period = self.periods.get(op.month)
             if period is not None and period.status == "closed":
                 return Outcome(Conflict)
-            if self._waiting(op.month) or (self.carry_lines(op.month) and self._later_closed(op.month)):
+            if self._waiting(op.month) or ((self.carry_lines(op.month) or self.vat_lines(op.month))
+                                           and self._later_closed(op.month)):
                 return Outcome(Conflict)
             return Outcome()
         if isinstance(op, Reopen):
@@ -292,15 +299,13 @@ class Reference:
     def apply(self, op: Op, returned: Any) -> None:
         if isinstance(op, Carry):
             self.periods.setdefault(op.month, RefPeriod())
-            lines = self.carry_lines(op.month)
-            if lines:
-                taken = sum(1 for v in self.vouchers.values() if v.closing and v.month == op.month)
-                key = f"closing:{op.month[0]}-{op.month[1]:02d}:{taken + 1}"
-                [new] = returned
+            batches = [lines for lines in (self.vat_lines(op.month), self.carry_lines(op.month)) if lines]
+            assert len(returned) == len(batches), (returned, batches)
+            taken = sum(1 for v in self.vouchers.values() if v.closing and v.month == op.month)
+            for index, (new, lines) in enumerate(zip(returned, batches)):
+                key = f"closing:{op.month[0]}-{op.month[1]:02d}:{taken + index + 1}"
                 self.vouchers[new] = RefVoucher(key, ("closing",), op.month, lines, op.actor, closing=True)
                 self.keys[key] = new
-            else:
-                assert returned == []
             return
         if isinstance(op, Prepare | Reverse):
             if returned in self.vouchers:
@@ -738,6 +743,9 @@ def test_the_ledger_behaves_like_the_reference(app, accountants, seed):
         tally[("carry_forward", "posted")] += 1
     if any(v.closing and v.reverses is not None and v.status == "posted" for v in ref.vouchers.values()):
         tally[("reopen_reversal", "posted")] += 1
+    if any(v.closing and v.status == "posted" and any(l.account == rules.VAT_UNPAID for l in v.lines)
+           for v in ref.vouchers.values()):
+        tally[("vat_transfer", "posted")] += 1
     if os.environ.get("TALLY"):
         print(seed, sorted(tally.items()))
     if seed in FIXED_SEEDS:

@@ -61,8 +61,11 @@ def test_closing_a_month_needs_its_carry_forward_reviewed_and_posted(books):
     with pytest.raises(Conflict, match="损益类科目尚有余额"):
         services.close_period(books["reviewer"], period)
     db.session.rollback()
-    [carry] = services.prepare_closing(books["preparer"], period)
+    vat, carry = services.prepare_closing(books["preparer"], period)
     db.session.commit()
+    # the month's output tax (90.00) above its input tax (none) is transferred to 未交增值税 first
+    assert vat.summary == "转出2026年11月未交增值税" and vat.source is VoucherSource.CLOSING
+    assert lines_of(vat) == [("22210104", Decimal("90.00"), 0), ("222102", 0, Decimal("90.00"))]
     assert carry.source is VoucherSource.CLOSING and carry.status is VoucherStatus.PREPARED
     assert carry.summary == "结转2026年11月损益" and carry.voucher_date == date(2026, 11, 30)
     assert lines_of(carry) == [("5001", Decimal("1000.00"), 0), ("5401", 0, Decimal("700.00")),
@@ -73,11 +76,12 @@ def test_closing_a_month_needs_its_carry_forward_reviewed_and_posted(books):
     with pytest.raises(Conflict):  # the carry-forward waits for review
         services.close_period(books["reviewer"], period)
     db.session.rollback()
-    review(books, [carry])
+    review(books, [vat, carry])
     services.close_period(books["reviewer"], period)
     db.session.commit()
     assert period.status is PeriodStatus.CLOSED
     assert balance("3103", date(2026, 11, 1)) == -17945
+    assert services._balance_under("222101", period) == 0 and balance("222102", date(2026, 11, 1)) == -9000
     assert services.verify() == []
 
 
@@ -113,12 +117,14 @@ def test_a_carry_forward_is_not_reversed_by_hand(books):
 
 def test_reopening_reverses_the_carry_forward_for_review_and_audits_it(books):
     period = november(books)
-    carry = services.prepare_closing(books["preparer"], period)[0]
-    review(books, [carry])
+    vat, carry = services.prepare_closing(books["preparer"], period)
+    review(books, [vat, carry])
     services.close_period(books["reviewer"], period)
     db.session.commit()
-    [red] = services.reopen_period(books["preparer"], period, "补记漏账")
+    red, red_vat = services.reopen_period(books["preparer"], period, "补记漏账")  # the later one first
     db.session.commit()
+    assert red_vat.reverses_id == vat.id
+    assert lines_of(red_vat) == [("22210104", 0, Decimal("90.00")), ("222102", Decimal("90.00"), 0)]
     assert period.status is PeriodStatus.OPEN
     assert red.reverses_id == carry.id and red.source is VoucherSource.CLOSING
     assert red.status is VoucherStatus.PREPARED and red.voucher_date == date(2026, 11, 30)
@@ -126,8 +132,8 @@ def test_reopening_reverses_the_carry_forward_for_review_and_audits_it(books):
                              ("5601", Decimal("120.55"), 0), ("3103", Decimal("179.45"), 0)]
     assert red.summary.startswith(f"冲销2026-11第{carry.number}号凭证（反结账）：补记漏账")
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "period.reopen"))
-    assert event.reason == "补记漏账" and event.after == {"reversals": [red.id]}
-    review(books, [red])
+    assert event.reason == "补记漏账" and event.after == {"reversals": [red.id, red_vat.id]}
+    review(books, [red, red_vat])
     assert balance("3103", date(2026, 11, 1)) == 0
     assert balance("5001", date(2026, 11, 1)) == -100000
     # closed again: carried anew, and a second reopening reverses only the new carry
@@ -135,8 +141,8 @@ def test_reopening_reverses_the_carry_forward_for_review_and_audits_it(books):
     review(books, again)
     services.close_period(books["reviewer"], period)
     db.session.commit()
-    [red2] = services.reopen_period(books["preparer"], period, "再次补记")
-    assert red2.reverses_id == again[0].id
+    reds = services.reopen_period(books["preparer"], period, "再次补记")
+    assert [r.reverses_id for r in reds] == [again[1].id, again[0].id]
     assert services.verify() == []
 
 
@@ -180,7 +186,8 @@ def test_verify_reports_a_closed_period_whose_profit_and_loss_does_not_net_to_ze
     services.close_period(books["reviewer"], period)
     db.session.commit()
     # A forger moves the carry-forward's 5001 line to another month behind the guards' back.
-    carry = db.session.scalar(select(Voucher).where(Voucher.source == VoucherSource.CLOSING))
+    carry = db.session.scalar(select(Voucher).where(Voucher.source == VoucherSource.CLOSING,
+                                                     Voucher.summary.like("结转%损益")))
     if db.engine.dialect.name == "sqlite":
         db.session.execute(text("DROP TRIGGER trg_voucher_lines_no_update_when_posted"))
     else:

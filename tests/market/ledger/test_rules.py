@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, strategies as st
 
+from market.ledger import rules
 from market.ledger.rules import (LedgerRuleError, Line, balances, check_voucher, gapless, reversal,
                                  trial_balance_is_zero)
 
@@ -68,3 +69,14 @@ def test_voucher_numbers_must_be_gapless():
     assert gapless([3, 1, 2])
     assert not gapless([1, 3])
     assert not gapless([1, 1, 2])
+
+
+@given(st.integers(min_value=-10**12, max_value=10**12))
+def test_unpaid_vat_transfer_leaves_the_vat_due_account_never_in_credit(balance):
+    """转出未交增值税: a credit balance of 222101 goes to 222101's 22210104 and 222102, exactly; 留抵 stays."""
+    lines = rules.unpaid_vat_transfer(balance)
+    assert sum(l.debit_fen for l in lines) == sum(l.credit_fen for l in lines)
+    moved = sum(l.debit_fen - l.credit_fen for l in lines if l.account.startswith(rules.VAT_DUE))
+    assert balance + moved == max(balance, 0)
+    assert all(l.account in (rules.VAT_TRANSFERRED_OUT, rules.VAT_UNPAID) for l in lines)
+    assert (lines == []) == (balance >= 0)
