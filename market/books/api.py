@@ -8,13 +8,13 @@ import uuid
 from flask import Response, request
 from flask_login import current_user
 
-from models import db
+from models import RoleName, db
 
-from ..api import Blueprint, creates, page_schema, paginate
+from ..api import Blueprint, creates, page_schema, paginate, roles_first
 from ..clock import local_today
 from ..ledger import chart
 from ..ledger import services as ledger
-from . import ageing, ledgers, periods, printing, statements, trial_balance, vat, vouchers
+from . import ageing, common, ledgers, periods, printing, statements, trial_balance, vat, vouchers
 from .schemas import (AccountCreateSchema, AccountLedgerSchema, AccountSchema, AccountUpdateSchema, AgeingSchema,
                       AsOfArgsSchema, BuyerStatementSchema, HouseholdStatementSchema, LedgerArgsSchema,
                       PeriodCreateSchema, PeriodReasonSchema, PeriodSchema, RangeArgsSchema, ReversalCreateSchema,
@@ -30,6 +30,7 @@ blp = Blueprint("books_api", __name__,
 # --- books -----------------------------------------------------------------------------------------
 
 @blp.route("/books/trial-balance")
+@roles_first(*common.READERS)
 @blp.arguments(TrialBalanceArgsSchema, location="query")
 @blp.response(200, TrialBalanceSchema)
 def get_trial_balance(args):
@@ -38,6 +39,7 @@ def get_trial_balance(args):
 
 
 @blp.route("/books/vat-summary")
+@roles_first(*common.READERS)
 @blp.arguments(TrialBalanceArgsSchema, location="query")
 @blp.response(200, VatSummarySchema)
 def get_vat_summary(args):
@@ -47,6 +49,7 @@ def get_vat_summary(args):
 
 
 @blp.route("/books/ledger")
+@roles_first(*common.READERS)
 @blp.arguments(LedgerArgsSchema, location="query")
 @blp.response(200, AccountLedgerSchema)
 def get_ledger(args):
@@ -58,6 +61,7 @@ def get_ledger(args):
 
 
 @blp.route("/books/ageing")
+@roles_first(*common.READERS)
 @blp.arguments(AsOfArgsSchema, location="query")
 @blp.response(200, AgeingSchema)
 def get_ageing(args):
@@ -66,6 +70,7 @@ def get_ageing(args):
 
 
 @blp.route("/households/<int:household_id>/statement")
+@roles_first(*common.READERS, RoleName.VILLAGER)
 @blp.arguments(RangeArgsSchema, location="query")
 @blp.response(200, HouseholdStatementSchema)
 def get_household_statement(args, household_id: int):
@@ -75,6 +80,7 @@ def get_household_statement(args, household_id: int):
 
 
 @blp.route("/buyers/<int:buyer_id>/statement")
+@roles_first(*common.READERS)
 @blp.arguments(AsOfArgsSchema, location="query")
 @blp.response(200, BuyerStatementSchema)
 def get_buyer_statement(args, buyer_id: int):
@@ -91,6 +97,7 @@ def list_accounts():
 
 
 @blp.route("/accounts", methods=["POST"])
+@roles_first(*ledger.ACCOUNTANTS)
 @creates
 @blp.arguments(AccountCreateSchema)
 @blp.response(201, AccountSchema)
@@ -102,6 +109,7 @@ def create_account(body):
 
 
 @blp.route("/accounts/<int:account_id>", methods=["PATCH"])
+@roles_first(*ledger.ACCOUNTANTS)
 @blp.arguments(AccountUpdateSchema)
 @blp.response(200, AccountSchema)
 @blp.alt_response(409, description="conflict: the party type is fixed, or the account cannot be deactivated now")
@@ -121,6 +129,7 @@ def update_account(body, account_id: int):
 # --- vouchers --------------------------------------------------------------------------------------
 
 @blp.route("/vouchers")
+@roles_first(*common.READERS)
 @blp.arguments(VoucherListArgsSchema, location="query")
 @blp.response(200, page_schema(VoucherSchema))
 def list_vouchers(args):
@@ -146,6 +155,7 @@ def get_voucher_pdf(voucher_id: int):
 
 
 @blp.route("/vouchers", methods=["POST"])
+@roles_first(*ledger.ACCOUNTANTS)
 @creates
 @blp.arguments(VoucherCreateSchema)
 @blp.response(201, VoucherSchema)
@@ -170,6 +180,7 @@ def _step(voucher_id: int, action, *args, **kwargs):
 
 
 @blp.route("/vouchers/<int:voucher_id>/approve", methods=["POST"])
+@roles_first(*ledger.ACCOUNTANTS)
 @blp.response(200, VoucherSchema)
 @blp.alt_response(403, description="forbidden: the preparer cannot approve their own voucher")
 def approve_voucher(voucher_id: int):
@@ -178,6 +189,7 @@ def approve_voucher(voucher_id: int):
 
 
 @blp.route("/vouchers/<int:voucher_id>/reject", methods=["POST"])
+@roles_first(*ledger.ACCOUNTANTS)
 @blp.arguments(VoucherReasonSchema)
 @blp.response(200, VoucherSchema)
 def reject_voucher(body, voucher_id: int):
@@ -186,6 +198,7 @@ def reject_voucher(body, voucher_id: int):
 
 
 @blp.route("/vouchers/<int:voucher_id>/post", methods=["POST"])
+@roles_first(*ledger.ACCOUNTANTS)
 @blp.response(200, VoucherSchema)
 def post_voucher(voucher_id: int):
     """记账: approved → posted; the next number of the period is given; exactly once."""
@@ -193,6 +206,7 @@ def post_voucher(voucher_id: int):
 
 
 @blp.route("/vouchers/<int:voucher_id>/reverse", methods=["POST"])
+@roles_first(*ledger.ACCOUNTANTS)
 @blp.arguments(ReversalCreateSchema)
 @blp.response(201, VoucherSchema)
 def reverse_voucher(body, voucher_id: int):
@@ -215,6 +229,7 @@ def list_periods():
 
 
 @blp.route("/periods", methods=["POST"])
+@roles_first(*ledger.ACCOUNTANTS)
 @creates
 @blp.arguments(PeriodCreateSchema)
 @blp.response(201, PeriodSchema)
@@ -224,6 +239,7 @@ def create_period(body):
 
 
 @blp.route("/periods/<int:period_id>/close", methods=["POST"])
+@roles_first(*ledger.ACCOUNTANTS)
 @blp.response(200, PeriodSchema)
 def close_period(period_id: int):
     """结账: refused while vouchers of the period wait for review; balances are snapshotted."""
@@ -234,6 +250,7 @@ def close_period(period_id: int):
 
 
 @blp.route("/periods/<int:period_id>/reopen", methods=["POST"])
+@roles_first(*ledger.ACCOUNTANTS)
 @blp.arguments(PeriodReasonSchema)
 @blp.response(200, PeriodSchema)
 def reopen_period(body, period_id: int):
