@@ -217,6 +217,7 @@ class Households(MethodView):
 
 @blp.route("/households/<int:household_id>")
 class HouseholdItem(MethodView):
+    @roles_first(RoleName.VILLAGER, *common.STAFF)
     @blp.arguments(RevealArgsSchema, location="query")
     @blp.response(200, HouseholdSchema)
     def get(self, args, household_id):
