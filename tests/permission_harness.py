@@ -107,16 +107,29 @@ def endpoints(app) -> list[tuple[str, str]]:
     return sorted(out, key=lambda e: (e[1], e[0]))
 
 
-def probe(app, world: dict, role: str, method: str, rule: str):
-    """One request of ``role`` to the route; the response."""
+#: a JSON body no API schema accepts (an unknown field, a reason and an amount of the wrong type)
+INVALID_BODY = {"probe": True, "reason": 7, "amount": "many"}
+#: a query string that fails every API list's arguments (page 0, and nonsense for dates and periods)
+INVALID_QUERY = {"page": "0", "per_page": "0", "period": "x", "as_of": "x", "from": "x", "to": "x", "day": "x",
+                 "status": "x", "kind": "x", "account": "x", "season": "x", "household_id": "x"}
+
+
+def probe(app, world: dict, role: str, method: str, rule: str, invalid: bool = False):
+    """One request of ``role`` to the route; the response. An API write sends an empty JSON body, or
+    with ``invalid`` one no schema accepts; an API read sends no query, or with ``invalid`` a bad one."""
     client = world["clients"][role]
     url = url_for_rule(rule, world["ids"])
     headers = {}
-    if rule.startswith("/api/") and role != "anon":
+    api = rule.startswith("/api/")
+    if api and role != "anon":
         headers["Authorization"] = f"Bearer {world['tokens'][role]}"
     kwargs = {}
     if method not in ("GET", "DELETE"):
-        kwargs = {"json": {}} if rule.startswith("/api/") else {"data": {}}
+        kwargs = {"json": INVALID_BODY if invalid else {}} if api else {"data": {}}
+    elif method == "DELETE" and api and invalid:
+        kwargs = {"json": INVALID_BODY}
+    elif method == "GET" and api and invalid:
+        kwargs = {"query_string": INVALID_QUERY}
     response = client.open(url, method=method, headers=headers, **kwargs)
     response.close()  # a file sent as a stream (icons, photos) is closed here
     return response

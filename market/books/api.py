@@ -8,13 +8,13 @@ import uuid
 from flask import Response, request
 from flask_login import current_user
 
-from models import db
+from models import RoleName, db
 
-from ..api import Blueprint, creates, page_schema, paginate
+from ..api import Blueprint, creates, page_schema, paginate, roles_first
 from ..clock import local_today
 from ..ledger import chart
 from ..ledger import services as ledger
-from . import ageing, ledgers, period_reports, periods, printing, statements, trial_balance, vat, vouchers
+from . import ageing, common, ledgers, period_reports, periods, printing, statements, trial_balance, vat, vouchers
 from .schemas import (AccountCreateSchema, AccountLedgerSchema, AccountSchema, AccountUpdateSchema, AgeingSchema,
                       AsOfArgsSchema, BalanceSheetSchema, BuyerStatementSchema, HouseholdStatementSchema,
                       IncomeStatementSchema, JournalArgsSchema, JournalSchema, LedgerArgsSchema,
@@ -31,6 +31,7 @@ blp = Blueprint("books_api", __name__,
 # --- books -----------------------------------------------------------------------------------------
 
 @blp.route("/books/trial-balance")
+@roles_first(*common.READERS)
 @blp.arguments(TrialBalanceArgsSchema, location="query")
 @blp.response(200, TrialBalanceSchema)
 def get_trial_balance(args):
@@ -39,6 +40,7 @@ def get_trial_balance(args):
 
 
 @blp.route("/books/vat-summary")
+@roles_first(*common.READERS)
 @blp.arguments(TrialBalanceArgsSchema, location="query")
 @blp.response(200, VatSummarySchema)
 def get_vat_summary(args):
@@ -48,6 +50,7 @@ def get_vat_summary(args):
 
 
 @blp.route("/books/income-statement")
+@roles_first(*common.READERS)
 @blp.arguments(TrialBalanceArgsSchema, location="query")
 @blp.response(200, IncomeStatementSchema)
 def get_income_statement(args):
@@ -57,6 +60,7 @@ def get_income_statement(args):
 
 
 @blp.route("/books/balance-sheet")
+@roles_first(*common.READERS)
 @blp.arguments(TrialBalanceArgsSchema, location="query")
 @blp.response(200, BalanceSheetSchema)
 def get_balance_sheet(args):
@@ -66,6 +70,7 @@ def get_balance_sheet(args):
 
 
 @blp.route("/books/journal")
+@roles_first(*common.READERS)
 @blp.arguments(JournalArgsSchema, location="query")
 @blp.response(200, JournalSchema)
 def get_journal(args):
@@ -75,6 +80,7 @@ def get_journal(args):
 
 
 @blp.route("/books/party-balances")
+@roles_first(*common.READERS)
 @blp.arguments(PartyBalancesArgsSchema, location="query")
 @blp.response(200, PartyBalancesSchema)
 def get_party_balances(args):
@@ -84,6 +90,7 @@ def get_party_balances(args):
 
 
 @blp.route("/books/ledger")
+@roles_first(*common.READERS)
 @blp.arguments(LedgerArgsSchema, location="query")
 @blp.response(200, AccountLedgerSchema)
 def get_ledger(args):
@@ -95,6 +102,7 @@ def get_ledger(args):
 
 
 @blp.route("/books/ageing")
+@roles_first(*common.READERS)
 @blp.arguments(AsOfArgsSchema, location="query")
 @blp.response(200, AgeingSchema)
 def get_ageing(args):
@@ -103,6 +111,7 @@ def get_ageing(args):
 
 
 @blp.route("/households/<int:household_id>/statement")
+@roles_first(*common.READERS, RoleName.VILLAGER)
 @blp.arguments(RangeArgsSchema, location="query")
 @blp.response(200, HouseholdStatementSchema)
 def get_household_statement(args, household_id: int):
@@ -112,6 +121,7 @@ def get_household_statement(args, household_id: int):
 
 
 @blp.route("/buyers/<int:buyer_id>/statement")
+@roles_first(*common.READERS)
 @blp.arguments(AsOfArgsSchema, location="query")
 @blp.response(200, BuyerStatementSchema)
 def get_buyer_statement(args, buyer_id: int):
@@ -128,6 +138,7 @@ def list_accounts():
 
 
 @blp.route("/accounts", methods=["POST"])
+@roles_first(*ledger.ACCOUNTANTS)
 @creates
 @blp.arguments(AccountCreateSchema)
 @blp.response(201, AccountSchema)
@@ -139,6 +150,7 @@ def create_account(body):
 
 
 @blp.route("/accounts/<int:account_id>", methods=["PATCH"])
+@roles_first(*ledger.ACCOUNTANTS)
 @blp.arguments(AccountUpdateSchema)
 @blp.response(200, AccountSchema)
 @blp.alt_response(409, description="conflict: the party type is fixed, or the account cannot be deactivated now")
@@ -158,6 +170,7 @@ def update_account(body, account_id: int):
 # --- vouchers --------------------------------------------------------------------------------------
 
 @blp.route("/vouchers")
+@roles_first(*common.READERS)
 @blp.arguments(VoucherListArgsSchema, location="query")
 @blp.response(200, page_schema(VoucherSchema))
 def list_vouchers(args):
@@ -183,6 +196,7 @@ def get_voucher_pdf(voucher_id: int):
 
 
 @blp.route("/vouchers", methods=["POST"])
+@roles_first(*ledger.ACCOUNTANTS)
 @creates
 @blp.arguments(VoucherCreateSchema)
 @blp.response(201, VoucherSchema)
@@ -207,6 +221,7 @@ def _step(voucher_id: int, action, *args, **kwargs):
 
 
 @blp.route("/vouchers/<int:voucher_id>/approve", methods=["POST"])
+@roles_first(*ledger.ACCOUNTANTS)
 @blp.response(200, VoucherSchema)
 @blp.alt_response(403, description="forbidden: the preparer cannot approve their own voucher")
 def approve_voucher(voucher_id: int):
@@ -215,6 +230,7 @@ def approve_voucher(voucher_id: int):
 
 
 @blp.route("/vouchers/<int:voucher_id>/reject", methods=["POST"])
+@roles_first(*ledger.ACCOUNTANTS)
 @blp.arguments(VoucherReasonSchema)
 @blp.response(200, VoucherSchema)
 def reject_voucher(body, voucher_id: int):
@@ -223,6 +239,7 @@ def reject_voucher(body, voucher_id: int):
 
 
 @blp.route("/vouchers/<int:voucher_id>/post", methods=["POST"])
+@roles_first(*ledger.ACCOUNTANTS)
 @blp.response(200, VoucherSchema)
 def post_voucher(voucher_id: int):
     """记账: approved → posted; the next number of the period is given; exactly once."""
@@ -230,6 +247,7 @@ def post_voucher(voucher_id: int):
 
 
 @blp.route("/vouchers/<int:voucher_id>/reverse", methods=["POST"])
+@roles_first(*ledger.ACCOUNTANTS)
 @blp.arguments(ReversalCreateSchema)
 @blp.response(201, VoucherSchema)
 def reverse_voucher(body, voucher_id: int):
@@ -252,6 +270,7 @@ def list_periods():
 
 
 @blp.route("/periods", methods=["POST"])
+@roles_first(*ledger.ACCOUNTANTS)
 @creates
 @blp.arguments(PeriodCreateSchema)
 @blp.response(201, PeriodSchema)
@@ -261,9 +280,11 @@ def create_period(body):
 
 
 @blp.route("/periods/<int:period_id>/carry-forward", methods=["POST"])
+@roles_first(*ledger.ACCOUNTANTS)
 @blp.response(201, VoucherSchema(many=True))
 def prepare_closing(period_id: int):
-    """期末结转: prepare the vouchers carrying the month's 损益类 balances to 3103 本年利润 (and, in
+    """期末结转: prepare the vouchers transferring the month's unpaid VAT (a credit balance of 222101 to
+    222102), carrying the month's 损益类 balances to 3103 本年利润 (and, in
     December, 本年利润 to 3104 利润分配) for review by another accountant. Refused while vouchers of the
     period wait or while a carry-forward waits; an empty list when nothing is left to carry."""
     period = periods.get_period(current_user, period_id)
@@ -273,6 +294,7 @@ def prepare_closing(period_id: int):
 
 
 @blp.route("/periods/<int:period_id>/close", methods=["POST"])
+@roles_first(*ledger.ACCOUNTANTS)
 @blp.response(200, PeriodSchema)
 def close_period(period_id: int):
     """结账: refused while vouchers of the period wait for review, or while a 损益类 account (in December
@@ -284,6 +306,7 @@ def close_period(period_id: int):
 
 
 @blp.route("/periods/<int:period_id>/reopen", methods=["POST"])
+@roles_first(*ledger.ACCOUNTANTS)
 @blp.arguments(PeriodReasonSchema)
 @blp.response(200, PeriodSchema)
 def reopen_period(body, period_id: int):

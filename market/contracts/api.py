@@ -5,10 +5,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from models import DepositClosure, MarketQuote, PrepaymentKind, db
+from models import DepositClosure, MarketQuote, PrepaymentKind, RoleName, db
 
-from ..auth.permissions import require_role
-from ..api import Blueprint, creates, page_schema, paginate
+from ..auth.permissions import STAFF, require_role
+from ..api import Blueprint, creates, page_schema, paginate, roles_first
 from ..errors import NotFound
 from . import services
 from .schemas import (ContractCreateSchema, ContractQuerySchema, ContractSchema, PrepaymentCreateSchema,
@@ -27,6 +27,7 @@ def _page_args(args: dict) -> dict:
 # --- contracts ------------------------------------------------------------------------------
 
 @blp.route("/contracts")
+@roles_first(RoleName.VILLAGER, *STAFF)
 @blp.arguments(ContractQuerySchema, location="query")
 @blp.response(200, page_schema(ContractSchema))
 def list_contracts(args):
@@ -36,6 +37,7 @@ def list_contracts(args):
 
 
 @blp.route("/contracts", methods=["POST"])
+@roles_first(*services.CONTRACT_MANAGERS)
 @creates
 @blp.arguments(ContractCreateSchema)
 @blp.response(201, ContractSchema)
@@ -60,6 +62,7 @@ def _step(contract_id: int, action: str, reason: str | None = None):
 
 
 @blp.route("/contracts/<int:contract_id>/sign", methods=["POST"])
+@roles_first(*services.CONTRACT_MANAGERS)
 @blp.response(200, ContractSchema)
 def sign_contract(contract_id: int):
     """draft → signed; records when."""
@@ -67,6 +70,7 @@ def sign_contract(contract_id: int):
 
 
 @blp.route("/contracts/<int:contract_id>/activate", methods=["POST"])
+@roles_first(*services.CONTRACT_MANAGERS)
 @blp.response(200, ContractSchema)
 def activate_contract(contract_id: int):
     """signed → active (the first weigh slip does this by itself)."""
@@ -74,6 +78,7 @@ def activate_contract(contract_id: int):
 
 
 @blp.route("/contracts/<int:contract_id>/fulfil", methods=["POST"])
+@roles_first(*services.CONTRACT_MANAGERS)
 @blp.response(200, ContractSchema)
 def fulfil_contract(contract_id: int):
     """active → fulfilled."""
@@ -81,6 +86,7 @@ def fulfil_contract(contract_id: int):
 
 
 @blp.route("/contracts/<int:contract_id>/terminate", methods=["POST"])
+@roles_first(*services.CONTRACT_MANAGERS)
 @blp.arguments(TerminateSchema)
 @blp.response(200, ContractSchema)
 def terminate_contract(body, contract_id: int):
@@ -96,6 +102,7 @@ def list_prepayments(contract_id: int):
 
 
 @blp.route("/contracts/<int:contract_id>/prepayments", methods=["POST"])
+@roles_first(*services.PREPAYMENT_RECORDERS)
 @creates
 @blp.arguments(PrepaymentCreateSchema)
 @blp.response(201, PrepaymentSchema)
@@ -130,6 +137,7 @@ def contract_progress(contract_id: int):
 # --- quotes ---------------------------------------------------------------------------------
 
 @blp.route("/quotes")
+@roles_first(*STAFF)
 @blp.arguments(QuoteQuerySchema, location="query")
 @blp.response(200, page_schema(QuoteSchema))
 def list_quotes(args):
@@ -140,6 +148,7 @@ def list_quotes(args):
 
 
 @blp.route("/quotes", methods=["POST"])
+@roles_first(*services.QUOTE_RECORDERS)
 @creates
 @blp.arguments(QuoteCreateSchema)
 @blp.response(201, QuoteSchema)
@@ -151,6 +160,7 @@ def create_quote(body):
 
 
 @blp.route("/quotes/<int:quote_id>", methods=["PATCH"])
+@roles_first(*services.QUOTE_RECORDERS)
 @blp.arguments(QuoteCorrectionSchema)
 @blp.response(200, QuoteSchema)
 def correct_quote(body, quote_id: int):

@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from models import DepositClosure, PurchaseContract, db
 
-from ..api import Blueprint, creates, idempotency_key, key_used, made, page_schema, paginate
+from ..api import Blueprint, creates, idempotency_key, key_used, made, page_schema, paginate, roles_first
 from ..auth.permissions import require_role
 from ..errors import NotFound
 from ..settlements.schemas import ReturnReasonSchema
@@ -37,6 +37,7 @@ def open_deposits():
 
 
 @blp.route("/deposit-closures")
+@roles_first(*services.READERS)
 @blp.arguments(DepositClosureListArgsSchema, location="query")
 @blp.response(200, page_schema(DepositClosureSchema))
 def list_deposit_closures(args):
@@ -55,6 +56,7 @@ def get_deposit_closure(closure_id: int):
 
 
 @blp.route("/deposit-closures/<int:closure_id>/void", methods=["POST"])
+@roles_first(*services.ACCOUNTANTS)
 @blp.arguments(ReturnReasonSchema)
 @blp.response(200, DepositClosureSchema)
 def void_deposit_closure(body, closure_id: int):
@@ -67,6 +69,7 @@ def void_deposit_closure(body, closure_id: int):
 
 
 @blp.route("/contracts/<int:contract_id>/deposit-closure", methods=["POST"])
+@roles_first(*services.ACCOUNTANTS)
 @creates
 @blp.arguments(DepositClosureCreateSchema)
 @blp.response(201, DepositClosureSchema)

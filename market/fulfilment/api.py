@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from flask_login import current_user
 
-from models import db
+from models import RoleName, db
 
-from ..api import Blueprint, creates, page_schema, paginate
+from ..api import Blueprint, creates, page_schema, paginate, roles_first
 from ..errors import NotFound
 from ..weighing import services as weighing
 from . import certificates, collection, common, disclosure, labels, receipts, shipments, trace
@@ -36,6 +36,7 @@ def get_collection(order_id):
 
 
 @blp.route("/allocations/<int:allocation_id>/slips", methods=["POST"])
+@roles_first(*common.STAFF)
 @creates
 @blp.arguments(CollectSlipCreateSchema)
 @blp.response(201, CollectedSlipSchema)
@@ -49,6 +50,7 @@ def create_collection_slip(body, allocation_id):
 
 
 @blp.route("/allocations/<int:allocation_id>/rejects", methods=["POST"])
+@roles_first(*common.STAFF)
 @creates
 @blp.arguments(RejectCreateSchema)
 @blp.response(201, RejectSchema)
@@ -59,6 +61,7 @@ def create_reject(body, allocation_id):
 
 
 @blp.route("/allocations/<int:allocation_id>/close", methods=["POST"])
+@roles_first(*common.STAFF)
 @blp.arguments(ReasonSchema)
 @blp.response(200, ClosureSchema)
 def close_line(body, allocation_id):
@@ -70,6 +73,7 @@ def close_line(body, allocation_id):
 
 
 @blp.route("/orders/<int:order_id>/shortfall-allocation", methods=["POST"])
+@roles_first(*common.STAFF)
 @creates
 @blp.arguments(ShortfallArgsSchema)
 @blp.response(201, SupplementaryRunSchema)
@@ -82,6 +86,7 @@ def reallocate_shortfall(body, order_id):
 # --- shipments -------------------------------------------------------------------------------------
 
 @blp.route("/shipments")
+@roles_first(*common.READERS, RoleName.BUYER)
 @blp.arguments(ShipmentListArgsSchema, location="query")
 @blp.response(200, page_schema(ShipmentSchema))
 def list_shipments(args):
@@ -90,6 +95,7 @@ def list_shipments(args):
 
 
 @blp.route("/orders/<int:order_id>/shipments", methods=["POST"])
+@roles_first(*common.STAFF)
 @creates
 @blp.arguments(ShipmentCreateSchema)
 @blp.response(201, ShipmentSchema)
@@ -114,6 +120,7 @@ def get_labels(shipment_id):
 
 
 @blp.route("/shipments/<int:shipment_id>/certificate", methods=["POST"])
+@roles_first(*common.STAFF)
 @creates
 @blp.arguments(CertificateCreateSchema)
 @blp.response(201, CertificateSchema)
@@ -133,6 +140,7 @@ def get_certificate(shipment_id):
 
 
 @blp.route("/shipments/<int:shipment_id>/receipt", methods=["POST"])
+@roles_first(*common.STAFF, RoleName.BUYER)
 @creates
 @blp.arguments(ReceiptCreateSchema)
 @blp.response(201, ReceiptSchema)

@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from models import Household, InputCredit, db
 
-from ..api import Blueprint, creates, idempotency_key, key_used, made, page_schema, paginate
+from ..api import Blueprint, creates, idempotency_key, key_used, made, page_schema, paginate, roles_first
 from ..auth.permissions import require_role
 from ..errors import ValidationFailed
 from ..api.schemas import ReturnReasonSchema
@@ -36,6 +36,7 @@ def _party(model, party_id: int, field: str, message):
 
 
 @blp.route("/input-credits")
+@roles_first(*services.READERS)
 @blp.arguments(InputCreditListArgsSchema, location="query")
 @blp.response(200, page_schema(InputCreditSchema))
 def list_input_credits(args):
@@ -51,6 +52,7 @@ def get_input_credit(credit_id: int):
 
 
 @blp.route("/input-credits", methods=["POST"])
+@roles_first(*services.RECORDERS)
 @creates
 @blp.arguments(InputCreditCreateSchema)
 @blp.response(201, InputCreditSchema)
@@ -70,6 +72,7 @@ def create_input_credit(body):
 
 
 @blp.route("/input-credits/<int:credit_id>/void", methods=["POST"])
+@roles_first(*services.ACCOUNTANTS)
 @blp.arguments(ReturnReasonSchema)
 @blp.response(200, InputCreditSchema)
 def void_input_credit(body, credit_id: int):

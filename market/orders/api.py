@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from flask_login import current_user
 
-from models import db
+from models import RoleName, db
 
-from ..api import Blueprint, PageArgsSchema, creates, page_schema, paginate
+from ..api import Blueprint, PageArgsSchema, creates, page_schema, paginate, roles_first
 from ..errors import PermissionDenied
 from . import allocation_runs, buyer_orders, buyers
+from .common import ORDER_STAFF
 from .schemas import (AdjustSchema, BuyerCreateSchema, BuyerQuerySchema, BuyerSchema, BuyerUpdateSchema,
                       CancelSchema, MyAllocationSchema, OrderCreateSchema, OrderQuerySchema, OrderSchema,
                       OrderUpdateSchema, RunCreateSchema, RunDetailSchema, RunSchema)
@@ -29,6 +30,7 @@ def _page_args(args: dict) -> dict:
 # --- buyers -------------------------------------------------------------------------------
 
 @blp.route("/buyers")
+@roles_first(*ORDER_STAFF, RoleName.ACCOUNTANT)
 @blp.arguments(BuyerQuerySchema, location="query")
 @blp.response(200, page_schema(BuyerSchema))
 def list_buyers(args):
@@ -37,6 +39,7 @@ def list_buyers(args):
 
 
 @blp.route("/buyers", methods=["POST"])
+@roles_first(*ORDER_STAFF)
 @creates
 @blp.arguments(BuyerCreateSchema)
 @blp.response(201, BuyerSchema)
@@ -53,6 +56,7 @@ def get_buyer(buyer_id: int):
 
 
 @blp.route("/buyers/<int:buyer_id>", methods=["PATCH"])
+@roles_first(*ORDER_STAFF)
 @blp.arguments(BuyerUpdateSchema)
 @blp.response(200, BuyerSchema)
 def update_buyer(body, buyer_id: int):
@@ -66,6 +70,7 @@ def update_buyer(body, buyer_id: int):
 # --- orders -------------------------------------------------------------------------------
 
 @blp.route("/orders")
+@roles_first(*ORDER_STAFF, RoleName.ACCOUNTANT, RoleName.BUYER)
 @blp.arguments(OrderQuerySchema, location="query")
 @blp.response(200, page_schema(OrderSchema))
 def list_orders(args):
@@ -80,6 +85,7 @@ def list_orders(args):
 
 
 @blp.route("/orders", methods=["POST"])
+@roles_first(*ORDER_STAFF, RoleName.BUYER)
 @creates
 @blp.arguments(OrderCreateSchema)
 @blp.response(201, OrderSchema)
@@ -98,6 +104,7 @@ def get_order(order_id: int):
 
 
 @blp.route("/orders/<int:order_id>", methods=["PATCH"])
+@roles_first(*ORDER_STAFF, RoleName.BUYER)
 @blp.arguments(OrderUpdateSchema)
 @blp.response(200, OrderSchema)
 def update_order(body, order_id: int):
@@ -109,6 +116,7 @@ def update_order(body, order_id: int):
 
 
 @blp.route("/orders/<int:order_id>/open", methods=["POST"])
+@roles_first(*ORDER_STAFF, RoleName.BUYER)
 @blp.response(200, OrderSchema)
 def open_order(order_id: int):
     """draft → open: ready for allocation."""
@@ -119,6 +127,7 @@ def open_order(order_id: int):
 
 
 @blp.route("/orders/<int:order_id>/cancel", methods=["POST"])
+@roles_first(*ORDER_STAFF)
 @blp.arguments(CancelSchema)
 @blp.response(200, OrderSchema)
 def cancel_order(body, order_id: int):
@@ -132,6 +141,7 @@ def cancel_order(body, order_id: int):
 # --- allocation runs -------------------------------------------------------------------------
 
 @blp.route("/orders/<int:order_id>/allocation-runs")
+@roles_first(*allocation_runs.RUN_READERS)
 @blp.arguments(PageArgsSchema, location="query")
 @blp.response(200, page_schema(RunSchema))
 def list_runs(args, order_id: int):
@@ -141,6 +151,7 @@ def list_runs(args, order_id: int):
 
 
 @blp.route("/orders/<int:order_id>/allocation-runs", methods=["POST"])
+@roles_first(*ORDER_STAFF)
 @creates
 @blp.arguments(RunCreateSchema)
 @blp.response(201, RunDetailSchema)
@@ -159,6 +170,7 @@ def get_run(run_id: int):
 
 
 @blp.route("/allocation-runs/<int:run_id>/lines", methods=["POST"])
+@roles_first(*ORDER_STAFF)
 @blp.arguments(AdjustSchema)
 @blp.response(200, RunDetailSchema)
 def adjust_run(body, run_id: int):
@@ -170,6 +182,7 @@ def adjust_run(body, run_id: int):
 
 
 @blp.route("/allocation-runs/<int:run_id>/confirm", methods=["POST"])
+@roles_first(*ORDER_STAFF)
 @blp.response(200, RunDetailSchema)
 @blp.alt_response(409, description="insufficient_supply: a kilogram was promised to another order meanwhile")
 def confirm_run(run_id: int):

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from models import Buyer, ContractPrepayment, Household, Payment, PaymentBatch, db
 
-from ..api import Blueprint, creates, idempotency_key, key_used, made, page_schema, paginate
+from ..api import Blueprint, creates, idempotency_key, key_used, made, page_schema, paginate, roles_first
 from ..auth.permissions import require_household_access, require_role
 from ..errors import NotFound, ValidationFailed
 from ..settlements.schemas import ReturnReasonSchema
@@ -47,6 +47,7 @@ def _details(body: dict) -> dict:
 
 
 @blp.route("/payments")
+@roles_first(*services.ACCOUNTANTS)
 @blp.arguments(PaymentListArgsSchema, location="query")
 @blp.response(200, page_schema(PaymentSchema))
 def list_payments(args):
@@ -67,6 +68,7 @@ def get_payment(payment_id: int):
 
 
 @blp.route("/payments/<int:payment_id>/void", methods=["POST"])
+@roles_first(*services.ACCOUNTANTS)
 @blp.arguments(ReturnReasonSchema)
 @blp.response(200, PaymentSchema)
 def void_payment(body, payment_id: int):
@@ -79,6 +81,7 @@ def void_payment(body, payment_id: int):
 
 
 @blp.route("/payments/household-payouts", methods=["POST"])
+@roles_first(*services.ACCOUNTANTS)
 @creates
 @blp.arguments(PayoutCreateSchema)
 @blp.response(201, PaymentSchema)
@@ -98,6 +101,7 @@ def create_payout(body):
 
 
 @blp.route("/payments/buyer-receipts", methods=["POST"])
+@roles_first(*services.ACCOUNTANTS)
 @creates
 @blp.arguments(BuyerReceiptCreateSchema)
 @blp.response(201, PaymentSchema)
@@ -116,6 +120,7 @@ def create_buyer_receipt(body):
 
 
 @blp.route("/payments/batches", methods=["POST"])
+@roles_first(*services.ACCOUNTANTS)
 @creates
 @blp.arguments(PaymentBatchCreateSchema)
 @blp.response(201, PaymentBatchSchema)
@@ -161,6 +166,7 @@ def download_bank_file(batch_id: int):
 
 
 @blp.route("/prepayments/<int:prepayment_id>/payment", methods=["POST"])
+@roles_first(*services.ACCOUNTANTS)
 @creates
 @blp.arguments(PrepaymentPaymentCreateSchema)
 @blp.response(201, PaymentSchema)

@@ -4,9 +4,10 @@ from __future__ import annotations
 from flask import request
 from flask_login import current_user
 
-from models import db
+from models import RoleName, db
 
-from ..api import Blueprint, creates, page_schema, paginate
+from ..api import Blueprint, creates, page_schema, paginate, roles_first
+from ..auth.permissions import STAFF
 from . import services
 from .schemas import (LotCreateSchema, LotQuerySchema, LotSchema, LotUpdateSchema, PhotoSchema,
                       PhotoUploadSchema, WithdrawSchema)
@@ -17,6 +18,7 @@ blp = Blueprint("produce_api", __name__, description="交售登记: produce lots
 
 
 @blp.route("/lots")
+@roles_first(RoleName.VILLAGER, *STAFF)
 @blp.arguments(LotQuerySchema, location="query")
 @blp.response(200, page_schema(LotSchema))
 def list_lots(args):
@@ -27,6 +29,7 @@ def list_lots(args):
 
 
 @blp.route("/lots", methods=["POST"])
+@roles_first(RoleName.VILLAGER, *services.ENTER_FOR_OTHERS)
 @creates
 @blp.arguments(LotCreateSchema)
 @blp.response(201, LotSchema)
@@ -42,6 +45,7 @@ def get_lot(lot_id: int):
 
 
 @blp.route("/lots/<int:lot_id>", methods=["PATCH"])
+@roles_first(RoleName.VILLAGER, *services.ENTER_FOR_OTHERS)
 @blp.arguments(LotUpdateSchema)
 @blp.response(200, LotSchema)
 def update_lot(body, lot_id: int):
@@ -52,6 +56,7 @@ def update_lot(body, lot_id: int):
 
 
 @blp.route("/lots/<int:lot_id>/withdraw", methods=["POST"])
+@roles_first(RoleName.VILLAGER, *services.ENTER_FOR_OTHERS)
 @blp.arguments(WithdrawSchema)
 @blp.response(200, LotSchema)
 def withdraw_lot(body, lot_id: int):
@@ -62,6 +67,7 @@ def withdraw_lot(body, lot_id: int):
 
 
 @blp.route("/lots/<int:lot_id>/photos", methods=["POST"])
+@roles_first(RoleName.VILLAGER, *services.ENTER_FOR_OTHERS)
 @creates
 @blp.arguments(PhotoUploadSchema, location="files")
 @blp.response(201, PhotoSchema(many=True))
@@ -80,6 +86,7 @@ def download_photo(lot_id: int, photo_id: int):
 
 
 @blp.route("/lots/<int:lot_id>/photos/<int:photo_id>", methods=["DELETE"])
+@roles_first(RoleName.VILLAGER, *services.ENTER_FOR_OTHERS)
 @blp.response(204)
 def delete_photo(lot_id: int, photo_id: int):
     services.remove_photo(current_user, lot_id, photo_id)

@@ -11,10 +11,10 @@ from typing import Any
 from flask.views import MethodView
 from flask_login import current_user
 
-from models import db
+from models import RoleName, db
 
 from ..api import Blueprint, PageArgsSchema, creates, page_schema, paginate, roles_first
-from . import catalogue, households, party, payee_changes, users, villages
+from . import catalogue, common, households, party, payee_changes, users, villages
 from .schemas import (PayeeChangeArgsSchema, PayeeChangeRejectSchema, PayeeChangeSchema,
                       GradeCreateSchema, GradePatchSchema, GradeSchema, GradeTableArgsSchema,
                       GradeTableCreateSchema, GradeTablePageSchema, GradeTablePatchSchema,
@@ -45,12 +45,14 @@ def _page(args: dict[str, Any]) -> dict[str, Any]:
 
 @blp.route("/villages")
 class Villages(MethodView):
+    @roles_first(*common.STAFF)
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, VillagePageSchema)
     def get(self, args):
         """Villages, by area code (staff)."""
         return paginate(villages.villages_query(current_user), args)
 
+    @roles_first(RoleName.ADMIN)
     @creates
     @blp.arguments(VillageCreateSchema)
     @blp.response(201, VillageSchema)
@@ -66,6 +68,7 @@ class VillageItem(MethodView):
         """One village (staff)."""
         return villages.get_village(current_user, village_id)
 
+    @roles_first(RoleName.ADMIN)
     @blp.arguments(VillagePatchSchema)
     @blp.response(200, VillageSchema)
     def patch(self, body, village_id):
@@ -78,12 +81,14 @@ class VillageItem(MethodView):
 
 @blp.route("/village-groups")
 class VillageGroups(MethodView):
+    @roles_first(*common.STAFF)
     @blp.arguments(VillageGroupArgsSchema, location="query")
     @blp.response(200, VillageGroupPageSchema)
     def get(self, args):
         """Village groups (组), optionally of one village (staff)."""
         return paginate(villages.village_groups_query(current_user, village_id=args.get("village_id")), _page(args))
 
+    @roles_first(RoleName.ADMIN)
     @creates
     @blp.arguments(VillageGroupCreateSchema)
     @blp.response(201, VillageGroupSchema)
@@ -99,6 +104,7 @@ class VillageGroupItem(MethodView):
         """One village group (staff)."""
         return villages.get_village_group(current_user, group_id)
 
+    @roles_first(RoleName.ADMIN)
     @blp.arguments(VillageGroupPatchSchema)
     @blp.response(200, VillageGroupSchema)
     def patch(self, body, group_id):
@@ -111,12 +117,14 @@ class VillageGroupItem(MethodView):
 
 @blp.route("/party-branches")
 class PartyBranches(MethodView):
+    @roles_first(*common.STAFF)
     @blp.arguments(PartyBranchArgsSchema, location="query")
     @blp.response(200, PartyBranchPageSchema)
     def get(self, args):
         """Party branches (党支部), optionally of one village (staff)."""
         return paginate(party.party_branches_query(current_user, village_id=args.get("village_id")), _page(args))
 
+    @roles_first(RoleName.ADMIN)
     @creates
     @blp.arguments(PartyBranchCreateSchema)
     @blp.response(201, PartyBranchSchema)
@@ -132,6 +140,7 @@ class PartyBranchItem(MethodView):
         """One party branch (staff)."""
         return party.get_party_branch(current_user, branch_id)
 
+    @roles_first(RoleName.ADMIN)
     @blp.arguments(PartyBranchPatchSchema)
     @blp.response(200, PartyBranchSchema)
     def patch(self, body, branch_id):
@@ -144,6 +153,7 @@ class PartyBranchItem(MethodView):
 
 @blp.route("/party-groups")
 class PartyGroups(MethodView):
+    @roles_first(*common.STAFF)
     @blp.arguments(PartyGroupArgsSchema, location="query")
     @blp.response(200, PartyGroupPageSchema)
     def get(self, args):
@@ -151,6 +161,7 @@ class PartyGroups(MethodView):
         return paginate(party.party_groups_query(current_user, branch_id=args.get("branch_id"),
                                                  village_id=args.get("village_id")), _page(args))
 
+    @roles_first(RoleName.ADMIN)
     @creates
     @blp.arguments(PartyGroupCreateSchema)
     @blp.response(201, PartyGroupSchema)
@@ -166,6 +177,7 @@ class PartyGroupItem(MethodView):
         """One party group (staff)."""
         return party.get_party_group(current_user, party_group_id)
 
+    @roles_first(RoleName.ADMIN)
     @blp.arguments(PartyGroupPatchSchema)
     @blp.response(200, PartyGroupSchema)
     def patch(self, body, party_group_id):
@@ -180,6 +192,7 @@ class PartyGroupItem(MethodView):
 
 @blp.route("/households")
 class Households(MethodView):
+    @roles_first(RoleName.VILLAGER, *common.STAFF)
     @blp.arguments(HouseholdArgsSchema, location="query")
     @blp.response(200, HouseholdPageSchema)
     def get(self, args):
@@ -192,6 +205,7 @@ class Households(MethodView):
         db.session.commit()  # a search by a full phone number is audited
         return page
 
+    @roles_first(*households.HOUSEHOLD_WRITERS)
     @creates
     @blp.arguments(HouseholdCreateSchema)
     @blp.response(201, HouseholdSchema)
@@ -203,6 +217,7 @@ class Households(MethodView):
 
 @blp.route("/households/<int:household_id>")
 class HouseholdItem(MethodView):
+    @roles_first(RoleName.VILLAGER, *common.STAFF)
     @blp.arguments(RevealArgsSchema, location="query")
     @blp.response(200, HouseholdSchema)
     def get(self, args, household_id):
@@ -214,6 +229,7 @@ class HouseholdItem(MethodView):
             db.session.commit()
         return view
 
+    @roles_first(*households.HOUSEHOLD_WRITERS)
     @blp.arguments(HouseholdPatchSchema)
     @blp.response(200, HouseholdSchema)
     @blp.alt_response(202, schema=HouseholdSchema, description="saved, and a change of payout method or account "
@@ -236,6 +252,7 @@ class HouseholdItem(MethodView):
 # --- payee changes (four eyes) --------------------------------------------------------
 
 @blp.route("/payee-changes")
+@roles_first(*payee_changes.READERS)
 @blp.arguments(PayeeChangeArgsSchema, location="query")
 @blp.response(200, page_schema(PayeeChangeSchema))
 def list_payee_changes(args):
@@ -248,6 +265,7 @@ def list_payee_changes(args):
 
 
 @blp.route("/payee-changes/<int:change_id>/approve", methods=["POST"])
+@roles_first(*payee_changes.APPROVERS)
 @blp.response(200, PayeeChangeSchema)
 def approve_payee_change(change_id: int):
     """An accountant who did not ask for the change applies it; 409 for one's own or a decided one."""
@@ -277,6 +295,7 @@ class Products(MethodView):
         """Products, e.g. 桃."""
         return paginate(catalogue.products_query(current_user), args)
 
+    @roles_first(RoleName.ADMIN)
     @creates
     @blp.arguments(ProductCreateSchema)
     @blp.response(201, ProductSchema)
@@ -292,6 +311,7 @@ class ProductItem(MethodView):
         """One product."""
         return catalogue.get_product(current_user, product_id)
 
+    @roles_first(RoleName.ADMIN)
     @blp.arguments(ProductPatchSchema)
     @blp.response(200, ProductSchema)
     def patch(self, body, product_id):
@@ -304,6 +324,7 @@ class ProductItem(MethodView):
 
 @blp.route("/products/<int:product_id>/sales-vat")
 class ProductSalesVat(MethodView):
+    @roles_first(*catalogue.VAT_EDITORS)
     @blp.arguments(ProductSalesVatSchema)
     @blp.response(200, ProductSchema)
     def put(self, body, product_id):
@@ -323,6 +344,7 @@ class Varieties(MethodView):
         """Varieties, optionally of one product."""
         return paginate(catalogue.varieties_query(current_user, product_id=args.get("product_id")), _page(args))
 
+    @roles_first(RoleName.ADMIN)
     @creates
     @blp.arguments(VarietyCreateSchema)
     @blp.response(201, VarietySchema)
@@ -338,6 +360,7 @@ class VarietyItem(MethodView):
         """One variety."""
         return catalogue.get_variety(current_user, variety_id)
 
+    @roles_first(RoleName.ADMIN)
     @blp.arguments(VarietyPatchSchema)
     @blp.response(200, VarietySchema)
     def patch(self, body, variety_id):
@@ -356,6 +379,7 @@ class GradeTables(MethodView):
         """Grade tables with their grades, optionally of one product."""
         return paginate(catalogue.grade_tables_query(current_user, product_id=args.get("product_id")), _page(args))
 
+    @roles_first(RoleName.ADMIN)
     @creates
     @blp.arguments(GradeTableCreateSchema)
     @blp.response(201, GradeTableSchema)
@@ -371,6 +395,7 @@ class GradeTableItem(MethodView):
         """One grade table with its grades, best first."""
         return catalogue.get_grade_table(current_user, table_id)
 
+    @roles_first(RoleName.ADMIN)
     @blp.arguments(GradeTablePatchSchema)
     @blp.response(200, GradeTableSchema)
     def patch(self, body, table_id):
@@ -382,6 +407,7 @@ class GradeTableItem(MethodView):
 
 
 @blp.route("/grade-tables/<int:table_id>/grades", methods=["POST"])
+@roles_first(RoleName.ADMIN)
 @creates
 @blp.arguments(GradeCreateSchema)
 @blp.response(201, GradeSchema)
@@ -398,6 +424,7 @@ class GradeItem(MethodView):
         """One grade."""
         return catalogue.get_grade(current_user, grade_id)
 
+    @roles_first(RoleName.ADMIN)
     @blp.arguments(GradePatchSchema)
     @blp.response(200, GradeSchema)
     def patch(self, body, grade_id):
@@ -412,6 +439,7 @@ class GradeItem(MethodView):
 
 @blp.route("/users")
 class Users(MethodView):
+    @roles_first(RoleName.ADMIN)
     @blp.arguments(UserArgsSchema, location="query")
     @blp.response(200, UserAdminPageSchema)
     def get(self, args):
@@ -419,6 +447,7 @@ class Users(MethodView):
         return paginate(users.users_query(current_user, search=args.get("q"), role=args.get("role")),
                         _page(args))
 
+    @roles_first(RoleName.ADMIN)
     @creates
     @blp.arguments(UserCreateSchema)
     @blp.response(201, UserAdminSchema)
@@ -434,6 +463,7 @@ class UserItem(MethodView):
         """One login (admin)."""
         return users.get_user(current_user, user_id)
 
+    @roles_first(RoleName.ADMIN)
     @blp.arguments(UserPatchSchema)
     @blp.response(200, UserAdminSchema)
     def patch(self, body, user_id):

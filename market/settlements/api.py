@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from models import BuyerOrder, PurchaseInvoice, Receipt, Settlement, SettlementHousehold, SettlementKind, db
 
-from ..api import Blueprint, creates, page_schema, paginate
+from ..api import Blueprint, creates, page_schema, paginate, roles_first
 from ..auth.permissions import require_role
 from ..errors import NotFound, ValidationFailed
 from . import services
@@ -35,6 +35,7 @@ def _page_args(args: dict) -> dict:
 # --- settlements ---------------------------------------------------------------------------------
 
 @blp.route("/settlements")
+@roles_first(*services.READERS)
 @blp.arguments(SettlementListArgsSchema, location="query")
 @blp.response(200, page_schema(SettlementSummarySchema))
 def list_settlements(args):
@@ -66,6 +67,7 @@ def list_settleable_orders():
 
 
 @blp.route("/settlements", methods=["POST"])
+@roles_first(*services.PREPARERS)
 @creates
 @blp.arguments(SettlementCreateSchema)
 @blp.response(201, SettlementSchema)
@@ -110,6 +112,7 @@ def _recompute(body: dict, settlement_id: int):
 
 
 @blp.route("/settlements/<int:settlement_id>", methods=["PATCH"])
+@roles_first(*services.PREPARERS)
 @blp.arguments(SettlementEnteredSchema)
 @blp.response(200, SettlementSchema)
 def update_settlement(body, settlement_id: int):
@@ -118,6 +121,7 @@ def update_settlement(body, settlement_id: int):
 
 
 @blp.route("/settlements/<int:settlement_id>/recompute", methods=["POST"])
+@roles_first(*services.PREPARERS)
 @blp.arguments(SettlementEnteredSchema)
 @blp.response(200, SettlementSchema)
 def recompute_settlement(body, settlement_id: int):
@@ -126,6 +130,7 @@ def recompute_settlement(body, settlement_id: int):
 
 
 @blp.route("/settlements/<int:settlement_id>", methods=["DELETE"])
+@roles_first(*services.PREPARERS)
 @blp.response(204)
 def discard_settlement(settlement_id: int):
     """Discard a draft; its weigh slips are free to settle again."""
@@ -141,6 +146,7 @@ def _step(settlement_id: int, action, *args):
 
 
 @blp.route("/settlements/<int:settlement_id>/submit", methods=["POST"])
+@roles_first(*services.PREPARERS)
 @blp.response(200, SettlementSchema)
 def submit_settlement(settlement_id: int):
     """draft → submitted: ready for review."""
@@ -148,6 +154,7 @@ def submit_settlement(settlement_id: int):
 
 
 @blp.route("/settlements/<int:settlement_id>/approve", methods=["POST"])
+@roles_first(*services.ACCOUNTANTS)
 @blp.response(200, SettlementSchema)
 @blp.alt_response(403, description="forbidden: the preparer cannot approve their own settlement")
 def approve_settlement(settlement_id: int):
@@ -156,6 +163,7 @@ def approve_settlement(settlement_id: int):
 
 
 @blp.route("/settlements/<int:settlement_id>/return", methods=["POST"])
+@roles_first(*services.ACCOUNTANTS)
 @blp.arguments(ReturnReasonSchema)
 @blp.response(200, SettlementSchema)
 def return_settlement(body, settlement_id: int):
@@ -164,6 +172,7 @@ def return_settlement(body, settlement_id: int):
 
 
 @blp.route("/settlements/<int:settlement_id>/post", methods=["POST"])
+@roles_first(*services.ACCOUNTANTS)
 @blp.response(200, SettlementSchema)
 def post_settlement(settlement_id: int):
     """记账: approved → posted; writes the vouchers and purchase invoices, all or none; exactly once."""
@@ -173,6 +182,7 @@ def post_settlement(settlement_id: int):
 # --- purchase invoices ------------------------------------------------------------------------------
 
 @blp.route("/purchase-invoices")
+@roles_first(*services.READERS)
 @blp.arguments(PurchaseInvoiceListArgsSchema, location="query")
 @blp.response(200, page_schema(PurchaseInvoiceSchema))
 def list_invoices(args):

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask_login import current_user
 
-from models import db
+from models import RoleName, db
 
-from ..api import Blueprint, creates, page_schema, paginate
+from ..api import Blueprint, creates, page_schema, paginate, roles_first
+from ..auth.permissions import STAFF
 from . import services
 from .schemas import SlipCreateSchema, SlipListArgsSchema, SlipSchema, VoidSchema
 
@@ -15,6 +16,7 @@ blp = Blueprint("weighing_api", __name__, description="Weigh slips (过磅单): 
 
 
 @blp.route("/slips")
+@roles_first(RoleName.VILLAGER, *STAFF)
 @blp.arguments(SlipListArgsSchema, location="query")
 @blp.response(200, page_schema(SlipSchema))
 def list_slips(args):
@@ -25,6 +27,7 @@ def list_slips(args):
 
 
 @blp.route("/slips", methods=["POST"])
+@roles_first(*services.WEIGHERS)
 @creates
 @blp.arguments(SlipCreateSchema)
 @blp.response(201, SlipSchema)
@@ -41,6 +44,7 @@ def get_slip(slip_id):
 
 
 @blp.route("/slips/<int:slip_id>/void", methods=["POST"])
+@roles_first(*services.WEIGHERS)
 @blp.arguments(VoidSchema)
 @blp.response(200, SlipSchema)
 def void_slip(body, slip_id):
@@ -52,6 +56,7 @@ def void_slip(body, slip_id):
 
 
 @blp.route("/slips/<int:slip_id>/reissue", methods=["POST"])
+@roles_first(*services.WEIGHERS)
 @creates
 @blp.arguments(SlipCreateSchema)
 @blp.response(201, SlipSchema)
