@@ -108,8 +108,9 @@ def _report_verification() -> None:
     from .ledger.services import verify
     from .payments.services import verify as verify_payments
     from .settlements.services import verify as verify_settlements
+    from .stock.services import verify as verify_stock
 
-    problems = verify() + verify_settlements() + verify_payments()
+    problems = verify() + verify_settlements() + verify_payments() + verify_stock()
     for problem in problems:
         click.echo(f"FAIL {problem}", err=True)
     if problems:

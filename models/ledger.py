@@ -88,6 +88,7 @@ class VoucherSource(str, enum.Enum):
     REVERSAL = "reversal"
     INPUT_CREDIT = "input_credit"  # 农资赊销
     DEPOSIT = "deposit"            # 定金处理: a terminated contract's deposit settled
+    STOCK_COUNT = "stock_count"    # 盘点: surplus and loss found counting the warehouse
 
 
 class Voucher(db.Model):

@@ -238,7 +238,8 @@ def approve(actor: User, voucher: Voucher) -> Voucher:
 
 
 #: vouchers a settlement, a payment or a supply on credit wrote: they change only through their source
-GENERATED = (VoucherSource.SETTLEMENT, VoucherSource.PAYMENT, VoucherSource.INPUT_CREDIT, VoucherSource.DEPOSIT)
+GENERATED = (VoucherSource.SETTLEMENT, VoucherSource.PAYMENT, VoucherSource.INPUT_CREDIT, VoucherSource.DEPOSIT,
+             VoucherSource.STOCK_COUNT)
 
 
 def is_generated(voucher: Voucher) -> bool:
