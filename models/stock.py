@@ -37,6 +37,7 @@ class StockMovementKind(str, enum.Enum):
 class StockCountStatus(str, enum.Enum):
     PREPARED = "prepared"  # 制单: waiting for an accountant other than the preparer to post it
     POSTED = "posted"      # 审核 and 记账: its movements and voucher are written
+    DISCARDED = "discarded"  # thrown away before posting (kept, with who and when)
 
 
 class LossKind(str, enum.Enum):
@@ -58,6 +59,7 @@ class StockCount(db.Model):
     note: Mapped[str] = mapped_column(Text, default="")
     prepared_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     prepared_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: who posted it, or discarded it, and when
     posted_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
     posted_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
 

@@ -366,7 +366,7 @@ def post_count(actor: User, count: StockCount) -> StockCount:
     if count.prepared_by_id == actor.id:
         raise PermissionDenied(_l("The person who prepared a count cannot post it."))
     if count.status is not StockCountStatus.PREPARED:
-        raise Conflict(_l("This count is posted already."))
+        raise Conflict(_l("This count is no longer waiting to be posted."))
     surplus = normal = abnormal = 0
     for line in count.lines:
         _lock_item(line.variety_id, line.grade_id)
@@ -438,14 +438,25 @@ def count_voucher_lines(surplus: int, normal: int, abnormal: int) -> list[LineIn
     return lines
 
 
+def count_movements(count: StockCount) -> list[StockMovement]:
+    ids = [line.id for line in count.lines]
+    return list(db.session.scalars(select(StockMovement).where(StockMovement.count_line_id.in_(ids or [0]))
+                                   .order_by(StockMovement.id)))
+
+
+def count_voucher(count: StockCount) -> Voucher | None:
+    return db.session.scalar(select(Voucher).where(Voucher.source == VoucherSource.STOCK_COUNT,
+                                                   Voucher.source_id == count.id).order_by(Voucher.id).limit(1))
+
+
 def discard_count(actor: User, count: StockCount) -> None:
     require_role(actor, *STAFF)
     lock_row(count)
     if count.status is not StockCountStatus.PREPARED:
-        raise Conflict(_l("This count is posted already."))
-    audit.record(actor, "stock_count.discard", count, before=_count_summary(count))
-    db.session.delete(count)
+        raise Conflict(_l("This count is no longer waiting to be posted."))
+    count.status, count.posted_by_id, count.posted_at = StockCountStatus.DISCARDED, actor.id, utcnow()
     db.session.flush()
+    audit.record(actor, "stock_count.discard", count, after=_count_summary(count))
 
 
 def get_count(actor: User, count_id: int) -> StockCount:
@@ -561,7 +572,7 @@ def stock_ledger(actor: User, *, start: date | None = None, end: date | None = N
 
 # --- verify ----------------------------------------------------------------------------------
 
-def _account_balance(code: str, until: Period | None = None) -> int:
+def account_balance(code: str, until: Period | None = None) -> int:
     statement = (select(func.coalesce(func.sum(VoucherLine.debit), 0), func.coalesce(func.sum(VoucherLine.credit), 0))
                  .join(Voucher).join(Period).join(VoucherLine.account)
                  .where(Voucher.status == VoucherStatus.POSTED, VoucherLine.account.has(code=code)))
@@ -603,14 +614,14 @@ def verify() -> list[str]:
                 problems.append(f"{name}: movement {movement.id}'s balance differs from the movements before it")
                 break
         total += balances[-1].fen if balances else 0
-    booked = _account_balance(STOCK)
+    booked = account_balance(STOCK)
     if booked != total:
         problems.append(f"1405 库存商品 is {Money.from_fen(booked).yuan} but the stock ledger holds "
                         f"{Money.from_fen(total).yuan}")
     for period in db.session.scalars(select(Period).order_by(Period.year, Period.month)):
         end = _month_end(period)
         held = sum(_signed_fen(m) for m in movements if m.moved_on <= end)
-        if _account_balance(STOCK, period) != held:
+        if account_balance(STOCK, period) != held:
             problems.append(f"1405 库存商品 at the end of {period} differs from the stock ledger then")
     for settlement in db.session.scalars(select(Settlement).where(
             Settlement.status.in_((SettlementStatus.POSTED, SettlementStatus.PAID)))):

@@ -27,7 +27,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('number', sa.String(length=32), nullable=False),
     sa.Column('counted_on', sa.Date(), nullable=False),
-    sa.Column('status', sa.Enum('prepared', 'posted', name='stockcountstatus', native_enum=False, length=32), nullable=False),
+    sa.Column('status', sa.Enum('prepared', 'posted', 'discarded', name='stockcountstatus', native_enum=False, length=32), nullable=False),
     sa.Column('note', sa.Text(), nullable=False),
     sa.Column('prepared_by_id', sa.Integer(), nullable=False),
     sa.Column('prepared_at', sa.DateTime(timezone=True), nullable=False),
