@@ -39,7 +39,7 @@ from ..ledger.services import INPUT_VAT_OUT, LineInput
 from ..locking import lock_row
 from ..numbering import lock_scope, next_number
 from ..orders.states import ORDER
-from ..units import Money, Unit, UnitError, Weight, parse_quantity, split_largest_remainder
+from ..units import Money, Unit, UnitError, Weight, format_number, parse_quantity, split_largest_remainder
 from . import costing
 
 READERS = (RoleName.ACCOUNTANT, RoleName.COORDINATOR, RoleName.ADMIN)
@@ -115,8 +115,8 @@ def _write(kind: StockMovementKind, variety_id: int, grade_id: int, day: date, g
 def _refuse_short(variety_id: int, grade_id: int, held_g: int, wanted_g: int) -> None:
     raise InsufficientStock(
         _l("Not enough %(item)s in stock: %(held)s kg held, %(wanted)s kg asked. Stock never goes below zero."),
-        item=_item_name(variety_id, grade_id), held=Weight.from_grams(held_g).kg.normalize(),
-        wanted=Weight.from_grams(wanted_g).kg.normalize())
+        item=_item_name(variety_id, grade_id), held=format_number(Weight.from_grams(held_g).kg),
+        wanted=format_number(Weight.from_grams(wanted_g).kg))
 
 
 def _issue(kind: StockMovementKind, variety_id: int, grade_id: int, day: date, grams: int, summary: str,
@@ -374,7 +374,7 @@ def post_count(actor: User, count: StockCount) -> StockCount:
         if balance.grams != Weight(line.book_kg).grams:
             raise Conflict(_l("%(item)s moved since it was counted (the books now hold %(kg)s kg); discard this "
                               "count and count again."), item=_item_name(line.variety_id, line.grade_id),
-                           kg=Weight.from_grams(balance.grams).kg.normalize())
+                           kg=format_number(Weight.from_grams(balance.grams).kg))
         grams = abs(Weight(line.difference_kg).grams)
         summary = f"{SUMMARIES[_kind(line)]} {count.number}：{line.reason}"
         if line.loss_kind is None:
