@@ -190,10 +190,24 @@ def test_a_count_is_refused_once_its_item_has_moved_since(stocked, sell, coordin
         stock.post_count(accountant, count)
 
 
+def test_the_database_refuses_to_change_or_delete_a_stock_movement(stocked):
+    for statement in ("UPDATE stock_movements SET value = value + 1", "DELETE FROM stock_movements"):
+        with pytest.raises(Exception) as refused:
+            with db.session.begin_nested():
+                db.session.execute(text(statement))
+        assert "a stock movement cannot be changed or deleted" in str(refused.value)
+
+
 def test_verify_finds_a_stock_ledger_changed_behind_the_services(stocked, app):
-    from market import database_rules  # noqa: F401
-    db.session.execute(text("UPDATE stock_movements SET value = value + 1, balance_value = balance_value + 1 "
-                            "WHERE id = (SELECT MIN(id) FROM stock_movements)"))
-    problems = stock.verify()
-    assert any("1405" in p for p in problems)
-    assert any("receipts into stock differ from its cost" in p for p in problems)
+    from market import database_rules
+    database_rules.lift_guards(db.session.connection())
+    try:
+        db.session.execute(text("UPDATE stock_movements SET value = value + 1, balance_value = balance_value + 1 "
+                                "WHERE id = (SELECT MIN(id) FROM stock_movements)"))
+        problems = stock.verify()
+        assert any("1405" in p for p in problems)
+        assert any("receipts into stock differ from its cost" in p for p in problems)
+    finally:
+        db.session.rollback()
+        database_rules.reinstall(db.session.connection())
+        db.session.commit()
