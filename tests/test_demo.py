@@ -170,4 +170,4 @@ def test_flask_ledger_verify_passes_on_the_demo(app, runner):
     db.session.commit()
     result = runner.invoke(args=["ledger", "verify"])
     assert result.exit_code == 0, result.output
-    assert "ledger ok" in result.output
+    assert "ledger ok" in result.output and "1405 equals the stock ledger" in result.output

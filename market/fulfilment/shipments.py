@@ -100,7 +100,7 @@ def create_shipment(actor: User, order: BuyerOrder, *, plate: str, driver_name: 
         if any(ident not in available for ident in wanted):
             raise ValidationFailed(_l("Choose slips of this order that are not shipped yet."), field="slip_ids")
         chosen = [available[ident] for ident in sorted(set(wanted))]
-    if not chosen and not (slip_ids is None and stock.stock_grams(order.id)):
+    if not chosen and not stock.stock_grams(order.id):
         # an order filled from the warehouse alone ships its stock lines with no slip
         raise ValidationFailed(_l("Nothing weighed is waiting to be shipped."), field="slip_ids")
     crates = [(slip, _crates_of(slip, order)) for slip in chosen]

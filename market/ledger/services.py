@@ -254,9 +254,10 @@ def is_generated(voucher: Voucher) -> bool:
 
 def _refuse_generated(voucher: Voucher) -> None:
     if is_generated(voucher):
-        raise Conflict(_l("This voucher was written by a settlement, a payment, a supply on credit or a deposit "
-                          "closure; correct it there (a payment, a supply on credit or a deposit closure recorded "
-                          "in error is voided on its page)."))
+        raise Conflict(_l("This voucher was written by a settlement, a payment, a supply on credit, a deposit "
+                          "closure or a stock count; correct it there (a payment, a supply on credit or a deposit "
+                          "closure recorded in error is voided on its page; a stock count is corrected by the next "
+                          "count)."))
 
 
 def reject(actor: User, voucher: Voucher, reason: str, *, system: bool = False) -> Voucher:

@@ -89,3 +89,22 @@ def test_an_order_takes_stock_on_its_page_and_a_shortage_is_said_in_words(client
     assert done.status_code == 302
     assert [(l.grade.name, str(l.quantity_kg)) for l in db.session.scalars(select(OrderStockLine))] == [
         ("一级", "150.000")]
+
+
+def test_an_order_filled_from_the_warehouse_alone_is_shipped_from_its_page(client, login, coordinator, stocked,
+                                                                           make_order, grades):
+    from market.stock import services as stock
+
+    order = make_order("80公斤")
+    stock.set_order_stock(coordinator, order, grade_id=grades["二级"].id, quantity="80")
+    db.session.commit()
+    login(coordinator)
+    board = client.get(f"/fulfilment/orders/{order.id}").get_data(as_text=True)
+    assert "仓库发货" in board and f"/fulfilment/orders/{order.id}/ship" in board
+    page = client.get(f"/fulfilment/orders/{order.id}/ship").get_data(as_text=True)
+    response = client.post(f"/fulfilment/orders/{order.id}/ship", data={
+        "csrf_token": csrf(page), "plate": "陕D12345", "driver_name": "赵师傅", "driver_phone": "13700001111",
+        "temperature": "3", "departed_at": "2026-08-19T17:00", "note": ""})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    db.session.refresh(order)
+    assert order.status.value == "shipped"
