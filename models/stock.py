@@ -18,7 +18,7 @@ from .base import db, utcnow
 from .catalogue import Grade, Variety
 from .orders import BuyerOrder
 from .settlement import Settlement
-from .types import Money, UTCDateTime, Weight, enum_column
+from .types import Money, Price, UTCDateTime, Weight, enum_column
 from .users import User
 
 
@@ -118,6 +118,9 @@ class StockMovement(db.Model):
     quantity_kg: Mapped[Decimal] = mapped_column(Weight)
     #: at cost
     value: Mapped[Decimal] = mapped_column(Money)
+    #: 元/公斤 a surplus was valued at: the market quote of its day (盘盈存货按市场价格); empty when the
+    #: movement is at the item's own cost
+    unit_price: Mapped[Optional[Decimal]] = mapped_column(Price)
     balance_kg: Mapped[Decimal] = mapped_column(Weight)
     balance_value: Mapped[Decimal] = mapped_column(Money)
     settlement_id: Mapped[Optional[int]] = mapped_column(ForeignKey("settlements.id"), index=True)

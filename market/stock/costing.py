@@ -9,8 +9,10 @@ cost is value ÷ quantity, kept exact as that pair and never rounded on its own.
   the whole remaining value**, so the value reaches exactly 0 with the quantity. An issue of more
   than is held is refused, so neither ever goes negative (an issue never takes more value than
   the item holds: the rounded share of an integer is at most that integer).
-- **Surplus** (盘盈) comes in at the item's average cost, rounded the same way; an item with
-  nothing on hand uses the average of its last receipt (``last``); with neither it is refused.
+- **Surplus** (盘盈) comes in at the market price of the day when there is one (小企业会计准则 第十二条:
+  盘盈存货的成本按同类或类似存货的市场价格确定): ``round_half_up(元/公斤 × kg)`` to the fen. Without a
+  price it comes in at the item's own average cost, rounded the same way; an item with nothing on
+  hand uses the average of its last receipt (``last``); with none of these it is refused.
 - **进项税额转出** of an abnormal loss: the stock's cost was the purchase price less the 9 %
   calculated deduction (农产品收购发票: 买价 × 9 % deducted, cost = 买价 × 91 %), so the input VAT
   that cost carried is ``round_half_up(cost ÷ (1 − rate) × rate)`` fen (at 9 %: cost × 9/91).
@@ -69,13 +71,20 @@ def issue(balance: Balance, grams: int) -> tuple[int, Balance]:
     return cost, Balance(balance.grams - grams, balance.fen - cost)
 
 
-def surplus(balance: Balance, grams: int, last: Balance | None = None) -> tuple[int, Balance]:
-    """(the value a surplus comes in at, the balance after), at the average on hand or else ``last``'s.
+def surplus(balance: Balance, grams: int, last: Balance | None = None,
+            price_fen: int | None = None) -> tuple[int, Balance]:
+    """(the value a surplus comes in at, the balance after): at ``price_fen`` (fen per kg, the
+    market price) when given, else at the average on hand, else at ``last``'s.
 
-    :raises StockError: no quantity, or no cost known for the item.
+    :raises StockError: no quantity, a negative price, or no cost known for the item.
     """
     if grams <= 0:
         raise StockError("quantity", "a surplus brings a quantity above zero")
+    if price_fen is not None:
+        if price_fen < 0:
+            raise StockError("value", "a price is not negative")
+        value = _share(price_fen, grams, 1000)
+        return value, Balance(balance.grams + grams, balance.fen + value)
     basis = balance if balance.grams > 0 else last
     if basis is None or basis.grams <= 0:
         raise StockError("no_cost", "the item has no cost to value a surplus at")
@@ -99,11 +108,13 @@ OUTWARD = frozenset({"sale_issue", "count_loss_normal", "count_loss_abnormal"})
 
 @dataclass(frozen=True)
 class Step:
-    """One movement as replayed: its kind, grams, and the value it carried (fen)."""
+    """One movement as replayed: its kind, grams, the value it carried (fen) and, for a surplus
+    valued at the market, the price it was valued at (fen per kg)."""
 
     kind: str
     grams: int
     fen: int
+    price_fen: int | None = None
 
 
 def replay(steps: Iterable[Step]) -> list[Balance]:
@@ -118,7 +129,7 @@ def replay(steps: Iterable[Step]) -> list[Balance]:
             balance = receive(balance, step.grams, step.fen)
             last_receipt = Balance(step.grams, step.fen)
         elif step.kind == "count_surplus":
-            value, balance = surplus(balance, step.grams, last_receipt)
+            value, balance = surplus(balance, step.grams, last_receipt, step.price_fen)
             if value != step.fen:
                 raise StockError("value", f"a surplus of {step.grams} g comes in at {value} fen, not {step.fen}")
         elif step.kind in OUTWARD:

@@ -7,7 +7,8 @@
   grade of the order's variety); posting the order's settlement issues them at cost, and the sale
   voucher of that settlement carries 借5401 / 贷1405 for it.
 - A **count** (盘点) records what was found against the books with the reason for each difference;
-  an accountant other than its preparer posts it: 盘盈 借1405 / 贷5301 营业外收入, normal shrink
+  an accountant other than its preparer posts it: 盘盈 借1405 / 贷5301 营业外收入 (valued at the day's
+  market quote, else at the item's own cost), normal shrink
   借5401 / 贷1405, abnormal loss 借5711 / 贷1405 + 贷22210103 进项税额转出 (``costing``).
 
 Every movement of an item is taken under that item's lock and refused, with nothing written,
@@ -26,7 +27,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
-from models import (BuyerOrder, Grade, LossKind, OrderStatus, OrderStockLine, Period, RoleName, Settlement, SettlementKind,
+from models import (BuyerOrder, Grade, LossKind, MarketQuote, OrderStatus, OrderStockLine, Period, RoleName, Settlement, SettlementKind,
                     SettlementStatus, StockCount, StockCountLine, StockCountStatus, StockMovement, StockMovementKind,
                     User, Variety, Voucher, VoucherLine, VoucherSource, VoucherStatus, db, utcnow)
 
@@ -102,9 +103,10 @@ def _item_name(variety_id: int, grade_id: int) -> str:
 
 def _write(kind: StockMovementKind, variety_id: int, grade_id: int, day: date, grams: int, fen: int,
            after: costing.Balance, summary: str, *, settlement_id: int | None = None,
-           count_line_id: int | None = None) -> StockMovement:
+           count_line_id: int | None = None, unit_price: Decimal | None = None) -> StockMovement:
     movement = StockMovement(variety_id=variety_id, grade_id=grade_id, kind=kind, moved_on=day,
                              quantity_kg=Weight.from_grams(grams).kg, value=Money.from_fen(fen).yuan,
+                             unit_price=unit_price,
                              balance_kg=Weight.from_grams(after.grams).kg, balance_value=Money.from_fen(after.fen).yuan,
                              settlement_id=settlement_id, count_line_id=count_line_id, summary=summary[:255])
     db.session.add(movement)
@@ -378,13 +380,15 @@ def post_count(actor: User, count: StockCount) -> StockCount:
         grams = abs(Weight(line.difference_kg).grams)
         summary = f"{SUMMARIES[_kind(line)]} {count.number}：{line.reason}"
         if line.loss_kind is None:
+            price = market_price(line.variety_id, line.grade_id, count.counted_on)
             try:
-                value, after = costing.surplus(balance, grams, _last_receipt(line.variety_id, line.grade_id))
+                value, after = costing.surplus(balance, grams, _last_receipt(line.variety_id, line.grade_id),
+                                               Money(price).fen if price is not None else None)
             except costing.StockError:
-                raise Conflict(_l("%(item)s has no cost to value a surplus at: it was never received."),
-                               item=_item_name(line.variety_id, line.grade_id)) from None
+                raise Conflict(_l("%(item)s has no cost to value a surplus at: it was never received and has no "
+                                  "market quote."), item=_item_name(line.variety_id, line.grade_id)) from None
             _write(StockMovementKind.COUNT_SURPLUS, line.variety_id, line.grade_id, count.counted_on, grams, value,
-                   after, summary, count_line_id=line.id)
+                   after, summary, count_line_id=line.id, unit_price=price)
             surplus += value
         else:
             movement = _issue(_kind(line), line.variety_id, line.grade_id, count.counted_on, grams, summary,
@@ -403,6 +407,13 @@ def post_count(actor: User, count: StockCount) -> StockCount:
     db.session.flush()
     audit.record(actor, "stock_count.post", count, after=_count_summary(count))
     return count
+
+
+def market_price(variety_id: int, grade_id: int, day: date) -> Decimal | None:
+    """The latest market quote (行情) of the item on or before ``day``, 元/公斤, if any."""
+    return db.session.scalar(select(MarketQuote.price).where(
+        MarketQuote.variety_id == variety_id, MarketQuote.grade_id == grade_id, MarketQuote.quoted_on <= day)
+        .order_by(MarketQuote.quoted_on.desc(), MarketQuote.id.desc()).limit(1))
 
 
 def _kind(line: StockCountLine) -> StockMovementKind:
@@ -603,7 +614,8 @@ def verify() -> list[str]:
     total = 0
     for (variety_id, grade_id), moves in sorted(per_item.items()):
         name = f"stock of variety {variety_id} grade {grade_id}"
-        steps = [costing.Step(m.kind.value, Weight(m.quantity_kg).grams, Money(m.value).fen) for m in moves]
+        steps = [costing.Step(m.kind.value, Weight(m.quantity_kg).grams, Money(m.value).fen,
+                              Money(m.unit_price).fen if m.unit_price is not None else None) for m in moves]
         try:
             balances = costing.replay(steps)
         except costing.StockError as error:

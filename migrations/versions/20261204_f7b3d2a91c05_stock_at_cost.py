@@ -86,6 +86,7 @@ def upgrade():
     sa.Column('moved_on', sa.Date(), nullable=False),
     sa.Column('quantity_kg', sa.BigInteger(), nullable=False),
     sa.Column('value', sa.BigInteger(), nullable=False),
+    sa.Column('unit_price', sa.BigInteger(), nullable=True),
     sa.Column('balance_kg', sa.BigInteger(), nullable=False),
     sa.Column('balance_value', sa.BigInteger(), nullable=False),
     sa.Column('settlement_id', sa.Integer(), nullable=True),

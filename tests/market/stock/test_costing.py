@@ -115,3 +115,13 @@ def test_a_replayed_value_that_breaks_the_rule_is_found():
     with pytest.raises(StockError) as wrong:
         replay([Step("receipt", 1000, 999), Step("sale_issue", 500, 499)])
     assert wrong.value.code == "value"
+
+
+def test_a_surplus_at_the_market_price_is_that_price_times_its_kilograms():
+    # 2.5 kg at ¥7.85/kg = 19.625 → ¥19.63, whatever the item's own average
+    assert surplus(Balance(3000, 1000), 2500, None, 785) == (1963, Balance(5500, 2963))
+    assert surplus(Balance(), 1, None, 0) == (0, Balance(1, 0))
+    assert replay([Step("receipt", 1000, 500), Step("count_surplus", 2500, 1963, 785)])[-1] == Balance(3500, 2463)
+    with pytest.raises(StockError):
+        replay([Step("receipt", 1000, 500), Step("count_surplus", 2500, 1250)  # at the average
+                , Step("count_surplus", 2500, 1250, 785)])

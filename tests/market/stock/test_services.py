@@ -147,6 +147,24 @@ def test_a_count_books_surplus_to_5301_normal_shrink_to_cost_and_abnormal_loss_w
     assert stock.verify() == []
 
 
+def test_a_surplus_is_valued_at_the_market_quote_of_its_day_when_there_is_one(stocked, coordinator, accountant,
+                                                                            peach, grades):
+    from market.contracts import services as contracts
+
+    contracts.record_quote(coordinator, peach.id, grades["一级"].id, date(2026, 8, 19), "7.85", "西安朱雀农产品交易中心")
+    count = stock.prepare_count(coordinator, counted_on=date(2026, 8, 21), lines=[
+        {"variety_id": peach.id, "grade_id": grades["一级"].id, "counted": "302.5", "reason": "漏记一筐"}])
+    stock.post_count(accountant, count)
+    db.session.commit()
+    (movement,) = stock.count_movements(count)
+    # 2.5 kg × ¥7.85 = ¥19.625 → ¥19.63 (小企业会计准则: 盘盈存货按同类存货的市场价格), not the ¥5.46 average
+    assert (movement.unit_price, movement.value, movement.balance_value) == (
+        Decimal("7.85"), Decimal("19.63"), Decimal("1657.63"))
+    (voucher,) = db.session.scalars(select(Voucher).where(Voucher.source == VoucherSource.STOCK_COUNT)).all()
+    assert lines_of(voucher) == [("1405", Decimal("19.63"), Decimal("0.00")), ("5301", Decimal("0.00"), Decimal("19.63"))]
+    assert stock.verify() == []
+
+
 def test_normal_shrink_stays_in_cost_and_counting_nothing_left_empties_the_value(
         stocked, coordinator, accountant, peach, grades):
     count = stock.prepare_count(coordinator, counted_on=date(2026, 8, 21), lines=[
