@@ -370,7 +370,8 @@ def post_count(actor: User, count: StockCount) -> StockCount:
     if count.status is not StockCountStatus.PREPARED:
         raise Conflict(_l("This count is no longer waiting to be posted."))
     surplus = normal = abnormal = 0
-    for line in count.lines:
+    # items are locked in (variety, grade) order, as batches and sales take them: no deadlock
+    for line in sorted(count.lines, key=lambda l: (l.variety_id, l.grade_id)):
         _lock_item(line.variety_id, line.grade_id)
         balance = balance_of(line.variety_id, line.grade_id)
         if balance.grams != Weight(line.book_kg).grams:
