@@ -265,6 +265,12 @@ def issue_for_order(settlement: Settlement) -> list[StockMovement]:
             for line in stock_lines(order.id)]
 
 
+def settlement_movements(settlement: Settlement) -> list[StockMovement]:
+    """What a posted settlement moved in or out of stock."""
+    return list(db.session.scalars(select(StockMovement).where(StockMovement.settlement_id == settlement.id)
+                                   .order_by(StockMovement.id)))
+
+
 def issued_cost(settlement_id: int) -> int:
     """Fen of stock a settlement issued (what its sale voucher moves from 1405 to 5401)."""
     return sum(Money(value).fen for value in db.session.scalars(select(StockMovement.value).where(

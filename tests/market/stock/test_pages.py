@@ -108,3 +108,13 @@ def test_an_order_filled_from_the_warehouse_alone_is_shipped_from_its_page(clien
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     db.session.refresh(order)
     assert order.status.value == "shipped"
+
+
+def test_a_settlement_page_shows_what_it_moved_in_and_out_of_stock(client, login, accountant, stocked, sell):
+    settlement = sell({"一级": "30"})
+    login(accountant)
+    page = client.get(f"/settlements/{settlement.id}").get_data(as_text=True)
+    # 30 of 300 kg holding ¥1,638.00 → ¥163.80, leaving 270 kg · ¥1,474.20
+    assert "销售出库" in page and "¥163.80" in page and "¥1,474.20" in page
+    batch = client.get(f"/settlements/{stocked.id}").get_data(as_text=True)
+    assert "合同收购入库" in batch and "¥1,638.00" in batch and "¥364.00" in batch
