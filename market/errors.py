@@ -3,7 +3,7 @@
 Services raise these; views turn them into a flashed message or a form error, and the API
 into one JSON shape::
 
-    {"error": {"code": "validation_error", "message": "...", "fields": {"quantity": ["..."]}}}
+    {"error": {"code": "rule_not_met", "message": "...", "fields": {"quantity": ["..."]}}}
 """
 from __future__ import annotations
 
@@ -46,8 +46,12 @@ class MarketError(Exception):
 
 
 class ValidationFailed(MarketError):
+    """Well-formed input a rule of the business refuses: a weight above the order, an account that
+    does not exist, debits that do not equal credits. (Input the API document itself refuses — a
+    wrong type, a missing field — is ``validation_error``, answered before any service runs.)"""
+
     status = 422
-    code = "validation_error"
+    code = "rule_not_met"
     default_message = _l("Some fields are not valid.")
 
 

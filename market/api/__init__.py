@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import re
 from types import ModuleType
 from typing import Any, Callable, Iterable
 
@@ -15,6 +16,8 @@ from flask_babel import gettext
 from flask_login import current_user
 from flask_smorest import Api
 from flask_smorest import Blueprint as SmorestBlueprint
+from webargs.flaskparser import FlaskParser
+from apispec import BasePlugin
 from flask_wtf.csrf import validate_csrf
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -25,6 +28,7 @@ from models import IdempotencyRecord, db
 from ..errors import IdempotencyConflict, MarketError, PermissionDenied, ValidationFailed
 from ..extensions import too_many_attempts_message
 from . import messages as messages_module
+from .schemas import DECIMAL_PATTERN, TEXT_PATTERN, exact_number_document
 
 API_PREFIX = "/api/v1"
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -74,15 +78,29 @@ def _translate_messages(messages: Any) -> Any:
 
 
 def _flatten_locations(messages: dict) -> dict:
-    """webargs nests errors by location ({"json": {...}}); people want field names."""
-    flat: dict[str, Any] = {}
-    for location, fields in messages.items():
-        if isinstance(fields, dict):
-            for name, value in fields.items():
-                flat[str(name)] = value if isinstance(value, list) else [value]
+    """webargs nests errors by location ({"json": {...}}) and marshmallow by nested field
+    ({"lines": {0: {"memo": [...]}}}); people and the document want field paths and their messages:
+    {"lines.0.memo": [...]}."""
+    flat: dict[str, list[Any]] = {}
+
+    def walk(path: str, value: Any) -> None:
+        if isinstance(value, dict):
+            for name, inner in value.items():
+                walk(f"{path}.{name}" if path else str(name), inner)
+        elif isinstance(value, list) and not all(isinstance(item, str) for item in value):
+            for item in value:
+                walk(path, item)
         else:
-            flat[location] = fields if isinstance(fields, list) else [fields]
+            flat.setdefault(path, []).extend(value if isinstance(value, list) else [value])
+
+    for location, fields in messages.items():
+        walk("" if location in _LOCATIONS else str(location), fields)
     return flat
+
+
+#: where webargs reads arguments from; its errors are keyed by these first
+_LOCATIONS = frozenset({"json", "query", "querystring", "form", "files", "headers", "cookies", "view_args",
+                        "path", "json_or_form"})
 
 
 _HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
@@ -140,8 +158,52 @@ def _check_auth() -> Response | None:
 PUBLIC_PATHS = {f"{API_PREFIX}/openapi.json"}
 
 
+def _int32_problems(schema: ma.Schema, data: Any) -> dict[str, list[str]]:
+    """Integers in ``data`` (as ``schema`` loaded it) beyond the 32 bits the databases keep, by field path."""
+    problems: dict[str, list[str]] = {}
+
+    def field_value(field: ma.fields.Field, value: Any, path: str) -> None:
+        if isinstance(field, ma.fields.Integer) and isinstance(value, int) and not isinstance(value, bool):
+            if not INT32[0] <= value <= INT32[1]:
+                problems.setdefault(path, []).append(gettext("This number is too large."))
+        elif isinstance(field, ma.fields.Nested) and value is not None:
+            for index, item in enumerate(value) if field.many else [(None, value)]:
+                mapping(field.schema, item, path if index is None else f"{path}.{index}")
+        elif isinstance(field, ma.fields.List) and isinstance(value, list):
+            for index, item in enumerate(value):
+                field_value(field.inner, item, f"{path}.{index}")
+        elif isinstance(field, ma.fields.Dict) and isinstance(value, dict) and field.value_field is not None:
+            for key, item in value.items():
+                field_value(field.value_field, item, f"{path}.{key}")
+
+    def mapping(inner: ma.Schema, values: Any, prefix: str) -> None:
+        if not isinstance(values, dict):
+            return
+        for name, field in inner.fields.items():
+            key = field.attribute or name
+            if not field.dump_only and key in values:
+                label = field.data_key or name
+                field_value(field, values[key], f"{prefix}.{label}" if prefix else label)
+
+    mapping(schema, data, "")
+    return problems
+
+
+class MarketParser(FlaskParser):
+    """webargs' parser, refusing integers the databases cannot keep as the document says (422)."""
+
+    def _process_location_data(self, location_data, schema, req, location, unknown, validators):
+        data = super()._process_location_data(location_data, schema, req, location, unknown, validators)
+        problems = _int32_problems(schema, data)
+        if problems:
+            raise ma.ValidationError(problems)
+        return data
+
+
 class Blueprint(SmorestBlueprint):
     """A feature's API blueprint: authenticated, CSRF-checked for sessions."""
+
+    ARGUMENTS_PARSER = MarketParser()
 
     def __init__(self, name: str, import_name: str, **kwargs: Any) -> None:
         super().__init__(name, import_name, **kwargs)
@@ -199,9 +261,11 @@ def roles_first(*roles) -> Callable:
 
 # --- idempotency ------------------------------------------------------------------
 
+#: a key is 1 to 128 visible ASCII characters (a UUID, say): what a header carries unchanged everywhere
+IDEMPOTENCY_KEY_PATTERN = r"^[!-~]{1,128}$"
 IDEMPOTENCY_PARAMETER = {
     "name": "Idempotency-Key", "in": "header", "required": False,
-    "schema": {"type": "string", "maxLength": 128},
+    "schema": {"type": "string", "minLength": 1, "maxLength": 128, "pattern": IDEMPOTENCY_KEY_PATTERN},
     "description": "Retry safely: the same key and body returns the original response; "
                    "the same key with another body is refused with 409.",
 }
@@ -266,9 +330,9 @@ def creates(view: Callable) -> Callable:
     def wrapper(*args: Any, **kwargs: Any):
         key = request.headers.get("Idempotency-Key")
         if key is not None:
-            key = key.strip()
-            if not key or len(key) > 128:
-                return error_response("bad_request", gettext("Idempotency-Key must be 1 to 128 characters."), 400)
+            if not re.match(IDEMPOTENCY_KEY_PATTERN, key):
+                return error_response("bad_request", gettext(
+                    "Idempotency-Key must be 1 to 128 visible ASCII characters, such as a UUID."), 400)
             digest = _request_hash()
             found = _find_record(key)
             if found is not None:
@@ -317,16 +381,54 @@ def commit() -> None:
     db.session.commit()
 
 
-#: how an exact decimal looks on the wire: money to the fen, weights to the gram, as JSON strings
-DECIMAL_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
-
-
 def _decimal_as_string(converter, field, **kwargs) -> dict:
     """The document says what the API sends: a Decimal field dumped as a string is a string with a
     pattern, not a JSON number (money and weights never pass through floats)."""
     if isinstance(field, ma.fields.Decimal) and field.as_string:
         return {"type": "string", "format": "decimal", "pattern": DECIMAL_PATTERN}
     return {}
+
+
+def _text_without_control_characters(converter, field, ret=None, **kwargs) -> dict:
+    """Every text field says what the API refuses in it: control characters."""
+    if ret and ret.get("type") == "string" and "pattern" not in ret and "enum" not in ret \
+            and "format" not in ret:
+        return {"pattern": TEXT_PATTERN}
+    return {}
+
+
+#: the integers the databases keep (ids, counts, days): 32-bit on both
+INT32 = (-2**31, 2**31 - 1)
+
+
+def _integers_fit_the_database(converter, field, ret=None, **kwargs) -> dict:
+    """An integer beyond 32 bits is refused (400 ``out_of_range``, or 404 for an id in a path): the
+    document says so, with the field's own range where it has one."""
+    if isinstance(field, ma.fields.Integer) and ret is not None and ret.get("type") == "integer":
+        return {"minimum": ret.get("minimum", INT32[0]), "maximum": ret.get("maximum", INT32[1])}
+    return {}
+
+
+class HonestDocumentPlugin(BasePlugin):
+    """What the marshmallow fields cannot say, said in the OpenAPI document: a text path parameter
+    refuses control characters like any other text, and a PATCH must name a field to change."""
+
+    def path_helper(self, path=None, operations=None, parameters=None, **kwargs):
+        for parameter in parameters or ():
+            schema = parameter.get("schema", {})
+            if parameter.get("in") == "path" and schema.get("type") == "string" and "pattern" not in schema:
+                schema["pattern"] = TEXT_PATTERN
+            if parameter.get("in") == "path" and schema.get("type") == "integer":
+                schema.setdefault("maximum", INT32[1])
+        return None
+
+    def operation_helper(self, path=None, operations=None, **kwargs):
+        patch = (operations or {}).get("patch")
+        if not patch:
+            return
+        for media in patch.get("requestBody", {}).get("content", {}).values():
+            if "schema" in media:
+                media["schema"] = {"allOf": [media["schema"]], "minProperties": 1}
 
 
 def _patch_needs_a_body() -> Response | None:
@@ -350,8 +452,12 @@ def init_app(app: Flask, modules: Iterable[ModuleType]) -> None:
             "session": {"type": "apiKey", "in": "cookie", "name": "session"},
         }},
         "security": [{"bearer": []}, {"session": []}],
+        "extra_plugins": [HonestDocumentPlugin()],
     })
     api.ma_plugin.converter.add_attribute_function(_decimal_as_string)
+    api.ma_plugin.converter.add_attribute_function(_text_without_control_characters)
+    api.ma_plugin.converter.add_attribute_function(exact_number_document)
+    api.ma_plugin.converter.add_attribute_function(_integers_fit_the_database)
     for module in modules:
         api.register_blueprint(module.blp, url_prefix=API_PREFIX + module.URL_PREFIX)
     app.register_blueprint(get_swaggerui_blueprint(

@@ -6,7 +6,7 @@ import marshmallow as ma
 
 from models import AccountKind, PartyType, VoucherStatus
 
-from ..orders.schemas import ExactNumber
+from ..api.schemas import ExactNumber
 from ..payments.applying import BUCKETS
 from ..units import Money
 from . import common, vouchers

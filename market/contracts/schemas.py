@@ -8,10 +8,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 import marshmallow as ma
-from flask_babel import gettext
 
 from models import ContractStatus, PrepaymentKind, PriceMechanism
 
+from ..api.schemas import ExactNumber, QuantityText
 from ..units import price_in_unit
 
 
@@ -19,23 +19,6 @@ def per_jin(price_per_kg) -> str:
     """元/斤 with at least two places: 6.00 → "3.00", 7.15 → "3.575"."""
     value = price_in_unit(price_per_kg, "jin")
     return str(value if value.as_tuple().exponent < -2 else value.quantize(Decimal("0.01")))
-
-
-class ExactNumber(ma.fields.Field):
-    """A number sent as a string ("6.50") or a whole number; fractional JSON numbers are refused
-    because they arrive as floats and may already have lost the exact value."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, bool) or isinstance(value, float):
-            raise ma.ValidationError(gettext('Send this number as a string, for example "6.50".'))
-        if isinstance(value, int):
-            return str(value)
-        if isinstance(value, str):
-            return value
-        raise ma.ValidationError(gettext('Send this number as a string, for example "6.50".'))
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        return None if value is None else str(value)
 
 
 def _decimal_out(places: int, description: str) -> ma.fields.Decimal:
@@ -98,7 +81,7 @@ class ContractCreateSchema(ma.Schema):
                                        metadata={"description": "defaults to the product's default table"})
     main_grade_id = ma.fields.Integer(required=True)
     area_mu = ExactNumber(required=True, metadata={"example": "3.5"})
-    expected = ExactNumber(required=True, data_key="expected_kg",
+    expected = QuantityText(required=True, data_key="expected_kg",
                            metadata={"description": "kilograms, or text with a unit: \"10000斤\", \"5吨\"",
                                      "example": "5000"})
     tolerance_pct = ExactNumber(load_default="5", metadata={"example": "5"})

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from ..orders.schemas import ExactNumber
+from ..api.schemas import ExactNumber
 from ..api.schemas import SettlementActorSchema, SettlementVoucherRefSchema
 
 

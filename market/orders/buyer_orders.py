@@ -159,7 +159,12 @@ def _farm_gate_prices(errors: Errors, order_variety: Variety | None, min_grade_i
         return result
     min_grade = db.session.get(Grade, min_grade_id)
     accepted = [g for g in min_grade.table.grades if g.rank <= min_grade.rank]
-    given = {int(k): v for k, v in (prices or {}).items()}
+    given: dict[int, Any] = {}
+    for key, value in (prices or {}).items():
+        if not (isinstance(key, int) or (isinstance(key, str) and key.isascii() and key.isdigit() and len(key) <= 9)):
+            errors.add("farm_gate_prices", _l("Give the farm-gate prices by grade id, e.g. {\"1\": \"8.00\"}."))
+            return result
+        given[int(key)] = value
     for grade in accepted:
         raw = given.get(grade.id)
         try:

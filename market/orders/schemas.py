@@ -8,25 +8,15 @@ from __future__ import annotations
 from decimal import Decimal
 
 import marshmallow as ma
-from flask_babel import gettext
 from flask_login import current_user
 
 from models import AllocationPolicy, OrderStatus, RejectPolicy, RoleName, RunStatus, SaleMode
 
+from ..api.schemas import ExactNumber, QuantityText
 from ..units import Weight, price_in_unit
 from .allocation_runs import households_by_id, reserved_for
 from .buyer_orders import margins_of
 from .common import ORDER_STAFF
-
-
-class ExactNumber(ma.fields.Field):
-    """A number sent as a string ("8.60") or a whole number. Fractional JSON numbers are refused:
-    they arrive as floats and may already have lost the exact value."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, bool) or not isinstance(value, (int, str)):
-            raise ma.ValidationError(gettext('Send this number as a string, for example "8.60".'))
-        return str(value)
 
 
 def _out(places: int, description: str) -> ma.fields.Decimal:
@@ -86,8 +76,9 @@ class BuyerQuerySchema(ma.Schema):
 
 
 def _grade_id_key() -> ma.fields.String:
-    """A grade id as a JSON object key."""
-    return ma.fields.String(validate=ma.validate.Regexp(r"^[0-9]{1,9}$"))
+    """A grade id as a JSON object key. OpenAPI 3.0 cannot describe what a key holds, so the
+    service says when one is not a grade id (``rule_not_met``), as the document cannot."""
+    return ma.fields.String()
 
 
 # --- orders ---------------------------------------------------------------------------------
@@ -161,7 +152,7 @@ class OrderUpdateSchema(ma.Schema):
     buyer_id = ma.fields.Integer()
     variety_id = ma.fields.Integer()
     min_grade_id = ma.fields.Integer(metadata={"description": "the worst grade accepted"})
-    quantity = ExactNumber(metadata={"description": "a number in unit, or text with a unit: \"5.4吨\"",
+    quantity = QuantityText(metadata={"description": "a number in unit, or text with a unit: \"5.4吨\"",
                                      "example": "5.4"})
     unit = ma.fields.String(validate=ma.validate.OneOf(["jin", "kg", "t"]),
                             metadata={"description": "unit of a bare quantity"})
@@ -197,7 +188,7 @@ class OrderCreateSchema(OrderUpdateSchema):
                                  metadata={"description": "a buyer's own staff may leave it out"})
     variety_id = ma.fields.Integer(required=True)
     min_grade_id = ma.fields.Integer(required=True, metadata={"description": "the worst grade accepted"})
-    quantity = ExactNumber(required=True, metadata={"description": "a number in unit, or text with a unit: \"5.4吨\"",
+    quantity = QuantityText(required=True, metadata={"description": "a number in unit, or text with a unit: \"5.4吨\"",
                                                     "example": "5.4"})
     unit = ma.fields.String(load_default="kg", validate=ma.validate.OneOf(["jin", "kg", "t"]))
     delivered_price = ExactNumber(required=True, metadata={"description": "per price_unit", "example": "8.60"})

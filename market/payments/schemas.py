@@ -11,7 +11,7 @@ import marshmallow as ma
 
 from models import PaymentKind, PayoutMethod
 
-from ..orders.schemas import ExactNumber
+from ..api.schemas import ExactNumber
 from ..settlements.schemas import SettlementActorSchema, SettlementVoucherRefSchema
 
 

@@ -8,10 +8,11 @@ from flask_smorest.fields import Upload
 from models import LotStatus
 
 from ..api import PageArgsSchema
+from ..api.schemas import QuantityText
 from .services import weight_in_entered_unit
 
 QUANTITY_DOC = {
-    "type": "string", "example": "300斤",
+    "example": "300斤",
     "description": 'Text such as "300" (in `unit`, 斤 if absent) or "300斤", "150 公斤", "0.3吨". '
                    "Whole numbers are accepted too; fractional JSON numbers are refused.",
 }
@@ -65,7 +66,7 @@ class LotCreateSchema(ma.Schema):
                                      metadata={"description": "staff only; villagers register for their own"})
     variety_id = ma.fields.Integer(required=True)
     grade_id = ma.fields.Integer(required=True)
-    quantity = ma.fields.Raw(required=True, metadata=QUANTITY_DOC)
+    quantity = QuantityText(required=True, metadata=QUANTITY_DOC)
     unit = ma.fields.String(allow_none=True, load_default=None, metadata=UNIT_DOC)
     ready_from = ma.fields.Date(required=True)
     ready_to = ma.fields.Date(required=True)
@@ -83,7 +84,7 @@ class LotUpdateSchema(ma.Schema):
 
     variety_id = ma.fields.Integer()
     grade_id = ma.fields.Integer()
-    quantity = ma.fields.Raw(metadata=QUANTITY_DOC)
+    quantity = QuantityText(metadata=QUANTITY_DOC)
     unit = ma.fields.String(allow_none=True, metadata=UNIT_DOC)
     ready_from = ma.fields.Date()
     ready_to = ma.fields.Date()
@@ -108,5 +109,5 @@ class LotQuerySchema(PageArgsSchema):
 
 
 class PhotoUploadSchema(ma.Schema):
-    photos = ma.fields.List(Upload(), required=True,
+    photos = ma.fields.List(Upload(), required=True, validate=ma.validate.Length(min=1, max=3),
                             metadata={"description": "one to three JPEG, PNG or WebP photos, 5 MB each at most"})

@@ -77,6 +77,8 @@ def create_settlement(body):
     kind, order_id = body.pop("kind"), body.pop("order_id")
     start, end = body.pop("start"), body.pop("end")
     if kind is SettlementKind.ORDER:
+        if order_id is None:
+            raise ValidationFailed(_l("Choose the order to settle."), field="order_id")
         order = db.session.get(BuyerOrder, order_id)
         if order is None:
             raise ValidationFailed(_l("This order does not exist."), field="order_id")

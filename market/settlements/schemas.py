@@ -9,13 +9,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 import marshmallow as ma
-from flask_babel import gettext
 from sqlalchemy import select
 
 from models import RejectPolicy, SettlementKind, SettlementStatus, Voucher, VoucherSource, db
 
 from ..api.schemas import ReturnReasonSchema, SettlementActorSchema, SettlementVoucherRefSchema  # noqa: F401
-from ..orders.schemas import ExactNumber
+from ..api.schemas import ExactNumber
 from ..stock import services as stock
 from ..units import Money
 from . import profit
@@ -99,13 +98,6 @@ class SettlementCreateSchema(SettlementEnteredSchema):
     order_id = ma.fields.Integer(load_default=None, allow_none=True)
     start = ma.fields.Date(load_default=None, allow_none=True)
     end = ma.fields.Date(load_default=None, allow_none=True)
-
-    @ma.validates_schema
-    def _order_needs_its_id(self, data, **kwargs):
-        if data.get("kind") is SettlementKind.ORDER and data.get("order_id") is None:
-            raise ma.ValidationError(gettext("Choose the order to settle."), field_name="order_id")
-
-
 
 
 # --- settlements: what comes out ---------------------------------------------------------------------

@@ -31,7 +31,7 @@ def test_an_order_is_collected_shipped_certified_and_received_through_the_api(
     login(coordinator)
     order = allocated.order
     for name, line in allocated.lines.items():
-        key = {"Idempotency-Key": f"slip-{name}"}
+        key = {"Idempotency-Key": f"slip-{line.id}"}
         response = client.post(f"/api/v1/allocations/{line.id}/slips", json=slip_body(catalogue), headers=key)
         assert response.status_code == 201, response.get_json()
         slip = response.get_json()
@@ -103,7 +103,7 @@ def test_field_rejects_closures_and_the_shortfall_run_go_through_the_api(client,
     run = response.get_json()
     assert (run["status"], run["requested_kg"], run["filled_kg"]) == ("confirmed", "50.000", "50.000")
     again = client.post(f"/api/v1/orders/{allocated.order.id}/shortfall-allocation", json={"policy": "fair"})
-    assert again.status_code == 422 and again.get_json()["error"]["code"] == "validation_error"
+    assert again.status_code == 422 and again.get_json()["error"]["code"] == "rule_not_met"
 
 
 def test_refusals_come_back_in_the_one_error_shape_and_write_nothing(client, login, coordinator, allocated,
@@ -119,7 +119,7 @@ def test_refusals_come_back_in_the_one_error_shape_and_write_nothing(client, log
     response = client.post(f"/api/v1/allocations/{line.id}/slips",
                            json=slip_body(catalogue, grade_split=[{"grade_id": 1, "amount": "200",
                                                                    "unit_price": "1.00"}]))
-    assert response.status_code == 422 and "grade_split" in response.get_json()["error"]["fields"]
+    assert response.status_code == 422 and "grade_split.0.unit_price" in response.get_json()["error"]["fields"]
     assert client.post("/api/v1/allocations/99999/slips", json=slip_body(catalogue)).status_code == 404
     response = client.post(f"/api/v1/orders/{allocated.order.id}/shipments", json=TRUCK)
     assert response.status_code == 409 and response.get_json()["error"]["code"] == "invalid_transition"

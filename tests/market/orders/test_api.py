@@ -236,3 +236,15 @@ def test_a_villager_reads_only_their_own_allocations_and_cannot_allocate(
 def test_allocations_of_me_need_a_household(client, login, coordinator):
     login(coordinator)
     assert client.get("/api/v1/me/allocations").status_code == 403
+
+
+def test_a_price_keyed_by_something_other_than_a_grade_id_is_a_rule_not_met(client, login, coordinator, catalogue, buyer):
+    from models import BuyerOrder, db
+    login(coordinator)
+    body = order_body(catalogue, buyer)
+    body["farm_gate_prices"] = {"特级": "8.00", **body["farm_gate_prices"]}
+    response = client.post("/api/v1/orders", json=body)
+    error = response.get_json()["error"]
+    # OpenAPI 3.0 cannot say what a key holds; the service says it, as a rule
+    assert response.status_code == 422 and error["code"] == "rule_not_met" and "farm_gate_prices" in error["fields"]
+    assert db.session.scalar(db.select(db.func.count()).select_from(BuyerOrder)) == 0

@@ -65,7 +65,7 @@ def test_bad_weights_and_units_come_back_as_field_errors(client, login, villager
         response = client.post("/api/v1/lots", json=_body(catalogue, **body))
         assert response.status_code == 422, body
         error = response.get_json()["error"]
-        assert error["code"] == "validation_error" and list(error["fields"]) == [field], body
+        assert error["code"] == "rule_not_met" and list(error["fields"]) == [field], body
     assert _lot_count() == 0
 
 

@@ -53,7 +53,7 @@ def test_a_bad_area_code_is_422_with_the_field_named_in_chinese(client, login, a
     response = client.post("/api/v1/villages", json={**VILLAGE, "code": "6104041022"})
     assert response.status_code == 422
     error = response.get_json()["error"]
-    assert error["code"] == "validation_error"
+    assert error["code"] == "rule_not_met"
     assert error["fields"]["code"] == ["区划代码必须是12位数字。"]
     assert count(Village) == 0
 
