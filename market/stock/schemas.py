@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from ..api.schemas import SettlementActorSchema, SettlementVoucherRefSchema
+from ..api.schemas import QuantityText, SettlementActorSchema, SettlementVoucherRefSchema
 
 
 def _decimal(places: int, description: str, example: str, **kwargs) -> ma.fields.Decimal:
@@ -62,9 +62,8 @@ class StockLedgerSchema(ma.Schema):
 
 
 class OrderStockSetSchema(ma.Schema):
-    quantity = ma.fields.String(required=True, validate=ma.validate.Length(max=32),
-                                metadata={"description": "e.g. 400公斤 or 800斤 (a bare number is kg); 0 takes the "
-                                                         "grade off", "example": "400公斤"})
+    quantity = QuantityText(required=True, metadata={
+        "description": "e.g. 400公斤 or 800斤 (a bare number is kg); 0 takes the grade off", "example": "400公斤"})
 
 
 class OrderStockLineSchema(ma.Schema):
@@ -76,8 +75,8 @@ class OrderStockLineSchema(ma.Schema):
 class CountLineInSchema(ma.Schema):
     variety_id = ma.fields.Integer(required=True)
     grade_id = ma.fields.Integer(required=True)
-    counted = ma.fields.String(required=True, validate=ma.validate.Length(max=32),
-                               metadata={"description": "what was found, e.g. 398公斤 (0 when none is left)"})
+    counted = QuantityText(required=True, metadata={"description": "what was found, e.g. 398公斤 (0 when none is left)",
+                                                    "example": "398公斤"})
     loss_kind = ma.fields.String(load_default=None, allow_none=True,
                                  validate=ma.validate.OneOf(["normal", "abnormal"]),
                                  metadata={"description": "for a loss: normal (合理损耗) or abnormal (非正常损失)"})
