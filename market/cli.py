@@ -54,10 +54,12 @@ ledger_cli = AppGroup("ledger", help="The double-entry ledger.")
 def ledger_verify_command():
     """Prove the books: trial balance zero, vouchers balanced, numbering gapless, snapshots true,
     dates within open periods, the hash chain of posted vouchers unbroken, settlements re-derived
-    from their lines and payments in agreement with the vouchers, the audit trail present."""
+    from their lines and payments in agreement with the vouchers, the audit trail present, and
+    1405 equal to the stock ledger (now and at each period's end), which replays under its costing."""
     _report_verification()
     click.echo("ledger ok: trial balance zero, every voucher balanced, numbering gapless, snapshots equal, "
-               "hash chain unbroken, settlements agree with their lines, vouchers and payments, audit trail present")
+               "hash chain unbroken, settlements agree with their lines, vouchers and payments, audit trail present, "
+               "1405 equals the stock ledger")
 
 
 @ledger_cli.command("seed-chart")
@@ -108,8 +110,9 @@ def _report_verification() -> None:
     from .ledger.services import verify
     from .payments.services import verify as verify_payments
     from .settlements.services import verify as verify_settlements
+    from .stock.services import verify as verify_stock
 
-    problems = verify() + verify_settlements() + verify_payments()
+    problems = verify() + verify_settlements() + verify_payments() + verify_stock()
     for problem in problems:
         click.echo(f"FAIL {problem}", err=True)
     if problems:

@@ -1,6 +1,7 @@
 """Rules the database itself enforces, beyond the models' constraints: the ledger's triggers.
 
-A raw ``INSERT``, ``UPDATE`` or ``DELETE`` of a posted voucher's lines fails, on SQLite and PostgreSQL alike;
+A raw ``INSERT``, ``UPDATE`` or ``DELETE`` of a posted voucher's lines fails, on SQLite and PostgreSQL alike
+(and an ``UPDATE`` or ``DELETE`` of a stock movement: the stock ledger is append-only);
 a voucher cannot be posted unbalanced; on PostgreSQL a deferred constraint trigger also refuses,
 at commit, any posted voucher whose lines do not balance. The migrations install the same
 statements (copied into the migration, so history does not move); tests that build the schema with
@@ -15,6 +16,7 @@ UNBALANCED = "ledger: a voucher can only be posted with two or more lines that b
 SETTLED = "settlement: a posted settlement, its lines, items and invoices cannot be changed"
 PAID = "payment: a recorded payment cannot be changed or deleted, only voided"
 AUDITED = "audit: audit events cannot be changed or deleted"
+STOCKED = "stock: a stock movement cannot be changed or deleted"
 
 SQLITE: list[str] = [
     f"""CREATE TRIGGER IF NOT EXISTS trg_voucher_lines_no_insert_when_posted
@@ -134,6 +136,12 @@ BEGIN SELECT RAISE(ABORT, '{AUDITED}'); END""",
     f"""CREATE TRIGGER IF NOT EXISTS trg_audit_events_no_delete
 BEFORE DELETE ON audit_events
 BEGIN SELECT RAISE(ABORT, '{AUDITED}'); END""",
+    f"""CREATE TRIGGER IF NOT EXISTS trg_stock_movements_no_update
+BEFORE UPDATE ON stock_movements
+BEGIN SELECT RAISE(ABORT, '{STOCKED}'); END""",
+    f"""CREATE TRIGGER IF NOT EXISTS trg_stock_movements_no_delete
+BEFORE DELETE ON stock_movements
+BEGIN SELECT RAISE(ABORT, '{STOCKED}'); END""",
 ]
 
 
@@ -187,6 +195,7 @@ GUARDS_POSTGRESQL: list[str] = (
   END IF;""")
     + _pg_guard("payment_applications", f"""  RAISE EXCEPTION '{PAID}' USING ERRCODE = 'check_violation';""", "UPDATE")
     + _pg_guard("audit_events", f"""  RAISE EXCEPTION '{AUDITED}' USING ERRCODE = 'check_violation';""")
+    + _pg_guard("stock_movements", f"""  RAISE EXCEPTION '{STOCKED}' USING ERRCODE = 'check_violation';""")
 )
 
 POSTGRESQL: list[str] = [
@@ -249,7 +258,7 @@ SQLITE += GUARDS_SQLITE
 POSTGRESQL += GUARDS_POSTGRESQL
 
 GUARD_TABLES = ("settlements", "settlement_households", "settlement_items", "purchase_invoices", "payments",
-                "payment_applications", "audit_events")
+                "payment_applications", "audit_events", "stock_movements")
 
 TRIGGER_NAMES = {
     "sqlite": {"trg_voucher_lines_no_insert_when_posted", "trg_voucher_lines_no_update_when_posted",
@@ -263,7 +272,8 @@ TRIGGER_NAMES = {
                "trg_settlement_items_no_update_when_posted", "trg_settlement_items_no_delete_when_posted",
                "trg_purchase_invoices_no_update_when_posted", "trg_purchase_invoices_no_delete_when_posted",
                "trg_payments_no_change", "trg_payments_no_delete", "trg_payment_applications_no_update",
-               "trg_audit_events_no_update", "trg_audit_events_no_delete"},
+               "trg_audit_events_no_update", "trg_audit_events_no_delete",
+               "trg_stock_movements_no_update", "trg_stock_movements_no_delete"},
     "postgresql": {"trg_voucher_lines_guard", "trg_vouchers_guard", "trg_vouchers_balanced",
                    "trg_voucher_lines_balanced"} | {f"trg_{table}_guard" for table in GUARD_TABLES},
 }

@@ -406,6 +406,8 @@ def _settle_and_pay(coordinator: User, accountant: User, cashier: User, order, v
     settlements.submit(coordinator, first_days)
     settlements.approve(accountant, first_days)
     settlements.post(accountant, first_days)
+    # Part of those contract peaches, now in the warehouse at cost, go to a second supermarket.
+    _sell_from_the_warehouse(coordinator, accountant, order, today)
 
     payments.receive_from_buyer(cashier, order.buyer, payments.PaymentInput(
         amount="20000.00", method="bank", paid_on=today, reference="赢华联网银回单 0826"),
@@ -425,4 +427,58 @@ def _settle_and_pay(coordinator: User, accountant: User, cashier: User, order, v
     waiting = settlements.prepare_contract_batch(coordinator, settle_on=today, note="合同户本周交售")
     settlements.submit(coordinator, waiting)
     db.session.flush()
-    return {"settlements posted": 2, "settlements waiting for review": 1, "households paid in the batch": batch.count}
+    return {"settlements posted": 3, "settlements waiting for review": 1, "stock counts waiting to be posted": 1,
+            "households paid in the batch": batch.count}
+
+
+#: the second supermarket's unified social credit code body (illustrative); the check character is computed
+SECOND_BUYER_CODE_BODY = "91610400MA6XW2K7P"
+
+
+def _sell_from_the_warehouse(coordinator: User, accountant: User, first_order, today: date) -> None:
+    """农超直销 from stock: a Xianyang supermarket orders 600 kg, filled from the warehouse (400 kg
+    一级 and 200 kg 二级 of the contract peaches settled into stock), shipped, accepted in full, and
+    settled: its sale voucher issues the stock at moving average cost, 借5401 / 贷1405."""
+    from .fulfilment import receipts, shipments
+    from .orders import buyer_orders, buyers
+    from .orders.buyers import CREDIT_CODE_CHARS, CREDIT_CODE_WEIGHTS
+    from .settlements import services as settlements
+    from .stock import services as stock
+
+    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    total = sum(CREDIT_CODE_CHARS.index(ch) * w for ch, w in zip(SECOND_BUYER_CODE_BODY, CREDIT_CODE_WEIGHTS))
+    buyer = buyers.create_buyer(
+        coordinator, name="咸阳惠民生鲜超市",
+        credit_code=SECOND_BUYER_CODE_BODY + CREDIT_CODE_CHARS[(31 - total % 31) % 31],
+        province="陕西省", city="咸阳市", address="陕西省咸阳市秦都区人民路", contact_name="惠民生鲜部",
+        contact_phone="13709100000", accept_below_pct="1", reject_above_pct="5", payment_terms_days=15)
+    grades = {price.grade.name: price.grade for price in first_order.prices}
+    order = buyer_orders.create_order(
+        coordinator, buyer_id=buyer.id, variety_id=first_order.variety_id, min_grade_id=grades["二级"].id,
+        quantity="600公斤", delivered_price="8.20", mode="farm_to_supermarket",
+        window_start=today - timedelta(days=2), window_end=today + timedelta(days=1),
+        destination="陕西省咸阳市 惠民生鲜超市", crate_kg="10", party_group_id=first_order.party_group_id,
+        farm_gate_prices={grades["特级"].id: "7.20", grades["一级"].id: "6.40", grades["二级"].id: "5.00"},
+        expected_cost_per_kg="0.80", note="从仓库发货：合同收购入库的水蜜桃。")
+    buyer_orders.open_order(coordinator, order)
+    stock.set_order_stock(coordinator, order, grade_id=grades["一级"].id, quantity="400公斤")
+    stock.set_order_stock(coordinator, order, grade_id=grades["二级"].id, quantity="200公斤")
+    shipment = shipments.create_shipment(
+        coordinator, order, plate="陕D·6H305", driver_name="王师傅", driver_phone="13991000123", temperature="3",
+        departed_at=datetime.combine(today - timedelta(days=1), time(16, 0), tzinfo=zone), note="冷库出库，当天送达")
+    receipts.record_receipt(
+        coordinator, shipment, received="600", defect_pct="0", supplier_signer="李建国",
+        clerk_signer="惠民收货员 刘洋", supervisor_signer="惠民生鲜主管 张敏",
+        received_at=datetime.combine(today - timedelta(days=1), time(19, 30), tzinfo=zone))
+    settlement = settlements.prepare_order_settlement(coordinator, order, settle_on=today, logistics="360.00",
+                                                      note="市内冷藏配送360元")
+    settlements.submit(coordinator, settlement)
+    settlements.approve(accountant, settlement)
+    settlements.post(accountant, settlement)
+    # The week's count (盘点) finds the 二级 peaches 4 kg light after days in the cold store: normal
+    # shrink, recorded by the coordinator and left for the accountant to post.
+    second_grade = stock.balance_of(first_order.variety_id, grades["二级"].id)
+    stock.prepare_count(coordinator, counted_on=today, note="周末盘点冷库", lines=[{
+        "variety_id": first_order.variety_id, "grade_id": grades["二级"].id,
+        "counted": f"{Decimal(second_grade.grams - 4000) / 1000}公斤", "loss_kind": "normal",
+        "reason": "冷库存放失水，属合理损耗"}])

@@ -12,6 +12,7 @@ from models import (AllocationPolicy, PayeeChangeStatus, ContractStatus, Deducti
 from models import CertificateBasis, ReceiptOutcome
 from models import AccountKind, PartyType, PeriodStatus, VoucherSource, VoucherStatus
 from models import DepositOutcome, PaymentKind, SettlementKind, SettlementStatus
+from models import LossKind, StockCountStatus, StockMovementKind
 
 #: (enum member, label) pairs. Keyed below by (enum type, value): str-enums of different types with
 #: the same value ("draft", "fixed") compare equal, so a plain dict would mix them up.
@@ -112,6 +113,17 @@ _PAIRS: list[tuple[enum.Enum, object]] = [
     (PayeeChangeStatus.APPROVED, _l("Approved")),
     (PayeeChangeStatus.REJECTED, _l("Turned down")),
     (PayeeChangeStatus.SUPERSEDED, _l("Replaced by a newer request")),
+    (VoucherSource.STOCK_COUNT, _l("Stock count (盘点)")),
+    (StockCountStatus.PREPARED, _l("Waiting to be posted")),
+    (StockCountStatus.POSTED, _l("Posted")),
+    (StockCountStatus.DISCARDED, _l("Discarded")),
+    (LossKind.NORMAL, _l("Normal shrink (合理损耗)")),
+    (LossKind.ABNORMAL, _l("Abnormal loss (非正常损失)")),
+    (StockMovementKind.RECEIPT, _l("Received from contract purchases (入库)")),
+    (StockMovementKind.SALE_ISSUE, _l("Sold from the warehouse (销售出库)")),
+    (StockMovementKind.COUNT_SURPLUS, _l("Count surplus (盘盈)")),
+    (StockMovementKind.COUNT_LOSS_NORMAL, _l("Count loss, normal shrink (盘亏)")),
+    (StockMovementKind.COUNT_LOSS_ABNORMAL, _l("Count loss, abnormal (盘亏)")),
 ]
 
 LABELS: dict[tuple[type, str], object] = {(type(member), member.value): text for member, text in _PAIRS}

@@ -91,6 +91,7 @@ class VoucherSource(str, enum.Enum):
     #: 期末结转: 损益类 to 3103 本年利润 (each month), 3103 to 3104 利润分配 (December), and the
     #: red reversal of either when its period is reopened (``reverses_id`` set)
     CLOSING = "closing"
+    STOCK_COUNT = "stock_count"    # 盘点: surplus and loss found counting the warehouse
 
 
 class Voucher(db.Model):

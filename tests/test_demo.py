@@ -43,7 +43,7 @@ def test_the_demo_tells_the_beili_village_peach_story(app):
         assert sum(line.amount for line in slip.lines) == slip.amount
         assert sum(line.net_kg for line in slip.lines) == slip.net_kg
     # the peach story: 5.4 t for 金昌赢华联超市, filled by the fair allocation from about 40 households
-    order = db.session.scalar(select(BuyerOrder))
+    order = db.session.scalar(select(BuyerOrder).order_by(BuyerOrder.id).limit(1))
     assert order.buyer.name == "金昌赢华联超市" and order.quantity_kg == Decimal("5400.000")
     run = order.runs[-1]
     assert run.filled_kg == Decimal("5400.000") and run.policy.value == "fair"
@@ -51,7 +51,7 @@ def test_the_demo_tells_the_beili_village_peach_story(app):
     # picked in the field to the kilogram, shipped with its certificate, accepted less a 1.8 % defect deduction
     picked = db.session.scalar(select(func.sum(WeighSlip.net_kg)).where(WeighSlip.allocation_id.is_not(None)))
     assert picked == Decimal("5400.000")
-    receipt = db.session.scalar(select(Receipt))
+    receipt = db.session.scalar(select(Receipt).where(Receipt.order_id == order.id))
     assert receipt.accepted_kg == Decimal("5302.800") and receipt.shipment.certificate is not None
     assert order.status.value == "settled"  # received, then settled by the accountant
     # proxy entry by the coordinator is audited as such
@@ -90,7 +90,8 @@ def test_the_demo_books_are_settled_paid_in_part_and_verified(app):
 
     demo.seed(today=DAY)
     db.session.commit()
-    peach = db.session.scalar(select(Settlement).where(Settlement.kind == SettlementKind.ORDER))
+    peach = db.session.scalar(select(Settlement).where(Settlement.kind == SettlementKind.ORDER)
+                              .order_by(Settlement.id).limit(1))
     assert peach.status is SettlementStatus.POSTED
     assert peach.buyer_total == Decimal("45604.08")  # 5302.8 kg × 8.60 元/kg
     assert peach.buyer_total == peach.purchase_total + peach.logistics + peach.packing + peach.margin
@@ -125,12 +126,51 @@ def test_the_demo_books_are_settled_paid_in_part_and_verified(app):
     assert ledger.verify() == []
 
 
+def test_the_demo_sells_contract_peaches_from_the_warehouse_at_their_moving_average_cost(app):
+    from market.stock import services as stock
+    from models import (Account, Settlement, SettlementKind, StockMovement, StockMovementKind, Voucher, VoucherLine,
+                        VoucherStatus)
+
+    demo.seed(today=DAY)
+    db.session.commit()
+    # the first contract deliveries went into stock at their cost: 985 kg 一级 ¥6,816.79 + 576 kg 二级 ¥3,059.09
+    receipts = db.session.scalars(select(StockMovement).where(StockMovement.kind == StockMovementKind.RECEIPT)
+                                  .order_by(StockMovement.id)).all()
+    assert [(m.grade.name, m.quantity_kg, m.value) for m in receipts] == [
+        ("一级", Decimal("985.000"), Decimal("6816.79")), ("二级", Decimal("576.000"), Decimal("3059.09"))]
+    # 咸阳惠民生鲜超市's 600 kg came from the warehouse: 400 kg 一级 and 200 kg 二级, at the moving average
+    orders = db.session.scalars(select(BuyerOrder).order_by(BuyerOrder.id)).all()
+    assert len(orders) == 2
+    second = orders[1]
+    assert (second.buyer.name, second.status.value) == ("咸阳惠民生鲜超市", "settled")
+    settlement = db.session.scalar(select(Settlement).where(Settlement.order_id == second.id))
+    issues = db.session.scalars(select(StockMovement).where(StockMovement.settlement_id == settlement.id)
+                                .order_by(StockMovement.id)).all()
+    # 6,816.79 × 400/985 = 2,768.239… → 2,768.24; 3,059.09 × 200/576 = 1,062.184… → 1,062.18
+    assert [(m.kind, m.grade.name, m.quantity_kg, m.value, m.balance_kg, m.balance_value) for m in issues] == [
+        (StockMovementKind.SALE_ISSUE, "一级", Decimal("400.000"), Decimal("2768.24"), Decimal("585.000"),
+         Decimal("4048.55")),
+        (StockMovementKind.SALE_ISSUE, "二级", Decimal("200.000"), Decimal("1062.18"), Decimal("376.000"),
+         Decimal("1996.91"))]
+    # one posting: the sale (600 kg × 8.20 = 4,920.00; 销项 4,920 × 9/109 = 406.24) and its cost
+    (sale,) = db.session.scalars(select(Voucher).where(Voucher.source_id == settlement.id,
+                                                       Voucher.summary.like("销售%"))).all()
+    assert [(line.account.code, line.debit, line.credit) for line in sale.lines] == [
+        ("1122", Decimal("4920.00"), Decimal("0.00")), ("5401", Decimal("3830.42"), Decimal("0.00")),
+        ("1405", Decimal("0.00"), Decimal("3830.42")), ("5001", Decimal("0.00"), Decimal("4513.76")),
+        ("22210102", Decimal("0.00"), Decimal("406.24"))]
+    lines = db.session.scalars(select(VoucherLine).join(Voucher).join(Account)
+                               .where(Account.code == "1405", Voucher.status == VoucherStatus.POSTED)).all()
+    assert sum(line.debit - line.credit for line in lines) == Decimal("6045.46") == Decimal("9875.88") - Decimal("3830.42")
+    assert stock.verify() == []
+
+
 def test_flask_ledger_verify_passes_on_the_demo(app, runner):
     demo.seed(today=DAY)
     db.session.commit()
     result = runner.invoke(args=["ledger", "verify"])
     assert result.exit_code == 0, result.output
-    assert "ledger ok" in result.output
+    assert "ledger ok" in result.output and "1405 equals the stock ledger" in result.output
 
 
 def test_the_demo_closes_last_month_with_its_carry_forward_and_its_statements_agree_with_the_trial_balance(app):

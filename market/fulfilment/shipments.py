@@ -20,6 +20,7 @@ from ..errors import InvalidTransition, NotFound, PermissionDenied, ValidationFa
 from ..locking import lock_row
 from ..numbering import next_number
 from ..orders.states import ORDER
+from ..stock import services as stock
 from .common import READERS, STAFF, clean_text, entered_moment, may_read_order, order_slips, shipments_of
 from .labels import fresh_codes
 
@@ -99,7 +100,8 @@ def create_shipment(actor: User, order: BuyerOrder, *, plate: str, driver_name: 
         if any(ident not in available for ident in wanted):
             raise ValidationFailed(_l("Choose slips of this order that are not shipped yet."), field="slip_ids")
         chosen = [available[ident] for ident in sorted(set(wanted))]
-    if not chosen:
+    if not chosen and not stock.stock_grams(order.id):
+        # an order filled from the warehouse alone ships its stock lines with no slip
         raise ValidationFailed(_l("Nothing weighed is waiting to be shipped."), field="slip_ids")
     crates = [(slip, _crates_of(slip, order)) for slip in chosen]
     total_crates = sum(n for _, n in crates)

@@ -19,6 +19,7 @@ from ..clock import local_today, local_zone
 from ..errors import MarketError, NotFound
 from ..extensions import limiter
 from ..forms import place_errors
+from ..stock import services as stock
 from ..weighing import services as weighing
 from ..weighing.forms import options
 from . import (certificates, codes, collection, common, disclosure as disclosures, labels as labelling, qr,
@@ -79,7 +80,8 @@ def show_order(order_id: int):
     shipment = db.session.scalar(select(Shipment).where(Shipment.order_id == order.id))
     return render_template("fulfilment/order.html", order=order, board=board, shipment=shipment,
                            shortfall_form=ShortfallForm(), can_collect=_is_staff(),
-                           collecting=order.status in common.COLLECTING)
+                           collecting=order.status in common.COLLECTING,
+                           from_stock=stock.stock_lines(order.id))
 
 
 def _grade_rows(order):

@@ -247,7 +247,8 @@ def approve(actor: User, voucher: Voucher) -> Voucher:
 
 
 #: vouchers a settlement, a payment or a supply on credit wrote: they change only through their source
-GENERATED = (VoucherSource.SETTLEMENT, VoucherSource.PAYMENT, VoucherSource.INPUT_CREDIT, VoucherSource.DEPOSIT)
+GENERATED = (VoucherSource.SETTLEMENT, VoucherSource.PAYMENT, VoucherSource.INPUT_CREDIT, VoucherSource.DEPOSIT,
+             VoucherSource.STOCK_COUNT)
 
 
 def is_generated(voucher: Voucher) -> bool:
@@ -262,9 +263,10 @@ def is_generated(voucher: Voucher) -> bool:
 
 def _refuse_generated(voucher: Voucher) -> None:
     if is_generated(voucher):
-        raise Conflict(_l("This voucher was written by a settlement, a payment, a supply on credit or a deposit "
-                          "closure; correct it there (a payment, a supply on credit or a deposit closure recorded "
-                          "in error is voided on its page)."))
+        raise Conflict(_l("This voucher was written by a settlement, a payment, a supply on credit, a deposit "
+                          "closure or a stock count; correct it there (a payment, a supply on credit or a deposit "
+                          "closure recorded in error is voided on its page; a stock count is corrected by the next "
+                          "count)."))
 
 
 def reject(actor: User, voucher: Voucher, reason: str, *, system: bool = False) -> Voucher:

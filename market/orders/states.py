@@ -10,6 +10,9 @@ ORDER = StateMachine("buyer_order", {
     (S.OPEN, "allocate"): S.ALLOCATED,
     (S.ALLOCATED, "allocate"): S.ALLOCATED,     # a supplementary run for a shortfall
     (S.ALLOCATED, "start_collection"): S.COLLECTING,
+    (S.OPEN, "fill_from_stock"): S.COLLECTING,       # part (or all) of it picked from the warehouse
+    (S.ALLOCATED, "fill_from_stock"): S.COLLECTING,
+    (S.COLLECTING, "fill_from_stock"): S.COLLECTING,
     (S.COLLECTING, "allocate"): S.COLLECTING,
     (S.COLLECTING, "ship"): S.SHIPPED,
     (S.SHIPPED, "receive"): S.RECEIVED,

@@ -24,6 +24,7 @@ from ..clock import local_today, local_zone
 from ..errors import Conflict, FieldErrors, ValidationFailed
 from ..fulfilment.common import order_slips
 from ..input_credits import services as input_credits
+from ..stock import services as stock
 from ..units import Money, UnitError, Weight, amount_for, parse_money
 from . import sales_vat, splits
 from .states import COUNTING
@@ -254,7 +255,8 @@ def compute_order(settlement: Settlement, order: BuyerOrder, entered: Entered) -
     """
     receipt = _order_receipt(order)
     slips = [slip for slip in order_slips(order) if slip.status is SlipStatus.CONFIRMED]
-    if not slips:
+    stock_g = stock.stock_grams(order.id)
+    if not slips and not stock_g:
         raise Conflict(_l("Nothing was weighed for this order."))
     farm_gate = {p.grade_id: p.price for p in order.prices}
     missing = {line.grade_id for slip in slips for line in slip.lines if line.grade_id not in farm_gate}
@@ -267,12 +269,13 @@ def compute_order(settlement: Settlement, order: BuyerOrder, entered: Entered) -
             accepted_g=Weight(receipt.accepted_kg).grams, delivered_price=order.delivered_price,
             households=_deliveries(grouped, keys, settlement.id), reject_policy=order.reject_policy.value,
             buyer_deductions_fen=Money(entered.buyer_deductions).fen, logistics_fen=Money(entered.logistics).fen,
-            packing_fen=Money(entered.packing).fen, vat_rate=entered.vat_rate_pct / 100))
+            packing_fen=Money(entered.packing).fen, vat_rate=entered.vat_rate_pct / 100, stock_g=stock_g))
     except splits.SettlementError as error:
         if "deductions exceed" in str(error):
             raise ValidationFailed(_l("The buyer's deductions exceed what the buyer owes."),
                                    field="buyer_deductions") from None
-        raise Conflict(_l("The order cannot be settled as recorded: more was accepted than weighed.")) from None
+        raise Conflict(_l("The order cannot be settled as recorded: more was accepted than weighed or taken "
+                          "from stock.")) from None
     _fill(settlement, result.households, grouped, keys)
     # Every amount changes together: the database checks that they reconcile on each write.
     with db.session.no_autoflush:

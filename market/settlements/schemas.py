@@ -6,6 +6,8 @@ fractional JSON numbers are refused (they arrive as floats and may have lost the
 """
 from __future__ import annotations
 
+from decimal import Decimal
+
 import marshmallow as ma
 from sqlalchemy import select
 
@@ -13,6 +15,8 @@ from models import RejectPolicy, SettlementKind, SettlementStatus, Voucher, Vouc
 
 from ..api.schemas import ReturnReasonSchema, SettlementActorSchema, SettlementVoucherRefSchema  # noqa: F401
 from ..api.schemas import ExactNumber
+from ..stock import services as stock
+from ..units import Money
 from . import profit
 
 
@@ -195,6 +199,7 @@ class SettlementProfitSchema(ma.Schema):
     output_vat = _money()
     purchase_input_vat = _money()
     costs_input_vat = _money()
+    stock_cost = _money(metadata={"description": "5401: the cost of the part filled from the warehouse (from 1405)"})
 
 
 class SettlementReconciliationSchema(ma.Schema):
@@ -252,7 +257,7 @@ class SettlementSchema(SettlementSummarySchema):
                                 metadata={"description": "what each household is owed, with its deliveries"})
     company = Part(SettlementCompanyPartSchema, lambda s: s, metadata={"description": "costs, input VAT and margin"})
     reconciliation = Part(SettlementReconciliationSchema, lambda s: reconciliation(s))
-    profit = Part(SettlementProfitSchema, lambda s: profit.of(s) if s.kind is SettlementKind.ORDER else None,
+    profit = Part(SettlementProfitSchema, lambda s: profit.of(s, stock_issued(s)) if s.kind is SettlementKind.ORDER else None,
                   allow_none=True, metadata={"description": "an order settlement's contribution to profit: "
                                                             "gross profit = margin − output VAT + input VATs"})
     slip_ids = ma.fields.Function(lambda s: [slip.id for slip in s.slips])
@@ -260,6 +265,11 @@ class SettlementSchema(SettlementSummarySchema):
                     metadata={"description": "the vouchers it posted (empty until posted)"})
     purchase_invoices = Part(PurchaseInvoiceSchema, lambda s: [line.invoice for line in s.households if line.invoice],
                              many=True)
+
+
+def stock_issued(settlement) -> Decimal:
+    """What the settlement's posting issued from the warehouse, at cost."""
+    return Money.from_fen(stock.issued_cost(settlement.id)).yuan
 
 
 def settlement_vouchers(settlement) -> list[Voucher]:

@@ -28,6 +28,7 @@ from ..ledger import services as ledger
 from ..locking import lock_row
 from ..numbering import lock_scope, next_number
 from ..orders.states import ORDER
+from ..stock import services as stock
 from ..units import Money
 from . import sales_vat, splits
 from .computing import (compute_batch, compute_order, cost_input_vat, local_day, parse_day, read_entered,
@@ -188,6 +189,10 @@ def post(actor: User, settlement: Settlement) -> Settlement:
     if voided:
         raise Conflict(_l("Slip %(serial)s was voided after this settlement was prepared; return it to draft and "
                           "compute it again."), serial=voided[0])
+    if settlement.kind is SettlementKind.CONTRACT_BATCH:
+        stock.receive_batch(settlement)  # into stock at the cost its purchase voucher debits to 1405
+    elif settlement.order is not None:
+        stock.issue_for_order(settlement)  # the warehouse's part, at cost, in the sale voucher below
     for plan in voucher_plan(settlement):
         ledger.record_reviewed(preparer=settlement.prepared_by, approver=settlement.approved_by, poster=actor,
                                voucher_date=settlement.settle_on, summary=plan.summary, lines=plan.lines,

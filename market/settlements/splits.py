@@ -11,9 +11,10 @@ For one order::
     company margin   = buyer total − Σ gross − logistics − packing
 
 so that ``buyer total = Σ household gross + costs + margin`` and ``Σ gross = Σ net + Σ recovered``
-hold exactly. Supermarket rejects and shrink (field kg − accepted kg) are borne by the company
-(``company_bears``: households are paid on field kg) or passed back ``pro_rata`` to households'
-field kg, split in grams by largest remainder (ties to the smaller household id, then grade id).
+hold exactly. Supermarket rejects and shrink (field kg + stock kg − accepted kg) are borne by the company
+(``company_bears``: households are paid on field kg) or passed back ``pro_rata``: the part filled
+from the company's stock keeps its own share (by weight) and the rest goes to households' field
+kg, split in grams by largest remainder (ties to the smaller household id, then grade id).
 Every amount is rounded once, ROUND_HALF_UP.
 """
 from __future__ import annotations
@@ -65,6 +66,8 @@ class OrderSettlementInput:
     logistics_fen: int = 0
     packing_fen: int = 0
     vat_rate: Decimal = DEFAULT_VAT_RATE
+    #: grams of the order filled from the company's own stock (no household is paid for them)
+    stock_g: int = 0
 
 
 @dataclass(frozen=True)
@@ -107,8 +110,9 @@ class OrderSettlement:
     margin_fen: int
     field_g: int
     accepted_g: int
-    #: field kg − accepted kg, the rejects and shrink
+    #: field kg + stock kg − accepted kg, the rejects and shrink
     lost_g: int
+    stock_g: int = 0
 
     @property
     def costs_fen(self) -> int:
@@ -135,6 +139,7 @@ def settle_order(data: OrderSettlementInput) -> OrderSettlement:
     """
     _check(data.reject_policy in REJECT_POLICIES, f"unknown reject policy {data.reject_policy!r}")
     _check(data.accepted_g >= 0, "accepted weight must not be negative")
+    _check(data.stock_g >= 0, "stock weight must not be negative")
     _check(Decimal(0) <= data.vat_rate < Decimal(1), "VAT rate must be in [0, 1)")
     _check(min(data.buyer_deductions_fen, data.logistics_fen, data.packing_fen) >= 0, "amounts must not be negative")
     _check_households(data.households)
@@ -143,10 +148,12 @@ def settle_order(data: OrderSettlementInput) -> OrderSettlement:
     _check(data.buyer_deductions_fen <= buyer_gross, "buyer deductions exceed what the buyer owes")
     buyer_total = buyer_gross - data.buyer_deductions_fen
     field_g = sum(line.grams for h in data.households for line in h.lines)
-    lost_g = field_g - data.accepted_g
+    lost_g = field_g + data.stock_g - data.accepted_g
     if data.reject_policy == "pro_rata":
         _check(lost_g >= 0, "more accepted than delivered")
-        payable = _pass_back(data.households, lost_g)
+        # the warehouse's part bears its own share of the rejects; the households share the rest
+        households_lost = split_largest_remainder(lost_g, {0: field_g, 1: data.stock_g})[0] if lost_g else 0
+        payable = _pass_back(data.households, households_lost)
     else:
         payable = {(h.household_id, line.grade_id): line.grams for h in data.households for line in h.lines}
 
@@ -160,7 +167,7 @@ def settle_order(data: OrderSettlementInput) -> OrderSettlement:
         households=tuple(results), purchase_total_fen=purchase_total, input_vat_fen=total_vat,
         purchase_cost_fen=purchase_total - total_vat, logistics_fen=data.logistics_fen,
         packing_fen=data.packing_fen, margin_fen=margin, field_g=field_g, accepted_g=data.accepted_g,
-        lost_g=lost_g)
+        lost_g=lost_g, stock_g=data.stock_g)
     assert settlement.reconciles()
     return settlement
 

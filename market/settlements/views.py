@@ -24,10 +24,12 @@ from ..errors import MarketError, NotFound
 from ..labels import label
 from ..listing import list_page
 from ..pages import PAGE_SIZE, form_errors, require, voucher_url
+from ..stock import services as stock
 from ..units import Money
 from ..weighing.capitals import amount_in_capitals
 from ..weighing.forms import options
 from . import computing, profit, services
+from .schemas import stock_issued
 from .forms import AmountsForm, BatchSettlementForm, OrderSettlementForm, ReturnForm
 from .states import IN_BOOKS
 
@@ -228,7 +230,7 @@ def _profit(settlement: Settlement):
     if settlement.kind is not SettlementKind.ORDER:
         return None
     try:
-        return profit.of(settlement)
+        return profit.of(settlement, stock_issued(settlement))
     except profit.ProfitDoesNotTie:
         return None  # figures changed behind the services: verify says so; the page shows what it has
 
@@ -247,6 +249,8 @@ def _detail_context(settlement: Settlement) -> dict[str, Any]:
         settlement=settlement, totals=household_totals(settlement), vouchers=_vouchers(settlement),
         households=households,
         profit=_profit(settlement),
+        stock_lines=stock.stock_lines(settlement.order_id) if settlement.order_id else [],
+        stock_moved=stock.settlement_movements(settlement),
         invoices=_invoices(settlement), receipts=_receipts(settlement),
         product=settlement.slips[0].variety if settlement.slips else None,
         draft=settlement.status is SettlementStatus.DRAFT, can_prepare=_can_prepare(), accountant=accountant,

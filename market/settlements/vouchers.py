@@ -3,12 +3,15 @@ invoice (农产品收购发票) for each household it pays."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from models import PartyType, PurchaseInvoice, Settlement, SettlementKind, db
 
 from ..input_credits import services as input_credits
 from ..ledger.services import INPUT_VAT, OUTPUT_VAT, LineInput
 from ..numbering import next_number
+from ..stock import services as stock
+from ..units import Money
 from ..privacy import mask_id_number
 
 
@@ -24,7 +27,9 @@ def voucher_plan(settlement: Settlement) -> list[VoucherPlan]:
     """The vouchers a settlement posts (empty ones left out):
 
     - 销售: Dr 1122 应收账款 (buyer) / Cr 5001 主营业务收入 (不含税金额) + Cr 22210102 销项税额
-      (none on an exempt sale, nor on one settled before output VAT was booked)
+      (none on an exempt sale, nor on one settled before output VAT was booked); when part of the
+      order came from the warehouse, in the same voucher Dr 5401 主营业务成本 / Cr 1405 库存商品 at
+      the cost the stock was issued at
     - 收购: Dr 5401 主营业务成本 (or 1405 库存商品 for stock) + Dr 22210101 进项税额 / Cr 2202 应付账款 (each household)
     - 扣回预付款、农资款: Dr 2202 (household) / Cr 1123 预付账款 and 1221 其他应收款 (household)
     - 费用: Dr 5601 销售费用 (net of deductible VAT) + Dr 22210101 进项税额 (the special invoices') / Cr 1002 银行存款
@@ -32,12 +37,19 @@ def voucher_plan(settlement: Settlement) -> list[VoucherPlan]:
     """
     plans = []
     what = settlement.order.number if settlement.order else settlement.number
+    stock_cost = Money.from_fen(stock.issued_cost(settlement.id)).yuan if settlement.id else Decimal(0)
+    # The warehouse's part of the order leaves 1405 at cost in the same voucher as the sale.
+    issue = [LineInput("5401", debit=stock_cost, memo="库存商品出库成本"),
+             LineInput(stock.STOCK, credit=stock_cost, memo="库存商品出库")] if stock_cost > 0 else []
     if settlement.kind is SettlementKind.ORDER and settlement.buyer_total > 0:
         plans.append(VoucherPlan("sale", f"销售{what}给{settlement.buyer.name}", [
             LineInput("1122", debit=settlement.buyer_total, party_type=PartyType.BUYER, party_id=settlement.buyer_id),
+            *issue,
             *([LineInput("5001", credit=settlement.sale_net)] if settlement.sale_net > 0 else []),
             *([LineInput(OUTPUT_VAT, credit=settlement.output_vat, memo=f"销项税额 {settlement.sale_vat_rate_pct.normalize():f}%")]
               if settlement.output_vat > 0 else [])]))
+    elif issue:
+        plans.append(VoucherPlan("stock", f"{what}库存商品出库", issue))
     payables = [LineInput("2202", credit=line.gross, party_type=PartyType.HOUSEHOLD, party_id=line.household_id,
                           memo=line.household.head_name) for line in settlement.households if line.gross > 0]
     if payables:

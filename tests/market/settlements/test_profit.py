@@ -53,7 +53,8 @@ def _booked_profit(settlement: Settlement) -> Decimal:
 def test_the_demo_sale_adds_to_profit_what_its_vouchers_book_and_the_page_explains_why(client, login, app):
     demo.seed(today=date(2026, 8, 20))
     db.session.commit()
-    settlement = db.session.scalar(select(Settlement).where(Settlement.kind == SettlementKind.ORDER))
+    settlement = db.session.scalar(select(Settlement).where(Settlement.kind == SettlementKind.ORDER)
+                              .order_by(Settlement.id).limit(1))
     result = profit.of(settlement)
     assert result.gross_profit == _booked_profit(settlement) == Decimal("3293.86")
     assert (result.cash_margin, result.output_vat, result.purchase_input_vat) == (
@@ -66,3 +67,23 @@ def test_the_demo_sale_adds_to_profit_what_its_vouchers_book_and_the_page_explai
         assert figure in html, figure
     api = client.get(f"/api/v1/settlements/{settlement.id}").get_json()
     assert api["profit"]["gross_profit"] == "3293.86" and api["profit"]["cash_margin"] == "3855.43"
+
+
+def test_the_demo_sale_from_the_warehouse_counts_its_stock_at_cost_as_its_vouchers_do(client, login, app):
+    from market.settlements.schemas import stock_issued
+    from models import User
+
+    demo.seed(today=date(2026, 8, 20))
+    db.session.commit()
+    settlement = db.session.scalars(select(Settlement).where(Settlement.kind == SettlementKind.ORDER)
+                                    .order_by(Settlement.id)).all()[1]
+    result = profit.of(settlement, stock_issued(settlement))
+    # 4,920.00 − 406.24 销项 = 4,513.76 revenue; less ¥3,830.42 of stock at cost and ¥360.00 freight
+    assert result.gross_profit == _booked_profit(settlement) == Decimal("323.34")
+    assert result.bridge == [("cash_margin", Decimal("4560.00")), ("output_vat", Decimal("-406.24")),
+                             ("purchase_input_vat", Decimal("0.00")), ("costs_input_vat", Decimal("0.00")),
+                             ("stock_cost", Decimal("-3830.42")), ("gross_profit", Decimal("323.34"))]
+    login(db.session.scalar(select(User).where(User.phone == "13800000003")), demo.DEMO_PASSWORD)
+    html = client.get(f"/settlements/{settlement.id}").get_data(as_text=True)
+    assert "从仓库发货的库存成本" in html and "¥3,830.42" in html and "¥323.34" in html
+    assert client.get(f"/api/v1/settlements/{settlement.id}").get_json()["profit"]["stock_cost"] == "3830.42"

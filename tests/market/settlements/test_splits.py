@@ -107,3 +107,27 @@ def test_pro_rata_refuses_more_accepted_than_delivered():
                                 households=(HouseholdDelivery(1, (DeliveryLine(1, 1, Decimal("1")),)),))
     with pytest.raises(SettlementError):
         settle_order(data)
+
+
+@given(orders(), st.integers(0, 3_000_000), st.data())
+def test_the_warehouse_part_of_an_order_keeps_its_own_share_of_the_rejects(data, stock_g, draw):
+    field = sum(l.grams for h in data.households for l in h.lines)
+    accepted = draw.draw(st.integers(0, field + stock_g))
+    with_stock = settle_order(OrderSettlementInput(**{**data.__dict__, "accepted_g": accepted, "stock_g": stock_g,
+                                                      "reject_policy": "pro_rata",
+                                                      "buyer_deductions_fen": 0}))
+    assert with_stock.reconciles()
+    assert with_stock.lost_g == field + stock_g - accepted and with_stock.stock_g == stock_g
+    passed_back = sum(h.field_g - h.payable_g for h in with_stock.households)
+    # the households bear at most their share of the loss by weight (rounded by largest remainder)
+    if field + stock_g:
+        assert abs(passed_back * (field + stock_g) - with_stock.lost_g * field) <= field + stock_g
+    # a household is never paid for stock: purchases are the households' alone
+    assert with_stock.purchase_total_fen == sum(h.gross_fen for h in with_stock.households)
+
+
+def test_an_order_filled_only_from_stock_pays_no_household():
+    result = settle_order(OrderSettlementInput(accepted_g=600_000, delivered_price=Decimal("8.20"), households=(),
+                                               stock_g=600_000, logistics_fen=36_000))
+    assert (result.buyer_total_fen, result.purchase_total_fen, result.margin_fen, result.lost_g) == (
+        492_000, 0, 456_000, 0)
