@@ -24,6 +24,7 @@ blp = Blueprint("stock_api", __name__,
 
 
 @blp.route("/stock")
+@roles_first(*services.READERS)
 @blp.arguments(StockLedgerArgsSchema, location="query")
 @blp.response(200, StockLedgerSchema)
 def get_stock_ledger(args):
@@ -65,6 +66,7 @@ def put_order_stock(body, order_id: int, grade_id: int):
 
 
 @blp.route("/stock/counts")
+@roles_first(*services.READERS)
 @blp.arguments(CountListArgsSchema, location="query")
 @blp.response(200, page_schema(CountSchema))
 def list_counts(args):
