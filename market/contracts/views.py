@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from models import ContractStatus, DepositClosure, Grade, GradeTable, Household, PrepaymentKind, RoleName, Variety, Village, db
 
-from ..auth.permissions import is_staff
+from ..auth.permissions import is_staff, require_role
 from ..forms import place_errors
 from ..errors import MarketError, PermissionDenied
 from ..labels import label
@@ -233,6 +233,7 @@ def terminate_contract(contract_id: int):
 @bp.route("/<int:contract_id>/prepayments", methods=["POST"])
 @login_required
 def add_prepayment(contract_id: int):
+    require_role(current_user, *services.PREPAYMENT_RECORDERS)  # the role before the form
     contract = services.get_contract(current_user, contract_id)
     form = PrepaymentForm()
     if not form.validate_on_submit():

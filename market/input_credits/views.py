@@ -108,6 +108,7 @@ def _void_credit_form(credit_id: int) -> VoidCreditForm:
 @login_required
 def void_input_credit(credit_id: int):
     """作废 an input credit recorded in error (accountants); the list shows why it failed, if it did."""
+    require(*services.ACCOUNTANTS)
     credit = services.get(current_user, credit_id)
     return void_from_list(
         _void_credit_form(credit_id), lambda reason: services.void_input_credit(current_user, credit, reason),

@@ -278,6 +278,7 @@ def show_settlement(settlement_id: int):
 @bp.route("/settlements/<int:settlement_id>/recompute", methods=["POST"])
 @login_required
 def recompute(settlement_id: int):
+    require(*services.PREPARERS)  # the role before the form: no one else learns what it lacks
     settlement = services.get(current_user, settlement_id)
     form = AmountsForm()
     if not form.validate_on_submit():
@@ -296,13 +297,15 @@ def recompute(settlement_id: int):
     return redirect(url_for("settlements.show_settlement", settlement_id=settlement_id))
 
 
-#: the review steps a button on the 三方结算单 takes
+#: the review steps a button on the 三方结算单 takes, and who may take each
 STEPS = {"submit": services.submit, "approve": services.approve, "post": services.post}
+STEP_ROLES = {"submit": services.PREPARERS, "approve": services.ACCOUNTANTS, "post": services.ACCOUNTANTS}
 
 
 @bp.route("/settlements/<int:settlement_id>/<any(submit, approve, post):step>", methods=["POST"])
 @login_required
 def move(settlement_id: int, step: str):
+    require(*STEP_ROLES[step])
     settlement = services.get(current_user, settlement_id)
     try:
         STEPS[step](current_user, settlement)
@@ -321,6 +324,7 @@ def move(settlement_id: int, step: str):
 @bp.route("/settlements/<int:settlement_id>/return", methods=["POST"])
 @login_required
 def return_to_draft(settlement_id: int):
+    require(*services.ACCOUNTANTS)
     settlement = services.get(current_user, settlement_id)
     form = ReturnForm()
     if not form.validate_on_submit():
@@ -339,6 +343,7 @@ def return_to_draft(settlement_id: int):
 @bp.route("/settlements/<int:settlement_id>/discard", methods=["POST"])
 @login_required
 def discard(settlement_id: int):
+    require(*services.PREPARERS)
     settlement = services.get(current_user, settlement_id)
     number = settlement.number
     try:

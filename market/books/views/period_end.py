@@ -14,7 +14,7 @@ from ...units import Money
 from .. import period_reports, periods as book_periods, tables
 from ..forms import ActionForm
 from .blueprint import bp
-from .common import month_arg, send_table
+from .common import can_review, month_arg, send_table
 
 
 def _yuan(fen: int):
@@ -61,6 +61,8 @@ def party_balances():
 @bp.route("/books/periods/<int:period_id>/carry-forward", methods=["POST"])
 @login_required
 def prepare_closing(period_id: int):
+    if not can_review():  # the role before the form
+        abort(403)
     period = book_periods.get_period(current_user, period_id)
     if not ActionForm().validate_on_submit():
         abort(400)

@@ -55,6 +55,8 @@ def _waiting_by_period() -> dict[int, int]:
 @bp.route("/books/periods/<int:period_id>/close", methods=["POST"])
 @login_required
 def close_period(period_id: int):
+    if not can_review():  # the role before the form
+        abort(403)
     period = book_periods.get_period(current_user, period_id)
     if not ActionForm().validate_on_submit():
         abort(400)
@@ -72,6 +74,8 @@ def close_period(period_id: int):
 @bp.route("/books/periods/<int:period_id>/reopen", methods=["POST"])
 @login_required
 def reopen_period(period_id: int):
+    if not can_review():  # the role before the form
+        abort(403)
     period = book_periods.get_period(current_user, period_id)
     form = ReasonForm(prefix="reopen")
     if not form.validate_on_submit():

@@ -145,6 +145,8 @@ def vouchers_pdf():
 @bp.route("/books/vouchers/<int:voucher_id>/approve", methods=["POST"])
 @login_required
 def approve_voucher(voucher_id: int):
+    if not can_review():  # the role before the form
+        abort(403)
     if not ActionForm().validate_on_submit():
         abort(400)
     return _act(voucher_id, lambda v: ledger.approve(current_user, v), _("Voucher approved."))
@@ -153,6 +155,8 @@ def approve_voucher(voucher_id: int):
 @bp.route("/books/vouchers/<int:voucher_id>/post", methods=["POST"])
 @login_required
 def post_voucher(voucher_id: int):
+    if not can_review():  # the role before the form
+        abort(403)
     if not ActionForm().validate_on_submit():
         abort(400)
     return _act(voucher_id, lambda v: ledger.post(current_user, v), _("Voucher posted."))
@@ -161,6 +165,8 @@ def post_voucher(voucher_id: int):
 @bp.route("/books/vouchers/<int:voucher_id>/reject", methods=["POST"])
 @login_required
 def reject_voucher(voucher_id: int):
+    if not can_review():  # the role before the form
+        abort(403)
     form = ReasonForm(prefix="reject")
     if not form.validate_on_submit():
         found = book_vouchers.get_voucher(current_user, voucher_id)
@@ -171,6 +177,8 @@ def reject_voucher(voucher_id: int):
 @bp.route("/books/vouchers/<int:voucher_id>/reverse", methods=["POST"])
 @login_required
 def reverse_voucher(voucher_id: int):
+    if not can_review():  # the role before the form
+        abort(403)
     form = ReasonForm(prefix="reverse")
     if not form.validate_on_submit():
         found = book_vouchers.get_voucher(current_user, voucher_id)
