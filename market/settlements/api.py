@@ -104,7 +104,9 @@ def _recompute(body: dict, settlement_id: int):
                               "logistics_invoice_no": settlement.logistics_invoice_no,
                               "logistics_vat_rate_pct": settlement.logistics_vat_rate_pct,
                               "packing_invoice_no": settlement.packing_invoice_no,
-                              "packing_vat_rate_pct": settlement.packing_vat_rate_pct}
+                              "packing_vat_rate_pct": settlement.packing_vat_rate_pct,
+                              "logistics_supplier_id": settlement.logistics_supplier_id,
+                              "packing_supplier_id": settlement.packing_supplier_id}
     values.update(body)  # what is not sent stays as it was
     services.recompute(current_user, settlement, **values)
     db.session.commit()

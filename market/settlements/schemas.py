@@ -88,6 +88,10 @@ class SettlementEnteredSchema(ma.Schema):
     packing_invoice_no = ma.fields.String(validate=ma.validate.Length(max=64), metadata={
         "description": "the 增值税专用发票 the packing came with, if any"})
     packing_vat_rate_pct = _amount_in("the rate on the packing special invoice, percent (e.g. 13)", allow_none=True)
+    logistics_supplier_id = ma.fields.Integer(allow_none=True, validate=ma.validate.Range(min=1, max=2**31 - 1), metadata={
+        "description": "the carrier the freight is owed to (Cr 2202 by supplier); none: paid from the bank (Cr 1002)"})
+    packing_supplier_id = ma.fields.Integer(allow_none=True, validate=ma.validate.Range(min=1, max=2**31 - 1), metadata={
+        "description": "the supplier the packing is owed to (Cr 2202 by supplier); none: paid from the bank (Cr 1002)"})
     note = ma.fields.String(validate=ma.validate.Length(max=2000))
 
 
@@ -182,6 +186,10 @@ class SettlementCompanyPartSchema(ma.Schema):
     packing_invoice_no = ma.fields.String()
     packing_vat_rate_pct = _percent(allow_none=True)
     packing_input_vat = _money(metadata={"description": "deductible VAT contained in the packing"})
+    logistics_supplier_id = ma.fields.Integer(allow_none=True, metadata={
+        "description": "the supplier the logistics is owed to (2202), null when paid on the day"})
+    packing_supplier_id = ma.fields.Integer(allow_none=True, metadata={
+        "description": "the supplier the packing is owed to (2202), null when paid on the day"})
     costs = _money()
     purchase_total = _money(metadata={"description": "Σ household gross: the purchase invoices' total"})
     input_vat = _money(metadata={"description": "calculated input VAT (进项税额), computed first"})
