@@ -9,6 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import marshmallow as ma
+from flask_login import current_user
 from sqlalchemy import select
 
 from models import RejectPolicy, SettlementKind, SettlementStatus, Voucher, VoucherSource, db
@@ -17,6 +18,7 @@ from ..api.schemas import ReturnReasonSchema, SettlementActorSchema, SettlementV
 from ..api.schemas import ExactNumber
 from ..stock import services as stock
 from ..units import Money
+from .suppliers import shown_account
 from . import profit
 
 
@@ -313,3 +315,29 @@ class PurchaseInvoiceListArgsSchema(ma.Schema):
     per_page = ma.fields.Integer(load_default=None, validate=ma.validate.Range(min=1, max=500))
     settlement_id = ma.fields.Integer(load_default=None)
     household_id = ma.fields.Integer(load_default=None)
+
+
+# --- suppliers (供应商/承运商) -----------------------------------------------------------------------
+
+class SupplierCreateSchema(ma.Schema):
+    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=128))
+    credit_code = ma.fields.String(load_default="", validate=ma.validate.Length(max=18),
+                                   metadata={"description": "统一社会信用代码 (18 characters), optional"})
+    bank_name = ma.fields.String(load_default="", validate=ma.validate.Length(max=64))
+    account_number = ma.fields.String(load_default="", validate=ma.validate.Length(max=34),
+                                      metadata={"description": "6 to 34 digits, for paying it by bank"})
+
+
+class SupplierSchema(ma.Schema):
+    id = ma.fields.Integer()
+    name = ma.fields.String()
+    credit_code = ma.fields.String()
+    bank_name = ma.fields.String()
+    account_number = ma.fields.Function(lambda supplier: shown_account(current_user, supplier), metadata={
+        "type": "string", "description": "masked for anyone but accountants"})
+    created_at = ma.fields.AwareDateTime()
+
+
+class SupplierListArgsSchema(ma.Schema):
+    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1))
+    per_page = ma.fields.Integer(load_default=None, validate=ma.validate.Range(min=1, max=500))
