@@ -107,6 +107,7 @@ _PAIRS: list[tuple[enum.Enum, object]] = [
     (PaymentKind.BUYER_RECEIPT, _l("Buyer receipt (收款)")),
     (PaymentKind.HOUSEHOLD_PAYOUT, _l("Household payout (付款)")),
     (PaymentKind.ADVANCE, _l("Contract advance (预付)")),
+    (PaymentKind.SUPPLIER_PAYOUT, _l("Supplier payout (付款)")),
     (DepositOutcome.RETURNED, _l("Paid back by the household (退还)")),
     (DepositOutcome.FORFEITED, _l("Kept by the household: the company broke the contract (不予退还)")),
     (DepositOutcome.DOUBLED, _l("Paid back twice: the household broke the contract (双倍返还)")),
