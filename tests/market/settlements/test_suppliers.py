@@ -192,3 +192,15 @@ def test_a_posted_settlements_supplier_cannot_be_changed(received, coordinator, 
                            {"id": settlement.id})
         db.session.commit()
     db.session.rollback()
+
+
+def test_the_carrier_is_in_the_balances_by_party_and_not_among_the_households_of_2202(
+        received, coordinator, accountant, carrier):
+    from market.books import ledgers, period_reports
+
+    posted(received, coordinator, accountant, logistics="120.00", logistics_supplier_id=carrier.id)
+    report = period_reports.party_balances_of(accountant, "supplier", "2026-08")
+    assert [(row.party, row.account.code, row.credit, row.closing) for row in report.rows] == [
+        ("咸阳顺达冷链物流有限公司", "2202", Decimal("120.00"), Decimal("-120.00"))]
+    households = {name for _id, name in ledgers.ledger_parties(accountant, ledger.account("2202"))}
+    assert "咸阳顺达冷链物流有限公司" not in households and len(households) == 3
