@@ -61,13 +61,14 @@ _SETTLEMENT_FIXED = ("number", "kind", "order_id", "buyer_id", "settle_on", "rej
                      "prepared_by_id", "approved_by_id", "posted_by_id", "posted_at",
                      "sale_vat_rate_pct", "sale_vat_exempt_basis", "sale_net", "output_vat",
                      "logistics_invoice_no", "logistics_vat_rate_pct", "logistics_input_vat",
-                     "packing_invoice_no", "packing_vat_rate_pct", "packing_input_vat")
+                     "packing_invoice_no", "packing_vat_rate_pct", "packing_input_vat",
+                     "logistics_supplier_id", "packing_supplier_id")
 #: what a posted settlement's household line cannot change (``paid`` follows payouts)
 _LINE_FIXED = ("id", "settlement_id", "household_id", "field_kg", "payable_kg", "gross", "input_vat",
                "recovered_advances", "recovered_input_credit", "net", "carried_over")
 #: what a recorded payment cannot change (voiding sets voided_at, voided_by_id, void_reason, clears prepayment_id)
 _PAYMENT_FIXED = ("id", "number", "kind", "method", "buyer_id", "household_id", "amount", "paid_on", "batch_id",
-                  "idempotency_key", "body_hash", "created_by_id", "created_at")
+                  "idempotency_key", "body_hash", "created_by_id", "created_at", "supplier_id")
 
 
 def _changed(columns) -> str:

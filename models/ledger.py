@@ -34,6 +34,7 @@ class PartyType(str, enum.Enum):
     NONE = "none"
     HOUSEHOLD = "household"
     BUYER = "buyer"
+    SUPPLIER = "supplier"  # 供应商 / 承运商 (2202 应付账款 for freight and packing)
 
 
 class Account(db.Model):

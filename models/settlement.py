@@ -47,6 +47,23 @@ SETTLEMENT_COUNTING = (SettlementStatus.DRAFT, SettlementStatus.SUBMITTED, Settl
 SETTLEMENT_IN_BOOKS = (SettlementStatus.POSTED, SettlementStatus.PAID)
 
 
+class Supplier(db.Model):
+    """供应商 / 承运商: a carrier or packing supplier the company may owe (2202 应付账款 by supplier)."""
+
+    __tablename__ = "suppliers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(128), unique=True)
+    #: 统一社会信用代码 (18 characters), when the supplier has one
+    credit_code: Mapped[str] = mapped_column(String(18), default="")
+    bank_name: Mapped[str] = mapped_column(String(64), default="")
+    account_number: Mapped[str] = mapped_column(String(34), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __str__(self) -> str:
+        return self.name
+
+
 #: the weigh slips a settlement pays for; a slip is settled at most once
 settlement_slips = Table(
     "settlement_slips", db.metadata,
@@ -119,6 +136,10 @@ class Settlement(db.Model):
     packing_invoice_no: Mapped[str] = mapped_column(String(32), default="")
     packing_vat_rate_pct: Mapped[Optional[Decimal]] = mapped_column(Percent)
     packing_input_vat: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    #: the carrier or supplier the logistics (the packing) is owed to, 2202 by supplier; none when
+    #: it was paid from the bank on the settlement day
+    logistics_supplier_id: Mapped[Optional[int]] = mapped_column(ForeignKey("suppliers.id"))
+    packing_supplier_id: Mapped[Optional[int]] = mapped_column(ForeignKey("suppliers.id"))
     #: what the buyer has paid against this settlement so far
     buyer_received: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
     status: Mapped[SettlementStatus] = mapped_column(enum_column(SettlementStatus), default=SettlementStatus.DRAFT,
@@ -135,6 +156,8 @@ class Settlement(db.Model):
 
     order: Mapped[Optional[BuyerOrder]] = relationship()
     buyer: Mapped[Optional[Buyer]] = relationship()
+    logistics_supplier: Mapped[Optional[Supplier]] = relationship(foreign_keys=[logistics_supplier_id])
+    packing_supplier: Mapped[Optional[Supplier]] = relationship(foreign_keys=[packing_supplier_id])
     prepared_by: Mapped[User] = relationship(foreign_keys=[prepared_by_id])
     approved_by: Mapped[Optional[User]] = relationship(foreign_keys=[approved_by_id])
     posted_by: Mapped[Optional[User]] = relationship(foreign_keys=[posted_by_id])
@@ -248,6 +271,7 @@ class PaymentKind(str, enum.Enum):
     BUYER_RECEIPT = "buyer_receipt"        # 收款: the supermarket pays its receivable
     HOUSEHOLD_PAYOUT = "household_payout"  # 付款: a household is paid what it is owed
     ADVANCE = "advance"                    # 预付: a contract's advance or deposit paid out
+    SUPPLIER_PAYOUT = "supplier_payout"    # 付款: a carrier or supplier is paid what it is owed
 
 
 class PaymentBatch(db.Model):
@@ -280,7 +304,8 @@ class Payment(db.Model):
         CheckConstraint("method <> 'cash' OR signer <> ''", name="cash_is_signed"),
         CheckConstraint("kind <> 'household_payout' OR amount <= 5000000 OR supporting_doc <> ''",
                         name="large_payout_supported"),
-        CheckConstraint("(buyer_id IS NULL) <> (household_id IS NULL)", name="one_party"),
+        CheckConstraint("(CASE WHEN buyer_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN household_id IS NULL THEN 0 ELSE 1 END)"
+                        " + (CASE WHEN supplier_id IS NULL THEN 0 ELSE 1 END) = 1", name="exactly_one_party"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -290,6 +315,7 @@ class Payment(db.Model):
     method: Mapped[PayoutMethod] = mapped_column(enum_column(PayoutMethod))
     buyer_id: Mapped[Optional[int]] = mapped_column(ForeignKey("buyers.id"), index=True)
     household_id: Mapped[Optional[int]] = mapped_column(ForeignKey("households.id"), index=True)
+    supplier_id: Mapped[Optional[int]] = mapped_column(ForeignKey("suppliers.id"), index=True)
     #: the contract advance or deposit this pays out (kind ``advance``)
     prepayment_id: Mapped[Optional[int]] = mapped_column(ForeignKey("contract_prepayments.id"), unique=True)
     amount: Mapped[Decimal] = mapped_column(Money)
@@ -314,6 +340,7 @@ class Payment(db.Model):
 
     buyer: Mapped[Optional[Buyer]] = relationship()
     household: Mapped[Optional[Household]] = relationship()
+    supplier: Mapped[Optional[Supplier]] = relationship()
     prepayment: Mapped[Optional[ContractPrepayment]] = relationship()
     batch: Mapped[Optional[PaymentBatch]] = relationship(back_populates="payments")
     voucher: Mapped[Optional[Voucher]] = relationship()

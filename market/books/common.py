@@ -17,7 +17,7 @@ from typing import Any, Iterable
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from models import Buyer, Household, PartyType, RoleName, User, db
+from models import Buyer, Household, PartyType, RoleName, Supplier, User, db
 
 from ..auth.permissions import require_role
 from ..clock import local_today
@@ -46,7 +46,7 @@ def yuan(value: Any) -> Decimal:
 
 
 def party_names(pairs: Iterable[tuple[PartyType | str | None, int | None]]) -> dict[tuple[str, int], str]:
-    """Names of parties, keyed by (party type value, id): households by head, buyers by name."""
+    """Names of parties, keyed by (party type value, id): households by head, buyers and suppliers by name."""
     wanted: dict[str, set[int]] = {}
     for party_type, party_id in pairs:
         if party_type in (None, PartyType.NONE, "none") or not party_id:
@@ -60,6 +60,10 @@ def party_names(pairs: Iterable[tuple[PartyType | str | None, int | None]]) -> d
     if wanted.get("buyer"):
         for buyer_id, name in db.session.execute(select(Buyer.id, Buyer.name).where(Buyer.id.in_(wanted["buyer"]))):
             names[("buyer", buyer_id)] = name
+    if wanted.get("supplier"):
+        for supplier_id, name in db.session.execute(
+                select(Supplier.id, Supplier.name).where(Supplier.id.in_(wanted["supplier"]))):
+            names[("supplier", supplier_id)] = name
     return names
 
 

@@ -66,3 +66,15 @@ class AccountEditForm(FlaskForm):
     name = StringField(_l("Account name"), validators=[DataRequired(), Length(max=64)])
     party_type = SelectField(_l("Party (辅助核算)"), validate_choice=False)
     submit = SubmitField(_l("Save"))
+
+
+class SupplierForm(FlaskForm):
+    """A carrier or packing supplier (供应商/承运商); the service checks the credit code and account."""
+
+    name = StringField(_l("Name"), validators=[Length(max=128)])
+    credit_code = StringField(_l("Unified social credit code (统一社会信用代码)"), validators=[Length(max=18)],
+                              description=_l("Optional: 18 characters."))
+    bank_name = StringField(_l("Bank"), validators=[Length(max=64)])
+    account_number = StringField(_l("Bank account number"), validators=[Length(max=40)],
+                                 render_kw={"inputmode": "numeric", "autocomplete": "off"})
+    submit = SubmitField(_l("Record the supplier"))

@@ -256,7 +256,9 @@ def ledger_parties(actor: User, account: Account) -> list[tuple[int, str]]:
     require_reader(actor)
     if account.party_type is PartyType.NONE:
         return []
+    # the account's own kind of party: 2202 is also kept by supplier, and a supplier's id is not a household's
     ids = db.session.scalars(select(VoucherLine.party_id).where(
-        VoucherLine.account_id == account.id, VoucherLine.party_id.is_not(None)).distinct()).all()
+        VoucherLine.account_id == account.id, VoucherLine.party_type == account.party_type,
+        VoucherLine.party_id.is_not(None)).distinct()).all()
     names = party_names((account.party_type, i) for i in ids)
     return sorted(((i, names.get((account.party_type.value, i), f"#{i}")) for i in ids), key=lambda p: (p[1], p[0]))

@@ -221,7 +221,7 @@ def journal_of(actor: User, account: Any = None, period: Any = None) -> Journal:
 
 # --- 辅助核算余额表 -------------------------------------------------------------------------------------
 
-PARTY_KINDS = (PartyType.HOUSEHOLD, PartyType.BUYER)
+PARTY_KINDS = (PartyType.HOUSEHOLD, PartyType.BUYER, PartyType.SUPPLIER)
 
 
 @dataclass
@@ -266,7 +266,7 @@ def party_balances_of(actor: User, party_type: Any = None, period: Any = None) -
     except ValueError:
         kind = None
     if kind not in PARTY_KINDS:
-        raise ValidationFailed(_l("Choose households or buyers."), field="party_type")
+        raise ValidationFailed(_l("Choose households, buyers or suppliers."), field="party_type")
     month = _month(period)
     found = month.period()
     figures: dict[tuple[int, int], list[Decimal]] = {}

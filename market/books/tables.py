@@ -234,7 +234,7 @@ def journal(book: Journal) -> Table:
 
 def party_balances(report: PartyBalances) -> Table:
     """辅助核算余额表: per party and account, 期初, 本期借方/贷方, 期末 (借/贷 with the amount)."""
-    kind = "农户" if report.party_type.value == "household" else "客户"
+    kind = {"household": "农户", "supplier": "供应商"}.get(report.party_type.value, "客户")
 
     def rows() -> Iterator[Sequence[Any]]:
         for row in report.rows:

@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from models import (Account, AccountKind, AuditEvent, Buyer, Household, PartyType, Period, PeriodBalance, PeriodStatus,
+from models import (Account, AccountKind, AuditEvent, Buyer, Household, PartyType, Supplier, Period, PeriodBalance, PeriodStatus,
                     RoleName, User, Voucher, VoucherLine, VoucherSource, VoucherStatus, db, utcnow)
 
 from .. import audit
@@ -57,6 +57,16 @@ CHART = [
     ("5601", "销售费用", AccountKind.EXPENSE, PartyType.NONE),
     ("5711", "营业外支出", AccountKind.EXPENSE, PartyType.NONE),
 ]
+#: accounts kept by more than one kind of party: 2202 应付账款 by household (produce) and by
+#: supplier (freight and packing bought on a special invoice and owed to the carrier)
+ALSO_KEPT_BY = {"2202": (PartyType.SUPPLIER,)}
+
+
+def party_types_of(account: Account) -> tuple[PartyType, ...]:
+    """The kinds of party an account's lines may carry (none for an account without 辅助核算)."""
+    if account.party_type is PartyType.NONE:
+        return ()
+    return (account.party_type, *ALSO_KEPT_BY.get(account.code, ()))
 
 #: 应交税费—应交增值税 and its third-level accounts (小企业会计准则 附录: 应交税费 2221)
 VAT_PAYABLE = "222101"
@@ -211,7 +221,7 @@ def prepare_voucher(actor: User, *, voucher_date: date, summary: str, lines: Seq
             raise ValidationFailed(_l("Account %(code)s has sub-accounts; post to one of them."), field="lines",
                                    code=code)
         party_type = PartyType(ptype)
-        if acct.party_type is not PartyType.NONE and (party_type is not acct.party_type or not pid):
+        if acct.party_type is not PartyType.NONE and (party_type not in party_types_of(acct) or not pid):
             raise ValidationFailed(_l("Account %(code)s needs a party (辅助核算)."), field="lines", code=code)
         voucher.lines.append(VoucherLine(line_no=number, account_id=acct.id, party_type=party_type,
                                          party_id=pid, debit=Decimal(debit).scaleb(-2),
@@ -606,6 +616,9 @@ def _names_now(lines) -> dict[tuple[str, int], str]:
     if wanted.get("buyer"):
         names.update({("buyer", i): n for i, n in db.session.execute(
             select(Buyer.id, Buyer.name).where(Buyer.id.in_(wanted["buyer"])))})
+    if wanted.get("supplier"):
+        names.update({("supplier", i): n for i, n in db.session.execute(
+            select(Supplier.id, Supplier.name).where(Supplier.id.in_(wanted["supplier"])))})
     return names
 
 

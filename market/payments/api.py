@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from models import Buyer, ContractPrepayment, Household, Payment, PaymentBatch, db
+from models import Buyer, ContractPrepayment, Household, Payment, PaymentBatch, Supplier, db
 
 from ..api import Blueprint, creates, idempotency_key, key_used, made, page_schema, paginate, roles_first
 from ..auth.permissions import require_household_access, require_role
@@ -20,7 +20,8 @@ from ..errors import NotFound, ValidationFailed
 from ..settlements.schemas import ReturnReasonSchema
 from . import services
 from .schemas import (BuyerReceiptCreateSchema, HouseholdOwedSchema, PaymentBatchCreateSchema, PaymentBatchSchema,
-                      PaymentListArgsSchema, PaymentSchema, PayoutCreateSchema, PrepaymentPaymentCreateSchema)
+                      PaymentListArgsSchema, PaymentSchema, PayoutCreateSchema, PrepaymentPaymentCreateSchema,
+                      SupplierPayoutCreateSchema)
 
 URL_PREFIX = ""
 blp = Blueprint("payments_api", __name__,
@@ -55,7 +56,7 @@ def list_payments(args):
     require_role(current_user, *services.ACCOUNTANTS)
     page = _page_args(args)
     statement = select(Payment).order_by(Payment.id.desc())
-    for name in ("kind", "household_id", "buyer_id"):
+    for name in ("kind", "household_id", "buyer_id", "supplier_id"):
         if args[name] is not None:
             statement = statement.where(getattr(Payment, name) == args[name])
     return paginate(statement, page)
@@ -116,6 +117,26 @@ def create_buyer_receipt(body):
     payment = services.receive_from_buyer(current_user, buyer,
                                           services.PaymentInput(amount=body["amount"], **_details(body)),
                                           idempotency_key=key)
+    return made(payment, existed)
+
+
+@blp.route("/payments/supplier-payouts", methods=["POST"])
+@roles_first(*services.ACCOUNTANTS)
+@creates
+@blp.arguments(SupplierPayoutCreateSchema)
+@blp.response(201, PaymentSchema)
+@blp.alt_response(200, schema=PaymentSchema, description="the payment this key already made")
+def create_supplier_payout(body):
+    """付款: pay a carrier or supplier (Dr 2202 by supplier / Cr 1002, 1012 or 1001), never more than it is
+    owed: its 2202 balance on posted vouchers less payments not yet posted. Cash needs ``signer``. Its
+    voucher is prepared for review. The request's Idempotency-Key is the payment's key and is required."""
+    require_role(current_user, *services.ACCOUNTANTS)
+    supplier = _party(Supplier, body["supplier_id"], "supplier_id", _l("This supplier does not exist."))
+    key = idempotency_key()
+    existed = key_used(Payment, key)
+    payment = services.pay_supplier(current_user, supplier,
+                                    services.PaymentInput(amount=body["amount"], **_details(body)),
+                                    idempotency_key=key)
     return made(payment, existed)
 
 

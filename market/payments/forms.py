@@ -55,6 +55,13 @@ class ReceiptForm(_PaymentFields):
     submit = SubmitField(_l("Record the money received"))
 
 
+class SupplierPayForm(_PaymentFields):
+    supplier_id = SelectField(_l("Carrier or supplier"), coerce=optional_int, validate_choice=False,
+                              validators=[DataRequired(message=_l("Choose the supplier to pay."))])
+    amount = StringField(_l("Amount (元)"), render_kw=MONEY_INPUT)
+    submit = SubmitField(_l("Pay"))
+
+
 class PrepaymentPayForm(_PaymentFields):
     supporting_doc = StringField(_l("Supporting document"), validators=[Length(max=128)])
     submit = SubmitField(_l("Book it"))

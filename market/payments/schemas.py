@@ -35,6 +35,7 @@ class PaymentListArgsSchema(ma.Schema):
     kind = ma.fields.Enum(PaymentKind, by_value=True, load_default=None)
     household_id = ma.fields.Integer(load_default=None)
     buyer_id = ma.fields.Integer(load_default=None)
+    supplier_id = ma.fields.Integer(load_default=None)
 
 
 class _PaymentDetailsSchema(ma.Schema):
@@ -57,6 +58,12 @@ class PayoutCreateSchema(_PaymentDetailsSchema):
 class BuyerReceiptCreateSchema(_PaymentDetailsSchema):
     buyer_id = ma.fields.Integer(required=True)
     amount = _amount_in("元; at most what the buyer owes", required=True)
+
+
+class SupplierPayoutCreateSchema(_PaymentDetailsSchema):
+    supplier_id = ma.fields.Integer(required=True)
+    amount = _amount_in("元; at most what the supplier is owed (its 2202 balance, less payments not yet posted)",
+                        required=True)
 
 
 class PrepaymentPaymentCreateSchema(_PaymentDetailsSchema):
@@ -92,6 +99,8 @@ class PaymentSchema(ma.Schema):
     household_name = ma.fields.Function(lambda p: p.household.head_name if p.household else None)
     buyer_id = ma.fields.Integer(allow_none=True)
     buyer_name = ma.fields.Function(lambda p: p.buyer.name if p.buyer else None)
+    supplier_id = ma.fields.Integer(allow_none=True)
+    supplier_name = ma.fields.Function(lambda p: p.supplier.name if p.supplier else None)
     prepayment_id = ma.fields.Integer(allow_none=True)
     reference = ma.fields.String()
     signer = ma.fields.String()

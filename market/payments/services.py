@@ -19,12 +19,12 @@ from decimal import Decimal
 from typing import Any, Iterable, Sequence
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from models import (LARGE_PAYOUT, AuditEvent, Buyer, ContractPrepayment, DepositClosure, Household, PartyType,
-                    Payment, PaymentApplication,
+                    Payment, PaymentApplication, Supplier, Voucher, VoucherLine, VoucherStatus,
                     PaymentBatch, PaymentKind, PayoutMethod, PrepaymentKind, RoleName, Settlement,
                     SettlementHousehold, SettlementKind, SettlementStatus, User, VoucherSource, db,
                     utcnow)
@@ -231,7 +231,7 @@ def _columns(checked: _Checked) -> dict[str, Any]:
 
 def _record(payment: Payment) -> dict[str, Any]:
     return audit.snapshot(payment, ("number", "kind", "method", "amount", "paid_on", "household_id", "buyer_id",
-                                    "reference", "signer", "supporting_doc"))
+                                    "supplier_id", "reference", "signer", "supporting_doc"))
 
 
 # --- batches -------------------------------------------------------------------------------------
@@ -405,6 +405,75 @@ def receive_from_buyer(actor: User, buyer: Buyer, data: PaymentInput, *, idempot
     return payment
 
 
+# --- suppliers -----------------------------------------------------------------------------------
+
+#: the account a supplier is owed on (freight and packing credited by the settlements' costs vouchers)
+SUPPLIER_PAYABLE = "2202"
+
+
+def supplier_of(supplier_id: int) -> Supplier:
+    supplier = db.session.get(Supplier, supplier_id)
+    if supplier is None:
+        raise NotFound(_l("This supplier does not exist."))
+    return supplier
+
+
+def supplier_owed(supplier_id: int) -> Decimal:
+    """元 the supplier is owed: its 2202 credit balance on posted vouchers, less what payments not
+    yet posted (prepared or approved, not void) will take off it."""
+    posted = db.session.execute(
+        select(func.coalesce(func.sum(VoucherLine.credit), 0), func.coalesce(func.sum(VoucherLine.debit), 0))
+        .join(Voucher, Voucher.id == VoucherLine.voucher_id)
+        .where(Voucher.status == VoucherStatus.POSTED, VoucherLine.party_type == PartyType.SUPPLIER,
+               VoucherLine.party_id == supplier_id,
+               VoucherLine.account_id == ledger.account(SUPPLIER_PAYABLE).id)).one()
+    balance = Decimal(posted[0]) - Decimal(posted[1])
+    pending = db.session.scalar(
+        select(func.coalesce(func.sum(Payment.amount), 0)).join(Voucher, Voucher.id == Payment.voucher_id)
+        .where(Payment.supplier_id == supplier_id, Payment.kind == PaymentKind.SUPPLIER_PAYOUT,
+               Payment.voided_at.is_(None), Voucher.status.in_((VoucherStatus.PREPARED, VoucherStatus.APPROVED))))
+    return balance - Decimal(pending)
+
+
+def pay_supplier(actor: User, supplier: Supplier, data: PaymentInput, *, idempotency_key: str) -> Payment:
+    """付款: pay a carrier or supplier up to what it is owed (Dr 2202 supplier / Cr 1002, 1012 or 1001).
+
+    :raises ValidationFailed: a bad amount, method or date; cash without a signer; more than the
+        supplier is owed, or by bank with no account on record (nothing is written).
+    :raises IdempotencyConflict: the key was used for another payment.
+    """
+    require_role(actor, *ACCOUNTANTS)
+    key = _key(idempotency_key)
+    checked = _check(data, payout=False)
+    digest = _digest(PaymentKind.SUPPLIER_PAYOUT, supplier.id, checked)
+    existing = _replay(key, digest)
+    if existing is not None:
+        return existing
+    lock_row(supplier)  # payments to one supplier queue here; what is owed is read under the lock
+    existing = _replay(key, digest)
+    if existing is not None:
+        return existing
+    left = supplier_owed(supplier.id)
+    if checked.amount > left:
+        raise ValidationFailed(_l("%(name)s is owed ¥%(owed)s; the payout cannot be more."), field="amount",
+                               name=supplier.name, owed=f"{max(left, Decimal(0)):,.2f}")
+    if checked.method is PayoutMethod.BANK and not supplier.account_number:
+        raise ValidationFailed(_l("%(name)s has no bank account on record; pay by WeChat or cash."),
+                               field="method", name=supplier.name)
+    payment = _save(Payment(number=next_number(Payment.number, f"FK{checked.paid_on.year}-"),
+                            kind=PaymentKind.SUPPLIER_PAYOUT, supplier_id=supplier.id, idempotency_key=key,
+                            body_hash=digest, created_by_id=actor.id, **_columns(checked)))
+    payment.voucher = ledger.prepare_voucher(
+        actor, voucher_date=checked.paid_on, summary=f"支付{supplier.name}物流包装费（{payment.number}）",
+        lines=[LineInput(SUPPLIER_PAYABLE, debit=checked.amount, party_type=PartyType.SUPPLIER, party_id=supplier.id,
+                         memo=supplier.name[:255]),
+               LineInput(CASH_ACCOUNT[checked.method], credit=checked.amount, memo=checked.reference)],
+        idempotency_key=f"payment:{key}", source=VoucherSource.PAYMENT, source_id=payment.id, attachments=1,
+        system=True)
+    audit.record(actor, "payment.supplier", payment, after=_record(payment))
+    return payment
+
+
 # --- advances ------------------------------------------------------------------------------------
 
 def pay_prepayment(actor: User, prepayment: ContractPrepayment, data: PaymentInput, *,
@@ -457,7 +526,7 @@ def void_payment(actor: User, payment: Payment, reason: str) -> Payment:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed(_l("Say why the payment is void."), field="reason")
-    lock_row(payment.household or payment.buyer)  # the party first, as paying does
+    lock_row(payment.household or payment.buyer or payment.supplier)  # the party first, as paying does
     lock_row(payment)
     if payment.voided_at is not None:
         raise Conflict(_l("This payment is already void."))
@@ -505,7 +574,7 @@ def get(actor: User, payment_id: int) -> Payment:
 
 #: the account a payment's party side is on, and whether that side is the debit
 PARTY_SIDE = {PaymentKind.HOUSEHOLD_PAYOUT: ("2202", True), PaymentKind.ADVANCE: ("1123", True),
-              PaymentKind.BUYER_RECEIPT: ("1122", False)}
+              PaymentKind.BUYER_RECEIPT: ("1122", False), PaymentKind.SUPPLIER_PAYOUT: (SUPPLIER_PAYABLE, True)}
 
 
 def verify() -> list[str]:
@@ -514,7 +583,7 @@ def verify() -> list[str]:
     problems = []
     audited = set(db.session.scalars(select(AuditEvent.entity_id).where(
         AuditEvent.entity_type == Payment.__tablename__, AuditEvent.action.in_(
-            ("payment.household", "payment.buyer", "payment.advance")))))
+            ("payment.household", "payment.buyer", "payment.advance", "payment.supplier")))))
     for payment in db.session.scalars(select(Payment).options(selectinload(Payment.voucher)).order_by(Payment.id)):
         name = f"payment {payment.number}"
         if payment.id not in audited:
@@ -525,6 +594,8 @@ def verify() -> list[str]:
         account, party_debit = PARTY_SIDE[payment.kind]
         fen = Money(payment.amount).fen
         party_type, party_id = ((PartyType.BUYER, payment.buyer_id) if payment.kind is PaymentKind.BUYER_RECEIPT
+                                else (PartyType.SUPPLIER, payment.supplier_id)
+                                if payment.kind is PaymentKind.SUPPLIER_PAYOUT
                                 else (PartyType.HOUSEHOLD, payment.household_id))
         expected = sorted([(account, party_type.value, party_id, fen if party_debit else 0, 0 if party_debit else fen),
                            (CASH_ACCOUNT[payment.method], PartyType.NONE.value, None, 0 if party_debit else fen,

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from models import (Buyer, ContractPrepayment, Household, Payment, PaymentBatch, PaymentKind, Settlement,
-                    SettlementHousehold, SettlementKind, db)
+                    SettlementHousehold, SettlementKind, Supplier, db)
 
 from ..clock import local_today
 from ..errors import MarketError, NotFound
@@ -30,7 +30,7 @@ from ..units import Money
 from ..weighing.capitals import amount_in_capitals
 from ..weighing.forms import options
 from . import services
-from .forms import BatchForm, PayoutForm, PrepaymentPayForm, ReceiptForm, VoidForm
+from .forms import BatchForm, PayoutForm, PrepaymentPayForm, ReceiptForm, SupplierPayForm, VoidForm
 
 bp = Blueprint("payments", __name__)
 
@@ -255,6 +255,59 @@ def receive():
     status = 422 if request.method == "POST" else 200
     return render_template("payments/receive.html", form=form, general=general, chosen=chosen,
                            owing=owing), status
+
+
+# --- suppliers -----------------------------------------------------------------------------------
+
+def owed_suppliers() -> list[Owed]:
+    """Carriers and suppliers still owed something (2202 by supplier, less payments not yet posted)."""
+    owed_list = []
+    for supplier in db.session.scalars(select(Supplier).order_by(Supplier.name, Supplier.id)):
+        amount = services.supplier_owed(supplier.id)
+        if amount > 0:
+            owed_list.append(Owed(supplier, amount))
+    return owed_list
+
+
+def _supplier_choices(owed_list: list[Owed]) -> list:
+    rows: list[tuple] = [("", _("Choose the supplier"))]
+    for entry in owed_list:
+        rows.append((entry.party.id, f"{entry.party.name} · " + _("owed %(amount)s", amount=yuan(entry.amount)),
+                     {"data-owed": f"{entry.amount:.2f}"}))
+    return options(rows)
+
+
+@bp.route("/payments/suppliers", methods=["GET", "POST"])
+@login_required
+def pay_supplier():
+    require(*services.ACCOUNTANTS)
+    owed_list = owed_suppliers()
+    by_id = {entry.party.id: entry for entry in owed_list}
+    form = SupplierPayForm()
+    form.supplier_id.choices = _supplier_choices(owed_list)
+    general: list[str] = []
+    if request.method == "GET":
+        form.idempotency_key.data = new_key()
+        form.paid_on.data = local_today().isoformat()
+        entry = by_id.get(request.args.get("supplier_id", type=int)) or (owed_list[0] if len(owed_list) == 1 else None)
+        if entry is not None:
+            form.supplier_id.data = entry.party.id
+            form.amount.data = f"{entry.amount:.2f}"
+    elif form.validate_on_submit():
+        supplier = db.session.get(Supplier, form.supplier_id.data)
+        if supplier is None:
+            form.supplier_id.errors.append(_("Choose the supplier to pay."))
+        else:
+            done, general = _record_once(
+                form, lambda key: services.pay_supplier(current_user, supplier, _payment_input(form),
+                                                        idempotency_key=key),
+                _("This payment was already recorded; it was not paid twice."),
+                lambda payment: _("%(amount)s paid to %(name)s (%(number)s). Its voucher waits for review in the "
+                                  "books.", amount=yuan(payment.amount), name=supplier.name, number=payment.number))
+            if done is not None:
+                return done
+    status = 422 if request.method == "POST" else 200
+    return render_template("payments/suppliers.html", form=form, general=general, owed_list=owed_list), status
 
 
 # --- batch payouts -------------------------------------------------------------------------------

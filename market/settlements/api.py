@@ -18,10 +18,10 @@ from models import BuyerOrder, PurchaseInvoice, Receipt, Settlement, SettlementH
 from ..api import Blueprint, creates, page_schema, paginate, roles_first
 from ..auth.permissions import require_role
 from ..errors import NotFound, ValidationFailed
-from . import services
+from . import services, suppliers
 from .schemas import (PurchaseInvoiceListArgsSchema, PurchaseInvoiceSchema, ReturnReasonSchema, SettleableOrderSchema,
                       SettlementCreateSchema, SettlementEnteredSchema, SettlementListArgsSchema, SettlementSchema,
-                      SettlementSummarySchema)
+                      SettlementSummarySchema, SupplierCreateSchema, SupplierListArgsSchema, SupplierSchema)
 
 URL_PREFIX = ""
 blp = Blueprint("settlements_api", __name__,
@@ -104,7 +104,9 @@ def _recompute(body: dict, settlement_id: int):
                               "logistics_invoice_no": settlement.logistics_invoice_no,
                               "logistics_vat_rate_pct": settlement.logistics_vat_rate_pct,
                               "packing_invoice_no": settlement.packing_invoice_no,
-                              "packing_vat_rate_pct": settlement.packing_vat_rate_pct}
+                              "packing_vat_rate_pct": settlement.packing_vat_rate_pct,
+                              "logistics_supplier_id": settlement.logistics_supplier_id,
+                              "packing_supplier_id": settlement.packing_supplier_id}
     values.update(body)  # what is not sent stays as it was
     services.recompute(current_user, settlement, **values)
     db.session.commit()
@@ -205,3 +207,25 @@ def get_invoice(invoice_id: int):
     if invoice is None:
         raise NotFound(_l("This purchase invoice does not exist."))
     return invoice
+
+
+# --- suppliers (供应商/承运商) -----------------------------------------------------------------------
+
+@blp.route("/suppliers")
+@roles_first(*suppliers.READERS)
+@blp.arguments(SupplierListArgsSchema, location="query")
+@blp.response(200, page_schema(SupplierSchema))
+def list_suppliers(args):
+    """Carriers and packing suppliers a settlement's costs may be owed to (2202 by supplier), by name.
+    Accountants and coordinators; the bank account is masked for coordinators."""
+    return paginate(suppliers.listing(current_user), _page_args(args))
+
+
+@blp.route("/suppliers", methods=["POST"])
+@roles_first(*suppliers.WRITERS)
+@creates
+@blp.arguments(SupplierCreateSchema)
+@blp.response(201, SupplierSchema)
+def create_supplier(body):
+    """Record a carrier or packing supplier: name, optional 统一社会信用代码, bank account. Accountants."""
+    return suppliers.create(current_user, body)

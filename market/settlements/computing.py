@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from models import (BuyerOrder, ContractPrepayment, ContractStatus, Household, PrepaymentKind, PurchaseContract,
                     Receipt, Settlement, SettlementHousehold, SettlementItem, SettlementKind, SettlementStatus,
-                    SlipStatus, WeighSlip, db)
+                    SlipStatus, Supplier, WeighSlip, db)
 
 from ..clock import local_today, local_zone
 from ..errors import Conflict, FieldErrors, ValidationFailed
@@ -94,6 +94,9 @@ class Entered:
     logistics_vat_rate_pct: Decimal | None = None
     packing_invoice_no: str = ""
     packing_vat_rate_pct: Decimal | None = None
+    #: the supplier (供应商/承运商) each cost is owed to (2202 by supplier), or None: paid on the day
+    logistics_supplier_id: int | None = None
+    packing_supplier_id: int | None = None
 
 
 #: a special invoice's number: its digits (8 on paper, 20 for a 数电票), letters for other schemes
@@ -126,6 +129,24 @@ def _special_invoice(values: dict[str, Any], cost: str, amount: Decimal,
     return number, rate.quantize(Decimal("0.01"))
 
 
+def _supplier(values: dict[str, Any], cost: str, amount: Decimal, errors: FieldErrors) -> int | None:
+    """The supplier a cost is owed to, or None (paid from the bank on the settlement day)."""
+    raw = values.get(f"{cost}_supplier_id")
+    if raw in (None, "", 0, "0"):
+        return None
+    field = f"{cost}_supplier_id"
+    try:
+        supplier_id = int(raw)
+    except (TypeError, ValueError):
+        supplier_id = 0
+    if supplier_id <= 0 or supplier_id > 2**31 - 1 or db.session.get(Supplier, supplier_id) is None:
+        errors.add(field, _l("Choose a supplier from the list."))
+        return None
+    if amount <= 0:
+        errors.add(field, _l("A supplier is owed only when there is an amount."))
+    return supplier_id
+
+
 def read_entered(values: dict[str, Any]) -> Entered:
     """What the preparer entered, checked. :raises ValidationFailed: a bad amount, date or rate."""
     errors = FieldErrors()
@@ -139,7 +160,9 @@ def read_entered(values: dict[str, Any]) -> Entered:
                       vat_rate_pct=_rate(values.get("vat_rate_pct"), errors),
                       note=(values.get("note") or "").strip(),
                       logistics_invoice_no=logistics_invoice[0], logistics_vat_rate_pct=logistics_invoice[1],
-                      packing_invoice_no=packing_invoice[0], packing_vat_rate_pct=packing_invoice[1])
+                      packing_invoice_no=packing_invoice[0], packing_vat_rate_pct=packing_invoice[1],
+                      logistics_supplier_id=_supplier(values, "logistics", logistics, errors),
+                      packing_supplier_id=_supplier(values, "packing", packing, errors))
     if entered.settle_on > local_today():
         errors.add("settle_on", _l("The settlement date cannot be in the future."))
     errors.raise_if_any()
@@ -328,6 +351,7 @@ def _apply_entered(settlement: Settlement, entered: Entered) -> None:
         setattr(settlement, f"{cost}_invoice_no", number)
         setattr(settlement, f"{cost}_vat_rate_pct", rate)
         setattr(settlement, f"{cost}_input_vat", cost_input_vat(getattr(entered, cost), rate))
+        setattr(settlement, f"{cost}_supplier_id", getattr(entered, f"{cost}_supplier_id"))
 
 
 def cost_input_vat(amount: Decimal, rate_pct: Decimal | None) -> Decimal:
@@ -352,6 +376,7 @@ def _set_batch_amounts(settlement: Settlement, entered: Entered, batch: splits.P
     settlement.logistics_invoice_no = settlement.packing_invoice_no = ""
     settlement.logistics_vat_rate_pct = settlement.packing_vat_rate_pct = None
     settlement.logistics_input_vat = settlement.packing_input_vat = Decimal(0)
+    settlement.logistics_supplier_id = settlement.packing_supplier_id = None
     settlement.buyer_gross = settlement.buyer_total = settlement.margin = Decimal(0)
     # The company buys for its own stock: nothing is sold, so the "margin" is minus the purchase.
     settlement.purchase_total = Money.from_fen(batch.purchase_total_fen).yuan

@@ -22,6 +22,10 @@ class AmountsForm(FlaskForm):
     logistics_vat_rate_pct = StringField(_l("Its VAT rate (%)"), render_kw=MONEY_INPUT)
     packing_invoice_no = StringField(_l("Special VAT invoice no. (packing)"), validators=[Length(max=64)])
     packing_vat_rate_pct = StringField(_l("Its VAT rate (%)"), render_kw=MONEY_INPUT)
+    logistics_supplier_id = SelectField(_l("Carrier owed the logistics"), coerce=optional_int, validate_choice=False,
+                                        description=_l("Leave empty when it was paid from the bank on the day."))
+    packing_supplier_id = SelectField(_l("Supplier owed the packing"), coerce=optional_int, validate_choice=False,
+                                      description=_l("Leave empty when it was paid from the bank on the day."))
     buyer_deductions = StringField(_l("Buyer's deductions (元)"), default="0", render_kw=MONEY_INPUT,
                                    description=_l("Agreed deductions from what the buyer pays, e.g. a late-delivery charge."))
     vat_rate_pct = StringField(_l("Calculated input VAT rate (%)"), render_kw=MONEY_INPUT,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import marshmallow as ma
+from flask_login import current_user
 from sqlalchemy import select
 
 from models import RejectPolicy, SettlementKind, SettlementStatus, Voucher, VoucherSource, db
@@ -17,6 +18,7 @@ from ..api.schemas import ReturnReasonSchema, SettlementActorSchema, SettlementV
 from ..api.schemas import ExactNumber
 from ..stock import services as stock
 from ..units import Money
+from .suppliers import shown_account
 from . import profit
 
 
@@ -88,6 +90,10 @@ class SettlementEnteredSchema(ma.Schema):
     packing_invoice_no = ma.fields.String(validate=ma.validate.Length(max=64), metadata={
         "description": "the 增值税专用发票 the packing came with, if any"})
     packing_vat_rate_pct = _amount_in("the rate on the packing special invoice, percent (e.g. 13)", allow_none=True)
+    logistics_supplier_id = ma.fields.Integer(allow_none=True, validate=ma.validate.Range(min=1, max=2**31 - 1), metadata={
+        "description": "the carrier the freight is owed to (Cr 2202 by supplier); none: paid from the bank (Cr 1002)"})
+    packing_supplier_id = ma.fields.Integer(allow_none=True, validate=ma.validate.Range(min=1, max=2**31 - 1), metadata={
+        "description": "the supplier the packing is owed to (Cr 2202 by supplier); none: paid from the bank (Cr 1002)"})
     note = ma.fields.String(validate=ma.validate.Length(max=2000))
 
 
@@ -182,6 +188,10 @@ class SettlementCompanyPartSchema(ma.Schema):
     packing_invoice_no = ma.fields.String()
     packing_vat_rate_pct = _percent(allow_none=True)
     packing_input_vat = _money(metadata={"description": "deductible VAT contained in the packing"})
+    logistics_supplier_id = ma.fields.Integer(allow_none=True, metadata={
+        "description": "the supplier the logistics is owed to (2202), null when paid on the day"})
+    packing_supplier_id = ma.fields.Integer(allow_none=True, metadata={
+        "description": "the supplier the packing is owed to (2202), null when paid on the day"})
     costs = _money()
     purchase_total = _money(metadata={"description": "Σ household gross: the purchase invoices' total"})
     input_vat = _money(metadata={"description": "calculated input VAT (进项税额), computed first"})
@@ -305,3 +315,29 @@ class PurchaseInvoiceListArgsSchema(ma.Schema):
     per_page = ma.fields.Integer(load_default=None, validate=ma.validate.Range(min=1, max=500))
     settlement_id = ma.fields.Integer(load_default=None)
     household_id = ma.fields.Integer(load_default=None)
+
+
+# --- suppliers (供应商/承运商) -----------------------------------------------------------------------
+
+class SupplierCreateSchema(ma.Schema):
+    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=128))
+    credit_code = ma.fields.String(load_default="", validate=ma.validate.Length(max=18),
+                                   metadata={"description": "统一社会信用代码 (18 characters), optional"})
+    bank_name = ma.fields.String(load_default="", validate=ma.validate.Length(max=64))
+    account_number = ma.fields.String(load_default="", validate=ma.validate.Length(max=34),
+                                      metadata={"description": "6 to 34 digits, for paying it by bank"})
+
+
+class SupplierSchema(ma.Schema):
+    id = ma.fields.Integer()
+    name = ma.fields.String()
+    credit_code = ma.fields.String()
+    bank_name = ma.fields.String()
+    account_number = ma.fields.Function(lambda supplier: shown_account(current_user, supplier), metadata={
+        "type": "string", "description": "masked for anyone but accountants"})
+    created_at = ma.fields.AwareDateTime()
+
+
+class SupplierListArgsSchema(ma.Schema):
+    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1))
+    per_page = ma.fields.Integer(load_default=None, validate=ma.validate.Range(min=1, max=500))

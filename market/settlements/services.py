@@ -225,7 +225,8 @@ def _summary(settlement: Settlement) -> dict[str, Any]:
     return audit.snapshot(settlement, ("number", "kind", "status", "order_id", "settle_on", "buyer_total",
                                        "purchase_total", "input_vat", "logistics", "packing", "margin",
                                        "output_vat", "logistics_invoice_no", "logistics_input_vat",
-                                       "packing_invoice_no", "packing_input_vat"))
+                                       "packing_invoice_no", "packing_input_vat", "logistics_supplier_id",
+                                       "packing_supplier_id"))
 
 
 def get(actor: User, settlement_id: int) -> Settlement:
@@ -352,6 +353,7 @@ def _rederived_problems(settlement: Settlement, vouchers: list[Voucher]) -> list
             if fen:
                 derived[key] = derived.get(key, 0) + fen
     problems += _sale_problems(settlement, vouchers)
+    problems += _cost_credit_problems(settlement, vouchers)
     if Money(settlement.purchase_total).fen != gross_total or Money(settlement.input_vat).fen != vat_total \
             or Money(settlement.purchase_cost).fen != gross_total - vat_total:
         problems.append(f"{name}: its purchase total, input VAT or cost differ from its household lines")
@@ -388,6 +390,34 @@ def _sale_problems(settlement: Settlement, vouchers: list[Voucher]) -> list[str]
                    if line.account.code == ledger.INPUT_VAT)
     if deducted != Money(settlement.input_vat).fen + Money(settlement.costs_input_vat).fen:
         problems.append(f"{name}: its vouchers' 22210101 differ from its purchase invoices' and special invoices' VAT")
+    return problems
+
+
+def _cost_credit_problems(settlement: Settlement, vouchers: list[Voucher]) -> list[str]:
+    """The costs' credits re-derived: each cost that names a supplier is owed to it in full (2202 by
+    that supplier), the rest was paid from the bank (1002) on the settlement day."""
+    owed: dict[int, int] = {}
+    paid = 0
+    for cost in ("logistics", "packing"):
+        fen, supplier_id = Money(getattr(settlement, cost)).fen, getattr(settlement, f"{cost}_supplier_id")
+        if supplier_id is None:
+            paid += fen
+        elif fen:
+            owed[supplier_id] = owed.get(supplier_id, 0) + fen
+    booked: dict[int, int] = {}
+    banked = 0
+    for voucher in vouchers:
+        for line in voucher.lines:
+            if line.party_type is PartyType.SUPPLIER:
+                booked[line.party_id] = booked.get(line.party_id, 0) + Money(line.credit).fen - Money(line.debit).fen
+            elif line.account.code == "1002":
+                banked += Money(line.credit).fen - Money(line.debit).fen
+    name = f"settlement {settlement.number}"
+    problems = []
+    if {k: v for k, v in booked.items() if v} != owed:
+        problems.append(f"{name}: its vouchers' 2202 by supplier differ from the costs it owes its suppliers")
+    if banked != paid:
+        problems.append(f"{name}: its vouchers' 1002 differs from the costs paid on the settlement day")
     return problems
 
 

@@ -30,6 +30,7 @@ from ..weighing.capitals import amount_in_capitals
 from ..weighing.forms import options
 from . import computing, profit, services
 from .schemas import stock_issued
+from . import suppliers
 from .forms import AmountsForm, BatchSettlementForm, OrderSettlementForm, ReturnForm
 from .states import IN_BOOKS
 
@@ -96,7 +97,8 @@ def _entered(form) -> dict[str, Any]:
             "buyer_deductions": form.buyer_deductions.data, "vat_rate_pct": form.vat_rate_pct.data,
             "note": form.note.data or "",
             **{name: getattr(form, name).data for name in ("logistics_invoice_no", "logistics_vat_rate_pct",
-                                                            "packing_invoice_no", "packing_vat_rate_pct")}}
+                                                            "packing_invoice_no", "packing_vat_rate_pct",
+                                                            "logistics_supplier_id", "packing_supplier_id")}}
 
 
 @bp.route("/settlements/new", methods=["GET", "POST"])
@@ -104,7 +106,7 @@ def _entered(form) -> dict[str, Any]:
 def new_settlement():
     require(*services.PREPARERS)
     orders = services.settleable_orders()
-    form = OrderSettlementForm()
+    form = _with_suppliers(OrderSettlementForm())
     form.order_id.choices = _order_choices(orders)
     general: list[str] = []
     if request.method == "GET":
@@ -211,8 +213,14 @@ def _receipts(settlement: Settlement) -> list[PaymentApplication]:
                                    .order_by(PaymentApplication.id)))
 
 
+def _with_suppliers(form):
+    """The suppliers a cost may be owed to, as the form's choices (none: paid from the bank on the day)."""
+    form.logistics_supplier_id.choices = form.packing_supplier_id.choices = suppliers.choices()
+    return form
+
+
 def _amounts_form_for(settlement: Settlement) -> AmountsForm:
-    form = AmountsForm(formdata=None)
+    form = _with_suppliers(AmountsForm(formdata=None))
     form.settle_on.data = settlement.settle_on.isoformat()
     form.logistics.data = f"{settlement.logistics:.2f}"
     form.packing.data = f"{settlement.packing:.2f}"
@@ -223,6 +231,7 @@ def _amounts_form_for(settlement: Settlement) -> AmountsForm:
         rate = getattr(settlement, f"{cost}_vat_rate_pct")
         getattr(form, f"{cost}_invoice_no").data = getattr(settlement, f"{cost}_invoice_no")
         getattr(form, f"{cost}_vat_rate_pct").data = f"{rate.normalize():f}" if rate is not None else ""
+        getattr(form, f"{cost}_supplier_id").data = getattr(settlement, f"{cost}_supplier_id")
     return form
 
 
@@ -280,7 +289,7 @@ def show_settlement(settlement_id: int):
 def recompute(settlement_id: int):
     require(*services.PREPARERS)  # the role before the form: no one else learns what it lacks
     settlement = services.get(current_user, settlement_id)
-    form = AmountsForm()
+    form = _with_suppliers(AmountsForm())
     if not form.validate_on_submit():
         return _render_detail(settlement, amounts_form=form, status=422)
     values = _entered(form)

@@ -32,8 +32,9 @@ def voucher_plan(settlement: Settlement) -> list[VoucherPlan]:
       the cost the stock was issued at
     - 收购: Dr 5401 主营业务成本 (or 1405 库存商品 for stock) + Dr 22210101 进项税额 / Cr 2202 应付账款 (each household)
     - 扣回预付款、农资款: Dr 2202 (household) / Cr 1123 预付账款 and 1221 其他应收款 (household)
-    - 费用: Dr 5601 销售费用 (net of deductible VAT) + Dr 22210101 进项税额 (the special invoices') / Cr 1002 银行存款
-      (paid on the settlement day: there is no carrier or supplier party to owe it to yet)
+    - 费用: Dr 5601 销售费用 (net of deductible VAT) + Dr 22210101 进项税额 (the special invoices') /
+      Cr 2202 应付账款 (the supplier) for each of the logistics and the packing that names its supplier,
+      the whole amount, and Cr 1002 银行存款 for the rest (paid on the settlement day)
     """
     plans = []
     what = settlement.order.number if settlement.order else settlement.number
@@ -80,9 +81,29 @@ def voucher_plan(settlement: Settlement) -> list[VoucherPlan]:
         lines = [LineInput("5601", debit=settlement.costs - deductible, memo="物流、包装")]
         if deductible > 0:
             lines.append(LineInput(INPUT_VAT, debit=deductible, memo=f"专用发票 {invoices}"[:255]))
-        lines.append(LineInput("1002", credit=settlement.costs))
+        lines.extend(cost_credits(settlement))
         plans.append(VoucherPlan("costs", f"{what}物流包装费", lines, attachments=1 + bool(invoices)))
     return plans
+
+
+def cost_credits(settlement: Settlement) -> list[LineInput]:
+    """The credit side of the costs voucher: what is owed to a named supplier goes to 2202 by that
+    supplier (the logistics and the packing each on their own line, even to one supplier: each is its
+    own invoice); what names none was paid from the bank on the settlement day (one 1002 line)."""
+    lines, paid = [], Decimal(0)
+    for cost, memo in (("logistics", "物流费"), ("packing", "包装费")):
+        amount, supplier_id = getattr(settlement, cost), getattr(settlement, f"{cost}_supplier_id")
+        if amount <= 0:
+            continue
+        if supplier_id is None:
+            paid += amount
+            continue
+        number = getattr(settlement, f"{cost}_invoice_no")
+        lines.append(LineInput("2202", credit=amount, party_type=PartyType.SUPPLIER, party_id=supplier_id,
+                               memo=f"{memo} {number}".strip() if number else memo))
+    if paid > 0:
+        lines.append(LineInput("1002", credit=paid))
+    return lines
 
 
 def issue_invoices(settlement: Settlement) -> None:

@@ -9,7 +9,7 @@ from flask import render_template
 from flask_login import current_user, login_required
 
 from .. import periods as book_periods, vouchers as book_vouchers
-from . import accounts, ledgers, period_end, periods, statements, stock, vouchers  # noqa: F401  (their routes)
+from . import accounts, ledgers, period_end, periods, statements, stock, suppliers, vouchers  # noqa: F401  (their routes)
 from .blueprint import bp
 
 

@@ -51,11 +51,20 @@ def test_a_payout_above_fifty_thousand_needs_a_supporting_document(payout):
                       buyer_id=str(db.session.get(Settlement, payout.applications[0].line.settlement_id).buyer_id)))
 
 
-def test_a_payment_is_positive_and_for_one_party(payout):
+def test_a_payment_is_positive_and_for_one_party(payout, accountant):
     table = Payment.__table__
     refused(copy_row(table, payout.id, number="'FK-RAW-7'", idempotency_key="'raw-7'", amount="0"), "amount_positive")
     refused(copy_row(table, payout.id, number="'FK-RAW-8'", idempotency_key="'raw-8'", household_id="NULL"),
             "one_party")
+    # a supplier is a party too: a payout to a household and a supplier at once is refused, to one alone accepted
+    from market.settlements import suppliers
+
+    supplier = suppliers.create(accountant, {"name": "顺达物流"})
+    db.session.commit()
+    refused(copy_row(table, payout.id, number="'FK-RAW-9'", idempotency_key="'raw-9'", supplier_id=str(supplier.id)),
+            "one_party")
+    accepted(copy_row(table, payout.id, number="'FK-RAW-10'", idempotency_key="'raw-10'", household_id="NULL",
+                      kind="'supplier_payout'", supplier_id=str(supplier.id)))
     application = payout.applications[0]
     refused(f"UPDATE payment_applications SET settlement_id = {application.line.settlement_id} "
             f"WHERE id = {application.id}", "one_target")
