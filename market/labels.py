@@ -83,7 +83,7 @@ _PAIRS: list[tuple[enum.Enum, object]] = [
     (PartyType.NONE, _l("No party")),
     (PartyType.HOUSEHOLD, _l("Household")),
     (PartyType.BUYER, _l("Buyer")),
-    (PartyType.SUPPLIER, _l("Supplier")),
+    (PartyType.SUPPLIER, _l("Supplier or carrier")),
     (PeriodStatus.OPEN, _l("Open (未结账)")),
     (PeriodStatus.CLOSED, _l("Closed (已结账)")),
     (VoucherSource.MANUAL, _l("Manual")),
