@@ -126,6 +126,17 @@ def _replay(key: str, digest: str) -> Payment | None:
     return existing
 
 
+def _replay_or_lock(key: str, digest: str, row) -> Payment | None:
+    """The payment ``key`` already made (a retry), or ``None`` with ``row`` locked for a new one: payments
+    to one party queue on its row, and what it is owed is read under that lock. Read again once locked,
+    for the same request sent twice at once may have finished while this one waited."""
+    existing = _replay(key, digest)
+    if existing is None:
+        lock_row(row)
+        existing = _replay(key, digest)
+    return existing
+
+
 def _key(key: str | None) -> str:
     key = (key or "").strip()
     if not key or len(key) > 128:
@@ -181,11 +192,7 @@ def pay_household(actor: User, household: Household, data: PaymentInput, *, idem
     key = _key(idempotency_key)
     checked = _check(data, payout=True)
     digest = _digest(PaymentKind.HOUSEHOLD_PAYOUT, household.id, checked)
-    existing = _replay(key, digest)
-    if existing is not None:
-        return existing
-    lock_row(household)  # payouts to one household queue here; what is owed is read under the lock
-    existing = _replay(key, digest)
+    existing = _replay_or_lock(key, digest, household)
     if existing is not None:
         return existing
     lines = open_lines(household.id)
@@ -370,11 +377,7 @@ def receive_from_buyer(actor: User, buyer: Buyer, data: PaymentInput, *, idempot
     key = _key(idempotency_key)
     checked = _check(data, payout=False)
     digest = _digest(PaymentKind.BUYER_RECEIPT, buyer.id, checked)
-    existing = _replay(key, digest)
-    if existing is not None:
-        return existing
-    lock_row(buyer)
-    existing = _replay(key, digest)
+    existing = _replay_or_lock(key, digest, buyer)
     if existing is not None:
         return existing
     open_settlements = receivable(buyer.id)
@@ -446,11 +449,7 @@ def pay_supplier(actor: User, supplier: Supplier, data: PaymentInput, *, idempot
     key = _key(idempotency_key)
     checked = _check(data, payout=False)
     digest = _digest(PaymentKind.SUPPLIER_PAYOUT, supplier.id, checked)
-    existing = _replay(key, digest)
-    if existing is not None:
-        return existing
-    lock_row(supplier)  # payments to one supplier queue here; what is owed is read under the lock
-    existing = _replay(key, digest)
+    existing = _replay_or_lock(key, digest, supplier)
     if existing is not None:
         return existing
     left = supplier_owed(supplier.id)
@@ -486,11 +485,7 @@ def pay_prepayment(actor: User, prepayment: ContractPrepayment, data: PaymentInp
                                   supporting_doc=data.supporting_doc, note=data.note), payout=False)
     household = prepayment.contract.household
     digest = _digest(PaymentKind.ADVANCE, household.id, checked)
-    existing = _replay(key, digest)
-    if existing is not None:
-        return existing
-    lock_row(prepayment)
-    existing = _replay(key, digest)  # the same request, sent twice at once, finished while we waited
+    existing = _replay_or_lock(key, digest, prepayment)
     if existing is not None:
         return existing
     if db.session.scalar(select(Payment.id).where(Payment.prepayment_id == prepayment.id)) is not None:
