@@ -214,12 +214,23 @@ def pay_household():
                            nobody=not owed_list), status
 
 
-def _buyer_choices(owing: list[Owed]) -> list:
-    rows: list[tuple] = [("", _("Choose the buyer"))]
-    for entry in owing:
-        rows.append((entry.party.id, f"{entry.party.name} · " + _("outstanding %(amount)s", amount=yuan(entry.amount)),
+def _owed_choices(entries: list[Owed], prompt: str, amount_text) -> list:
+    """A party picker: each party with what is outstanding (``data-owed`` pre-fills the amount)."""
+    rows: list[tuple] = [("", prompt)]
+    for entry in entries:
+        rows.append((entry.party.id, f"{entry.party.name} · " + amount_text(yuan(entry.amount)),
                      {"data-owed": f"{entry.amount:.2f}"}))
     return options(rows)
+
+
+def _start(form, field, entries: list[Owed], by_id: dict) -> None:
+    """A new payment form: a fresh key, today, and the party asked for (or the only one) with its amount."""
+    form.idempotency_key.data = new_key()
+    form.paid_on.data = local_today().isoformat()
+    entry = by_id.get(request.args.get(field.name, type=int)) or (entries[0] if len(entries) == 1 else None)
+    if entry is not None:
+        field.data = entry.party.id
+        form.amount.data = f"{entry.amount:.2f}"
 
 
 @bp.route("/payments/receive", methods=["GET", "POST"])
@@ -229,15 +240,11 @@ def receive():
     owing = owing_buyers()
     by_id = {entry.party.id: entry for entry in owing}
     form = ReceiptForm()
-    form.buyer_id.choices = _buyer_choices(owing)
+    form.buyer_id.choices = _owed_choices(owing, _("Choose the buyer"),
+                                          lambda amount: _("outstanding %(amount)s", amount=amount))
     general: list[str] = []
     if request.method == "GET":
-        form.idempotency_key.data = new_key()
-        form.paid_on.data = local_today().isoformat()
-        entry = by_id.get(request.args.get("buyer_id", type=int)) or (owing[0] if len(owing) == 1 else None)
-        if entry is not None:
-            form.buyer_id.data = entry.party.id
-            form.amount.data = f"{entry.amount:.2f}"
+        _start(form, form.buyer_id, owing, by_id)
     elif form.validate_on_submit():
         buyer = db.session.get(Buyer, form.buyer_id.data)
         if buyer is None:
@@ -269,14 +276,6 @@ def owed_suppliers() -> list[Owed]:
     return owed_list
 
 
-def _supplier_choices(owed_list: list[Owed]) -> list:
-    rows: list[tuple] = [("", _("Choose the supplier"))]
-    for entry in owed_list:
-        rows.append((entry.party.id, f"{entry.party.name} · " + _("owed %(amount)s", amount=yuan(entry.amount)),
-                     {"data-owed": f"{entry.amount:.2f}"}))
-    return options(rows)
-
-
 @bp.route("/payments/suppliers", methods=["GET", "POST"])
 @login_required
 def pay_supplier():
@@ -284,15 +283,11 @@ def pay_supplier():
     owed_list = owed_suppliers()
     by_id = {entry.party.id: entry for entry in owed_list}
     form = SupplierPayForm()
-    form.supplier_id.choices = _supplier_choices(owed_list)
+    form.supplier_id.choices = _owed_choices(owed_list, _("Choose the supplier"),
+                                             lambda amount: _("owed %(amount)s", amount=amount))
     general: list[str] = []
     if request.method == "GET":
-        form.idempotency_key.data = new_key()
-        form.paid_on.data = local_today().isoformat()
-        entry = by_id.get(request.args.get("supplier_id", type=int)) or (owed_list[0] if len(owed_list) == 1 else None)
-        if entry is not None:
-            form.supplier_id.data = entry.party.id
-            form.amount.data = f"{entry.amount:.2f}"
+        _start(form, form.supplier_id, owed_list, by_id)
     elif form.validate_on_submit():
         supplier = db.session.get(Supplier, form.supplier_id.data)
         if supplier is None:
