@@ -12,6 +12,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from models import Account, PartyType, Period, User, Voucher, VoucherLine, VoucherSource, VoucherStatus, db
 
@@ -195,7 +196,7 @@ def journal_of(actor: User, account: Any = None, period: Any = None) -> Journal:
     vouchers = list(db.session.scalars(select(Voucher).where(
         Voucher.period_id == journal.period.id, Voucher.status == VoucherStatus.POSTED,
         Voucher.id.in_(select(VoucherLine.voucher_id).where(VoucherLine.account_id.in_(ids))))
-        .order_by(Voucher.voucher_date, Voucher.number)))
+        .order_by(Voucher.voucher_date, Voucher.number).options(selectinload(Voucher.lines))))  # one query for every line
     names = dict(db.session.execute(select(Account.id, Account.name)).all())
     balance = opening
     for voucher in vouchers:
