@@ -199,6 +199,74 @@ class IsolatedClient(FlaskClient):
         return response
 
 
+#: The demo as ``demo.seed`` leaves it, per day it was laid around: seeded once per worker, then copied.
+_demo_snapshots: dict = {}
+
+
+def load_demo(today) -> None:
+    """Load the demo laid around ``today`` into this test's empty database and commit it.
+
+    Seeding runs the whole peach story through the services (seconds); a test that needs the demo
+    as its starting point, not the seeding itself (tests/test_demo.py tests that), gets the rows
+    the first seeding of this worker committed: on SQLite that file's bytes, on PostgreSQL every
+    table's rows copied back in (triggers aside, as when tables are emptied) and every sequence
+    set where seeding left it.
+    """
+    from market import demo
+
+    snapshot = _demo_snapshots.get(today)
+    if snapshot is None:
+        demo.seed(today=today)
+        db.session.commit()
+        _demo_snapshots[today] = _take_snapshot()
+        return
+    db.session.remove()
+    if ON_POSTGRES:
+        _restore_postgres(snapshot)
+    else:
+        db.engine.dispose()
+        with open(_sqlite_path(), "wb") as file:
+            file.write(snapshot)
+
+
+def _sqlite_path() -> str:
+    """The file of the app in use: the session app's per-test copy, or a browser test's live app's."""
+    from flask import current_app
+    return make_url(current_app.config["SQLALCHEMY_DATABASE_URI"]).database
+
+
+def _take_snapshot():
+    db.session.remove()
+    if not ON_POSTGRES:
+        db.engine.dispose()  # the WAL is checkpointed into the file
+        with open(_sqlite_path(), "rb") as file:
+            return file.read()
+    tables, sequences = {}, {}
+    with db.engine.connect() as conn:
+        cursor = conn.connection.driver_connection.cursor()
+        for table in db.metadata.sorted_tables:
+            with cursor.copy(f'COPY "{table.name}" TO STDOUT (FORMAT BINARY)') as copy:
+                data = b"".join(bytes(chunk) for chunk in copy)
+            tables[table.name] = data
+        for name in conn.scalars(text(
+                "SELECT quote_ident(sequence_name) FROM information_schema.sequences "
+                "WHERE sequence_schema = current_schema()")).all():
+            sequences[name] = conn.execute(text(f"SELECT last_value, is_called FROM {name}")).one()
+    return tables, sequences
+
+
+def _restore_postgres(snapshot) -> None:
+    tables, sequences = snapshot
+    with db.engine.begin() as conn:
+        cursor = conn.connection.driver_connection.cursor()
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        for name, data in tables.items():
+            with cursor.copy(f'COPY "{name}" FROM STDIN (FORMAT BINARY)') as copy:
+                copy.write(data)
+        for name, (last_value, is_called) in sequences.items():
+            cursor.execute(f"SELECT setval('{name}', %s, %s)", (last_value, is_called))
+
+
 @pytest.fixture
 def client(app):
     app.test_client_class = IsolatedClient

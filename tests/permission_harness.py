@@ -20,6 +20,7 @@ from models import (Account, AllocationRun, Allocation, ApiToken, Buyer, BuyerOr
                     PartyBranch, PartyGroup, Payment, PaymentBatch, Period, ProduceLot, Product,
                     PurchaseContract, PurchaseInvoice, RoleName, Settlement, Shipment, StockCount, User, Variety,
                     Village, VillageGroup, Voucher, WeighSlip, db)
+from tests.conftest import load_demo
 
 PASSWORD = "peach-2016!"
 DAY = date(2026, 8, 20)
@@ -36,7 +37,7 @@ def _id(model, *where) -> int:
 
 def build_world() -> dict:
     """Load the demo and add a second villager (another household) and a second buyer."""
-    demo.seed(today=DAY)
+    load_demo(DAY)
     db.session.commit()
     users = {}
     for role, phone in [("admin", "13800000005"), ("coordinator", "13800000002"),

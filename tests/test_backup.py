@@ -5,8 +5,9 @@ from datetime import date
 
 from sqlalchemy import func, select, text
 
-from market import backup, database_rules, demo
+from market import backup, database_rules
 from models import AuditEvent, Payment, Voucher, VoucherLine, VoucherStatus, WeighSlip, db
+from tests.conftest import load_demo
 
 DAY = date(2026, 8, 20)
 
@@ -22,7 +23,7 @@ def _state() -> dict:
 
 
 def test_the_demo_backed_up_wiped_and_restored_is_whole_and_verifies(app, runner, tmp_path):
-    demo.seed(today=DAY)
+    load_demo(DAY)
     db.session.commit()
     before = _state()
     assert before["posted"] > 0 and before["payments"] > 0

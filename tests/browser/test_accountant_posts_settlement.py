@@ -11,6 +11,7 @@ from market import demo
 from market.clock import local_today
 from market.payments import services as payments
 from models import Settlement, SettlementHousehold, SettlementStatus, User, db
+from tests.conftest import load_demo
 
 pytestmark = pytest.mark.browser
 
@@ -24,7 +25,7 @@ def _login(page, server, phone):
 
 
 def test_the_accountant_posts_and_the_villager_sees_the_amount(live_app, live_server, phone, browser, screenshot_dir):
-    demo.seed(today=local_today())
+    load_demo(local_today())
     db.session.commit()
     waiting = db.session.scalar(select(Settlement).where(Settlement.status == SettlementStatus.SUBMITTED))
     villager = db.session.scalar(select(User).where(User.phone == demo.VILLAGER_PHONE))

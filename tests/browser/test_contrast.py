@@ -8,6 +8,7 @@ import pytest
 
 from market import demo
 from models import db
+from tests.conftest import load_demo
 
 pytestmark = pytest.mark.browser
 
@@ -42,7 +43,7 @@ PAGES = {"13800000003": ["/home", "/settlements/", "/books/", "/books/trial-bala
 
 
 def test_text_on_the_main_pages_has_at_least_4_5_to_1_contrast(live_app, live_server, phone):
-    demo.seed(today=date(2026, 8, 20))
+    load_demo(date(2026, 8, 20))
     db.session.commit()
     low = {}
     for login, paths in PAGES.items():

@@ -11,13 +11,14 @@ from market import demo
 from market.books import period_reports
 from market.clock import local_today
 from models import User, db
+from tests.conftest import load_demo
 
 pytestmark = pytest.mark.browser
 
 
 def test_the_income_statement_reads_on_a_phone_and_prints_on_a4(live_app, live_server, phone, screenshot_dir):
     today = local_today()
-    demo.seed(today=today)
+    load_demo(today)
     db.session.commit()
     reader = db.session.scalar(select(User).where(User.phone == "13800000003"))
     month = f"{today.year}-{today.month:02d}"
@@ -60,7 +61,7 @@ def test_the_income_statement_reads_on_a_phone_and_prints_on_a4(live_app, live_s
 
 def test_the_balance_sheet_prints_both_sides_on_one_a4_page(live_app, live_server, phone, screenshot_dir):
     today = local_today()
-    demo.seed(today=today)
+    load_demo(today)
     db.session.commit()
     db.session.remove()
     month = f"{today.year}-{today.month:02d}"

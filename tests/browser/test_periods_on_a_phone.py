@@ -10,12 +10,13 @@ import pytest
 from market import demo
 from market.ledger import services as ledger
 from models import Period, PeriodStatus, db
+from tests.conftest import load_demo
 
 pytestmark = pytest.mark.browser
 
 
 def test_the_periods_fit_a_phone_with_their_buttons_and_the_chain_code(live_app, live_server, phone, screenshot_dir):
-    demo.seed(today=date(2026, 8, 20))
+    load_demo(date(2026, 8, 20))
     db.session.commit()
     closed = db.session.scalar(db.select(Period).where(Period.status == PeriodStatus.CLOSED))
     head = ledger.chain_head(closed)

@@ -8,6 +8,7 @@ import pytest
 
 from market import demo
 from models import WeighSlip, db
+from tests.conftest import load_demo
 
 pytestmark = pytest.mark.browser
 
@@ -15,7 +16,7 @@ MM = 72 / 25.4  # PDF points per millimetre
 
 
 def test_a_weigh_slip_prints_80_mm_wide(live_app, live_server, browser):
-    demo.seed(today=date(2026, 8, 20))
+    load_demo(date(2026, 8, 20))
     db.session.commit()
     slip_id = db.session.scalar(db.select(WeighSlip.id).order_by(WeighSlip.id))
     context = browser.new_context(locale="zh-CN")

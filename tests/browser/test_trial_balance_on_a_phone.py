@@ -9,12 +9,13 @@ import pytest
 
 from market import demo
 from models import db
+from tests.conftest import load_demo
 
 pytestmark = pytest.mark.browser
 
 
 def test_the_trial_balance_fits_a_phone_and_prints_as_a_table(live_app, live_server, phone, screenshot_dir):
-    demo.seed(today=date(2026, 8, 20))
+    load_demo(date(2026, 8, 20))
     db.session.commit()
     phone.goto(f"{live_server}/login")
     phone.fill("input[name=phone]", "13800000003")

@@ -9,12 +9,13 @@ from sqlalchemy import select
 from market import demo
 from market.clock import local_today
 from models import Settlement, SettlementKind, db
+from tests.conftest import load_demo
 
 pytestmark = pytest.mark.browser
 
 
 def test_the_vat_summary_reads_on_a_phone_and_prints(live_app, live_server, phone, screenshot_dir):
-    demo.seed(today=local_today())
+    load_demo(local_today())
     db.session.commit()
     sales = db.session.scalars(select(Settlement).where(Settlement.kind == SettlementKind.ORDER)).all()
     # the peach order and the warehouse sale, both at 9 %, in the same month

@@ -10,12 +10,13 @@ from sqlalchemy import select
 
 from market import demo
 from models import Voucher, VoucherStatus, db
+from tests.conftest import load_demo
 
 pytestmark = pytest.mark.browser
 
 
 def test_the_voucher_page_and_list_link_to_the_pdf(live_app, live_server, phone, screenshot_dir):
-    demo.seed(today=date(2026, 8, 20))
+    load_demo(date(2026, 8, 20))
     db.session.commit()
     voucher = db.session.scalar(select(Voucher).where(Voucher.status == VoucherStatus.POSTED).order_by(Voucher.id))
     phone.goto(f"{live_server}/login")

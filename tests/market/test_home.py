@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from market import demo
 from models import RoleName, User, db
+from tests.conftest import load_demo
 
 
 def test_a_coordinator_sees_orders_in_progress_and_what_to_do(client, login, app):
-    demo.seed(today=date(2026, 8, 20))
+    load_demo(date(2026, 8, 20))
     db.session.commit()
     coordinator = db.session.scalar(db.select(User).where(User.phone == "13800000002"))
     login(coordinator, "peach-2016")
@@ -35,7 +35,7 @@ def test_an_accountants_home_is_her_to_do_list_and_never_asks_her_to_review_her_
     """A settlement waited for review while the books page said nothing waited: the home counts it,
     for the accountant who may review it, and not for the one who prepared it."""
     from models import Settlement, SettlementStatus
-    demo.seed(today=date(2026, 8, 20))
+    load_demo(date(2026, 8, 20))
     db.session.commit()
     waiting = db.session.scalars(db.select(Settlement).where(Settlement.status == SettlementStatus.SUBMITTED)).all()
     assert waiting

@@ -25,6 +25,7 @@ from market.weighing import services as weighing
 from models import (Account, AuditEvent, InputCredit, RoleName, Settlement, SettlementKind, Voucher, VoucherLine,
                     VoucherSource, VoucherStatus, db)
 from tests.market.contracts.conftest import contract_args, grades, make_contract, peach  # noqa: F401  (fixtures)
+from tests.conftest import load_demo
 
 DAY = date(2026, 8, 21)
 SUPPLIED = date(2026, 8, 10)
@@ -417,9 +418,7 @@ def test_the_page_records_input_credit_once_and_settlements_show_it_apart(
 # --- the demo ------------------------------------------------------------------------------------------
 
 def test_the_demo_peach_settlement_recovers_the_fertiliser_given_on_credit(app):
-    from market import demo
-
-    demo.seed(today=date(2026, 8, 20))
+    load_demo(date(2026, 8, 20))
     db.session.commit()
     credits = db.session.scalars(select(InputCredit).order_by(InputCredit.id)).all()
     assert len(credits) == 3 and sum(c.amount for c in credits) == Decimal("1155.00")

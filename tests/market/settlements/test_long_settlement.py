@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from market import demo
 from models import Settlement, User, db
+from tests.conftest import load_demo
 
 
 def _names(html: str) -> list[str]:
@@ -17,7 +18,7 @@ def _names(html: str) -> list[str]:
 
 
 def test_a_settlement_of_46_households_is_paged_and_searched_with_totals_over_all(client, login, app):
-    demo.seed(today=date(2026, 8, 20))
+    load_demo(date(2026, 8, 20))
     db.session.commit()
     settlement = db.session.scalar(select(Settlement).order_by(Settlement.id))
     everyone = sorted(line.household.head_name for line in settlement.households)

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from market import demo
 from market.settlements import profit
 from models import Account, Settlement, SettlementKind, Voucher, VoucherLine, VoucherSource, VoucherStatus, db
+from tests.conftest import load_demo
 
 FEN = st.integers(min_value=0, max_value=10**11).map(lambda fen: Decimal(fen) / 100)
 
@@ -51,7 +52,7 @@ def _booked_profit(settlement: Settlement) -> Decimal:
 
 
 def test_the_demo_sale_adds_to_profit_what_its_vouchers_book_and_the_page_explains_why(client, login, app):
-    demo.seed(today=date(2026, 8, 20))
+    load_demo(date(2026, 8, 20))
     db.session.commit()
     settlement = db.session.scalar(select(Settlement).where(Settlement.kind == SettlementKind.ORDER)
                               .order_by(Settlement.id).limit(1))
@@ -73,7 +74,7 @@ def test_the_demo_sale_from_the_warehouse_counts_its_stock_at_cost_as_its_vouche
     from market.settlements.schemas import stock_issued
     from models import User
 
-    demo.seed(today=date(2026, 8, 20))
+    load_demo(date(2026, 8, 20))
     db.session.commit()
     settlement = db.session.scalars(select(Settlement).where(Settlement.kind == SettlementKind.ORDER)
                                     .order_by(Settlement.id)).all()[1]
