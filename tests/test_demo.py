@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from market import demo
 from models import (AuditEvent, ContractStatus, BuyerOrder, Receipt, Household, ProduceLot, PurchaseContract, RoleName, User, WeighSlip,
                     WeighSlipLine, db)
+from tests.conftest import load_demo
 
 DAY = date(2026, 8, 20)
 
@@ -88,7 +89,7 @@ def test_the_demo_books_are_settled_paid_in_part_and_verified(app):
     from models import (Account, DepositClosure, DepositOutcome, Period, PeriodStatus, Settlement, SettlementKind,
                         SettlementStatus, Voucher, VoucherLine, VoucherStatus)
 
-    demo.seed(today=DAY)
+    load_demo(DAY)
     db.session.commit()
     peach = db.session.scalar(select(Settlement).where(Settlement.kind == SettlementKind.ORDER)
                               .order_by(Settlement.id).limit(1))
@@ -131,7 +132,7 @@ def test_the_demo_sells_contract_peaches_from_the_warehouse_at_their_moving_aver
     from models import (Account, Settlement, SettlementKind, StockMovement, StockMovementKind, Voucher, VoucherLine,
                         VoucherStatus)
 
-    demo.seed(today=DAY)
+    load_demo(DAY)
     db.session.commit()
     # the first contract deliveries went into stock at their cost: 985 kg 一级 ¥6,816.79 + 576 kg 二级 ¥3,059.09
     receipts = db.session.scalars(select(StockMovement).where(StockMovement.kind == StockMovementKind.RECEIPT)
@@ -166,7 +167,7 @@ def test_the_demo_sells_contract_peaches_from_the_warehouse_at_their_moving_aver
 
 
 def test_flask_ledger_verify_passes_on_the_demo(app, runner):
-    demo.seed(today=DAY)
+    load_demo(DAY)
     db.session.commit()
     result = runner.invoke(args=["ledger", "verify"])
     assert result.exit_code == 0, result.output
@@ -180,7 +181,7 @@ def test_the_demo_closes_last_month_with_its_carry_forward_and_its_statements_ag
     from market.units import Money
     from models import Period, PeriodStatus, Voucher, VoucherSource, VoucherStatus
 
-    demo.seed(today=DAY)
+    load_demo(DAY)
     db.session.commit()
     reader = db.session.scalar(select(User).where(User.phone == "13800000003"))
     july = db.session.scalar(select(Period).where(Period.year == 2026, Period.month == 7))
