@@ -93,6 +93,10 @@ class Settlement(db.Model):
                         " AND packing_input_vat >= 0 AND packing_input_vat <= packing"
                         " AND (packing_invoice_no <> '' OR packing_input_vat = 0)",
                         name="packing_special_invoice"),
+        CheckConstraint("abnormal_kg >= 0 AND abnormal_stock_kg >= 0 AND abnormal_stock_kg <= abnormal_kg"
+                        " AND (abnormal_kg = 0 OR abnormal_kg <= lost_kg)"
+                        " AND loss_cost >= 0 AND loss_cost <= purchase_cost AND loss_vat >= 0 AND loss_vat <= input_vat",
+                        name="abnormal_loss_within_purchase"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -112,6 +116,14 @@ class Settlement(db.Model):
     field_kg: Mapped[Decimal] = mapped_column(Weight, default=Decimal("0"))
     accepted_kg: Mapped[Decimal] = mapped_column(Weight, default=Decimal("0"))
     lost_kg: Mapped[Decimal] = mapped_column(Weight, default=Decimal("0"))
+    #: of the lost kg, what the supermarket rejected for quality above its threshold (非正常损失),
+    #: and the warehouse's share of it
+    abnormal_kg: Mapped[Decimal] = mapped_column(Weight, default=Decimal("0"))
+    abnormal_stock_kg: Mapped[Decimal] = mapped_column(Weight, default=Decimal("0"))
+    #: the field share of that loss the company paid for: its cost (moved from 5401 to 5711) and its
+    #: input VAT (进项税额转出); zero when the households bore the rejects
+    loss_cost: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    loss_vat: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
     buyer_gross: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
     buyer_deductions: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
     buyer_total: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))

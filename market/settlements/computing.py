@@ -17,8 +17,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from models import (BuyerOrder, ContractPrepayment, ContractStatus, Household, PrepaymentKind, PurchaseContract,
-                    Receipt, Settlement, SettlementHousehold, SettlementItem, SettlementKind, SettlementStatus,
-                    SlipStatus, Supplier, WeighSlip, db)
+                    Receipt, ReceiptOutcome, Settlement, SettlementHousehold, SettlementItem, SettlementKind,
+                    SettlementStatus, SlipStatus, Supplier, WeighSlip, db)
 
 from ..clock import local_today, local_zone
 from ..errors import Conflict, FieldErrors, ValidationFailed
@@ -270,6 +270,14 @@ def _order_receipt(order: BuyerOrder) -> Receipt:
     return receipt
 
 
+def rejected_for_quality_g(receipt: Receipt) -> int:
+    """Grams the supermarket rejected because their defects were above its threshold (超过拒收标准):
+    the whole inspected load (what came over the order was refused at the door, not for quality)."""
+    if receipt.outcome is not ReceiptOutcome.REJECTED:
+        return 0
+    return Weight(receipt.received_kg).grams - Weight(receipt.over_order_kg).grams
+
+
 def compute_order(settlement: Settlement, order: BuyerOrder, entered: Entered) -> None:
     """The three-way settlement of a received order: its households' lines and every amount.
 
@@ -292,7 +300,8 @@ def compute_order(settlement: Settlement, order: BuyerOrder, entered: Entered) -
             accepted_g=Weight(receipt.accepted_kg).grams, delivered_price=order.delivered_price,
             households=_deliveries(grouped, keys, settlement.id), reject_policy=order.reject_policy.value,
             buyer_deductions_fen=Money(entered.buyer_deductions).fen, logistics_fen=Money(entered.logistics).fen,
-            packing_fen=Money(entered.packing).fen, vat_rate=entered.vat_rate_pct / 100, stock_g=stock_g))
+            packing_fen=Money(entered.packing).fen, vat_rate=entered.vat_rate_pct / 100, stock_g=stock_g,
+            abnormal_g=rejected_for_quality_g(receipt)))
     except splits.SettlementError as error:
         if "deductions exceed" in str(error):
             raise ValidationFailed(_l("The buyer's deductions exceed what the buyer owes."),
@@ -319,6 +328,10 @@ def _set_order_amounts(settlement: Settlement, order: BuyerOrder, entered: Enter
     settlement.field_kg = Weight.from_grams(result.field_g).kg
     settlement.accepted_kg = Weight.from_grams(result.accepted_g).kg
     settlement.lost_kg = Weight.from_grams(result.lost_g).kg
+    settlement.abnormal_kg = Weight.from_grams(result.abnormal_g).kg
+    settlement.abnormal_stock_kg = Weight.from_grams(result.abnormal_stock_g).kg
+    settlement.loss_cost = Money.from_fen(result.loss_cost_fen).yuan
+    settlement.loss_vat = Money.from_fen(result.loss_vat_fen).yuan
     settlement.slips = slips
     _set_sale_vat(settlement, order)
 
@@ -384,7 +397,8 @@ def _set_batch_amounts(settlement: Settlement, entered: Entered, batch: splits.P
     settlement.purchase_cost = Money.from_fen(batch.purchase_cost_fen).yuan
     settlement.margin = -settlement.purchase_total
     settlement.field_kg = settlement.accepted_kg = Weight.from_grams(batch.field_g).kg
-    settlement.lost_kg = Decimal(0)
+    settlement.lost_kg = settlement.abnormal_kg = settlement.abnormal_stock_kg = Decimal(0)
+    settlement.loss_cost = settlement.loss_vat = Decimal(0)
     settlement.sale_vat_rate_pct, settlement.sale_vat_exempt_basis = None, ""
     settlement.sale_net = settlement.output_vat = Decimal(0)
     settlement.slips = slips

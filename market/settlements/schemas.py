@@ -209,13 +209,19 @@ class SettlementProfitSchema(ma.Schema):
     output_vat = _money()
     purchase_input_vat = _money()
     costs_input_vat = _money()
-    stock_cost = _money(metadata={"description": "5401: the cost of the part filled from the warehouse (from 1405)"})
+    stock_cost = _money(metadata={"description": "5401: the cost of the part filled from the warehouse (from 1405), "
+                                                 "less its share of the abnormal loss"})
+    abnormal_loss = _money(metadata={"description": "5711: what the supermarket rejected for quality above its "
+                                                    "threshold, at cost, with its input VAT transferred out"})
+    vat_transferred_out = _money(metadata={"description": "22210103 进项税额转出 of the abnormal loss"})
 
 
 class SettlementReconciliationSchema(ma.Schema):
     field_kg = _weight()
     accepted_kg = _weight()
     lost_kg = _weight(metadata={"description": "rejects and shrink between the field and the supermarket"})
+    abnormal_kg = _weight(metadata={"description": "of the lost kg, what the supermarket rejected for quality above "
+                                                  "its threshold (非正常损失)"})
     buyer_total = _money()
     households_gross = _money()
     households_net = _money()
@@ -267,7 +273,7 @@ class SettlementSchema(SettlementSummarySchema):
                                 metadata={"description": "what each household is owed, with its deliveries"})
     company = Part(SettlementCompanyPartSchema, lambda s: s, metadata={"description": "costs, input VAT and margin"})
     reconciliation = Part(SettlementReconciliationSchema, lambda s: reconciliation(s))
-    profit = Part(SettlementProfitSchema, lambda s: profit.of(s, stock_issued(s)) if s.kind is SettlementKind.ORDER else None,
+    profit = Part(SettlementProfitSchema, lambda s: contribution_of(s) if s.kind is SettlementKind.ORDER else None,
                   allow_none=True, metadata={"description": "an order settlement's contribution to profit: "
                                                             "gross profit = margin − output VAT + input VATs"})
     slip_ids = ma.fields.Function(lambda s: [slip.id for slip in s.slips])
@@ -282,6 +288,11 @@ def stock_issued(settlement) -> Decimal:
     return Money.from_fen(stock.issued_cost(settlement.id)).yuan
 
 
+def contribution_of(settlement) -> profit.ProfitContribution:
+    """What an order settlement adds to profit, with the stock it issued and its abnormal loss."""
+    return profit.of(settlement, stock_issued(settlement), stock.deduction_rate())
+
+
 def settlement_vouchers(settlement) -> list[Voucher]:
     return list(db.session.scalars(select(Voucher).where(
         Voucher.source == VoucherSource.SETTLEMENT, Voucher.source_id == settlement.id).order_by(Voucher.id)))
@@ -292,7 +303,7 @@ def reconciliation(settlement) -> dict:
     net = sum((line.net for line in settlement.households), 0)
     difference = settlement.buyer_total - (gross + settlement.costs + settlement.margin)
     return {"field_kg": settlement.field_kg, "accepted_kg": settlement.accepted_kg, "lost_kg": settlement.lost_kg,
-            "buyer_total": settlement.buyer_total, "households_gross": gross, "households_net": net,
+            "abnormal_kg": settlement.abnormal_kg, "buyer_total": settlement.buyer_total, "households_gross": gross, "households_net": net,
             "deductions": gross - net, "costs": settlement.costs, "margin": settlement.margin,
             "difference": difference, "reconciles": difference == 0 and gross == settlement.purchase_total}
 

@@ -15,6 +15,15 @@ hold exactly. Supermarket rejects and shrink (field kg + stock kg − accepted k
 (``company_bears``: households are paid on field kg) or passed back ``pro_rata``: the part filled
 from the company's stock keeps its own share (by weight) and the rest goes to households' field
 kg, split in grams by largest remainder (ties to the smaller household id, then grade id).
+
+A delivery the supermarket rejected for quality above its threshold (超过拒收标准) is an
+**abnormal loss** (非正常损失), not the normal shrink of the trip: its grams (at most the lost grams)
+are shared between the field and the warehouse by weight, as the lost grams are. The company bears
+what it paid for: under ``company_bears`` the field share's cost and input VAT
+(``round(purchase cost × share ÷ field g)``, ``round(input VAT × share ÷ field g)``) leave the cost
+of goods for 5711 营业外支出, the VAT transferred out (进项税额转出); under ``pro_rata`` the
+households were not paid for those grams, so only the warehouse's share is the company's loss
+(``stock_loss``, costed when the stock is issued).
 Every amount is rounded once, ROUND_HALF_UP.
 """
 from __future__ import annotations
@@ -22,6 +31,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from ..stock.costing import input_vat_out
 from ..units import Weight, amount_for, round_half_up, split_largest_remainder
 
 DEFAULT_VAT_RATE = Decimal("0.09")
@@ -68,6 +78,9 @@ class OrderSettlementInput:
     vat_rate: Decimal = DEFAULT_VAT_RATE
     #: grams of the order filled from the company's own stock (no household is paid for them)
     stock_g: int = 0
+    #: grams the supermarket rejected for quality above its threshold: an abnormal loss (counted
+    #: only up to the lost grams)
+    abnormal_g: int = 0
 
 
 @dataclass(frozen=True)
@@ -113,6 +126,13 @@ class OrderSettlement:
     #: field kg + stock kg − accepted kg, the rejects and shrink
     lost_g: int
     stock_g: int = 0
+    #: the abnormal loss in grams, and the warehouse's share of it
+    abnormal_g: int = 0
+    abnormal_stock_g: int = 0
+    #: the field share of the abnormal loss the company paid for: its cost (out of the purchase
+    #: cost, into 5711) and its input VAT (transferred out); zero under ``pro_rata``
+    loss_cost_fen: int = 0
+    loss_vat_fen: int = 0
 
     @property
     def costs_fen(self) -> int:
@@ -123,7 +143,10 @@ class OrderSettlement:
                 and self.purchase_total_fen == sum(h.gross_fen for h in self.households)
                 and self.purchase_total_fen == sum(h.net_fen + h.recovered_advances_fen + h.recovered_input_credit_fen
                                                    for h in self.households)
-                and self.purchase_total_fen == self.input_vat_fen + self.purchase_cost_fen)
+                and self.purchase_total_fen == self.input_vat_fen + self.purchase_cost_fen
+                and 0 <= self.loss_cost_fen <= self.purchase_cost_fen and 0 <= self.loss_vat_fen <= self.input_vat_fen
+                and 0 <= self.abnormal_stock_g <= min(self.abnormal_g, self.stock_g)
+                and self.abnormal_g <= max(self.lost_g, 0))
 
 
 def _check(condition: bool, message: str) -> None:
@@ -140,6 +163,7 @@ def settle_order(data: OrderSettlementInput) -> OrderSettlement:
     _check(data.reject_policy in REJECT_POLICIES, f"unknown reject policy {data.reject_policy!r}")
     _check(data.accepted_g >= 0, "accepted weight must not be negative")
     _check(data.stock_g >= 0, "stock weight must not be negative")
+    _check(data.abnormal_g >= 0, "rejected weight must not be negative")
     _check(Decimal(0) <= data.vat_rate < Decimal(1), "VAT rate must be in [0, 1)")
     _check(min(data.buyer_deductions_fen, data.logistics_fen, data.packing_fen) >= 0, "amounts must not be negative")
     _check_households(data.households)
@@ -152,7 +176,7 @@ def settle_order(data: OrderSettlementInput) -> OrderSettlement:
     if data.reject_policy == "pro_rata":
         _check(lost_g >= 0, "more accepted than delivered")
         # the warehouse's part bears its own share of the rejects; the households share the rest
-        households_lost = split_largest_remainder(lost_g, {0: field_g, 1: data.stock_g})[0] if lost_g else 0
+        households_lost = _by_weight(lost_g, field_g, data.stock_g)[0]
         payable = _pass_back(data.households, households_lost)
     else:
         payable = {(h.household_id, line.grade_id): line.grams for h in data.households for line in h.lines}
@@ -162,14 +186,47 @@ def settle_order(data: OrderSettlementInput) -> OrderSettlement:
     purchase_total = sum(h.gross_fen for h in results)
     total_vat = sum(h.input_vat_fen for h in results)
     margin = buyer_total - purchase_total - data.logistics_fen - data.packing_fen
+    abnormal_g = min(data.abnormal_g, max(lost_g, 0))
+    abnormal_field_g, abnormal_stock_g = _by_weight(abnormal_g, field_g, data.stock_g)
+    loss_cost = loss_vat = 0
+    if data.reject_policy == "company_bears" and abnormal_field_g:
+        loss_cost = _share(purchase_total - total_vat, abnormal_field_g, field_g)
+        loss_vat = _share(total_vat, abnormal_field_g, field_g)
     settlement = OrderSettlement(
         buyer_gross_fen=buyer_gross, buyer_deductions_fen=data.buyer_deductions_fen, buyer_total_fen=buyer_total,
         households=tuple(results), purchase_total_fen=purchase_total, input_vat_fen=total_vat,
         purchase_cost_fen=purchase_total - total_vat, logistics_fen=data.logistics_fen,
         packing_fen=data.packing_fen, margin_fen=margin, field_g=field_g, accepted_g=data.accepted_g,
-        lost_g=lost_g, stock_g=data.stock_g)
+        lost_g=lost_g, stock_g=data.stock_g, abnormal_g=abnormal_g, abnormal_stock_g=abnormal_stock_g,
+        loss_cost_fen=loss_cost, loss_vat_fen=loss_vat)
     assert settlement.reconciles()
     return settlement
+
+
+def _by_weight(grams: int, field_g: int, stock_g: int) -> tuple[int, int]:
+    """``grams`` shared between the field and the warehouse by their weights (largest remainder)."""
+    if not grams or field_g + stock_g == 0:
+        return 0, 0
+    shares = split_largest_remainder(grams, {0: field_g, 1: stock_g})
+    return shares[0], shares[1]
+
+
+def _share(fen: int, grams: int, of_grams: int) -> int:
+    """fen × grams ÷ of_grams, rounded half up to the fen (once)."""
+    return int(round_half_up(Decimal(fen) * Decimal(grams) / Decimal(of_grams), Decimal(1)))
+
+
+def stock_loss(issued_fen: int, abnormal_stock_g: int, stock_g: int, rate: Decimal = DEFAULT_VAT_RATE) -> tuple[int, int]:
+    """(cost, input VAT transferred out) of the warehouse's share of an abnormal loss.
+
+    The cost is that share of what the stock was issued at, ``round(issued × share ÷ stock g)``;
+    the VAT is what that cost carried when it was bought (``stock.costing.input_vat_out``).
+    """
+    if not abnormal_stock_g or not stock_g:
+        return 0, 0
+    _check(0 < abnormal_stock_g <= stock_g and issued_fen >= 0, "the lost stock exceeds the stock issued")
+    cost = _share(issued_fen, abnormal_stock_g, stock_g)
+    return cost, input_vat_out(cost, rate)
 
 
 def _household(household: HouseholdDelivery, payable: dict[tuple[int, int], int], vat_rate: Decimal) -> HouseholdResult:

@@ -29,7 +29,7 @@ from ..units import Money
 from ..weighing.capitals import amount_in_capitals
 from ..weighing.forms import options
 from . import computing, profit, services
-from .schemas import stock_issued
+from .schemas import contribution_of
 from . import suppliers
 from .forms import AmountsForm, BatchSettlementForm, OrderSettlementForm, ReturnForm
 from .states import IN_BOOKS
@@ -239,7 +239,7 @@ def _profit(settlement: Settlement):
     if settlement.kind is not SettlementKind.ORDER:
         return None
     try:
-        return profit.of(settlement, stock_issued(settlement))
+        return contribution_of(settlement)
     except profit.ProfitDoesNotTie:
         return None  # figures changed behind the services: verify says so; the page shows what it has
 

@@ -8,11 +8,12 @@ from decimal import Decimal
 from models import PartyType, PurchaseInvoice, Settlement, SettlementKind, db
 
 from ..input_credits import services as input_credits
-from ..ledger.services import INPUT_VAT, OUTPUT_VAT, LineInput
+from ..ledger.services import INPUT_VAT, INPUT_VAT_OUT, OUTPUT_VAT, LineInput
 from ..numbering import next_number
 from ..stock import services as stock
 from ..units import Money
 from ..privacy import mask_id_number
+from . import profit
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,9 @@ def voucher_plan(settlement: Settlement) -> list[VoucherPlan]:
     - 费用: Dr 5601 销售费用 (net of deductible VAT) + Dr 22210101 进项税额 (the special invoices') /
       Cr 2202 应付账款 (the supplier) for each of the logistics and the packing that names its supplier,
       the whole amount, and Cr 1002 银行存款 for the rest (paid on the settlement day)
+    - 非正常损失 (what the supermarket rejected for quality above its threshold, as far as the company
+      paid for it): Dr 5711 营业外支出 (cost + VAT) / Cr 5401 主营业务成本 (its cost, out of the purchase
+      and the stock issued above) + Cr 22210103 进项税额转出 (the input VAT that cost carried)
     """
     plans = []
     what = settlement.order.number if settlement.order else settlement.number
@@ -83,6 +87,14 @@ def voucher_plan(settlement: Settlement) -> list[VoucherPlan]:
             lines.append(LineInput(INPUT_VAT, debit=deductible, memo=f"专用发票 {invoices}"[:255]))
         lines.extend(cost_credits(settlement))
         plans.append(VoucherPlan("costs", f"{what}物流包装费", lines, attachments=1 + bool(invoices)))
+    if settlement.kind is SettlementKind.ORDER:
+        loss = profit.abnormal_loss(settlement, stock_cost, stock.deduction_rate())
+        if loss.total > 0:
+            kg = f"{settlement.abnormal_kg.normalize():f}"
+            plans.append(VoucherPlan("loss", f"{what}超市拒收{kg}公斤（超过拒收标准）非正常损失", [
+                LineInput(profit.LOSS_ACCOUNT, debit=loss.total, memo="非正常损失"),
+                *([LineInput("5401", credit=loss.cost, memo="转出拒收部分成本")] if loss.cost > 0 else []),
+                *([LineInput(INPUT_VAT_OUT, credit=loss.vat, memo="非正常损失进项税额转出")] if loss.vat > 0 else [])]))
     return plans
 
 

@@ -27,13 +27,17 @@ class Allocated:
 
 
 @pytest.fixture
-def allocated(app, make_household, make_lot, make_order, coordinator, make_village):
-    """600 公斤 of 水蜜桃 ordered; 张秀英 and 李桂兰 (北里村) and 王建国 (上召村) each give 200."""
+def allocated(app, make_household, make_lot, make_order, coordinator, make_village, request):
+    """600 公斤 of 水蜜桃 ordered; 张秀英 and 李桂兰 (北里村) and 王建国 (上召村) each give 200.
+
+    The order's reject policy is ``company_bears`` unless the test is parametrized with ``reject_policy``."""
+    callspec = getattr(request.node, "callspec", None)
+    reject_policy = callspec.params.get("reject_policy", "company_bears") if callspec else "company_bears"
     second_village = make_village("上召村")
     households = {"张秀英": make_household("张秀英"), "李桂兰": make_household("李桂兰"),
                   "王建国": make_household("王建国", village=second_village)}
     lots = {name: make_lot(household, "300") for name, household in households.items()}
-    order = make_order("600公斤", share_cap_pct="100")
+    order = make_order("600公斤", share_cap_pct="100", reject_policy=reject_policy)
     run = allocation_runs.run_allocation(coordinator, order)
     allocation_runs.confirm_run(coordinator, run)
     db.session.commit()

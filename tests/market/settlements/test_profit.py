@@ -24,11 +24,27 @@ def test_gross_profit_is_the_margin_less_output_vat_plus_the_input_vat_to_the_fe
     input_vat = data.draw(st.integers(0, int(purchase_total * 100)).map(lambda f: Decimal(f) / 100))
     logistics_vat = data.draw(st.integers(0, int(logistics * 100)).map(lambda f: Decimal(f) / 100))
     packing_vat = data.draw(st.integers(0, int(packing * 100)).map(lambda f: Decimal(f) / 100))
+    stock_issued = data.draw(FEN)
+    # an abnormal loss takes at most the cost it is part of; its VAT is any the purchase carried
+    loss = profit.AbnormalLoss(
+        field_cost=data.draw(st.integers(0, int((purchase_total - input_vat) * 100)).map(lambda f: Decimal(f) / 100)),
+        stock_cost=data.draw(st.integers(0, int(stock_issued * 100)).map(lambda f: Decimal(f) / 100)),
+        vat=data.draw(FEN))
     margin = buyer_total - purchase_total - logistics - packing
     result = profit.contribution(buyer_total=buyer_total, output_vat=output_vat, purchase_total=purchase_total,
                                  input_vat=input_vat, logistics=logistics, packing=packing,
-                                 logistics_input_vat=logistics_vat, packing_input_vat=packing_vat, margin=margin)
-    assert result.gross_profit == result.revenue - result.cost_of_goods - result.logistics - result.packing
+                                 logistics_input_vat=logistics_vat, packing_input_vat=packing_vat, margin=margin,
+                                 stock_cost=stock_issued, loss=loss)
+    assert result.gross_profit == (result.revenue - result.cost_of_goods - result.stock_cost - result.logistics
+                                   - result.packing - result.abnormal_loss)
+    # the loss moves its cost out of 5401 into 5711: all it takes from profit is the VAT transferred out
+    without = profit.contribution(buyer_total=buyer_total, output_vat=output_vat, purchase_total=purchase_total,
+                                  input_vat=input_vat, logistics=logistics, packing=packing,
+                                  logistics_input_vat=logistics_vat, packing_input_vat=packing_vat, margin=margin,
+                                  stock_cost=stock_issued)
+    assert result.gross_profit == without.gross_profit - loss.vat
+    assert result.cost_of_goods + result.stock_cost + result.abnormal_loss == \
+        without.cost_of_goods + without.stock_cost + loss.vat
     *steps, (last, total) = result.bridge
     assert last == "gross_profit" and sum(amount for _name, amount in steps) == total == result.gross_profit
 
@@ -41,13 +57,13 @@ def test_a_margin_that_does_not_tie_is_refused():
 
 
 def _booked_profit(settlement: Settlement) -> Decimal:
-    """5001 credits less 5401 and 5601 debits over the settlement's posted vouchers."""
+    """5001 credits less 5401, 5601 and 5711 debits over the settlement's posted vouchers."""
     rows = db.session.execute(
         select(Account.code, VoucherLine.debit, VoucherLine.credit).join(Account).join(Voucher)
         .where(Voucher.source == VoucherSource.SETTLEMENT, Voucher.source_id == settlement.id,
                Voucher.status == VoucherStatus.POSTED)).all()
     revenue = sum((c - d for code, d, c in rows if code == "5001"), Decimal("0"))
-    costs = sum((d - c for code, d, c in rows if code in ("5401", "5601")), Decimal("0"))
+    costs = sum((d - c for code, d, c in rows if code in ("5401", "5601", "5711")), Decimal("0"))
     return revenue - costs
 
 
@@ -88,3 +104,29 @@ def test_the_demo_sale_from_the_warehouse_counts_its_stock_at_cost_as_its_vouche
     html = client.get(f"/settlements/{settlement.id}").get_data(as_text=True)
     assert "从仓库发货的库存成本" in html and "¥3,830.42" in html and "¥323.34" in html
     assert client.get(f"/api/v1/settlements/{settlement.id}").get_json()["profit"]["stock_cost"] == "3830.42"
+
+
+def test_the_demo_years_net_profit_is_what_its_sales_added_plus_the_rest_of_its_profit_and_loss(app):
+    """Σ every posted order settlement's contribution + the profit and loss booked by anything else
+    (month-end rent and subsidy, stock counts …; not the carry-forward) = the 利润表's 本年累计 净利润."""
+    from market.books import period_reports
+    from market.settlements.schemas import contribution_of
+    from models import SettlementStatus, User
+
+    load_demo(date(2026, 8, 20))
+    accountant = db.session.scalar(select(User).where(User.phone == "13800000003"))
+    sales = db.session.scalars(select(Settlement).where(
+        Settlement.kind == SettlementKind.ORDER,
+        Settlement.status.in_([SettlementStatus.POSTED, SettlementStatus.PAID]))).all()
+    assert len(sales) == 2
+    from_sales = sum((contribution_of(s).gross_profit for s in sales), Decimal(0))
+    sale_ids = {s.id for s in sales}
+    rows = db.session.execute(
+        select(Account.code, VoucherLine.debit, VoucherLine.credit, Voucher.source, Voucher.source_id)
+        .join(Account).join(Voucher).where(Voucher.status == VoucherStatus.POSTED,
+                                           Voucher.source != VoucherSource.CLOSING)).all()
+    rest = sum((c - d for code, d, c, source, source_id in rows if code.startswith("5")
+                and not (source == VoucherSource.SETTLEMENT and source_id in sale_ids)), Decimal(0))
+    assert rest != 0  # the demo books profit and loss besides its sales
+    income = period_reports.income_statement_of(accountant, "2026-08")
+    assert income.statement.net_profit[1] == int((from_sales + rest) * 100)

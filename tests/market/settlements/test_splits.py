@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from market.settlements.splits import (DeliveryLine, HouseholdDelivery, OrderSettlementInput, SettlementError,
-                                       input_vat, settle_order)
+                                       input_vat, settle_order, stock_loss)
 from market.units import Weight, amount_for
 
 prices = st.integers(min_value=0, max_value=5000).map(lambda fen: Decimal(fen) / 100)
@@ -131,3 +131,50 @@ def test_an_order_filled_only_from_stock_pays_no_household():
                                                stock_g=600_000, logistics_fen=36_000))
     assert (result.buyer_total_fen, result.purchase_total_fen, result.margin_fen, result.lost_g) == (
         492_000, 0, 456_000, 0)
+
+
+# --- rejects above the buyer's threshold: the abnormal loss ----------------------------------------
+
+@given(orders(), st.integers(0, 3_000_000), st.data())
+def test_the_abnormal_loss_is_the_companys_share_of_what_it_paid_for_the_rejects(data, stock_g, draw):
+    field = sum(l.grams for h in data.households for l in h.lines)
+    accepted = draw.draw(st.integers(0, field + stock_g)) if data.reject_policy == "pro_rata" else data.accepted_g
+    asked = draw.draw(st.integers(0, field + stock_g + 50_000))
+    result = settle_order(OrderSettlementInput(**{**data.__dict__, "accepted_g": accepted, "stock_g": stock_g,
+                                                  "abnormal_g": asked, "buyer_deductions_fen": 0}))
+    assert result.reconciles()
+    # never more than was lost; shared with the warehouse by weight, to a gram
+    assert result.abnormal_g == min(asked, max(result.lost_g, 0))
+    field_share = result.abnormal_g - result.abnormal_stock_g
+    if field + stock_g:
+        assert abs(result.abnormal_stock_g * (field + stock_g) - result.abnormal_g * stock_g) <= field + stock_g
+    if data.reject_policy == "pro_rata":
+        # the households were not paid for their share: the company lost nothing it bought in the field
+        assert (result.loss_cost_fen, result.loss_vat_fen) == (0, 0)
+    elif field:
+        # each the exact share of what was paid, rounded once, and all of it when all was rejected
+        assert abs(Decimal(result.loss_cost_fen) - Decimal(result.purchase_cost_fen * field_share) / field) <= Decimal("0.5")
+        assert abs(Decimal(result.loss_vat_fen) - Decimal(result.input_vat_fen * field_share) / field) <= Decimal("0.5")
+        if field_share == field:
+            assert (result.loss_cost_fen, result.loss_vat_fen) == (result.purchase_cost_fen, result.input_vat_fen)
+
+
+def test_the_worked_example_of_a_mixed_load_rejected_whole():
+    """600 kg from three households at 6.80 and 300 kg from the warehouse, all rejected (8 % defects):
+    the field share is 600 kg. Company bears: it lost the 4,080.00 it paid, 3,712.80 of cost and 367.20
+    of VAT (3 × 122.40); pro rata: the households bear their 600 kg and the company only its 300 kg."""
+    households = tuple(HouseholdDelivery(h, (DeliveryLine(1, 200_000, Decimal("6.80")),)) for h in (1, 2, 3))
+    for policy, cost, vat in (("company_bears", 371_280, 36_720), ("pro_rata", 0, 0)):
+        result = settle_order(OrderSettlementInput(accepted_g=0, delivered_price=Decimal("8.60"), households=households,
+                                                   stock_g=300_000, abnormal_g=900_000, reject_policy=policy))
+        assert (result.abnormal_g, result.abnormal_stock_g, result.loss_cost_fen, result.loss_vat_fen) == (
+            900_000, 300_000, cost, vat)
+
+
+def test_the_warehouse_share_of_the_loss_carries_the_vat_its_cost_was_bought_with():
+    # 546.00 issued for 100 kg, all lost: 546.00 × 9 / 91 = 54.00; a third of 1,000.00: 333.33, VAT 32.97
+    assert stock_loss(54_600, 100_000, 100_000) == (54_600, 5_400)
+    assert stock_loss(100_000, 1_000, 3_000) == (33_333, 3_297)
+    assert stock_loss(100_000, 0, 3_000) == (0, 0)
+    with pytest.raises(SettlementError):
+        stock_loss(100_000, 3_001, 3_000)

@@ -60,22 +60,24 @@ def stocked(books, deliver):
 
 @pytest.fixture
 def sell(coordinator, accountant, buyer, peach, grades):
-    """An order filled from the warehouse (``{grade name: kg}``), shipped, accepted in full and settled."""
-    def do(rows: dict[str, str], *, price: str = "8.60", post: bool = True):
+    """An order filled from the warehouse (``{grade name: kg}``), shipped, received (accepted in full
+    unless ``defect_pct`` says otherwise) and settled."""
+    def do(rows: dict[str, str], *, price: str = "8.60", post: bool = True, defect_pct: str = "0",
+           reject_policy: str = "company_bears"):
         total = sum(Decimal(kg) for kg in rows.values())
         order = buyer_orders.create_order(
             coordinator, buyer_id=buyer.id, variety_id=peach.id, min_grade_id=grades["二级"].id,
             quantity=f"{total}公斤", delivered_price=price, mode="farm_to_supermarket", window_start=DAY,
             window_end=DAY + timedelta(days=3), destination="咸阳", crate_kg="10",
             farm_gate_prices={grades["特级"].id: "6.00", grades["一级"].id: "5.00", grades["二级"].id: "4.00"},
-            expected_cost_per_kg="0.50")
+            expected_cost_per_kg="0.50", reject_policy=reject_policy)
         buyer_orders.open_order(coordinator, order)
         for grade, kg in rows.items():
             stock.set_order_stock(coordinator, order, grade_id=grades[grade].id, quantity=f"{kg}公斤")
         shipment = shipments.create_shipment(coordinator, order, plate="陕D12345", driver_name="赵师傅",
                                              driver_phone="13700001111", temperature="3",
                                              departed_at=WEIGHED_AT + timedelta(hours=30))
-        receipts.record_receipt(coordinator, shipment, received=str(total), defect_pct="0", supplier_signer="李协调",
+        receipts.record_receipt(coordinator, shipment, received=str(total), defect_pct=defect_pct, supplier_signer="李协调",
                                 clerk_signer="王芳", supervisor_signer="陈刚",
                                 received_at=WEIGHED_AT + timedelta(hours=34))
         settlement = settlements.prepare_order_settlement(coordinator, order, settle_on=SETTLED_ON + timedelta(days=1))

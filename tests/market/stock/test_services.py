@@ -60,6 +60,28 @@ def test_an_order_filled_from_the_warehouse_issues_its_stock_at_cost_in_the_sale
     assert stock.verify() == [] and settlements.verify() == []
 
 
+@pytest.mark.parametrize("policy", ["company_bears", "pro_rata"])
+def test_stock_rejected_above_the_threshold_is_an_abnormal_loss_under_either_policy(stocked, sell, policy):
+    """100 kg 一级 from the warehouse (300 kg holding ¥1,638.00: issued at ¥546.00), rejected at 8 %
+    defects (threshold 5 %). The warehouse's part is the company's under either policy: its cost
+    ¥546.00 leaves 5401 for 5711 with the VAT it carried, 546.00 × 9 ÷ 91 = ¥54.00 (exactly), out."""
+    settlement = sell({"一级": "100"}, defect_pct="8", reject_policy=policy)
+    assert (settlement.buyer_total, settlement.abnormal_kg, settlement.abnormal_stock_kg) == (
+        Decimal("0.00"), Decimal("100.000"), Decimal("100.000"))
+    vouchers = {v.summary: lines_of(v) for v in db.session.scalars(select(Voucher).where(
+        Voucher.source == VoucherSource.SETTLEMENT, Voucher.source_id == settlement.id).order_by(Voucher.id))}
+    number = settlement.order.number
+    assert vouchers == {
+        f"{number}库存商品出库": [("5401", Decimal("546.00"), Decimal("0.00")), ("1405", Decimal("0.00"), Decimal("546.00"))],
+        f"{number}超市拒收100公斤（超过拒收标准）非正常损失": [
+            ("5711", Decimal("600.00"), Decimal("0.00")), ("5401", Decimal("0.00"), Decimal("546.00")),
+            ("22210103", Decimal("0.00"), Decimal("54.00"))]}
+    contribution = profit.of(settlement, Decimal("546.00"))
+    assert (contribution.stock_cost, contribution.abnormal_loss, contribution.gross_profit) == (
+        Decimal("0.00"), Decimal("600.00"), Decimal("-600.00"))
+    assert stock.verify() == [] and settlements.verify() == []
+
+
 def test_the_last_issue_takes_whatever_value_is_left(stocked, sell):
     sell({"二级": "33.333"})
     sell({"二级": "66.667"})
