@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 from models import Account, PartyType, Period, User, Voucher, VoucherLine, VoucherStatus, db
 
 from ..errors import NotFound, ValidationFailed
+from ..labels import label
 from .common import (RunningTotals, STREAM_ROWS, ZERO, balance_side, party_name, party_names, require_reader,
                      yuan)
 from .periods import Month
@@ -251,14 +252,34 @@ class LedgerLines(RunningTotals):
         return balance_side(self.closing)
 
 
-def ledger_parties(actor: User, account: Account) -> list[tuple[int, str]]:
-    """(id, name) of every party with a line on the account, by name."""
+def ledger_parties(actor: User, account: Account) -> list[tuple[str, str]]:
+    """(value, name) of every party with a line on the account, by kind then name. The account's own
+    kind of party has its id as value; another kind (2202 is also kept by supplier, and a supplier's
+    id is not a household's) ``kind:id``, its name prefixed with the kind."""
     require_reader(actor)
     if account.party_type is PartyType.NONE:
         return []
-    # the account's own kind of party: 2202 is also kept by supplier, and a supplier's id is not a household's
-    ids = db.session.scalars(select(VoucherLine.party_id).where(
-        VoucherLine.account_id == account.id, VoucherLine.party_type == account.party_type,
-        VoucherLine.party_id.is_not(None)).distinct()).all()
-    names = party_names((account.party_type, i) for i in ids)
-    return sorted(((i, names.get((account.party_type.value, i), f"#{i}")) for i in ids), key=lambda p: (p[1], p[0]))
+    pairs = db.session.execute(select(VoucherLine.party_type, VoucherLine.party_id).where(
+        VoucherLine.account_id == account.id, VoucherLine.party_type.is_not(None),
+        VoucherLine.party_type != PartyType.NONE, VoucherLine.party_id.is_not(None)).distinct()).all()
+    names = party_names(pairs)
+    own = [(str(i), names.get((kind.value, i), f"#{i}")) for kind, i in pairs if kind is account.party_type]
+    other = [(f"{kind.value}:{i}", f"{label(kind)} · {names.get((kind.value, i), f'#{i}')}")
+             for kind, i in pairs if kind is not account.party_type]
+    return sorted(own, key=lambda p: (p[1], p[0])) + sorted(other, key=lambda p: (p[1], p[0]))
+
+
+def parse_party(account: Account, value: str | None) -> tuple[PartyType | None, int | None]:
+    """The party a ledger's ``party_id`` argument names: an id of the account's own kind of party, or
+    ``kind:id`` (``supplier:3``); anything else, or an account without parties, names none."""
+    if not value or account.party_type is PartyType.NONE:
+        return None, None
+    kind_text, _sep, id_text = value.rpartition(":")
+    try:
+        kind = PartyType(kind_text) if kind_text else account.party_type
+        party_id = int(id_text)
+    except ValueError:
+        return None, None
+    if kind is PartyType.NONE or not 0 < party_id < 2**31:
+        return None, None
+    return kind, party_id

@@ -4,8 +4,6 @@ from __future__ import annotations
 from flask import render_template, request
 from flask_login import current_user, login_required
 
-from models import PartyType
-
 from ...units import Money
 from .. import ledgers, periods as book_periods, tables, trial_balance as book_trial_balance, vat
 from .blueprint import bp
@@ -36,17 +34,18 @@ def account_ledger():
     account = next((a for a in accounts if a.code == code), accounts[0] if accounts else None)
     if account is None:
         return render_template("books/ledger.html", book=None, accounts=accounts, parties=[], args={})
-    party_id = request.args.get("party_id", type=int)
+    party_type, party_id = ledgers.parse_party(account, request.args.get("party_id"))
     end = month_arg("to")
     start = month_arg("from") if request.args.get("from") else book_periods.Month(end.year, 1)
     if end < start:
         start, end = end, start
-    party_type = account.party_type if party_id and account.party_type is not PartyType.NONE else None
     if request.args.get("format") in EXPORTS:  # streamed from the database, never all in memory
-        head = ledgers.ledger_range(current_user, account, party_type, party_id if party_type else None, start, end)
+        head = ledgers.ledger_range(current_user, account, party_type, party_id, start, end)
         return send_table(tables.account_ledger(head))
-    book = ledgers.account_ledger(current_user, account, party_type, party_id if party_type else None, start, end)
-    args = {"account": account.code, "party_id": party_id or "", "from": str(start), "to": str(end)}
+    book = ledgers.account_ledger(current_user, account, party_type, party_id, start, end)
+    chosen = "" if party_id is None else str(party_id) if party_type is account.party_type \
+        else f"{party_type.value}:{party_id}"
+    args = {"account": account.code, "party_id": chosen, "from": str(start), "to": str(end)}
     return render_template(
         "books/ledger.html", book=book, accounts=accounts, parties=ledgers.ledger_parties(current_user, account),
         args=args)

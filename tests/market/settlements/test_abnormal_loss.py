@@ -84,7 +84,7 @@ def test_company_bears_the_rejects_as_an_abnormal_loss_with_its_input_vat_transf
     # the page and the API say the same figures
     login(accountant)
     html = client.get(f"/settlements/{settlement.id}").get_data(as_text=True)
-    for words in ("其中超过拒收标准被拒收（非正常损失）", "590 公斤", "¥3,650.92", "¥361.08", "¥4,012.00",
+    for words in ("其中超标拒收", "590 公斤", "拒收成本转营业外支出", "拒收进项税额转出", "¥3,650.92", "¥361.08", "¥4,012.00",
                   "扣除非正常损失后的利润", "拒收商品的进项税额转出"):
         assert words in html, words
     api = client.get(f"/api/v1/settlements/{settlement.id}").get_json()

@@ -194,13 +194,28 @@ def test_a_posted_settlements_supplier_cannot_be_changed(received, coordinator, 
     db.session.rollback()
 
 
-def test_the_carrier_is_in_the_balances_by_party_and_not_among_the_households_of_2202(
-        received, coordinator, accountant, carrier):
+def test_the_carrier_is_in_the_balances_by_party_and_its_own_ledger_apart_from_the_households_of_2202(
+        received, coordinator, accountant, carrier, client, login):
     from market.books import ledgers, period_reports
 
     posted(received, coordinator, accountant, logistics="120.00", logistics_supplier_id=carrier.id)
     report = period_reports.party_balances_of(accountant, "supplier", "2026-08")
     assert [(row.party, row.account.code, row.credit, row.closing) for row in report.rows] == [
         ("咸阳顺达冷链物流有限公司", "2202", Decimal("120.00"), Decimal("-120.00"))]
-    households = {name for _id, name in ledgers.ledger_parties(accountant, ledger.account("2202"))}
-    assert "咸阳顺达冷链物流有限公司" not in households and len(households) == 3
+    parties = ledgers.ledger_parties(accountant, ledger.account("2202"))
+    households = [name for value, name in parties if value.isdigit()]
+    assert len(households) == 3 and "咸阳顺达冷链物流有限公司" not in households
+    # the carrier is picked by kind and id: a supplier's id is not a household's
+    assert (f"supplier:{carrier.id}", "供应商 · 咸阳顺达冷链物流有限公司") in parties
+    login(accountant)
+    page = client.get(f"/books/ledger?account=2202&party_id=supplier:{carrier.id}&from=2026-08&to=2026-08")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "2202 应付账款 · 咸阳顺达冷链物流有限公司" in html and "120.00" in html
+    assert f'<option value="supplier:{carrier.id}" selected>' in html
+    # a household's id alone still opens that household's ledger, as links have always named it
+    first_id, first_name = next((value, name) for value, name in parties if value.isdigit())
+    html = client.get(f"/books/ledger?account=2202&party_id={first_id}&from=2026-08&to=2026-08").get_data(as_text=True)
+    assert f'<option value="{first_id}" selected>' in html and f"2202 应付账款 · {first_name}" in html
+    # nonsense names no party: the whole account
+    for bad in ("supplier:x", "nobody:3", "supplier:-1", "none:1", "9" * 30):
+        assert client.get(f"/books/ledger?account=2202&party_id={bad}").status_code == 200, bad
