@@ -341,7 +341,7 @@ def _settle_and_pay(coordinator: User, accountant: User, cashier: User, order, v
     ledger.seed_chart()
     month_end = today.replace(day=1) - timedelta(days=1)
     opening = ledger.prepare_voucher(
-        accountant, voucher_date=month_end, summary="收到股东投资款（期初资金）", attachments=1,
+        accountant, voucher_date=month_end.replace(day=1), summary="收到股东投资款（期初资金）", attachments=1,
         idempotency_key="demo:opening", lines=[LineInput("1002", debit="800000.00"),
                                                LineInput("3001", credit="800000.00")])
     ledger.approve(cashier, opening)

@@ -157,7 +157,8 @@ def _vat_accounts_round_trip(url: str) -> None:
         for number, amount in enumerate(("367.20", "12.00"), 1):
             voucher = ledger.prepare_voucher(preparer, voucher_date=date(2026, 8, number), summary=f"进项 {number}",
                                              lines=[ledger.LineInput("22210101", debit=amount),
-                                                    ledger.LineInput("1002", credit=amount)],
+                                                    ledger.LineInput("2202", credit=amount, party_type="supplier",
+                                                                     party_id=1)],
                                              idempotency_key=f"vat-{number}")
             ledger.approve(approver, voucher)
             ledger.post(approver, voucher)

@@ -7,6 +7,7 @@ when its debits equal its credits to the fen — no tolerance, since amounts are
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Iterable, Sequence
 
 
@@ -149,3 +150,20 @@ def year_end_carry(profit_this_year_balance: int) -> list[Line]:
     if profit_this_year_balance > 0:
         return [Line(PROFIT_DISTRIBUTION, debit_fen=amount), Line(PROFIT_THIS_YEAR, credit_fen=amount)]
     return []
+
+
+def lowest_balance(movements: Iterable[tuple[date, int]], on: date, change: int) -> tuple[date, int]:
+    """The lowest running balance of an account from ``on`` onward once ``change`` is added on ``on``:
+    (the day it is reached, fen). ``movements`` are the account's other net changes by day, in any
+    order; a later day's movements count after ``change``, so a payment dated in the past cannot
+    leave any day since below what it may be."""
+    by_day: dict[date, int] = {}
+    for day, fen in movements:
+        by_day[day] = by_day.get(day, 0) + fen
+    balance = sum(fen for day, fen in by_day.items() if day < on) + change + by_day.get(on, 0)
+    lowest = (on, balance)
+    for day in sorted(d for d in by_day if d > on):
+        balance += by_day[day]
+        if balance < lowest[1]:
+            lowest = (day, balance)
+    return lowest

@@ -223,7 +223,7 @@ def pay_household(actor: User, household: Household, data: PaymentInput, *, idem
                          memo=household.head_name),
                LineInput(CASH_ACCOUNT[checked.method], credit=checked.amount, memo=checked.reference)],
         idempotency_key=f"payment:{key}", source=VoucherSource.PAYMENT, source_id=payment.id, attachments=1,
-        system=True)
+        system=True, cash_field="amount")
     for settlement_id in sorted({by_id[line_id].settlement_id for line_id, _ in applied}):
         settlements.mark_paid_if_done(actor, db.session.get(Settlement, settlement_id))
     audit.record(actor, "payment.household", payment, after=_record(payment))
@@ -403,7 +403,7 @@ def receive_from_buyer(actor: User, buyer: Buyer, data: PaymentInput, *, idempot
         lines=[LineInput(CASH_ACCOUNT[checked.method], debit=checked.amount, memo=checked.reference),
                LineInput("1122", credit=checked.amount, party_type=PartyType.BUYER, party_id=buyer.id)],
         idempotency_key=f"payment:{key}", source=VoucherSource.PAYMENT, source_id=payment.id, attachments=1,
-        system=True)
+        system=True, cash_field="amount")
     audit.record(actor, "payment.buyer", payment, after=_record(payment))
     return payment
 
@@ -468,7 +468,7 @@ def pay_supplier(actor: User, supplier: Supplier, data: PaymentInput, *, idempot
                          memo=supplier.name[:255]),
                LineInput(CASH_ACCOUNT[checked.method], credit=checked.amount, memo=checked.reference)],
         idempotency_key=f"payment:{key}", source=VoucherSource.PAYMENT, source_id=payment.id, attachments=1,
-        system=True)
+        system=True, cash_field="amount")
     audit.record(actor, "payment.supplier", payment, after=_record(payment))
     return payment
 
@@ -501,7 +501,7 @@ def pay_prepayment(actor: User, prepayment: ContractPrepayment, data: PaymentInp
                          memo=household.head_name),
                LineInput(CASH_ACCOUNT[checked.method], credit=checked.amount, memo=checked.reference)],
         idempotency_key=f"payment:{key}", source=VoucherSource.PAYMENT, source_id=payment.id, attachments=1,
-        system=True)
+        system=True, cash_field="amount")
     audit.record(actor, "payment.advance", payment, after=_record(payment))
     return payment
 

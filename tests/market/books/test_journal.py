@@ -25,6 +25,8 @@ def test_the_bank_journal_runs_per_bank_account_and_for_all_of_them(books):
         (3, "实收资本", Decimal("1000.00"), 0, Decimal("1000.00")),
         (5, "渭城农商银行", 0, Decimal("300.00"), Decimal("700.00"))]
     both = period_reports.journal_of(books["reviewer"], "1002", "2026-11")
+    # on top of the ¥10,000.00 the fixture's capital put in 1002 in January
+    assert both.opening == Decimal("10000.00")
     assert [(d.day.day, d.debit, d.credit, d.balance) for d in both.days] == [
-        (3, Decimal("1000.00"), 0, Decimal("1000.00")), (5, Decimal("300.00"), Decimal("350.00"), Decimal("950.00"))]
+        (3, Decimal("1000.00"), 0, Decimal("11000.00")), (5, Decimal("300.00"), Decimal("350.00"), Decimal("10950.00"))]
     assert period_reports.journal_of(books["reviewer"], "100202", "2026-12").opening == Decimal("250.00")

@@ -77,7 +77,7 @@ def test_the_balance_sheet_balances_and_reads_the_same_everywhere(client, login,
     total = next(l for l in body["assets"] if l["row"] == 30)
     other = next(l for l in body["liabilities_and_equity"] if l["row"] == 53)
     assert total["name"] == "资产总计" and total["closing"] == other["closing"] != "0.00"
-    assert total["start_of_year"] == "0.00"  # nothing before 2026
+    assert total["start_of_year"] == "1070000.00"  # the opening funds, posted in December 2025
     book = trial_balance.trial_balance(accountant, "2026-09")
     cash = sum(r.closing for r in book.rows if r.account.code in ("1001", "1002", "1012"))
     assert next(l for l in body["assets"] if l["row"] == 1)["closing"] == f"{cash:.2f}"

@@ -97,6 +97,7 @@ def test_a_payment_voucher_names_its_cashier_and_a_period_prints_voucher_after_v
     text = _flat(_pages(client.get(f"/books/vouchers/{payout.voucher_id}.pdf"))[0])
     assert "出纳：赵会计" in text and "第1/1页" in text
     posted = list(db.session.scalars(select(Voucher).where(Voucher.status == VoucherStatus.POSTED,
+                                                           Voucher.voucher_date >= date(2026, 8, 1),
                                                            Voucher.voucher_date < date(2026, 9, 1))
                                      .order_by(Voucher.number)))
     assert posted

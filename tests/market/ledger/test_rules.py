@@ -1,6 +1,8 @@
 """Pure ledger rules: balance, debit xor credit, reversals net to zero, gapless numbers."""
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from hypothesis import given, strategies as st
 
@@ -80,3 +82,25 @@ def test_unpaid_vat_transfer_leaves_the_vat_due_account_never_in_credit(balance)
     assert balance + moved == max(balance, 0)
     assert all(l.account in (rules.VAT_TRANSFERRED_OUT, rules.VAT_UNPAID) for l in lines)
     assert (lines == []) == (balance >= 0)
+
+
+# --- cash never below zero ------------------------------------------------------------------------
+
+_days = st.dates(min_value=date(2026, 1, 1), max_value=date(2026, 12, 31))
+
+
+@given(st.lists(st.tuples(_days, st.integers(-10**9, 10**9)), max_size=30), _days, st.integers(-10**9, 10**9))
+def test_the_lowest_balance_is_the_lowest_end_of_day_balance_from_the_vouchers_day_on(movements, on, change):
+    day, lowest = rules.lowest_balance(movements, on, change)
+    every = movements + [(on, change)]
+    ends = {d: sum(fen for m, fen in every if m <= d) for d in {on} | {m for m, _ in movements if m > on}}
+    assert lowest == min(ends.values()) and ends[day] == lowest and day >= on
+    # days before the voucher's own do not count against it
+    assert rules.lowest_balance(movements + [(on.replace(day=1) if on.day > 1 else on, 0)], on, change)[1] == lowest
+
+
+def test_a_payout_dated_before_later_payouts_is_measured_against_them():
+    received = [(date(2026, 8, 1), 100_00), (date(2026, 8, 20), -80_00)]
+    # 50.00 paid on 8-10 leaves 50.00 that day but -30.00 on 8-20, once the later 80.00 is out
+    assert rules.lowest_balance(received, date(2026, 8, 10), -50_00) == (date(2026, 8, 20), -30_00)
+    assert rules.lowest_balance(received, date(2026, 8, 10), -20_00) == (date(2026, 8, 20), 0)

@@ -9,13 +9,18 @@ from sqlalchemy import func, select
 
 from market.ledger import services as ledger
 from models import Payment, PaymentBatch, PurchaseInvoice, Settlement, Voucher, db
+from tests.market.settlements.conftest import OPENING_KEY
 
 DAY = "2026-08-21"
 ENTERED = {"settle_on": DAY, "logistics": "120.00", "packing": "30", "buyer_deductions": "10.00"}
 
 
 def count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
+    """Rows of ``model``; of vouchers, those the test wrote (not the opening funds every ledger starts with)."""
+    statement = select(func.count()).select_from(model)
+    if model is Voucher:
+        statement = statement.where(Voucher.idempotency_key != OPENING_KEY)
+    return db.session.scalar(statement)
 
 
 def money(text: str) -> Decimal:
