@@ -69,6 +69,9 @@ class Config:
     ORDER_EXPECTED_COST_PER_KG = "0.00"
     #: payouts to an account whose approved change took effect this many days ago or less are flagged
     PAYEE_CHANGE_FLAG_DAYS = 30
+    #: cash and bank accounts (codes; a code covers its sub-accounts) allowed below zero: a bank that gives
+    #: an overdraft. Every other 1001, 1002 or 1012 account never goes below zero on any day.
+    OVERDRAFT_ACCOUNTS: tuple[str, ...] = ()
     #: output VAT rate a new product's sales start at (农产品 9 %), percent; each product may differ
     SALES_VAT_RATE_PCT = "9"
     #: printed vouchers: "voucher" (241×140 mm 凭证纸) or "a4" (two sheets to an A4 page)
