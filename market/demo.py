@@ -50,14 +50,16 @@ LOGINS = [
     (RoleName.ACCOUNTANT, "13800000003", "赵会计"),
     (RoleName.BUYER, "13800000004", "金昌赢华联超市 采购"),
 ]
-#: the second accountant (出纳): pays, while 赵会计 reviews and posts
-CASHIER = (RoleName.ACCOUNTANT, "13800000006", "钱出纳")
+#: 出纳: pays and receives, while 赵会计 reviews and posts what the cashier prepares
+CASHIER = (RoleName.CASHIER, "13800000006", "钱出纳")
+#: 会计主管: an accountant who reviews what 赵会计 prepares and closes the month
+CHIEF = (RoleName.CHIEF_ACCOUNTANT, "13800000007", "孙主管")
 VILLAGER_PHONE = "13900000001"
 
 
 def _logins() -> list[tuple[str, str, str]]:
     rows = [(RoleName.VILLAGER.value, VILLAGER_PHONE, "张秀英")]
-    rows += [(role.value, phone, name) for role, phone, name in LOGINS + [CASHIER]]
+    rows += [(role.value, phone, name) for role, phone, name in LOGINS + [CASHIER, CHIEF]]
     return rows
 
 
@@ -109,6 +111,8 @@ def seed(*, reset: bool = False, today: date | None = None, seed_value: int = 20
         users[role] = create_user(None, phone=phone, name=name, password=DEMO_PASSWORD, roles=[role])
     admin, coordinator = users[RoleName.ADMIN], users[RoleName.COORDINATOR]
     cashier = create_user(None, phone=CASHIER[1], name=CASHIER[2], password=DEMO_PASSWORD, roles=[CASHIER[0]])
+    chief = create_user(None, phone=CHIEF[1], name=CHIEF[2], password=DEMO_PASSWORD,
+                        roles=[RoleName.ACCOUNTANT, CHIEF[0]])
 
     # Places and people
     village = villages.create_village(admin, code="610404004201", name="北里村", township="北杜街道",
@@ -251,7 +255,7 @@ def seed(*, reset: bool = False, today: date | None = None, seed_value: int = 20
     order = _peach_order(coordinator, users[RoleName.BUYER], shuimi, grades, today, party_groups[0].id)
     receipt = _pick_ship_and_receive(coordinator, users[RoleName.BUYER], order, today, zone)
     db.session.flush()
-    books = _settle_and_pay(coordinator, users[RoleName.ACCOUNTANT], cashier, order, households[0], today)
+    books = _settle_and_pay(coordinator, users[RoleName.ACCOUNTANT], cashier, chief, order, households[0], today)
     return Summary(loaded=True, counts={
         "households": len(households), "produce lots": lots, "contracts": len(contract_list),
         "market quotes": quotes, "contract weigh slips": slips,
@@ -321,8 +325,8 @@ def _pick_ship_and_receive(coordinator: User, buyer_user: User, order, today: da
         note="到货时间6:00，入0–4 ℃冷库")
 
 
-def _settle_and_pay(coordinator: User, accountant: User, cashier: User, order, villager_household, today: date
-                    ) -> dict[str, int]:
+def _settle_and_pay(coordinator: User, accountant: User, cashier: User, chief: User, order, villager_household,
+                    today: date) -> dict[str, int]:
     """The accountant's side: last month's opening capital, its cold-store rent and a subsidy, carried
     forward (期末结转损益) and closed; the contracts' prepayments paid; three peach households' fertiliser on credit (农资赊销) booked; the peach
     order settled three ways (taking that credit back), approved and posted, and the first
@@ -344,14 +348,16 @@ def _settle_and_pay(coordinator: User, accountant: User, cashier: User, order, v
         accountant, voucher_date=month_end.replace(day=1), summary="收到股东投资款（期初资金）", attachments=1,
         idempotency_key="demo:opening", lines=[LineInput("1002", debit="800000.00"),
                                                LineInput("3001", credit="800000.00")])
-    ledger.approve(cashier, opening)
+    ledger.approve(chief, opening)
     ledger.post(accountant, opening)
 
     def post_waiting() -> None:
         for voucher in db.session.scalars(select(Voucher).where(Voucher.status == VoucherStatus.PREPARED)
                                           .order_by(Voucher.id)):
-            ledger.approve(accountant, voucher)
-            ledger.post(accountant, voucher)
+            # the cashier's and the coordinator's vouchers are reviewed by 赵会计, hers by 孙主管
+            reviewer = chief if voucher.prepared_by_id == accountant.id else accountant
+            ledger.approve(reviewer, voucher)
+            ledger.post(reviewer, voucher)
 
     for prepayment in payments.unbooked_prepayments():
         payments.pay_prepayment(cashier, prepayment, payments.PaymentInput(amount=prepayment.amount, method="bank",
@@ -359,7 +365,7 @@ def _settle_and_pay(coordinator: User, accountant: User, cashier: User, order, v
                                 idempotency_key=f"demo:prepayment:{prepayment.id}")
     post_waiting()
     # Last month's running costs and a subsidy, then its period end: the 损益类 balances carried to
-    # 3103 本年利润 (期末结转损益, prepared by the accountant, approved by the cashier), then 结账.
+    # 3103 本年利润 (期末结转损益, prepared by the accountant, approved by 会计主管), then 结账 (会计主管).
     for key, day, summary, lines in (
             ("demo:cold-store-rent", month_end.replace(day=10), "支付冷库租金（0–4 ℃冷库，本月）",
              [LineInput("5601", debit="3600.00"), LineInput("1002", credit="3600.00")]),
@@ -367,17 +373,17 @@ def _settle_and_pay(coordinator: User, accountant: User, cashier: User, order, v
              [LineInput("1002", debit="5000.00"), LineInput("5301", credit="5000.00")])):
         voucher = ledger.prepare_voucher(accountant, voucher_date=day, summary=summary, attachments=1,
                                          idempotency_key=key, lines=lines)
-        ledger.approve(cashier, voucher)
+        ledger.approve(chief, voucher)
         ledger.post(accountant, voucher)
     last_month = ledger.period_for(month_end)
     for carry in ledger.prepare_closing(accountant, last_month):
-        ledger.approve(cashier, carry)
+        ledger.approve(chief, carry)
         ledger.post(accountant, carry)
-    ledger.close_period(accountant, last_month)
+    ledger.close_period(chief, last_month)
 
     # 定金处理: the hailed-out household pays its deposit back now the contract is ended.
-    for entry in deposits.open_deposits(cashier):
-        deposits.close_deposit(cashier, entry.contract, deposits.ClosureInput(
+    for entry in deposits.open_deposits(accountant):
+        deposits.close_deposit(accountant, entry.contract, deposits.ClosureInput(
             outcome="returned", reason=entry.contract.terminated_reason, closed_on=today, method="bank",
             reference=f"网银退定金{entry.contract.id:04d}"), idempotency_key=f"demo:deposit:{entry.contract.id}")
 

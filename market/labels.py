@@ -41,6 +41,8 @@ _PAIRS: list[tuple[enum.Enum, object]] = [
     (RoleName.VILLAGER, _l("Villager")),
     (RoleName.COORDINATOR, _l("Party-group coordinator")),
     (RoleName.ACCOUNTANT, _l("Accountant")),
+    (RoleName.CASHIER, _l("Cashier")),
+    (RoleName.CHIEF_ACCOUNTANT, _l("Chief accountant")),
     (RoleName.BUYER, _l("Buyer")),
     (RoleName.ADMIN, _l("Administrator")),
     (LotStatus.LISTED, _l("Listed")),

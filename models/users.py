@@ -22,6 +22,11 @@ class RoleName(str, enum.Enum):
     ACCOUNTANT = "accountant"
     BUYER = "buyer"
     ADMIN = "admin"
+    #: 出纳: records receipts and payouts and the 收付款凭证 they write, keeps the cash and bank
+    #: journals; never reviews or posts a voucher (会计基础工作规范)
+    CASHIER = "cashier"
+    #: 会计主管: an accountant who also closes and reopens periods; held beside ``accountant``
+    CHIEF_ACCOUNTANT = "chief_accountant"
 
 
 user_roles = Table(

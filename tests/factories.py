@@ -124,7 +124,9 @@ def admin(make_user):
 
 @pytest.fixture
 def accountant(make_user):
-    return make_user(RoleName.ACCOUNTANT, name="赵会计")
+    """An accountant who is also 会计主管 (closes periods), as in a small company; the permission matrix
+    and tests/market/ledger/test_roles.py hold the plain accountant, the cashier and the chief apart."""
+    return make_user(RoleName.ACCOUNTANT, RoleName.CHIEF_ACCOUNTANT, name="赵会计")
 
 
 @pytest.fixture

@@ -42,7 +42,7 @@ def build_world() -> dict:
     users = {}
     for role, phone in [("admin", "13800000005"), ("coordinator", "13800000002"),
                         ("accountant", "13800000003"), ("buyer", "13800000004"),
-                        ("villager", demo.VILLAGER_PHONE)]:
+                        ("villager", demo.VILLAGER_PHONE), ("cashier", demo.CASHIER[1]), ("chief", demo.CHIEF[1])]:
         users[role] = db.session.scalar(select(User).where(User.phone == phone))
     mine = users["villager"].household
     other = _first(Household, Household.id != mine.id)

@@ -31,7 +31,18 @@ def test_the_demo_tells_the_beili_village_peach_story(app):
     assert db.session.scalar(select(func.count()).select_from(Household)) == 60
     total_kg = db.session.scalar(select(func.sum(ProduceLot.quantity_kg)))
     assert Decimal(total_kg) > 6000  # raw grams summed
-    assert {u.role_names.pop() for u in db.session.scalars(select(User))} == set(RoleName)
+    # every role has a demo login: the cashier (出纳) pays, 会计主管 reviews the accountant and closes the month
+    assert set().union(*(u.role_names for u in db.session.scalars(select(User)))) == set(RoleName)
+    chief = db.session.scalar(select(User).where(User.phone == demo.CHIEF[1]))
+    cashier = db.session.scalar(select(User).where(User.phone == demo.CASHIER[1]))
+    assert chief.role_names == {RoleName.ACCOUNTANT, RoleName.CHIEF_ACCOUNTANT}
+    assert cashier.role_names == {RoleName.CASHIER}
+    from models import Payment, Period, PeriodStatus, Voucher
+    assert {p.created_by_id for p in db.session.scalars(select(Payment))} == {cashier.id}
+    closed = db.session.scalar(select(Period).where(Period.status == PeriodStatus.CLOSED))
+    assert closed.closed_by_id == chief.id
+    assert cashier.id not in {v.approved_by_id for v in db.session.scalars(select(Voucher))} | {
+        v.posted_by_id for v in db.session.scalars(select(Voucher))}
     grades = {lot.grade.name for lot in db.session.scalars(select(ProduceLot))}
     assert grades == {"特级", "一级", "二级", "等外"}
     # one per price mechanism, and one ended by hail before any delivery

@@ -186,3 +186,30 @@ def _vat_accounts_round_trip(url: str) -> None:
         assert ledger.verify() == []
         db.session.remove()
         db.engine.dispose()
+
+
+def test_todays_accountants_keep_closing_periods_once_the_chief_accountant_role_exists(tmp_path):
+    """Closing became 会计主管's: the migration gives every accountant that role too, and nobody else."""
+    url = f"sqlite:///{tmp_path / 'roles.sqlite'}"
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade(revision="b3e9d4a7c215")
+        with db.engine.begin() as conn:
+            for role in ("accountant", "coordinator"):
+                conn.execute(text("INSERT INTO roles (name) VALUES (:r)"), {"r": role})
+            for number, role in enumerate(("accountant", "accountant", "coordinator"), 1):
+                conn.execute(text("INSERT INTO users (phone, name, password_hash, is_active, created_at) "
+                                  "VALUES (:p, :n, 'x', 1, 1767225600000000)"), {"p": f"1380000000{number}", "n": role})
+                conn.execute(text("INSERT INTO user_roles (user_id, role_id) SELECT :u, id FROM roles WHERE name = :r"),
+                             {"u": number, "r": role})
+        upgrade()
+        with db.engine.connect() as conn:
+            held = sorted(conn.execute(text("SELECT ur.user_id, r.name FROM user_roles ur JOIN roles r "
+                                            "ON r.id = ur.role_id ORDER BY ur.user_id, r.name")).all())
+        assert held == [(1, "accountant"), (1, "chief_accountant"), (2, "accountant"), (2, "chief_accountant"),
+                        (3, "coordinator")]
+        downgrade(revision="b3e9d4a7c215")
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT COUNT(*) FROM roles WHERE name IN ('cashier', 'chief_accountant')")
+                                ).scalar() == 0
+        db.engine.dispose()

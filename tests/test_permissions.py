@@ -105,8 +105,8 @@ def _order(endpoint):
 
 #: The columns in two halves, each on its own copy of the world, so two test workers share the table:
 #: those outside the company, and the staff.
-HALVES = {"outside": ("anon", "villager", "villager2", "buyer", "buyer2"),
-          "staff": ("coordinator", "accountant", "admin")}
+HALVES = {"outside": ("anon", "villager", "villager2", "buyer", "buyer2", "cashier"),
+          "staff": ("coordinator", "accountant", "admin", "chief")}
 
 
 def test_the_halves_cover_every_column():

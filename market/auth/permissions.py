@@ -8,7 +8,7 @@ from models import RoleName, User
 from ..errors import PermissionDenied
 
 STAFF = (RoleName.COORDINATOR, RoleName.ACCOUNTANT, RoleName.ADMIN)
-SENSITIVE_READERS = (RoleName.ACCOUNTANT, RoleName.ADMIN)
+SENSITIVE_READERS = (RoleName.ACCOUNTANT, RoleName.CASHIER, RoleName.ADMIN)
 
 
 def require_role(actor: User | None, *roles: RoleName) -> User:

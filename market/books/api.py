@@ -196,7 +196,7 @@ def get_voucher_pdf(voucher_id: int):
 
 
 @blp.route("/vouchers", methods=["POST"])
-@roles_first(*ledger.ACCOUNTANTS)
+@roles_first(*ledger.PREPARERS)
 @creates
 @blp.arguments(VoucherCreateSchema)
 @blp.response(201, VoucherSchema)
@@ -294,7 +294,7 @@ def prepare_closing(period_id: int):
 
 
 @blp.route("/periods/<int:period_id>/close", methods=["POST"])
-@roles_first(*ledger.ACCOUNTANTS)
+@roles_first(*ledger.CLOSERS)
 @blp.response(200, PeriodSchema)
 def close_period(period_id: int):
     """结账: refused while vouchers of the period wait for review, or while a 损益类 account (in December
@@ -306,7 +306,7 @@ def close_period(period_id: int):
 
 
 @blp.route("/periods/<int:period_id>/reopen", methods=["POST"])
-@roles_first(*ledger.ACCOUNTANTS)
+@roles_first(*ledger.CLOSERS)
 @blp.arguments(PeriodReasonSchema)
 @blp.response(200, PeriodSchema)
 def reopen_period(body, period_id: int):

@@ -24,7 +24,7 @@ from ..clock import local_today
 from ..errors import ValidationFailed
 from ..units import Money
 
-READERS = (RoleName.ACCOUNTANT, RoleName.ADMIN)
+READERS = (RoleName.ACCOUNTANT, RoleName.CASHIER, RoleName.ADMIN)
 ZERO = Decimal("0.00")
 
 

@@ -91,6 +91,10 @@ REVIEW = StateMachine("voucher", {
 })
 
 ACCOUNTANTS = (RoleName.ACCOUNTANT,)
+#: who may prepare a voucher by hand: an accountant, or the cashier (收付款凭证 only)
+PREPARERS = (RoleName.ACCOUNTANT, RoleName.CASHIER)
+#: who closes and reopens a period: 会计主管
+CLOSERS = (RoleName.CHIEF_ACCOUNTANT,)
 
 
 @dataclass(frozen=True)
@@ -185,7 +189,7 @@ def prepare_voucher(actor: User, *, voucher_date: date, summary: str, lines: Seq
     :raises IdempotencyConflict: the key was used for a different voucher.
     """
     if not system:
-        require_role(actor, *ACCOUNTANTS)
+        require_role(actor, *PREPARERS)
     source = VoucherSource(source)
     summary = (summary or "").strip()
     if not summary:
@@ -229,6 +233,8 @@ def prepare_voucher(actor: User, *, voucher_date: date, summary: str, lines: Seq
                                          party_id=pid, debit=Decimal(debit).scaleb(-2),
                                          credit=Decimal(credit).scaleb(-2), memo=(memo or "")[:255],
                                          party_name=names.get((PartyType(ptype).value, pid), "") if pid else ""))
+    if not system and not actor.has_role(*ACCOUNTANTS):
+        _refuse_beyond_the_cashier(voucher)
     refuse_cash_below_zero(voucher_date, _cash_changes(
         [(line.account_id, Money(line.debit).fen, Money(line.credit).fen) for line in voucher.lines], source),
         waiting=True, field=cash_field)
@@ -247,6 +253,22 @@ def prepare_voucher(actor: User, *, voucher_date: date, summary: str, lines: Seq
     audit.record(actor, "voucher.prepare", voucher, after={"summary": summary, "key": idempotency_key,
                                                            "lines": body["lines"]})
     return voucher
+
+
+def _refuse_beyond_the_cashier(voucher: Voucher) -> None:
+    """The cashier prepares only 收付款凭证 (a line on cash, a bank account or 1012) and keeps no revenue,
+    receivable or payable (会计基础工作规范): money owed by or to a party moves through a payment."""
+    accounts = {a.id: a for a in db.session.scalars(select(Account).where(
+        Account.id.in_({line.account_id for line in voucher.lines})))}
+    lines = [accounts[line.account_id] for line in voucher.lines]
+    if not any(a.code.startswith(CASH_ROOTS) for a in lines):
+        raise ValidationFailed(_l("A cashier prepares only receipts and payments: a voucher with a cash or bank "
+                                  "line."), field="lines")
+    kept = [a for a in lines if a.party_type is not PartyType.NONE or a.kind is AccountKind.REVENUE]
+    if kept:
+        raise ValidationFailed(_l("A cashier does not keep %(code)s %(name)s: record the payment or receipt on "
+                                  "the payments pages, or ask an accountant."), field="lines",
+                               code=kept[0].code, name=kept[0].name)
 
 
 def approve(actor: User, voucher: Voucher) -> Voucher:
@@ -578,9 +600,9 @@ def closing_problems(period: Period) -> list[str]:
 
 
 def close_period(actor: User, period: Period) -> list[PeriodBalance]:
-    """结账: no voucher may wait in review; every 损益类 account nets to zero (the carry-forward is
-    posted) and, in December, 3103 本年利润 too; balances are snapshotted; nothing posts here after."""
-    require_role(actor, *ACCOUNTANTS)
+    """结账, by 会计主管: no voucher may wait in review; every 损益类 account nets to zero (the carry-forward
+    is posted) and, in December, 3103 本年利润 too; balances are snapshotted; nothing posts here after."""
+    require_role(actor, *CLOSERS)
     lock_row(period)
     if period.status is PeriodStatus.CLOSED:
         raise Conflict(_l("The period %(period)s is closed."), period=str(period))
@@ -627,7 +649,7 @@ def reopen_period(actor: User, period: Period, reason: str) -> list[Voucher]:
         to reverse (nothing posts before a closed period: reopen the later one first).
     :returns: the reversals prepared.
     """
-    require_role(actor, *ACCOUNTANTS)
+    require_role(actor, *CLOSERS)
     if not (reason or "").strip():
         raise ValidationFailed(_l("Say why the period is reopened."), field="reason")
     lock_row(period)

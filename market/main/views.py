@@ -33,6 +33,9 @@ def home():
     if current_user.has_role(RoleName.BUYER) and not current_user.has_role(
             RoleName.COORDINATOR, RoleName.ACCOUNTANT, RoleName.ADMIN):
         return redirect(url_for("orders.list_orders"))
+    if current_user.has_role(RoleName.CASHIER) and not current_user.has_role(
+            RoleName.COORDINATOR, RoleName.ACCOUNTANT, RoleName.ADMIN):
+        return redirect(url_for("payments.list_payments"))
     active = []
     if current_user.has_role(RoleName.COORDINATOR, RoleName.ADMIN, RoleName.ACCOUNTANT):
 

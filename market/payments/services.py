@@ -43,7 +43,8 @@ from ..settlements.states import IN_BOOKS, SETTLEMENT
 from ..units import Money, UnitError, parse_money
 from .applying import ApplyError, Open, apply_oldest_first
 
-ACCOUNTANTS = (RoleName.ACCOUNTANT,)
+#: who records payouts and receipts: an accountant or the cashier (出纳)
+ACCOUNTANTS = (RoleName.ACCOUNTANT, RoleName.CASHIER)
 #: the account money leaves or arrives by
 CASH_ACCOUNT = {PayoutMethod.BANK: "1002", PayoutMethod.WECHAT: "1012", PayoutMethod.CASH: "1001"}
 MAX_PAYMENT = Decimal(100_000_000)

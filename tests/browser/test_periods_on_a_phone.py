@@ -1,4 +1,4 @@
-"""The accountant closes the month on a phone: each period is a card with its status, counts and
+"""会计主管 closes the month on a phone: each period is a card with its status, counts and
 buttons on screen (no sideways scrolling to reach 结账), and a closed month shows its 链尾校验码."""
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ def test_the_periods_fit_a_phone_with_their_buttons_and_the_chain_code(live_app,
     closed = db.session.scalar(db.select(Period).where(Period.status == PeriodStatus.CLOSED))
     head = ledger.chain_head(closed)
     phone.goto(f"{live_server}/login")
-    phone.fill("input[name=phone]", "13800000003")
+    phone.fill("input[name=phone]", demo.CHIEF[1])  # 会计主管 closes the month
     phone.fill("input[name=password]", demo.DEMO_PASSWORD)
     phone.click("form.stacked [type=submit]")
     phone.wait_for_load_state()

@@ -7,6 +7,7 @@ from flask_login import current_user
 from models import RoleName
 
 from ...errors import MarketError
+from ...ledger import services as ledger
 from .. import exports, periods as book_periods, tables
 
 EXPORTS = ("csv", "xlsx")
@@ -22,6 +23,16 @@ def send_table(table: tables.Table):
 
 def can_review() -> bool:
     return current_user.has_role(RoleName.ACCOUNTANT)
+
+
+def can_prepare() -> bool:
+    """An accountant, or the cashier (收付款凭证 only: the ledger refuses the rest)."""
+    return current_user.has_role(*ledger.PREPARERS)
+
+
+def can_close() -> bool:
+    """会计主管 closes and reopens periods."""
+    return current_user.has_role(*ledger.CLOSERS)
 
 
 def month_arg(name: str = "period") -> book_periods.Month:

@@ -15,7 +15,7 @@ from ...ledger import services as ledger
 from .. import periods as book_periods
 from ..forms import ActionForm, OpenPeriodForm, ReasonForm
 from .blueprint import bp
-from .common import can_review
+from .common import can_close, can_review
 
 
 @bp.route("/books/periods", methods=["GET", "POST"])
@@ -40,7 +40,7 @@ def periods():
                 return redirect(url_for("books.periods"))
     items = book_periods.periods(current_user)
     return render_template("books/periods.html", periods=items, form=form, action=ActionForm(),
-                           reopen_form=ReasonForm(prefix="reopen"), can_close=can_review(),
+                           reopen_form=ReasonForm(prefix="reopen"), can_close=can_close(), can_review=can_review(),
                            waiting=_waiting_by_period(),
                            anchors={p.id: ledger.chain_head(p) for p in items if p.status is PeriodStatus.CLOSED}), \
         422 if form.errors else 200
@@ -55,7 +55,7 @@ def _waiting_by_period() -> dict[int, int]:
 @bp.route("/books/periods/<int:period_id>/close", methods=["POST"])
 @login_required
 def close_period(period_id: int):
-    if not can_review():  # the role before the form
+    if not can_close():  # the role before the form
         abort(403)
     period = book_periods.get_period(current_user, period_id)
     if not ActionForm().validate_on_submit():
@@ -74,7 +74,7 @@ def close_period(period_id: int):
 @bp.route("/books/periods/<int:period_id>/reopen", methods=["POST"])
 @login_required
 def reopen_period(period_id: int):
-    if not can_review():  # the role before the form
+    if not can_close():  # the role before the form
         abort(403)
     period = book_periods.get_period(current_user, period_id)
     form = ReasonForm(prefix="reopen")

@@ -17,7 +17,7 @@ from ...weighing.forms import options
 from .. import common, ledgers, printing, statements, tables, vouchers as book_vouchers
 from ..forms import ActionForm, ReasonForm, VoucherForm
 from .blueprint import bp
-from .common import EXPORTS, can_review, month_arg, send_table
+from .common import EXPORTS, can_prepare, can_review, month_arg, send_table
 
 
 @bp.route("/books/vouchers")
@@ -200,7 +200,7 @@ def _party_choices():
 @bp.route("/books/vouchers/new", methods=["GET", "POST"])
 @login_required
 def new_voucher():
-    if not can_review():
+    if not can_prepare():
         abort(403)
     form = VoucherForm()
     account_choices = options([("", "—")] + [(a.code, f"{a.code} {a.name}") for a in ledgers.accounts(current_user)

@@ -688,7 +688,7 @@ def _compare_vat_summary(ref: Reference) -> None:
 def accountants(app, make_user):
     services.seed_chart()
     db.session.commit()
-    return [make_user(RoleName.ACCOUNTANT, name=name).id for name in ("钱制单", "孙审核", "周记账")]
+    return [make_user(RoleName.ACCOUNTANT, RoleName.CHIEF_ACCOUNTANT, name=name).id for name in ("钱制单", "孙审核", "周记账")]
 
 
 def _describe(op: Op | None) -> str:

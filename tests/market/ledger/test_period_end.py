@@ -19,8 +19,8 @@ def books(app, make_user):
     """The chart, two accountants, and ¥10,000 of capital in the bank since January (payments need money)."""
     services.seed_chart()
     db.session.commit()
-    people = {"preparer": make_user(RoleName.ACCOUNTANT, name="钱制单"),
-              "reviewer": make_user(RoleName.ACCOUNTANT, name="孙审核")}
+    people = {"preparer": make_user(RoleName.ACCOUNTANT, RoleName.CHIEF_ACCOUNTANT, name="钱制单"),
+              "reviewer": make_user(RoleName.ACCOUNTANT, RoleName.CHIEF_ACCOUNTANT, name="孙审核")}
     book(people, "opening-funds", date(2026, 1, 2), [LineInput("1002", debit="10000.00"), LineInput("3001", credit="10000.00")])
     return people
 

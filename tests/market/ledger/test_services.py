@@ -20,8 +20,8 @@ DAY = date(2026, 8, 20)
 def books(app, make_user):
     services.seed_chart()
     db.session.commit()
-    return {"preparer": make_user(RoleName.ACCOUNTANT, name="钱制单"),
-            "reviewer": make_user(RoleName.ACCOUNTANT, name="孙审核")}
+    return {"preparer": make_user(RoleName.ACCOUNTANT, RoleName.CHIEF_ACCOUNTANT, name="钱制单"),
+            "reviewer": make_user(RoleName.ACCOUNTANT, RoleName.CHIEF_ACCOUNTANT, name="孙审核")}
 
 
 def sale(actor, key="k1", amount="4597.56", day=DAY):

@@ -49,7 +49,7 @@ def fund_the_bank(day: date = date(2025, 12, 1)) -> None:
 
 @pytest.fixture
 def reviewer(make_user):
-    return make_user(RoleName.ACCOUNTANT, name="钱审核")
+    return make_user(RoleName.ACCOUNTANT, RoleName.CHIEF_ACCOUNTANT, name="钱审核")
 
 
 @pytest.fixture
