@@ -51,8 +51,10 @@ def _voucher_filters(period: Any = None, status: Any = None) -> list:
 
 def voucher_query(actor: User, period: Any = None, status: Any = None) -> Select:
     require_reader(actor)
-    return (select(Voucher).options(selectinload(Voucher.lines)).where(*_voucher_filters(period, status))
-            .order_by(*VOUCHER_ORDER))
+    return (select(Voucher).options(selectinload(Voucher.lines).selectinload(VoucherLine.account),
+                                    selectinload(Voucher.period), selectinload(Voucher.prepared_by),
+                                    selectinload(Voucher.approved_by), selectinload(Voucher.posted_by))
+            .where(*_voucher_filters(period, status)).order_by(*VOUCHER_ORDER))
 
 
 def voucher_list(actor: User, period: Any = None, status: Any = None) -> list[Voucher]:

@@ -11,8 +11,10 @@ from flask import Response
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
-from models import Buyer, ContractPrepayment, Household, Payment, PaymentBatch, Supplier, db
+from models import (Buyer, ContractPrepayment, Household, Payment, PaymentApplication, PaymentBatch, SettlementHousehold,
+                    Supplier, Voucher, db)
 
 from ..api import Blueprint, creates, idempotency_key, key_used, made, page_schema, paginate, roles_first
 from ..auth.permissions import require_household_access, require_role
@@ -47,6 +49,14 @@ def _details(body: dict) -> dict:
     return {name: body[name] for name in ("method", "paid_on", "reference", "signer", "supporting_doc", "note")}
 
 
+#: what a listed payment shows, loaded for the whole page at once
+PAYMENT_LOADS = (selectinload(Payment.household), selectinload(Payment.buyer), selectinload(Payment.supplier),
+                 selectinload(Payment.created_by), selectinload(Payment.voucher).selectinload(Voucher.period),
+                 selectinload(Payment.applications).selectinload(PaymentApplication.settlement),
+                 selectinload(Payment.applications).selectinload(PaymentApplication.line)
+                 .selectinload(SettlementHousehold.settlement))
+
+
 @blp.route("/payments")
 @roles_first(*services.ACCOUNTANTS)
 @blp.arguments(PaymentListArgsSchema, location="query")
@@ -55,7 +65,7 @@ def list_payments(args):
     """Payments, newest first. Accountants only."""
     require_role(current_user, *services.ACCOUNTANTS)
     page = _page_args(args)
-    statement = select(Payment).order_by(Payment.id.desc())
+    statement = select(Payment).order_by(Payment.id.desc()).options(*PAYMENT_LOADS)
     for name in ("kind", "household_id", "buyer_id", "supplier_id"):
         if args[name] is not None:
             statement = statement.where(getattr(Payment, name) == args[name])

@@ -10,8 +10,9 @@ from typing import Any
 
 from flask.views import MethodView
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
-from models import RoleName, db
+from models import Household, RoleName, db
 
 from ..api import Blueprint, PageArgsSchema, creates, page_schema, paginate, roles_first
 from . import catalogue, common, households, party, payee_changes, users, villages
@@ -200,8 +201,10 @@ class Households(MethodView):
         statement = households.households_query(
             current_user, village_id=args.get("village_id"), party_group_id=args.get("party_group_id"),
             search=args.get("q"), active=args.get("active"))
+        statement = statement.options(selectinload(Household.village), selectinload(Household.group),
+                                      selectinload(Household.party_group))
         page = paginate(statement, _page(args))
-        page["items"] = [households.household_view(current_user, h) for h in page["items"]]
+        page["items"] = households.households_view(current_user, page["items"])
         db.session.commit()  # a search by a full phone number is audited
         return page
 

@@ -85,8 +85,12 @@ def households_query(actor: User, *, village_id: int | None = None, party_group_
     return statement
 
 
+#: not looked up yet: ``household_view`` asks for the household's waiting payee change itself
+_ASK = object()
+
+
 def household_view(actor: User, household: Household, reveal: bool = False,
-                   reason: str | None = None) -> dict[str, Any]:
+                   reason: str | None = None, waiting: Any = _ASK) -> dict[str, Any]:
     """What ``actor`` may see of a household, as a dict.
 
     ID, phone and account numbers come masked unless ``reveal`` is asked by an accountant or
@@ -126,13 +130,18 @@ def household_view(actor: User, household: Household, reveal: bool = False,
         "created_at": household.created_at,
         "revealed": bool(reveal),
         "payee_changed_at": household.payee_changed_at,
-        "payee_change": _waiting_change(household.id),
+        "payee_change": _waiting_change(payee_changes.pending_for(household.id) if waiting is _ASK else waiting),
     }
 
 
-def _waiting_change(household_id: int) -> dict[str, Any] | None:
+def households_view(actor: User, rows: list[Household]) -> list[dict[str, Any]]:
+    """``household_view`` of a page of households, their waiting payee changes read at once."""
+    waiting = payee_changes.pending_for_many(h.id for h in rows)
+    return [household_view(actor, h, waiting=waiting.get(h.id)) for h in rows]
+
+
+def _waiting_change(change) -> dict[str, Any] | None:
     """The payout change waiting for an accountant, masked: what the household's page tells."""
-    change = payee_changes.pending_for(household_id)
     if change is None:
         return None
     return {"id": change.id, "status": change.status.value, "requested_at": change.requested_at,

@@ -47,6 +47,15 @@ def pending_for(household_id: int) -> PayeeChange | None:
                                                        PayeeChange.status == PayeeChangeStatus.PENDING))
 
 
+def pending_for_many(household_ids) -> dict[int, PayeeChange]:
+    """The change waiting for each of these households that has one, in one query (a page of them)."""
+    ids = list(household_ids)
+    if not ids:
+        return {}
+    return {change.household_id: change for change in db.session.scalars(select(PayeeChange).where(
+        PayeeChange.household_id.in_(ids), PayeeChange.status == PayeeChangeStatus.PENDING))}
+
+
 def request_change(actor: User, household: Household, values: dict[str, Any]) -> PayeeChange:
     """Ask for the household's payout fields in ``values`` (already checked by the household's
     own rules) to change; a request still waiting is superseded."""

@@ -191,7 +191,8 @@ def list_invoices(args):
     """农产品收购发票, newest first."""
     require_role(current_user, *services.READERS)
     page = _page_args(args)
-    statement = select(PurchaseInvoice).join(SettlementHousehold).order_by(PurchaseInvoice.id.desc())
+    statement = (select(PurchaseInvoice).join(SettlementHousehold).order_by(PurchaseInvoice.id.desc())
+                 .options(selectinload(PurchaseInvoice.line).selectinload(SettlementHousehold.settlement)))
     if args["settlement_id"] is not None:
         statement = statement.where(SettlementHousehold.settlement_id == args["settlement_id"])
     if args["household_id"] is not None:

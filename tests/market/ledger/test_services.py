@@ -321,6 +321,10 @@ def test_a_voucher_and_the_retirement_of_its_account_never_both_commit(app, book
     from models import Account, User
 
     chart.create_account(books["preparer"], code="5602", name="管理费用", kind="expense")
+    petty = services.prepare_voucher(books["preparer"], voucher_date=DAY, summary="备用金", idempotency_key="petty",
+                                     lines=[LineInput("1001", debit="100.00"), LineInput("3001", credit="100.00")])
+    services.approve(books["reviewer"], petty)
+    services.post(books["reviewer"], petty)  # the cash box holds what the postage is paid from
     db.session.commit()
     preparer_id, reviewer_id = books["preparer"].id, books["reviewer"].id
     account_id = services.account("5602").id
