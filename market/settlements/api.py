@@ -93,7 +93,7 @@ def create_settlement(body):
 def get_settlement(settlement_id: int):
     """The whole 三方结算单: the buyer's part, each household's part with its deliveries and
     deductions, the company's part, how they reconcile, the vouchers posted and the purchase invoices."""
-    return services.get(current_user, settlement_id)
+    return services.get(current_user, settlement_id, whole=True)
 
 
 def _recompute(body: dict, settlement_id: int):

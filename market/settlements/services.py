@@ -14,9 +14,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
-from models import (AuditEvent, BuyerOrder, DepositClosure, InputCredit, OrderStatus, PartyType, Payment,
+from models import (AuditEvent, BuyerOrder, DepositClosure, Household, InputCredit, OrderStatus, PartyType, Payment,
                     PaymentApplication, Receipt,
-                    RoleName, Settlement, SettlementHousehold, SettlementKind, SettlementStatus, SlipStatus, User,
+                    RoleName, Settlement, SettlementHousehold, SettlementItem, SettlementKind, SettlementStatus, SlipStatus, User,
                     Voucher, VoucherSource, VoucherStatus, WeighSlip, db, settlement_slips, utcnow)
 
 from .. import audit
@@ -229,9 +229,18 @@ def _summary(settlement: Settlement) -> dict[str, Any]:
                                        "packing_supplier_id"))
 
 
-def get(actor: User, settlement_id: int) -> Settlement:
+#: what the whole 三方结算单 shows of each household, loaded for all of them at once
+WHOLE = (selectinload(Settlement.households).selectinload(SettlementHousehold.household)
+         .selectinload(Household.village),
+         selectinload(Settlement.households).selectinload(SettlementHousehold.invoice),
+         selectinload(Settlement.households).selectinload(SettlementHousehold.items).selectinload(SettlementItem.grade))
+
+
+def get(actor: User, settlement_id: int, *, whole: bool = False) -> Settlement:
+    """A settlement; ``whole``: with every household's line, invoice and deliveries loaded at once (a
+    query each, not a query per household)."""
     require_role(actor, *READERS)
-    settlement = db.session.get(Settlement, settlement_id)
+    settlement = db.session.get(Settlement, settlement_id, options=WHOLE if whole else ())
     if settlement is None:
         raise NotFound(_l("This settlement does not exist."))
     return settlement

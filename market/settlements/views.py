@@ -281,7 +281,7 @@ def _render_detail(settlement: Settlement, *, amounts_form=None, return_form=Non
 @bp.route("/settlements/<int:settlement_id>")
 @login_required
 def show_settlement(settlement_id: int):
-    return _render_detail(services.get(current_user, settlement_id))
+    return _render_detail(services.get(current_user, settlement_id, whole=True))
 
 
 @bp.route("/settlements/<int:settlement_id>/recompute", methods=["POST"])
