@@ -12,15 +12,32 @@ from typing import Any, Mapping
 from flask_babel import lazy_gettext as _l
 
 
+#: The business rules a refusal may name (``MarketError.rule``, ``error.rule`` in the API): stable
+#: codes a client can act on, listed in the OpenAPI document. A rule is named here once.
+RULES: dict[str, str] = {
+    "cash_below_zero": "cash, a bank account or 1012 would go below zero on the voucher's date or a later day",
+    "cashier_voucher_scope": "the cashier prepares only 收付款凭证, without revenue, receivables or payables",
+    "voucher_unbalanced": "debits and credits of a voucher differ",
+    "voucher_line_malformed": "a voucher line is not exactly one of debit or credit, above zero",
+    "voucher_too_few_lines": "a voucher needs at least two lines",
+    "deductions_exceed_buyer_total": "the buyer's agreed deductions exceed what the buyer owes",
+    "payout_exceeds_owed": "a payout is more than the household is owed",
+}
+
+
 class MarketError(Exception):
-    """Base of every refusal a user can cause. ``message`` is already translated (lazily)."""
+    """Base of every refusal a user can cause. ``message`` is already translated (lazily); ``rule``,
+    when given, names the business rule that refused (a key of ``RULES``)."""
 
     status = 400
     code = "bad_request"
     default_message = _l("The request could not be carried out.")
 
     def __init__(self, message: Any = None, *, field: str | None = None,
-                 fields: Mapping[str, list[Any]] | None = None, **params: Any) -> None:
+                 fields: Mapping[str, list[Any]] | None = None, rule: str | None = None, **params: Any) -> None:
+        if rule is not None and rule not in RULES:
+            raise ValueError(f"unknown rule {rule!r}: name it in market.errors.RULES")
+        self.rule = rule
         self.message = message if message is not None else self.default_message
         self.params = params
         self.fields: dict[str, list[Any]] = {k: list(v) for k, v in (fields or {}).items()}
@@ -40,6 +57,8 @@ class MarketError(Exception):
 
     def to_dict(self) -> dict[str, Any]:
         body: dict[str, Any] = {"code": self.code, "message": self.text()}
+        if self.rule:
+            body["rule"] = self.rule
         if self.fields:
             body["fields"] = self.field_texts()
         return {"error": body}

@@ -25,7 +25,7 @@ from werkzeug.exceptions import HTTPException
 
 from models import IdempotencyRecord, db
 
-from ..errors import IdempotencyConflict, MarketError, PermissionDenied, ValidationFailed
+from ..errors import RULES, IdempotencyConflict, MarketError, PermissionDenied, ValidationFailed
 from ..extensions import too_many_attempts_message
 from . import messages as messages_module
 from .schemas import DECIMAL_PATTERN, TEXT_PATTERN, exact_number_document
@@ -36,6 +36,9 @@ UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 class ErrorBodySchema(ma.Schema):
     code = ma.fields.String(metadata={"description": "machine-readable error code"})
+    rule = ma.fields.String(metadata={"description": "the business rule that refused, when one did: "
+                                      + "; ".join(f"`{code}` {text}" for code, text in sorted(RULES.items())),
+                                      "enum": sorted(RULES)})
     message = ma.fields.String(metadata={"description": "translated message for people"})
     fields = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.List(ma.fields.String()),
                             metadata={"description": "translated messages per input field"})
@@ -58,8 +61,10 @@ api = MarketApi()
 
 
 def error_response(code: str, message: str, status: int, fields: dict | None = None,
-                   headers: dict | None = None) -> Response:
+                   headers: dict | None = None, rule: str | None = None) -> Response:
     body: dict[str, Any] = {"code": code, "message": message}
+    if rule:
+        body["rule"] = rule
     if fields:
         body["fields"] = fields
     response = current_app.json.response({"error": body})
@@ -136,7 +141,7 @@ def http_error_response(error: HTTPException) -> Response:
 
 def market_error_response(error: MarketError) -> Response:
     body = error.to_dict()["error"]
-    return error_response(body["code"], body["message"], error.status, body.get("fields"))
+    return error_response(body["code"], body["message"], error.status, body.get("fields"), rule=body.get("rule"))
 
 
 def _check_auth() -> Response | None:

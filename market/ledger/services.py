@@ -210,7 +210,10 @@ def prepare_voucher(actor: User, *, voucher_date: date, summary: str, lines: Seq
                     "too_few_lines": _l("A voucher needs at least two lines."),
                     "debit_xor_credit": _l("Each line is either a debit or a credit, above zero."),
                     "negative_amount": _l("Each line is either a debit or a credit, above zero.")}
-        raise ValidationFailed(messages.get(error.code, _l("The voucher breaks a ledger rule.")), field="lines") from None
+        rule = {"unbalanced": "voucher_unbalanced", "too_few_lines": "voucher_too_few_lines"}.get(
+            error.code, "voucher_line_malformed")
+        raise ValidationFailed(messages.get(error.code, _l("The voucher breaks a ledger rule.")), field="lines",
+                               rule=rule) from None
     period = period_for(voucher_date)
     if period.status is PeriodStatus.CLOSED:
         raise Conflict(_l("The period %(period)s is closed."), field="voucher_date", period=str(period))
@@ -263,12 +266,12 @@ def _refuse_beyond_the_cashier(voucher: Voucher) -> None:
     lines = [accounts[line.account_id] for line in voucher.lines]
     if not any(a.code.startswith(CASH_ROOTS) for a in lines):
         raise ValidationFailed(_l("A cashier prepares only receipts and payments: a voucher with a cash or bank "
-                                  "line."), field="lines")
+                                  "line."), field="lines", rule="cashier_voucher_scope")
     kept = [a for a in lines if a.party_type is not PartyType.NONE or a.kind is AccountKind.REVENUE]
     if kept:
         raise ValidationFailed(_l("A cashier does not keep %(code)s %(name)s: record the payment or receipt on "
                                   "the payments pages, or ask an accountant."), field="lines",
-                               code=kept[0].code, name=kept[0].name)
+                               rule="cashier_voucher_scope", code=kept[0].code, name=kept[0].name)
 
 
 def approve(actor: User, voucher: Voucher) -> Voucher:
@@ -384,7 +387,8 @@ def refuse_cash_below_zero(voucher_date: date, changes: dict[int, int], *, waiti
             raise ValidationFailed(
                 _l("%(account)s would stand at ¥%(balance)s on %(day)s (¥%(held)s before this ¥%(amount)s): a cash or "
                    "bank balance cannot go below zero. Record the money coming in first, or pay from another account."),
-                field=field, account=f"{acct.code} {acct.name}", balance=f"{Money.from_fen(lowest).yuan:,.2f}",
+                field=field, rule="cash_below_zero", account=f"{acct.code} {acct.name}",
+                balance=f"{Money.from_fen(lowest).yuan:,.2f}",
                 day=day.isoformat(), held=f"{Money.from_fen(lowest - change).yuan:,.2f}",
                 amount=f"{Money.from_fen(-change).yuan:,.2f}")
 

@@ -203,7 +203,7 @@ def pay_household(actor: User, household: Household, data: PaymentInput, *, idem
     except ApplyError:
         left = sum((line.net - line.paid for line in lines), Decimal(0))
         raise ValidationFailed(_l("%(name)s is owed ¥%(owed)s; the payout cannot be more."), field="amount",
-                               name=household.head_name, owed=f"{left:,.2f}") from None
+                               rule="payout_exceeds_owed", name=household.head_name, owed=f"{left:,.2f}") from None
     if checked.method is PayoutMethod.BANK and not household.account_number:
         raise ValidationFailed(_l("%(name)s has no bank account on record; pay by WeChat or cash."),
                                field="method", name=household.head_name)

@@ -303,9 +303,9 @@ def compute_order(settlement: Settlement, order: BuyerOrder, entered: Entered) -
             packing_fen=Money(entered.packing).fen, vat_rate=entered.vat_rate_pct / 100, stock_g=stock_g,
             abnormal_g=rejected_for_quality_g(receipt)))
     except splits.SettlementError as error:
-        if "deductions exceed" in str(error):
+        if error.code == "deductions_exceed_buyer_total":
             raise ValidationFailed(_l("The buyer's deductions exceed what the buyer owes."),
-                                   field="buyer_deductions") from None
+                                   field="buyer_deductions", rule=error.code) from None
         raise Conflict(_l("The order cannot be settled as recorded: more was accepted than weighed or taken "
                           "from stock.")) from None
     _fill(settlement, result.households, grouped, keys)

@@ -39,7 +39,12 @@ REJECT_POLICIES = ("company_bears", "pro_rata")
 
 
 class SettlementError(ValueError):
-    pass
+    """Input the settlement cannot be computed from; ``code`` names the rule (a few are the user's to
+    fix, e.g. ``deductions_exceed_buyer_total``; the rest mean the recorded figures are inconsistent)."""
+
+    def __init__(self, message: str, code: str = "inconsistent") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -149,9 +154,9 @@ class OrderSettlement:
                 and self.abnormal_g <= max(self.lost_g, 0))
 
 
-def _check(condition: bool, message: str) -> None:
+def _check(condition: bool, message: str, code: str = "inconsistent") -> None:
     if not condition:
-        raise SettlementError(message)
+        raise SettlementError(message, code)
 
 
 def settle_order(data: OrderSettlementInput) -> OrderSettlement:
@@ -169,7 +174,8 @@ def settle_order(data: OrderSettlementInput) -> OrderSettlement:
     _check_households(data.households)
 
     buyer_gross = amount_for(data.delivered_price, Weight.from_grams(data.accepted_g)).fen
-    _check(data.buyer_deductions_fen <= buyer_gross, "buyer deductions exceed what the buyer owes")
+    _check(data.buyer_deductions_fen <= buyer_gross, "buyer deductions exceed what the buyer owes",
+           "deductions_exceed_buyer_total")
     buyer_total = buyer_gross - data.buyer_deductions_fen
     field_g = sum(line.grams for h in data.households for line in h.lines)
     lost_g = field_g + data.stock_g - data.accepted_g

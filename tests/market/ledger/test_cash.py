@@ -55,7 +55,7 @@ def test_the_refusal_says_which_account_on_which_day_and_how_much_it_held(books,
         "lines": [{"account_code": "5601", "debit": "50000.01"}, {"account_code": "1012", "credit": "50000.01"}]})
     assert response.status_code == 422
     error = response.get_json()["error"]
-    assert error["code"] == "rule_not_met" and "lines" in error["fields"]
+    assert (error["code"], error["rule"]) == ("rule_not_met", "cash_below_zero") and "lines" in error["fields"]
     said = " ".join(error["fields"]["lines"])
     for words in ("1012 其他货币资金", "2026-08-10", "¥-0.01", "¥50,000.00", "¥50,000.01", "不能出现负数"):
         assert words in said, words
@@ -118,6 +118,7 @@ def test_a_household_paid_in_cash_beyond_the_cash_box_is_refused_and_nothing_is_
     assert response.status_code == 422
     error = response.get_json()["error"]
     assert "amount" in error["fields"] and "1001 库存现金" in " ".join(error["fields"]["amount"])
+    assert error["rule"] == "cash_below_zero"
     assert _counts() == before
     assert payout(client, line["household_id"], "500.00", "cash-2", method="cash", signer="张秀英").status_code == 201
     assert payout(client, line["household_id"], "500.00", "bank-3", method="bank").status_code == 201
