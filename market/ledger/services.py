@@ -29,7 +29,8 @@ from ..errors import Conflict, IdempotencyConflict, NotFound, PermissionDenied, 
 from ..locking import lock_row
 from ..states import StateMachine
 from ..units import Money, UnitError
-from . import rules
+from . import cash, rules
+from .cash import CASH_ROOTS
 
 #: 小企业会计准则 numbering; a party type on an account means 辅助核算 by that party.
 CHART = [
@@ -238,7 +239,7 @@ def prepare_voucher(actor: User, *, voucher_date: date, summary: str, lines: Seq
                                          party_name=names.get((PartyType(ptype).value, pid), "") if pid else ""))
     if not system and not actor.has_role(*ACCOUNTANTS):
         _refuse_beyond_the_cashier(voucher)
-    refuse_cash_below_zero(voucher_date, _cash_changes(
+    cash.refuse_cash_below_zero(voucher_date, cash.cash_changes(
         [(line.account_id, Money(line.debit).fen, Money(line.credit).fen) for line in voucher.lines], source),
         waiting=True, field=cash_field)
     try:
@@ -346,53 +347,6 @@ def _refuse_before_closed(period: Period, *, field: str | None = None, lock: boo
                            period=f"{year}-{month:02d}")
 
 
-#: 1001 库存现金, 1002 银行存款 (a sub-account per bank account) and 1012 其他货币资金 (WeChat …): never
-#: below zero on any day, unless ``OVERDRAFT_ACCOUNTS`` names the account (a bank that gives one)
-CASH_ROOTS = ("1001", "1002", "1012")
-#: what the guard holds: payouts and receipts, and anything typed by hand (transfers among them)
-CASH_GUARDED = (VoucherSource.MANUAL, VoucherSource.PAYMENT)
-
-
-def _cash_changes(lines, source: VoucherSource) -> dict[int, int]:
-    """Net fen each cash or bank account takes from a voucher's lines ((account id, debit fen, credit fen))."""
-    if source not in CASH_GUARDED:
-        return {}
-    overdraft = tuple(current_app.config.get("OVERDRAFT_ACCOUNTS", ()))
-    changes: dict[int, int] = {}
-    for account_id, debit, credit in lines:
-        changes[account_id] = changes.get(account_id, 0) + debit - credit
-    codes = dict(db.session.execute(select(Account.id, Account.code).where(Account.id.in_(changes))).all())
-    return {account_id: change for account_id, change in changes.items()
-            if change < 0 and codes[account_id].startswith(CASH_ROOTS)
-            and not any(codes[account_id].startswith(code) for code in overdraft)}
-
-
-def refuse_cash_below_zero(voucher_date: date, changes: dict[int, int], *, waiting: bool, field: str,
-                           excluding: int | None = None) -> None:
-    """Refuse a voucher that would leave a cash or bank account below zero on its date or any day
-    after (``rules.lowest_balance``), counting what is posted — and with ``waiting``, what waits for
-    review too. The account's row is locked first, so two payouts from it are checked one after the other."""
-    statuses = [VoucherStatus.POSTED] + ([VoucherStatus.PREPARED, VoucherStatus.APPROVED] if waiting else [])
-    for account_id, change in sorted(changes.items()):
-        acct = lock_row(db.session.get(Account, account_id))
-        statement = (select(Voucher.voucher_date, func.coalesce(func.sum(VoucherLine.debit), 0),
-                            func.coalesce(func.sum(VoucherLine.credit), 0))
-                     .join(Voucher).where(VoucherLine.account_id == account_id, Voucher.status.in_(statuses))
-                     .group_by(Voucher.voucher_date))
-        if excluding is not None:
-            statement = statement.where(Voucher.id != excluding)
-        movements = [(day, Money(debit).fen - Money(credit).fen) for day, debit, credit in db.session.execute(statement)]
-        day, lowest = rules.lowest_balance(movements, voucher_date, change)
-        if lowest < 0:
-            raise ValidationFailed(
-                _l("%(account)s would stand at ¥%(balance)s on %(day)s (¥%(held)s before this ¥%(amount)s): a cash or "
-                   "bank balance cannot go below zero. Record the money coming in first, or pay from another account."),
-                field=field, rule="cash_below_zero", account=f"{acct.code} {acct.name}",
-                balance=f"{Money.from_fen(lowest).yuan:,.2f}",
-                day=day.isoformat(), held=f"{Money.from_fen(lowest - change).yuan:,.2f}",
-                amount=f"{Money.from_fen(-change).yuan:,.2f}")
-
-
 def post(actor: User, voucher: Voucher) -> Voucher:
     """记账: give the next number of the period and make the voucher immutable; exactly once."""
     require_role(actor, *ACCOUNTANTS)
@@ -403,7 +357,7 @@ def post(actor: User, voucher: Voucher) -> Voucher:
     if period.status is PeriodStatus.CLOSED:
         raise Conflict(_l("The period %(period)s is closed."), period=str(period))
     _refuse_before_closed(period, lock=True)
-    refuse_cash_below_zero(voucher.voucher_date, _cash_changes(
+    cash.refuse_cash_below_zero(voucher.voucher_date, cash.cash_changes(
         [(line.account_id, Money(line.debit).fen, Money(line.credit).fen) for line in voucher.lines],
         voucher.source), waiting=False, field="lines", excluding=voucher.id)
     period.last_number += 1
