@@ -31,7 +31,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from ..stock.costing import input_vat_out
+from ..stock.costing import input_vat_out, share
 from ..units import Weight, amount_for, round_half_up, split_largest_remainder
 
 DEFAULT_VAT_RATE = Decimal("0.09")
@@ -196,8 +196,8 @@ def settle_order(data: OrderSettlementInput) -> OrderSettlement:
     abnormal_field_g, abnormal_stock_g = _by_weight(abnormal_g, field_g, data.stock_g)
     loss_cost = loss_vat = 0
     if data.reject_policy == "company_bears" and abnormal_field_g:
-        loss_cost = _share(purchase_total - total_vat, abnormal_field_g, field_g)
-        loss_vat = _share(total_vat, abnormal_field_g, field_g)
+        loss_cost = share(purchase_total - total_vat, abnormal_field_g, field_g)
+        loss_vat = share(total_vat, abnormal_field_g, field_g)
     settlement = OrderSettlement(
         buyer_gross_fen=buyer_gross, buyer_deductions_fen=data.buyer_deductions_fen, buyer_total_fen=buyer_total,
         households=tuple(results), purchase_total_fen=purchase_total, input_vat_fen=total_vat,
@@ -217,11 +217,6 @@ def _by_weight(grams: int, field_g: int, stock_g: int) -> tuple[int, int]:
     return shares[0], shares[1]
 
 
-def _share(fen: int, grams: int, of_grams: int) -> int:
-    """fen × grams ÷ of_grams, rounded half up to the fen (once)."""
-    return int(round_half_up(Decimal(fen) * Decimal(grams) / Decimal(of_grams), Decimal(1)))
-
-
 def stock_loss(issued_fen: int, abnormal_stock_g: int, stock_g: int, rate: Decimal = DEFAULT_VAT_RATE) -> tuple[int, int]:
     """(cost, input VAT transferred out) of the warehouse's share of an abnormal loss.
 
@@ -231,7 +226,7 @@ def stock_loss(issued_fen: int, abnormal_stock_g: int, stock_g: int, rate: Decim
     if not abnormal_stock_g or not stock_g:
         return 0, 0
     _check(0 < abnormal_stock_g <= stock_g and issued_fen >= 0, "the lost stock exceeds the stock issued")
-    cost = _share(issued_fen, abnormal_stock_g, stock_g)
+    cost = share(issued_fen, abnormal_stock_g, stock_g)
     return cost, input_vat_out(cost, rate)
 
 

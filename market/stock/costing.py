@@ -48,7 +48,7 @@ class Balance:
             raise StockError("value_without_quantity", "an empty item holds no value")
 
 
-def _share(fen: int, grams: int, of_grams: int) -> int:
+def share(fen: int, grams: int, of_grams: int) -> int:
     """fen × grams ÷ of_grams, rounded half up to the fen (once)."""
     return int(round_half_up(Decimal(fen) * Decimal(grams) / Decimal(of_grams), Decimal(1)))
 
@@ -67,7 +67,7 @@ def issue(balance: Balance, grams: int) -> tuple[int, Balance]:
         raise StockError("quantity", "an issue takes a quantity above zero")
     if grams > balance.grams:
         raise StockError("insufficient", f"only {balance.grams} g in stock, {grams} g asked")
-    cost = balance.fen if grams == balance.grams else _share(balance.fen, grams, balance.grams)
+    cost = balance.fen if grams == balance.grams else share(balance.fen, grams, balance.grams)
     return cost, Balance(balance.grams - grams, balance.fen - cost)
 
 
@@ -83,12 +83,12 @@ def surplus(balance: Balance, grams: int, last: Balance | None = None,
     if price_fen is not None:
         if price_fen < 0:
             raise StockError("value", "a price is not negative")
-        value = _share(price_fen, grams, 1000)
+        value = share(price_fen, grams, 1000)
         return value, Balance(balance.grams + grams, balance.fen + value)
     basis = balance if balance.grams > 0 else last
     if basis is None or basis.grams <= 0:
         raise StockError("no_cost", "the item has no cost to value a surplus at")
-    value = _share(basis.fen, grams, basis.grams)
+    value = share(basis.fen, grams, basis.grams)
     return value, Balance(balance.grams + grams, balance.fen + value)
 
 
