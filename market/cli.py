@@ -107,12 +107,9 @@ def restore_command(source: str, yes: bool):
 
 def _report_verification() -> None:
     """Every check of ``flask ledger verify``; exits 1 after printing each breach."""
-    from .ledger.services import verify
-    from .payments.services import verify as verify_payments
-    from .settlements.services import verify as verify_settlements
-    from .stock.services import verify as verify_stock
+    from .books.verification import problems as all_problems
 
-    problems = verify() + verify_settlements() + verify_payments() + verify_stock()
+    problems = all_problems()
     for problem in problems:
         click.echo(f"FAIL {problem}", err=True)
     if problems:

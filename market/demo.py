@@ -429,12 +429,32 @@ def _settle_and_pay(coordinator: User, accountant: User, cashier: User, chief: U
             signer=villager_household.head_name if method == "cash" else "",
             reference="先付一半，余款月底结清"), idempotency_key="demo:villager-part")
     post_waiting()
+    _adjust_after_posting(coordinator, accountant, settlement, villager_household, today)
 
     waiting = settlements.prepare_contract_batch(coordinator, settle_on=today, note="合同户本周交售")
     settlements.submit(coordinator, waiting)
     db.session.flush()
     return {"settlements posted": 3, "settlements waiting for review": 1, "stock counts waiting to be posted": 1,
             "households paid in the batch": batch.count}
+
+
+def _adjust_after_posting(coordinator: User, accountant: User, settlement, villager_household, today: date) -> None:
+    """After receipt the supermarket and the coordinator agree ¥100 off for fruit softer than agreed,
+    and one household not paid yet, whose peaches were weighed in at too low a grade's price, is
+    corrected; the accountant reviews and posts both (调整单)."""
+    from .adjustments import services as adjustments
+
+    allowance = adjustments.prepare_allowance(
+        coordinator, settlement, amount="100.00", invoice_number="",
+        reason="超市验收后协商：部分桃子偏软，让价100元", adjusted_on=today, idempotency_key="demo:allowance")
+    adjustments.approve(accountant, allowance)
+    line = next(line for line in settlement.households
+                if line.household_id != villager_household.id and len(line.items) > 1 and line.paid == 0)
+    item = min(line.items, key=lambda item: item.price)
+    corrected = adjustments.prepare_correction(
+        coordinator, settlement, item_id=item.id, new_price=f"{item.price + Decimal('0.40'):.2f}",
+        reason="过磅时等级录错，按实际等级更正单价", adjusted_on=today, idempotency_key="demo:price-correction")
+    adjustments.approve(accountant, corrected)
 
 
 #: the second supermarket's unified social credit code body (illustrative); the check character is computed

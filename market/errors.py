@@ -22,6 +22,14 @@ RULES: dict[str, str] = {
     "voucher_too_few_lines": "a voucher needs at least two lines",
     "deductions_exceed_buyer_total": "the buyer's agreed deductions exceed what the buyer owes",
     "payout_exceeds_owed": "a payout is more than the household is owed",
+    "party_balance_by_document": "a voucher typed by hand may not move a balance kept per party by documents "
+                                 "(1122, 1123, 1221, 2202): an adjustment, payment or settlement does",
+    "allowance_exceeds_outstanding": "a sales allowance is more than the buyer still owes on the settlement",
+    "correction_below_paid": "a price correction would leave a household owed less than it was already paid",
+    "adjustment_needs_posted_sale": "an adjustment corrects a posted supermarket-order settlement only",
+    "adjustment_self_review": "the person who prepared an adjustment cannot review it",
+    "receipt_above_loaded": "more was received than the truck was loaded with, and no coordinator recorded why",
+    "receipt_beyond_weighbridge_tolerance": "more was received than loaded, beyond the buyer's weighbridge tolerance",
 }
 
 

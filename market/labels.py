@@ -13,6 +13,7 @@ from models import CertificateBasis, ReceiptOutcome
 from models import AccountKind, PartyType, PeriodStatus, VoucherSource, VoucherStatus
 from models import DepositOutcome, PaymentKind, SettlementKind, SettlementStatus
 from models import LossKind, StockCountStatus, StockMovementKind
+from models import AdjustmentKind, AdjustmentStatus
 
 #: (enum member, label) pairs. Keyed below by (enum type, value): str-enums of different types with
 #: the same value ("draft", "fixed") compare equal, so a plain dict would mix them up.
@@ -118,6 +119,12 @@ _PAIRS: list[tuple[enum.Enum, object]] = [
     (PayeeChangeStatus.REJECTED, _l("Turned down")),
     (PayeeChangeStatus.SUPERSEDED, _l("Replaced by a newer request")),
     (VoucherSource.STOCK_COUNT, _l("Stock count (盘点)")),
+    (VoucherSource.ADJUSTMENT, _l("Adjustment (调整单)")),
+    (AdjustmentKind.SALES_ALLOWANCE, _l("Sales allowance (销售折让)")),
+    (AdjustmentKind.PRICE_CORRECTION, _l("Price correction (价格更正)")),
+    (AdjustmentStatus.SUBMITTED, _l("Waiting for review")),
+    (AdjustmentStatus.POSTED, _l("Posted")),
+    (AdjustmentStatus.RETURNED, _l("Returned")),
     (StockCountStatus.PREPARED, _l("Waiting to be posted")),
     (StockCountStatus.POSTED, _l("Posted")),
     (StockCountStatus.DISCARDED, _l("Discarded")),

@@ -5,6 +5,8 @@ This is the one module that knows every feature; nothing but the app factory imp
 """
 from __future__ import annotations
 
+from .adjustments import api as adjustments_api
+from .adjustments import bp as adjustments_bp
 from .auth import api as auth_api
 from .auth import bp as auth_bp
 from .books import api as books_api
@@ -35,8 +37,8 @@ from .weighing import api as weighing_api
 from .weighing import bp as weighing_bp
 
 BLUEPRINTS = [auth_bp, main_bp, reference_bp, produce_bp, contracts_bp, weighing_bp, orders_bp, fulfilment_bp,
-              settlements_bp, payments_bp, input_credits_bp, deposits_bp, books_bp, stock_bp]
+              settlements_bp, payments_bp, input_credits_bp, deposits_bp, books_bp, stock_bp, adjustments_bp]
 API_MODULES = [auth_api, reference_api, produce_api, contracts_api, weighing_api, orders_api, fulfilment_api,
-               settlements_api, payments_api, input_credits_api, deposits_api, books_api, stock_api]
+               settlements_api, payments_api, input_credits_api, deposits_api, books_api, stock_api, adjustments_api]
 #: run once per app: weighing asks, fulfilment answers how a slip on an allocation line is collected
 HOOK_SUBSCRIBERS = [fulfilment_collection.subscribe]

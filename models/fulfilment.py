@@ -248,6 +248,11 @@ class Receipt(db.Model):
     reject_above_pct: Mapped[Decimal] = mapped_column(Percent)
     ordered_kg: Mapped[Decimal] = mapped_column(Weight)
     over_order_kg: Mapped[Decimal] = mapped_column(Weight, default=Decimal("0"))
+    #: what the truck was loaded with (its confirmed slips and the warehouse's part), as the receipt
+    #: was recorded; none on receipts recorded before it was kept
+    loaded_kg: Mapped[Optional[Decimal]] = mapped_column(Weight)
+    #: why more was received than loaded (磅差), recorded by a coordinator within the buyer's tolerance
+    over_loaded_reason: Mapped[str] = mapped_column(Text, default="")
     deducted_kg: Mapped[Decimal] = mapped_column(Weight)
     rejected_kg: Mapped[Decimal] = mapped_column(Weight)
     accepted_kg: Mapped[Decimal] = mapped_column(Weight)

@@ -93,6 +93,7 @@ class VoucherSource(str, enum.Enum):
     #: red reversal of either when its period is reopened (``reverses_id`` set)
     CLOSING = "closing"
     STOCK_COUNT = "stock_count"    # 盘点: surplus and loss found counting the warehouse
+    ADJUSTMENT = "adjustment"      # 调整单: a sales allowance or a household's price corrected
 
 
 class Voucher(db.Model):

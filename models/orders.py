@@ -24,6 +24,9 @@ class Buyer(db.Model):
     __table_args__ = (
         CheckConstraint("payment_terms_days >= 0 AND payment_terms_days <= 60", name="terms_at_most_60_days"),
         CheckConstraint("accept_below_pct >= 0 AND accept_below_pct <= reject_above_pct", name="acceptance_ordered"),
+        # stored in hundredths of a percent: 0 % to 5 %
+        CheckConstraint("weighbridge_tolerance_pct >= 0 AND weighbridge_tolerance_pct <= 500",
+                        name="weighbridge_tolerance_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -39,6 +42,9 @@ class Buyer(db.Model):
     accept_below_pct: Mapped[Decimal] = mapped_column(Percent, default=Decimal("1"))
     #: defects above this % reject the delivery; in between, the defect weight is deducted
     reject_above_pct: Mapped[Decimal] = mapped_column(Percent, default=Decimal("5"))
+    #: 磅差: how far (percent of the loaded weight) the supermarket's weighbridge may read above the
+    #: loading note before a receipt is refused; within it a coordinator records why
+    weighbridge_tolerance_pct: Mapped[Decimal] = mapped_column(Percent, default=Decimal("1"))
     #: 账期: days after acceptance the buyer pays (at most 60 by law)
     payment_terms_days: Mapped[int] = mapped_column(Integer, default=30)
     active: Mapped[bool] = mapped_column(Boolean, default=True)

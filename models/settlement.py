@@ -97,6 +97,8 @@ class Settlement(db.Model):
                         " AND (abnormal_kg = 0 OR abnormal_kg <= lost_kg)"
                         " AND loss_cost >= 0 AND loss_cost <= purchase_cost AND loss_vat >= 0 AND loss_vat <= input_vat",
                         name="abnormal_loss_within_purchase"),
+        CheckConstraint("buyer_adjusted <= 0 AND buyer_received <= buyer_total + buyer_adjusted",
+                        name="adjusted_within_total"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -154,6 +156,9 @@ class Settlement(db.Model):
     packing_supplier_id: Mapped[Optional[int]] = mapped_column(ForeignKey("suppliers.id"))
     #: what the buyer has paid against this settlement so far
     buyer_received: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    #: the allowances (销售折让) posted against it since, below zero: the buyer owes
+    #: buyer_total + buyer_adjusted
+    buyer_adjusted: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
     status: Mapped[SettlementStatus] = mapped_column(enum_column(SettlementStatus), default=SettlementStatus.DRAFT,
                                                      index=True)
     note: Mapped[str] = mapped_column(Text, default="")
@@ -187,8 +192,13 @@ class Settlement(db.Model):
         return self.logistics_input_vat + self.packing_input_vat
 
     @property
+    def buyer_owes(self) -> Decimal:
+        """What the buyer owes on it in all: its total less the allowances posted since."""
+        return self.buyer_total + self.buyer_adjusted
+
+    @property
     def buyer_outstanding(self) -> Decimal:
-        return self.buyer_total - self.buyer_received
+        return self.buyer_owes - self.buyer_received
 
 
 class SettlementHousehold(db.Model):
@@ -199,7 +209,8 @@ class SettlementHousehold(db.Model):
         UniqueConstraint("settlement_id", "household_id", name="uq_settlement_households_settlement_household"),
         CheckConstraint("gross = net + recovered_advances + recovered_input_credit", name="gross_is_net_plus_recovered"),
         CheckConstraint("net >= 0 AND recovered_advances >= 0 AND recovered_input_credit >= 0", name="not_negative"),
-        CheckConstraint("paid >= 0 AND paid <= net", name="paid_within_net"),
+        CheckConstraint("paid >= 0 AND paid <= net + adjusted", name="paid_within_net"),
+        CheckConstraint("net + adjusted >= 0", name="adjusted_within_net"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -217,6 +228,9 @@ class SettlementHousehold(db.Model):
     #: deductions that did not fit and stay owed by the household
     carried_over: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
     paid: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    #: the price corrections (价格更正) posted against it since, either way: the household is owed
+    #: net + adjusted
+    adjusted: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
 
     settlement: Mapped[Settlement] = relationship(back_populates="households")
     household: Mapped[Household] = relationship()
@@ -225,8 +239,13 @@ class SettlementHousehold(db.Model):
     invoice: Mapped[Optional["PurchaseInvoice"]] = relationship(back_populates="line", uselist=False)
 
     @property
+    def payable(self) -> Decimal:
+        """What the household is owed on it in all: its net and the corrections posted since."""
+        return self.net + self.adjusted
+
+    @property
     def owed(self) -> Decimal:
-        return self.net - self.paid
+        return self.payable - self.paid
 
 
 class SettlementItem(db.Model):

@@ -15,7 +15,7 @@ from market import demo
 from market.auth.services import create_user, issue_token
 from market.extensions import limiter
 from market.reference import households
-from models import (Account, AllocationRun, Allocation, ApiToken, Buyer, BuyerOrder, ContractPrepayment, PayeeChange,
+from models import (Account, Adjustment, AllocationRun, Allocation, ApiToken, Buyer, BuyerOrder, ContractPrepayment, PayeeChange,
                     DepositClosure, Grade, GradeTable, Household, InputCredit, LotPhoto, MarketQuote,
                     PartyBranch, PartyGroup, Payment, PaymentBatch, Period, ProduceLot, Product,
                     PurchaseContract, PurchaseInvoice, RoleName, Settlement, Shipment, StockCount, User, Variety,
@@ -80,7 +80,7 @@ def build_world() -> dict:
         "user_id": spare.id, "village_id": _id(Village), "group_id": _id(VillageGroup),
         "branch_id": _id(PartyBranch), "party_group_id": _id(PartyGroup), "product_id": _id(Product),
         "variety_id": _id(Variety), "table_id": _id(GradeTable), "grade_id": _id(Grade),
-        "change_id": _id(PayeeChange), "count_id": _id(StockCount), "number": order.number, "code": shipment.code, "path": "index.html", "filename": "css/app.css",
+        "change_id": _id(PayeeChange), "count_id": _id(StockCount), "adjustment_id": _id(Adjustment), "number": order.number, "code": shipment.code, "path": "index.html", "filename": "css/app.css",
     }
     return {"users": users, "tokens": tokens, "ids": ids}
 

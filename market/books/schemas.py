@@ -334,6 +334,25 @@ class StatementPaymentSchema(ma.Schema):
     amount = _money()
 
 
+class StatementCorrectionSchema(ma.Schema):
+    day = ma.fields.Date()
+    number = ma.fields.String(metadata={"description": "the adjustment (调整单), e.g. TZ2026-0001"})
+    settlement_number = ma.fields.String()
+    grade = ma.fields.String()
+    old_price = _price()
+    new_price = _price()
+    amount = _money(metadata={"description": "what the household is owed more (below zero: less)"})
+    invoice_number = ma.fields.String(metadata={"description": "the red or supplementary 收购发票 it issued"})
+    reason = ma.fields.String()
+
+
+class StatementAllowanceSchema(ma.Schema):
+    day = ma.fields.Date()
+    number = ma.fields.String(metadata={"description": "the adjustment (调整单), e.g. TZ2026-0002"})
+    reference = ma.fields.String(metadata={"description": "the red VAT invoice's number, or the reason"})
+    amount = _money(metadata={"description": "what the buyer owes less"})
+
+
 class StatementPendingSchema(ma.Schema):
     day = ma.fields.Date()
     serial = ma.fields.String()
@@ -350,11 +369,13 @@ class HouseholdStatementSchema(ma.Schema):
     end = ma.fields.Date(data_key="to")
     opening = _money(metadata={"description": "owed to the household at the start"})
     delivered = _money()
+    corrected = _money(metadata={"description": "price corrections posted in the range"})
     deducted = _money()
     paid = _money()
     closing = _money(metadata={"description": "still owed at the end (= its 2202 balance once every voucher "
                                               "is posted)"})
     deliveries = ma.fields.List(ma.fields.Nested(StatementDeliverySchema))
+    corrections = ma.fields.List(ma.fields.Nested(StatementCorrectionSchema))
     deductions = ma.fields.List(ma.fields.Nested(StatementDeductionSchema))
     payments = ma.fields.List(ma.fields.Nested(StatementPaymentSchema))
     pending = ma.fields.List(ma.fields.Nested(StatementPendingSchema),
@@ -377,8 +398,9 @@ class ReceivableSchema(ma.Schema):
     day = ma.fields.Date()
     due_on = ma.fields.Date()
     amount = _money()
+    allowed = _money(metadata={"description": "sales allowances posted against it by as_of"})
     received = _money()
-    outstanding = _money()
+    outstanding = _money(metadata={"description": "amount − allowed − received"})
     days_overdue = ma.fields.Integer()
     bucket = ma.fields.String(metadata={"enum": [label for label, *_ in BUCKETS]})
 
@@ -394,10 +416,12 @@ class BuyerStatementSchema(ma.Schema):
     buyer_name = ma.fields.Function(lambda s: s.buyer.name)
     as_of = ma.fields.Date()
     amount = _money()
+    allowed = _money()
     received = _money()
     outstanding = _money()
     buckets = _buckets()
     settlements = ma.fields.List(ma.fields.Nested(ReceivableSchema), attribute="rows")
+    allowances = ma.fields.List(ma.fields.Nested(StatementAllowanceSchema))
     receipts = ma.fields.List(ma.fields.Nested(StatementPaymentSchema))
 
 

@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
-from models import (Buyer, Household, Payment, PaymentApplication, PaymentKind, RoleName, Settlement,
+from models import (Adjustment, AdjustmentKind, AdjustmentStatus, Buyer, Household, Payment, PaymentApplication, PaymentKind, RoleName, Settlement,
                     SettlementHousehold, SettlementKind, SlipStatus, User, WeighSlip, db, settlement_slips)
 
 from ..auth.permissions import require_household_access, require_role
@@ -63,6 +63,22 @@ class PaymentRow:
 
 
 @dataclass
+class CorrectionRow:
+    """A posted 价格更正 of one delivered grade: the amount the household is owed more (or less)."""
+
+    day: date
+    number: str
+    settlement_number: str
+    grade: str
+    old_price: Decimal
+    new_price: Decimal
+    amount: Decimal
+    #: the red (downwards) or supplementary 收购发票 it issued
+    invoice_number: str
+    reason: str
+
+
+@dataclass
 class PendingRow:
     """Weighed and confirmed, not yet in a posted settlement: the amount is the slip's, not yet
     owed. ``settlement_number`` names the settlement under way (draft or in review), if any."""
@@ -87,6 +103,7 @@ class HouseholdStatement:
     deductions: list[DeductionRow] = field(default_factory=list)
     payments: list[PaymentRow] = field(default_factory=list)
     pending: list[PendingRow] = field(default_factory=list)
+    corrections: list[CorrectionRow] = field(default_factory=list)
     #: paid ahead (预付款, a fulfilled contract's 定金) and supplied on credit (赊销农资), not yet taken
     #: back by a posted settlement: the next settlements deduct it
     advances_to_set_off: Decimal = ZERO
@@ -109,12 +126,16 @@ class HouseholdStatement:
         return sum((row.total for row in self.deductions), ZERO)
 
     @property
+    def corrected(self) -> Decimal:
+        return sum((row.amount for row in self.corrections), ZERO)
+
+    @property
     def paid(self) -> Decimal:
         return sum((row.amount for row in self.payments), ZERO)
 
     @property
     def closing(self) -> Decimal:
-        return self.opening + self.delivered - self.deducted - self.paid
+        return self.opening + self.delivered + self.corrected - self.deducted - self.paid
 
     @property
     def pending_kg(self) -> Decimal:
@@ -154,7 +175,10 @@ def household_statement(actor: User, household: Household, start: Any = None, en
     net_before = sum((line.net for line in db.session.scalars(in_books.where(Settlement.settle_on < first))), ZERO)
     paid_before = sum((p.amount for p in db.session.scalars(_payouts(household.id).where(Payment.paid_on < first))),
                       ZERO)
-    statement = HouseholdStatement(household=household, start=first, end=last, opening=net_before - paid_before)
+    corrected_before = sum((c.amount for c in db.session.scalars(
+        _corrections(household.id).where(Adjustment.adjusted_on < first))), ZERO)
+    statement = HouseholdStatement(household=household, start=first, end=last,
+                                   opening=net_before + corrected_before - paid_before)
     lines = db.session.scalars(in_books.where(Settlement.settle_on >= first, Settlement.settle_on <= last)
                                .options(selectinload(SettlementHousehold.items))
                                .order_by(Settlement.settle_on, Settlement.id))
@@ -172,10 +196,24 @@ def household_statement(actor: User, household: Household, start: Any = None, en
     for payment in db.session.scalars(_payouts(household.id).where(Payment.paid_on >= first, Payment.paid_on <= last)):
         statement.payments.append(PaymentRow(day=payment.paid_on, number=payment.number, method=payment.method,
                                              reference=payment.reference, amount=payment.amount))
+    for correction in db.session.scalars(_corrections(household.id).where(Adjustment.adjusted_on >= first,
+                                                                        Adjustment.adjusted_on <= last)):
+        statement.corrections.append(CorrectionRow(
+            day=correction.adjusted_on, number=correction.number, settlement_number=correction.settlement.number,
+            grade=correction.item.grade.name, old_price=correction.old_price, new_price=correction.new_price,
+            amount=correction.amount, invoice_number=correction.invoice_number, reason=correction.reason))
     statement.pending = pending_deliveries(household.id)
     statement.advances_to_set_off = Money.from_fen(outstanding_advances(household.id, counting=IN_BOOKS)).yuan
     statement.credit_to_set_off = Money.from_fen(outstanding_input_credit(household.id, counting=IN_BOOKS)).yuan
     return statement
+
+
+def _corrections(household_id: int) -> Select:
+    return (select(Adjustment).where(Adjustment.household_id == household_id,
+                                     Adjustment.kind == AdjustmentKind.PRICE_CORRECTION,
+                                     Adjustment.status == AdjustmentStatus.POSTED)
+            .options(selectinload(Adjustment.settlement), selectinload(Adjustment.item))
+            .order_by(Adjustment.adjusted_on, Adjustment.id))
 
 
 def _payouts(household_id: int) -> Select:
@@ -217,10 +255,12 @@ class ReceivableRow:
     amount: Decimal
     received: Decimal
     as_of: date
+    #: sales allowances (销售折让) posted by ``as_of``, above zero
+    allowed: Decimal = ZERO
 
     @property
     def outstanding(self) -> Decimal:
-        return self.amount - self.received
+        return self.amount - self.allowed - self.received
 
     @property
     def days_overdue(self) -> int:
@@ -237,10 +277,15 @@ class BuyerStatement:
     as_of: date
     rows: list[ReceivableRow] = field(default_factory=list)
     receipts: list[PaymentRow] = field(default_factory=list)
+    allowances: list[PaymentRow] = field(default_factory=list)
 
     @property
     def amount(self) -> Decimal:
         return sum((row.amount for row in self.rows), ZERO)
+
+    @property
+    def allowed(self) -> Decimal:
+        return sum((row.allowed for row in self.rows), ZERO)
 
     @property
     def received(self) -> Decimal:
@@ -248,7 +293,7 @@ class BuyerStatement:
 
     @property
     def outstanding(self) -> Decimal:
-        return self.amount - self.received
+        return self.amount - self.allowed - self.received
 
     @property
     def buckets(self) -> dict[str, Decimal]:
@@ -280,10 +325,19 @@ def buyer_statement(actor: User, buyer: Buyer, as_of: Any = None) -> BuyerStatem
                                  Settlement.status.in_(IN_BOOKS), Settlement.settle_on <= day)
         .order_by(Settlement.settle_on, Settlement.id)))
     received = _received_by(day, [s.id for s in settlements])
+    allowed: dict[int, Decimal] = {}
+    for allowance in db.session.scalars(
+            select(Adjustment).where(Adjustment.buyer_id == buyer.id, Adjustment.status == AdjustmentStatus.POSTED,
+                                     Adjustment.kind == AdjustmentKind.SALES_ALLOWANCE, Adjustment.adjusted_on <= day)
+            .options(selectinload(Adjustment.settlement)).order_by(Adjustment.adjusted_on, Adjustment.id)):
+        allowed[allowance.settlement_id] = allowed.get(allowance.settlement_id, ZERO) - allowance.amount
+        statement.allowances.append(PaymentRow(day=allowance.adjusted_on, number=allowance.number, method=None,
+                                               reference=allowance.invoice_number or allowance.reason[:64],
+                                               amount=-allowance.amount))
     for settlement in settlements:
         statement.rows.append(ReceivableRow(settlement=settlement, day=settlement.settle_on,
                                             due_on=settlement.due_on or settlement.settle_on,
-                                            amount=settlement.buyer_total,
+                                            amount=settlement.buyer_total, allowed=allowed.get(settlement.id, ZERO),
                                             received=received.get(settlement.id, ZERO), as_of=day))
     for payment in db.session.scalars(
             select(Payment).where(Payment.buyer_id == buyer.id, Payment.kind == PaymentKind.BUYER_RECEIPT,

@@ -108,6 +108,9 @@ def household_statement(statement: HouseholdStatement) -> Table:
         for row in statement.deliveries:
             yield (row.day, "交售结算", row.settlement_number, row.slip_serials, row.grade, weight(row.field_kg),
                    weight(row.payable_kg), row.price, row.amount, None)
+        for row in statement.corrections:
+            yield (row.day, "价格更正", row.number, row.invoice_number, row.grade, None, None, row.new_price, row.amount,
+                   None)
         for row in statement.deductions:
             yield (row.day, "扣回预付款/农资", row.settlement_number, "", "", None, None, None, -row.total, None)
         for row in statement.payments:
@@ -127,7 +130,7 @@ def household_statement(statement: HouseholdStatement) -> Table:
                  ("日期", "项目", "单号", "过磅单", "等级", "田间重量(公斤)", "结算重量(公斤)", "单价(元/公斤)", "金额",
                   "余额"), rows,
                  ("", "期末欠款", "", "", "", None, weight(statement.delivered_kg), None,
-                  statement.delivered - statement.deducted - statement.paid, statement.closing))
+                  statement.delivered + statement.corrected - statement.deducted - statement.paid, statement.closing))
 
 
 def buyer_statement(statement: BuyerStatement) -> Table:
@@ -136,6 +139,9 @@ def buyer_statement(statement: BuyerStatement) -> Table:
             yield (row.settlement.number, row.settlement.order.number if row.settlement.order else "", row.day,
                    row.due_on, row.amount, row.received, row.outstanding, row.days_overdue,
                    BUCKET_NAMES[row.bucket])
+        for allowance in statement.allowances:
+            yield (allowance.number, "销售折让", allowance.day, None, -allowance.amount, None, None, None,
+                   allowance.reference)
         for receipt in statement.receipts:
             yield (receipt.number, f"收款（{labels.label(receipt.method)}）", receipt.day, None, None, receipt.amount,
                    None, None, receipt.reference)
@@ -143,7 +149,8 @@ def buyer_statement(statement: BuyerStatement) -> Table:
     return Table(f"客户对账单_{statement.buyer.name}_{statement.as_of}", "客户对账单",
                  f"客户对账单 {statement.buyer.name} 截至 {statement.as_of}",
                  ("结算单", "订单", "结算日期", "到期日", "应收金额", "已收", "未收", "逾期天数", "账龄"), rows,
-                 ("合计", "", None, None, statement.amount, statement.received, statement.outstanding, None, ""))
+                 ("合计", "", None, None, statement.amount - statement.allowed, statement.received,
+                  statement.outstanding, None, ""))
 
 
 def ageing(report: Ageing) -> Table:

@@ -8,7 +8,8 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from models import BuyerOrder, OrderStatus, SlipStatus, db
+from models import (Adjustment, AdjustmentKind, AdjustmentStatus, BuyerOrder, OrderStatus, Settlement, SettlementItem,
+                    SlipStatus, db)
 
 from ..errors import NotFound
 from ..privacy import mask_name
@@ -27,6 +28,8 @@ class DisclosureRow:
     #: 元/公斤
     price: Decimal
     amount: Decimal
+    #: the price was corrected after the settlement (价格更正): price and amount are the corrected ones
+    corrected: bool = False
 
 
 @dataclass
@@ -63,14 +66,39 @@ def disclosure(number: str) -> Disclosure:
             entry = totals.setdefault(key, [Decimal("0.000"), Decimal("0.00")])
             entry[0] += line.net_kg
             entry[1] += line.amount
+    corrected = _apply_corrections(order, totals)
     numbers: dict[int, int] = {}
     rows = []
-    for (place, masked, household_id, rank, grade, price), (kg, amount) in sorted(totals.items(), key=lambda i: i[0]):
+    for key, (kg, amount) in sorted(totals.items(), key=lambda i: i[0]):
+        place, masked, household_id, rank, grade, price = key
         number = numbers.setdefault(household_id, len(numbers) + 1)
         rows.append(DisclosureRow(number=number, household=masked, place=place, grade=grade, grade_rank=rank, kg=kg,
-                                  price=price, amount=amount))
+                                  price=price, amount=amount, corrected=key in corrected))
     return Disclosure(number=order.number, product=order.variety.product.name, variety=order.variety.name,
                       window_start=order.window_start, window_end=order.window_end, status=order.status, rows=rows,
                       total_kg=sum((r.kg for r in rows), Decimal("0.000")),
                       total_amount=sum((r.amount for r in rows), Decimal("0.00")),
                       households=len({key[2] for key in totals}))
+
+
+def _apply_corrections(order: BuyerOrder, totals: dict[tuple, list]) -> set[tuple]:
+    """Posted 价格更正 of the order's settlement, in the order they were posted: each moves its grade line
+    from the price it stood at to the corrected one, with the difference; the keys corrected."""
+    corrections = db.session.scalars(
+        select(Adjustment).join(Settlement, Settlement.id == Adjustment.settlement_id)
+        .where(Settlement.order_id == order.id, Adjustment.kind == AdjustmentKind.PRICE_CORRECTION,
+               Adjustment.status == AdjustmentStatus.POSTED).order_by(Adjustment.id))
+    corrected: set[tuple] = set()
+    for correction in corrections:
+        item: SettlementItem = correction.item
+        for key in [k for k in totals if k[2] == correction.household_id and k[4] == item.grade.name
+                    and k[5] == correction.old_price]:
+            kg, amount = totals.pop(key)
+            moved = (*key[:5], correction.new_price)
+            entry = totals.setdefault(moved, [Decimal("0.000"), Decimal("0.00")])
+            entry[0] += kg
+            entry[1] += amount + correction.amount
+            corrected.discard(key)
+            corrected.add(moved)
+            break
+    return corrected

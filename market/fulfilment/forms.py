@@ -107,6 +107,8 @@ class ReceiptForm(FlaskForm):
     clerk_signer = StringField(_l("Receiving clerk (收货员)"), validators=[DataRequired(), Length(max=64)])
     supervisor_signer = StringField(_l("Produce supervisor (生鲜主管)"), validators=[DataRequired(), Length(max=64)])
     note = TextAreaField(_l("Note"), validators=[Length(max=1000)])
+    over_loaded_reason = TextAreaField(_l("If more arrived than was loaded: why (磅差)"), validators=[Length(max=500)],
+                                       description=_l("A coordinator only, within the buyer's weighbridge tolerance."))
     submit = SubmitField(_l("Record the receipt"))
 
 

@@ -16,13 +16,16 @@ from .. import audit
 from ..errors import Conflict, InvalidTransition, PermissionDenied, ValidationFailed
 from ..locking import lock_row
 from ..orders.states import ORDER
-from ..units import Unit
+from ..stock import services as stock
+from ..units import Unit, format_number, round_half_up
 from . import acceptance
 from .common import STAFF, clean_text, entered_moment, entered_weight, to_grams, to_kg
+from .shipments import shipment_net_kg
 
 RECEIPT_FIELDS = ("shipment_id", "order_id", "received_at", "received_kg", "entered_unit", "defect_pct",
                   "accept_below_pct", "reject_above_pct", "ordered_kg", "over_order_kg", "deducted_kg",
-                  "rejected_kg", "accepted_kg", "outcome", "supplier_signer", "clerk_signer", "supervisor_signer")
+                  "rejected_kg", "accepted_kg", "outcome", "supplier_signer", "clerk_signer", "supervisor_signer",
+                  "loaded_kg", "over_loaded_reason")
 
 
 def may_record_receipt(actor: User, order: BuyerOrder) -> bool:
@@ -44,14 +47,43 @@ def _percent(value: Any, field: str) -> Decimal:
     return number.quantize(Decimal("0.01"))
 
 
+def loaded_kg(shipment: Shipment) -> Decimal:
+    """What the truck was loaded with: its confirmed slips, and the warehouse's part of the order."""
+    return shipment_net_kg(shipment) + to_kg(stock.stock_grams(shipment.order_id))
+
+
+def _check_over_loaded(actor: User, buyer, received: Decimal, loaded: Decimal, reason: Any) -> str:
+    """More received than loaded (磅差): within the buyer's tolerance with a coordinator's reason, never beyond."""
+    text = clean_text(reason, "over_loaded_reason", 500, None, required=False)
+    if received <= loaded:
+        return text
+    excess = received - loaded
+    allowed = round_half_up(loaded * buyer.weighbridge_tolerance_pct / 100, Decimal("0.001"))
+    figures = {"loaded": format_number(loaded), "received": format_number(received), "excess": format_number(excess)}
+    if excess > allowed:
+        raise ValidationFailed(_l("The truck was loaded with %(loaded)s kg; %(received)s kg is %(excess)s kg more, "
+                                  "beyond the %(pct)s%% weighbridge difference %(buyer)s allows (%(allowed)s kg). "
+                                  "Weigh again or check the loading note."), field="received",
+                               rule="receipt_beyond_weighbridge_tolerance", buyer=buyer.name,
+                               pct=f"{buyer.weighbridge_tolerance_pct.normalize():f}", allowed=format_number(allowed),
+                               **figures)
+    if not text or not actor.has_role(RoleName.COORDINATOR):
+        raise ValidationFailed(_l("The truck was loaded with %(loaded)s kg; %(received)s kg is %(excess)s kg more. "
+                                  "A coordinator records it, saying why (e.g. the two weighbridges differ)."),
+                               field="over_loaded_reason", rule="receipt_above_loaded", **figures)
+    return text
+
+
 def record_receipt(actor: User, shipment: Shipment, *, received: Any, unit: Any = Unit.KG, defect_pct: Any,
                    supplier_signer: str, clerk_signer: str, supervisor_signer: str,
-                   received_at: datetime | None = None, note: str = "") -> Receipt:
+                   received_at: datetime | None = None, note: str = "", over_loaded_reason: str = "") -> Receipt:
     """The supermarket's acceptance (超市验收单) by the buyer's rules (:mod:`.acceptance`); the
     order moves SHIPPED → RECEIVED. The buyer's own staff or a coordinator record it.
 
     :raises PermissionDenied: anyone else.
-    :raises ValidationFailed: bad weight or percentage, a missing signature.
+    :raises ValidationFailed: bad weight or percentage, a missing signature; more received than the
+        truck was loaded with beyond the buyer's weighbridge tolerance, or within it without a
+        coordinator's reason (磅差).
     :raises Conflict: already received.
     """
     order = shipment.order
@@ -73,6 +105,8 @@ def record_receipt(actor: User, shipment: Shipment, *, received: Any, unit: Any 
     if moment < shipment.departed_at:
         raise ValidationFailed(_l("The goods cannot arrive before the truck left."), field="received_at")
     note = clean_text(note, "note", 1000, None, required=False)
+    loaded = loaded_kg(shipment)
+    reason = _check_over_loaded(actor, order.buyer, quantity.weight.kg, loaded, over_loaded_reason)
     already = sum((r.accepted_kg for r in db.session.scalars(select(Receipt).where(Receipt.order_id == order.id))),
                   Decimal(0))
     ordered = max(order.quantity_kg - already, Decimal(0))
@@ -84,7 +118,8 @@ def record_receipt(actor: User, shipment: Shipment, *, received: Any, unit: Any 
         entered_unit=QuantityUnit(quantity.unit.value), defect_pct=pct, accept_below_pct=buyer.accept_below_pct,
         reject_above_pct=buyer.reject_above_pct, ordered_kg=ordered, over_order_kg=to_kg(result.over_order_g),
         deducted_kg=to_kg(result.deducted_g), rejected_kg=to_kg(result.rejected_g), accepted_kg=to_kg(result.accepted_g),
-        outcome=ReceiptOutcome(result.outcome.value), note=note, recorded_by_id=actor.id, **signers)
+        outcome=ReceiptOutcome(result.outcome.value), note=note, recorded_by_id=actor.id, loaded_kg=loaded,
+        over_loaded_reason=reason, **signers)
     db.session.add(receipt)
     ORDER.apply(actor, order, "receive")
     db.session.flush()

@@ -264,6 +264,8 @@ class ReceiptCreateSchema(ma.Schema):
     clerk_signer = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=64))
     supervisor_signer = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=64))
     note = ma.fields.String(load_default="", validate=ma.validate.Length(max=1000))
+    over_loaded_reason = ma.fields.String(load_default="", validate=ma.validate.Length(max=500), metadata={
+        "description": "why more was received than loaded (磅差); a coordinator's, within the buyer's tolerance"})
 
 
 class ReceiptSchema(ma.Schema):
@@ -285,6 +287,9 @@ class ReceiptSchema(ma.Schema):
     clerk_signer = ma.fields.String()
     supervisor_signer = ma.fields.String()
     note = ma.fields.String()
+    loaded_kg = _weight(allow_none=True, metadata={"description": "what the truck was loaded with; null on "
+                                                                  "receipts recorded before it was kept"})
+    over_loaded_reason = ma.fields.String()
     recorded_by_id = ma.fields.Integer()
 
 
@@ -332,6 +337,7 @@ class DisclosureRowSchema(ma.Schema):
     price_per_kg = ma.fields.Function(lambda r: f"{r.price:.2f}")
     price_per_jin = ma.fields.Function(lambda r: _price_text(price_in_unit(r.price, Unit.JIN)))
     amount = _money()
+    corrected = ma.fields.Boolean(metadata={"description": "the price was corrected after settlement (价格更正)"})
 
 
 class DisclosureSchema(ma.Schema):

@@ -323,7 +323,8 @@ def receipt(shipment_id: int):
             receipts.record_receipt(current_user, shipment, received=form.received.data, unit=form.unit.data,
                                     defect_pct=form.defect_pct.data, received_at=form.received_at.data,
                                     supplier_signer=form.supplier_signer.data, clerk_signer=form.clerk_signer.data,
-                                    supervisor_signer=form.supervisor_signer.data, note=form.note.data)
+                                    supervisor_signer=form.supervisor_signer.data, note=form.note.data,
+                                    over_loaded_reason=form.over_loaded_reason.data or "")
         except MarketError as exc:
             db.session.rollback()
             shipment = shipments.get_shipment(current_user, shipment_id)
@@ -334,7 +335,7 @@ def receipt(shipment_id: int):
             return redirect(url_for("fulfilment.show_shipment", shipment_id=shipment_id))
     status = 422 if request.method == "POST" else 200
     return render_template("fulfilment/receipt_form.html", form=form, shipment=shipment,
-                           net_kg=shipments.shipment_net_kg(shipment), buyer=shipment.order.buyer,
+                           net_kg=receipts.loaded_kg(shipment), buyer=shipment.order.buyer,
                            general=general), status
 
 

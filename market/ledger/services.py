@@ -239,6 +239,8 @@ def prepare_voucher(actor: User, *, voucher_date: date, summary: str, lines: Seq
                                          party_name=names.get((PartyType(ptype).value, pid), "") if pid else ""))
     if not system and not actor.has_role(*ACCOUNTANTS):
         _refuse_beyond_the_cashier(voucher)
+    if source is VoucherSource.MANUAL:
+        _refuse_party_balance_by_hand(voucher)
     cash.refuse_cash_below_zero(voucher_date, cash.cash_changes(
         [(line.account_id, Money(line.debit).fen, Money(line.credit).fen) for line in voucher.lines], source),
         waiting=True, field=cash_field)
@@ -275,6 +277,22 @@ def _refuse_beyond_the_cashier(voucher: Voucher) -> None:
                                rule="cashier_voucher_scope", code=kept[0].code, name=kept[0].name)
 
 
+#: accounts whose balance per party the documents keep (settlements, payments, input credit,
+#: deposit closures, adjustments), and statements, ageing and payout limits read: a voucher typed
+#: by hand on them would leave the books saying one thing and the documents another
+DOCUMENT_KEPT = ("1122", "1123", "1221", "2202")
+
+
+def _refuse_party_balance_by_hand(voucher: Voucher) -> None:
+    accounts = db.session.scalars(select(Account).where(Account.id.in_({line.account_id for line in voucher.lines})))
+    kept = sorted((a for a in accounts if a.code.startswith(DOCUMENT_KEPT)), key=lambda a: a.code)
+    if kept:
+        raise ValidationFailed(_l("%(code)s %(name)s is kept per party by documents: a buyer's allowance or a "
+                                  "household's price correction is an adjustment (调整单), money received or paid a "
+                                  "payment, a supply on credit an input credit."), field="lines",
+                               rule="party_balance_by_document", code=kept[0].code, name=kept[0].name)
+
+
 def approve(actor: User, voucher: Voucher) -> Voucher:
     """审核, by an accountant other than the preparer; exactly once."""
     require_role(actor, *ACCOUNTANTS)
@@ -289,7 +307,7 @@ def approve(actor: User, voucher: Voucher) -> Voucher:
 
 #: vouchers a settlement, a payment or a supply on credit wrote: they change only through their source
 GENERATED = (VoucherSource.SETTLEMENT, VoucherSource.PAYMENT, VoucherSource.INPUT_CREDIT, VoucherSource.DEPOSIT,
-             VoucherSource.STOCK_COUNT)
+             VoucherSource.STOCK_COUNT, VoucherSource.ADJUSTMENT)
 
 
 def is_generated(voucher: Voucher) -> bool:
@@ -305,9 +323,9 @@ def is_generated(voucher: Voucher) -> bool:
 def _refuse_generated(voucher: Voucher) -> None:
     if is_generated(voucher):
         raise Conflict(_l("This voucher was written by a settlement, a payment, a supply on credit, a deposit "
-                          "closure or a stock count; correct it there (a payment, a supply on credit or a deposit "
-                          "closure recorded in error is voided on its page; a stock count is corrected by the next "
-                          "count)."))
+                          "closure, a stock count or an adjustment; correct it there (a payment, a supply on credit "
+                          "or a deposit closure recorded in error is voided on its page; a stock count is corrected "
+                          "by the next count; a posted adjustment by another adjustment)."))
 
 
 def reject(actor: User, voucher: Voucher, reason: str, *, system: bool = False) -> Voucher:

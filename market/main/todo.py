@@ -12,7 +12,7 @@ from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from models import (BuyerOrder, OrderStatus, PayeeChange, PayeeChangeStatus, RoleName, Settlement, SettlementHousehold, SettlementStatus, User,
+from models import (Adjustment, AdjustmentStatus, BuyerOrder, OrderStatus, PayeeChange, PayeeChangeStatus, RoleName, Settlement, SettlementHousehold, SettlementStatus, User,
                     Voucher, VoucherStatus, db)
 
 
@@ -45,6 +45,10 @@ def for_user(user: User) -> list[Todo]:
             Todo(_l("Approved vouchers to post"),
                  _count(select(Voucher.id).where(Voucher.status == VoucherStatus.APPROVED)),
                  url_for("books.vouchers", period="all", status="approved")),
+            Todo(_l("Adjustments (allowances, price corrections) waiting for your review"),
+                 _count(select(Adjustment.id).where(Adjustment.status == AdjustmentStatus.SUBMITTED,
+                                                    Adjustment.prepared_by_id != user.id)),
+                 url_for("adjustments.adjustments", status="submitted")),
             Todo(_l("Payout account changes waiting for your approval"),
                  _count(select(PayeeChange.id).where(PayeeChange.status == PayeeChangeStatus.PENDING,
                                                      PayeeChange.requested_by_id != user.id)),
@@ -52,7 +56,7 @@ def for_user(user: User) -> list[Todo]:
             Todo(_l("Households still owed on posted settlements"),
                  _count(select(SettlementHousehold.household_id).join(Settlement)
                         .where(Settlement.status == SettlementStatus.POSTED,
-                               SettlementHousehold.paid < SettlementHousehold.net).distinct()),
+                               SettlementHousehold.paid < SettlementHousehold.net + SettlementHousehold.adjusted).distinct()),
                  url_for("payments.owed")),
         ]
     if user.has_role(RoleName.COORDINATOR, RoleName.ADMIN):

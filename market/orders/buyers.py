@@ -21,7 +21,7 @@ CREDIT_CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 CREDIT_CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 
 BUYER_FIELDS = ("name", "credit_code", "province", "city", "address", "contact_name", "contact_phone",
-                "accept_below_pct", "reject_above_pct", "payment_terms_days", "active")
+                "accept_below_pct", "reject_above_pct", "weighbridge_tolerance_pct", "payment_terms_days", "active")
 
 
 def credit_code_valid(code: str) -> bool:
@@ -53,6 +53,12 @@ def _buyer_values(errors: Errors, data: Mapping[str, Any], current: Buyer | None
             if pct is not None and not (Decimal(0) <= pct <= Decimal(100)) or (pct is not None and pct != pct.quantize(Decimal("0.01"))):
                 errors.add(key, _l("Enter a percentage between 0 and 100."))
             values[key] = pct
+    if "weighbridge_tolerance_pct" in data:
+        key = "weighbridge_tolerance_pct"
+        pct = entered_decimal(data[key], key, errors, _l("Enter a percentage such as 0.5 or 1."))
+        if pct is not None and not (Decimal(0) <= pct <= Decimal(5) and pct == pct.quantize(Decimal("0.01"))):
+            errors.add(key, _l("Enter a weighbridge tolerance between 0 and 5 percent."))
+        values[key] = pct
     accept = values.get("accept_below_pct", current.accept_below_pct if current else Decimal("1"))
     reject = values.get("reject_above_pct", current.reject_above_pct if current else Decimal("5"))
     if accept is not None and reject is not None and accept > reject:

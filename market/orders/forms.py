@@ -65,6 +65,10 @@ class BuyerForm(FlaskForm):
     reject_above_pct = StringField(_l("Delivery rejected above (%)"), default="5",
                                    description=_l("In between, the defective weight is deducted."),
                                    render_kw={"inputmode": "decimal"})
+    weighbridge_tolerance_pct = StringField(_l("Weighbridge difference allowed (磅差, %)"), default="1",
+                                            description=_l("How far the supermarket's scale may read above the "
+                                                           "loading note; a coordinator says why."),
+                                            render_kw={"inputmode": "decimal"})
     payment_terms_days = StringField(_l("Payment terms (days)"), default="30",
                                      description=_l("Days after acceptance the buyer pays; at most 60."),
                                      render_kw={"inputmode": "numeric"})

@@ -45,6 +45,8 @@ class BuyerSchema(ma.Schema):
     contact_phone = ma.fields.String()
     accept_below_pct = _out(2, "defects below this percent are accepted as they are")
     reject_above_pct = _out(2, "defects above this percent reject the delivery")
+    weighbridge_tolerance_pct = _out(2, "磅差: how far above the loading note a receipt may read, percent; "
+                                        "within it only with a coordinator's reason")
     payment_terms_days = ma.fields.Integer(metadata={"description": "账期, at most 60"})
     active = ma.fields.Boolean()
     created_at = ma.fields.DateTime()
@@ -60,6 +62,7 @@ class BuyerUpdateSchema(ma.Schema):
     contact_phone = ma.fields.String(validate=ma.validate.Length(max=20))
     accept_below_pct = ExactNumber(metadata={"example": "1"})
     reject_above_pct = ExactNumber(metadata={"example": "5"})
+    weighbridge_tolerance_pct = ExactNumber(metadata={"example": "1", "description": "0 to 5 percent"})
     payment_terms_days = ma.fields.Integer(metadata={"example": 30})
     active = ma.fields.Boolean()
 

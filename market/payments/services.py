@@ -172,12 +172,12 @@ def household_of(household_id: int) -> Household:
 
 def open_lines(household_id: int) -> list[SettlementHousehold]:
     """Posted settlement lines of the household not yet paid in full, oldest first."""
-    return [line for line in db.session.scalars(settlements.household_lines(household_id)) if line.paid < line.net]
+    return [line for line in db.session.scalars(settlements.household_lines(household_id)) if line.owed > 0]
 
 
 def owed(household_id: int) -> Decimal:
     """元 the household is owed on posted settlements, less what was paid."""
-    return sum((line.net - line.paid for line in db.session.scalars(settlements.household_lines(household_id))),
+    return sum((line.owed for line in db.session.scalars(settlements.household_lines(household_id))),
                Decimal("0.00"))
 
 
@@ -197,11 +197,11 @@ def pay_household(actor: User, household: Household, data: PaymentInput, *, idem
     if existing is not None:
         return existing
     lines = open_lines(household.id)
-    items = [Open(line.id, line.settlement.settle_on, Money(line.net - line.paid).fen) for line in lines]
+    items = [Open(line.id, line.settlement.settle_on, Money(line.owed).fen) for line in lines]
     try:
         applied = apply_oldest_first(Money(checked.amount).fen, items)
     except ApplyError:
-        left = sum((line.net - line.paid for line in lines), Decimal(0))
+        left = sum((line.owed for line in lines), Decimal(0))
         raise ValidationFailed(_l("%(name)s is owed ¥%(owed)s; the payout cannot be more."), field="amount",
                                rule="payout_exceeds_owed", name=household.head_name, owed=f"{left:,.2f}") from None
     if checked.method is PayoutMethod.BANK and not household.account_number:
@@ -248,14 +248,14 @@ def proposed_batch(village_id: int | None = None) -> list[tuple[Household, Decim
     """Households paid by bank, with an account on record, and what each is owed."""
     statement = (select(SettlementHousehold).join(Settlement).join(Household)
                  .where(Settlement.status.in_(IN_BOOKS), Household.payout_method == PayoutMethod.BANK,
-                        Household.account_number != "", SettlementHousehold.paid < SettlementHousehold.net)
+                        Household.account_number != "", SettlementHousehold.paid < SettlementHousehold.net + SettlementHousehold.adjusted)
                  .order_by(Household.id))
     if village_id is not None:
         statement = statement.where(Household.village_id == village_id)
     totals: dict[int, list] = {}
     for line in db.session.scalars(statement):
         entry = totals.setdefault(line.household_id, [line.household, Decimal("0.00")])
-        entry[1] += line.net - line.paid
+        entry[1] += line.owed
     return [(household, total) for household, total in totals.values()]
 
 
@@ -368,7 +368,7 @@ def receivable(buyer_id: int) -> list[Settlement]:
     return list(db.session.scalars(
         select(Settlement).where(Settlement.buyer_id == buyer_id, Settlement.kind == SettlementKind.ORDER,
                                  Settlement.status.in_(IN_BOOKS),
-                                 Settlement.buyer_received < Settlement.buyer_total)
+                                 Settlement.buyer_received < Settlement.buyer_total + Settlement.buyer_adjusted)
         .order_by(Settlement.due_on, Settlement.id)))
 
 

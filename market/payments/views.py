@@ -64,13 +64,13 @@ def owed_households() -> list[Owed]:
     """Households owed on posted settlements, most owed first."""
     rows = db.session.scalars(
         select(SettlementHousehold).join(Settlement)
-        .where(Settlement.status.in_(IN_BOOKS), SettlementHousehold.paid < SettlementHousehold.net)
+        .where(Settlement.status.in_(IN_BOOKS), SettlementHousehold.paid < SettlementHousehold.net + SettlementHousehold.adjusted)
         .options(selectinload(SettlementHousehold.household).selectinload(Household.village),
                  selectinload(SettlementHousehold.settlement)))
     owed: dict[int, Owed] = {}
     for line in rows:
         entry = owed.setdefault(line.household_id, Owed(line.household))
-        entry.amount += line.net - line.paid
+        entry.amount += line.owed
         entry.settlements.append(line.settlement)
         day = line.settlement.settle_on
         entry.oldest = min(entry.oldest or day, day)
@@ -81,7 +81,7 @@ def owing_buyers() -> list[Owed]:
     """Buyers with receivables on posted settlements, the earliest due first."""
     rows = db.session.scalars(
         select(Settlement).where(Settlement.kind == SettlementKind.ORDER, Settlement.status.in_(IN_BOOKS),
-                                 Settlement.buyer_received < Settlement.buyer_total)
+                                 Settlement.buyer_received < Settlement.buyer_total + Settlement.buyer_adjusted)
         .options(selectinload(Settlement.buyer)).order_by(Settlement.due_on, Settlement.id))
     owing: dict[int, Owed] = {}
     for settlement in rows:

@@ -155,7 +155,8 @@ class SettlementHouseholdPartSchema(ma.Schema):
     net = _money(metadata={"description": "owed in cash"})
     carried_over = _money(metadata={"description": "deductions that did not fit, still owed by the household"})
     paid = _money()
-    owed = _money(metadata={"description": "net − paid"})
+    adjusted = _money(metadata={"description": "price corrections (价格更正) posted since, either way"})
+    owed = _money(metadata={"description": "net + adjusted − paid"})
     invoice_id = ma.fields.Function(lambda line: line.invoice.id if line.invoice else None)
     items = ma.fields.List(ma.fields.Nested(SettlementItemSchema))
 
@@ -168,8 +169,10 @@ class SettlementBuyerPartSchema(ma.Schema):
     gross = _money(attribute="buyer_gross", metadata={"description": "accepted kg × delivered price"})
     deductions = _money(attribute="buyer_deductions")
     total = _money(attribute="buyer_total", metadata={"description": "the receivable (应收账款)"})
+    adjusted = _money(attribute="buyer_adjusted", metadata={
+        "description": "sales allowances (销售折让) posted since, zero or below: the buyer owes total + adjusted"})
     received = _money(attribute="buyer_received")
-    outstanding = _money(attribute="buyer_outstanding")
+    outstanding = _money(attribute="buyer_outstanding", metadata={"description": "total + adjusted − received"})
     due_on = ma.fields.Date(allow_none=True)
     sale_vat_rate_pct = _percent(allow_none=True, metadata={
         "description": "output VAT rate of the sale, percent; null when exempt (or settled before output VAT)"})

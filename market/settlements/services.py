@@ -214,7 +214,7 @@ def mark_paid_if_done(actor: User, settlement: Settlement) -> None:
     if settlement.status is not SettlementStatus.POSTED:
         return
     open_lines = db.session.scalar(select(func.count()).select_from(SettlementHousehold).where(
-        SettlementHousehold.settlement_id == settlement.id, SettlementHousehold.paid < SettlementHousehold.net))
+        SettlementHousehold.settlement_id == settlement.id, SettlementHousehold.paid < SettlementHousehold.net + SettlementHousehold.adjusted))
     if open_lines == 0:
         SETTLEMENT.apply(actor, settlement, "pay")
 

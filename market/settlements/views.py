@@ -173,10 +173,12 @@ class HouseholdTotals:
     net: Decimal = Decimal(0)
     paid: Decimal = Decimal(0)
     carried_over: Decimal = Decimal(0)
+    #: price corrections posted since (调整单)
+    adjusted: Decimal = Decimal(0)
 
     @property
     def owed(self) -> Decimal:
-        return self.net - self.paid
+        return self.net + self.adjusted - self.paid
 
 
 def household_totals(settlement: Settlement) -> HouseholdTotals:
@@ -191,6 +193,7 @@ def household_totals(settlement: Settlement) -> HouseholdTotals:
         totals.recovered_input_credit += line.recovered_input_credit
         totals.net += line.net
         totals.paid += line.paid
+        totals.adjusted += line.adjusted
         totals.carried_over += line.carried_over
     return totals
 

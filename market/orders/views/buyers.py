@@ -14,7 +14,7 @@ from .blueprint import bp
 from .common import PAGE_SIZE, can_manage, put_errors, refuse_if_forbidden
 
 BUYER_FIELDS = ("name", "credit_code", "province", "city", "address", "contact_name", "contact_phone",
-                "accept_below_pct", "reject_above_pct", "payment_terms_days")
+                "accept_below_pct", "reject_above_pct", "weighbridge_tolerance_pct", "payment_terms_days")
 
 
 @bp.route("/buyers")

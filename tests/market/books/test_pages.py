@@ -163,18 +163,24 @@ def test_periods_close_and_reopen_with_a_reason(client, login, accountant, revie
 
 
 def test_a_manual_voucher_is_prepared_from_the_form(client, login, accountant, books, zhang):
+    from market.ledger import chart
+
+    # a party account the documents do not keep (1122, 1123, 1221 and 2202 are theirs only)
+    chart.create_account(accountant, code="2241", name="其他应付款", kind="liability", party_type="household")
+    db.session.commit()
     login(accountant)
     page = client.get("/books/vouchers/new").get_data(as_text=True)
     assert "lines-0-account" in page
-    data = {"voucher_date": "2026-11-02", "summary": "收到股东投入", "attachments": "1", "key": "k-1",
+    data = {"voucher_date": "2026-11-02", "summary": "收到农户押金", "attachments": "1", "key": "k-1",
             "lines-0-account": "1002", "lines-0-debit": "5000.00",
-            "lines-1-account": "2202", "lines-1-party": f"household:{zhang.id}", "lines-1-credit": "5000"}
+            "lines-1-account": "2241", "lines-1-party": f"household:{zhang.id}", "lines-1-credit": "5000"}
     response = client.post("/books/vouchers/new", data=data)
     assert response.status_code == 302
-    voucher = db.session.scalar(select(Voucher).where(Voucher.summary == "收到股东投入"))
+    voucher = db.session.scalar(select(Voucher).where(Voucher.summary == "收到农户押金"))
     assert [(l.debit, l.credit) for l in voucher.lines] == [(Decimal("5000.00"), 0), (0, Decimal("5000.00"))]
+    assert voucher.lines[1].party_id == zhang.id
     assert client.post("/books/vouchers/new", data=data).status_code == 302  # a double submit is the same voucher
-    assert len(db.session.scalars(select(Voucher).where(Voucher.summary == "收到股东投入")).all()) == 1
+    assert len(db.session.scalars(select(Voucher).where(Voucher.summary == "收到农户押金")).all()) == 1
     unbalanced = dict(data, key="k-2", **{"lines-1-credit": "4999.99"})
     response = client.post("/books/vouchers/new", data=unbalanced)
     assert response.status_code == 422 and "借方合计与贷方合计必须相等" in response.get_data(as_text=True)

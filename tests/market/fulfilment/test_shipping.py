@@ -239,12 +239,47 @@ def test_the_buyers_staff_record_the_receipt_and_the_deduction_follows_their_rul
 
 
 def test_over_delivery_is_accepted_only_up_to_the_ordered_quantity(shipped, coordinator):
+    """600 kg loaded for a 600 kg order; the supermarket's scale reads 1212 斤 (606 kg), within the
+    buyer's 1 % weighbridge difference, and the coordinator says why: 6 kg over the order is refused."""
     _, shipment = shipped
-    receipt = receipts.record_receipt(coordinator, shipment, received="1300斤", unit="kg", defect_pct="0.5", **SIGNED)
-    assert (receipt.received_kg, receipt.entered_unit.value) == (Decimal("650.000"), "jin")
+    receipt = receipts.record_receipt(coordinator, shipment, received="1212斤", unit="kg", defect_pct="0.5",
+                                      over_loaded_reason="两地磅差", **SIGNED)
+    assert (receipt.received_kg, receipt.entered_unit.value, receipt.loaded_kg) == (
+        Decimal("606.000"), "jin", Decimal("600.000"))
     assert (receipt.over_order_kg, receipt.accepted_kg, receipt.rejected_kg) == (
-        Decimal("50.000"), Decimal("600.000"), Decimal("50.000"))
-    assert receipt.outcome is ReceiptOutcome.ACCEPTED
+        Decimal("6.000"), Decimal("600.000"), Decimal("6.000"))
+    assert receipt.outcome is ReceiptOutcome.ACCEPTED and receipt.over_loaded_reason == "两地磅差"
+
+
+@pytest.mark.parametrize("received, reason, who, field, rule", [
+    # the finding: 600.5 kg accepted off a truck loaded with less, without a word
+    ("650", "", "coordinator", "received", "receipt_beyond_weighbridge_tolerance"),
+    ("650", "两地磅差", "coordinator", "received", "receipt_beyond_weighbridge_tolerance"),
+    ("606.001", "两地磅差", "coordinator", "received", "receipt_beyond_weighbridge_tolerance"),
+    ("600.5", "", "coordinator", "over_loaded_reason", "receipt_above_loaded"),
+    ("600.5", "   ", "coordinator", "over_loaded_reason", "receipt_above_loaded"),
+    ("600.5", "两地磅差", "buyer_staff", "over_loaded_reason", "receipt_above_loaded"),
+])
+def test_more_received_than_loaded_is_refused_unless_a_coordinator_says_why_within_the_tolerance(
+        shipped, coordinator, buyer_staff, received, reason, who, field, rule):
+    _, shipment = shipped
+    actor = {"coordinator": coordinator, "buyer_staff": buyer_staff}[who]
+    with pytest.raises(ValidationFailed) as error:
+        receipts.record_receipt(actor, shipment, received=received, defect_pct="0", over_loaded_reason=reason,
+                                **SIGNED)
+    assert set(error.value.fields) == {field} and error.value.rule == rule
+    assert "600" in error.value.text()
+    assert count(Receipt) == 0
+
+
+def test_the_weighbridge_tolerance_is_the_buyers_own(shipped, coordinator):
+    _, shipment = shipped
+    shipment.order.buyer.weighbridge_tolerance_pct = Decimal("0")
+    with pytest.raises(ValidationFailed):
+        receipts.record_receipt(coordinator, shipment, received="600.001", defect_pct="0",
+                                over_loaded_reason="两地磅差", **SIGNED)
+    receipt = receipts.record_receipt(coordinator, shipment, received="600", defect_pct="0", **SIGNED)
+    assert receipt.loaded_kg == Decimal("600.000") and receipt.over_loaded_reason == ""
 
 
 def test_too_many_defects_reject_the_whole_delivery(shipped, buyer_staff):

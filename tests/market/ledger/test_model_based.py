@@ -44,9 +44,14 @@ FIXED_SEEDS = [1, 2, 3, 13]
 STEPS = int(os.environ.get("STEPS", "80"))
 #: the months the operations touch
 MONTHS = [(2026, 6), (2026, 7), (2026, 8)]
-#: account code → the party type it needs (辅助核算), or None
-ACCOUNTS = {"1001": None, "1002": None, "1122": "buyer", "1123": "household", "2202": "household",
+#: account code → the party type it needs (辅助核算), or None. The party accounts are added to the chart
+#: at setup (PARTY_ACCOUNTS): 1122, 1123, 1221 and 2202 per party are kept by documents only, not by
+#: vouchers typed by hand.
+ACCOUNTS = {"1001": None, "1002": None, "2203": "buyer", "224101": "household", "224102": "household",
             "22210101": None, "5001": None, "5401": None, "5601": None}
+#: (code, name, kind, party type) added with the chart service, parents first
+PARTY_ACCOUNTS = [("2203", "预收账款", "liability", "buyer"), ("2241", "其他应付款", "liability", "none"),
+                  ("224101", "押金", "liability", "household"), ("224102", "代收款", "liability", "household")]
 #: the 损益类 accounts among them: carried to 3103 本年利润 at each period end
 PROFIT_AND_LOSS = ("5001", "5401", "5601")
 PARTIES = {"buyer": [1, 2], "household": [1, 2, 3]}
@@ -686,9 +691,15 @@ def _compare_vat_summary(ref: Reference) -> None:
 
 @pytest.fixture
 def accountants(app, make_user):
+    from market.ledger import chart
+
     services.seed_chart()
     db.session.commit()
-    return [make_user(RoleName.ACCOUNTANT, RoleName.CHIEF_ACCOUNTANT, name=name).id for name in ("钱制单", "孙审核", "周记账")]
+    users = [make_user(RoleName.ACCOUNTANT, RoleName.CHIEF_ACCOUNTANT, name=name) for name in ("钱制单", "孙审核", "周记账")]
+    for code, name, kind, party_type in PARTY_ACCOUNTS:
+        chart.create_account(users[0], code=code, name=name, kind=kind, party_type=party_type)
+    db.session.commit()
+    return [user.id for user in users]
 
 
 def _describe(op: Op | None) -> str:

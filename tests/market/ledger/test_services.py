@@ -25,9 +25,9 @@ def books(app, make_user):
 
 
 def sale(actor, key="k1", amount="4597.56", day=DAY):
-    return services.prepare_voucher(actor, voucher_date=day, summary="销售桃子给金昌赢华联超市", idempotency_key=key,
-                                    lines=[LineInput("1122", debit=amount, party_type="buyer", party_id=1),
-                                           LineInput("5001", credit=amount)])
+    """A cash sale typed by hand (a sale on credit, 1122 per buyer, is kept by its settlement only)."""
+    return services.prepare_voucher(actor, voucher_date=day, summary="零售桃子收到货款", idempotency_key=key,
+                                    lines=[LineInput("1002", debit=amount), LineInput("5001", credit=amount)])
 
 
 def posted(books, key="k1", **kwargs):
@@ -72,6 +72,51 @@ def test_a_receivable_line_needs_its_buyer(books):
     with pytest.raises(ValidationFailed):
         services.prepare_voucher(books["preparer"], voucher_date=DAY, summary="x", idempotency_key="p",
                                  lines=[LineInput("1122", debit="1"), LineInput("5001", credit="1")])
+
+
+def test_a_party_balance_kept_by_documents_is_not_typed_by_hand_but_another_party_account_is(books):
+    """1122, 1123, 1221 and 2202 per party are kept by settlements, payments, input credits, deposit
+    closures and adjustments: a voucher typed by hand may not touch them, even an accountant's. An
+    account with 辅助核算 the documents do not keep (2241 其他应付款 per household) takes party lines."""
+    from market.ledger import chart
+    from models import AuditEvent
+
+    def by_hand(key, lines):
+        return services.prepare_voucher(books["preparer"], voucher_date=DAY, summary="手工调账", idempotency_key=key,
+                                        lines=lines)
+
+    def refused(key, lines):
+        with pytest.raises(ValidationFailed) as error:
+            by_hand(key, lines)
+        assert error.value.rule == "party_balance_by_document"
+        assert list(error.value.fields) == ["lines"]
+        return error.value
+
+    error = refused("every-kept", [LineInput("1122", debit="100.00", party_type="buyer", party_id=1),
+                                   LineInput("1123", debit="50.00", party_type="household", party_id=1),
+                                   LineInput("1221", debit="30.00", party_type="household", party_id=1),
+                                   LineInput("2202", credit="180.00", party_type="household", party_id=1)])
+    assert error.params["code"] == "1122"
+    for code, party_type in (("1122", "buyer"), ("1123", "household"), ("1221", "household"),
+                             ("2202", "household"), ("2202", "supplier")):
+        assert refused(f"only-{code}-{party_type}",
+                       [LineInput(code, debit="10.00", party_type=party_type, party_id=1),
+                        LineInput("5001", credit="10.00")]).params["code"] == code
+    # a sub-account of a kept account is kept too
+    chart.create_account(books["preparer"], code="112201", name="应收账款—超市", kind="asset", party_type="buyer")
+    assert refused("sub-account", [LineInput("112201", debit="10.00", party_type="buyer", party_id=1),
+                                   LineInput("5001", credit="10.00")]).params["code"] == "112201"
+    assert db.session.scalar(select(db.func.count()).select_from(Voucher)) == 0
+    assert db.session.scalar(select(db.func.count()).select_from(AuditEvent)
+                             .where(AuditEvent.action == "voucher.prepare")) == 0
+
+    chart.create_account(books["preparer"], code="2241", name="其他应付款", kind="liability", party_type="household")
+    kept_by_hand = by_hand("on-2241", [LineInput("5601", debit="180.00"),
+                                       LineInput("2241", credit="180.00", party_type="household", party_id=1)])
+    db.session.commit()
+    assert kept_by_hand.status is VoucherStatus.PREPARED
+    assert [(line.account.code, line.party_id) for line in kept_by_hand.lines] == [("5601", None), ("2241", 1)]
+    assert db.session.scalar(select(db.func.count()).select_from(Voucher)) == 1
 
 
 def test_the_same_key_and_body_returns_the_original_and_another_body_is_refused(books):
