@@ -82,7 +82,7 @@ SETTLEMENT_BREACHES = [
     ("purchase_total = purchase_total + 1, purchase_cost = purchase_cost + 1", "three_way_reconciles"),
     ("input_vat = input_vat + 1", "vat_plus_cost"),
     ("buyer_deductions = buyer_deductions + 1", "buyer_total_net"),
-    ("buyer_received = buyer_total + 1", "received_within_total"),
+    ("buyer_received = buyer_total + 1", "_within_total"),  # received_within_total or adjusted_within_total: both hold it
     ("buyer_received = -1", "received_within_total"),
     ("logistics = -1, margin = margin + logistics + 1", "amounts_not_negative"),
     # the sale's revenue and output VAT make up the buyer total; no output VAT on an exempt sale
