@@ -16,30 +16,29 @@ A contract batch (the company's own stock) is not corrected this way: its cost i
 """
 from __future__ import annotations
 
-import hashlib
-import json
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from models import (Adjustment, AdjustmentKind, AdjustmentStatus, PartyType, PurchaseInvoice, RoleName, Settlement,
-                    SettlementHousehold, SettlementItem, SettlementKind, SettlementStatus, User, VoucherSource,
+                    SettlementHousehold, SettlementItem, SettlementKind, User, VoucherSource,
                     VoucherStatus, db, utcnow)
 
 from .. import audit
 from ..auth.permissions import require_role
 from ..clock import local_today
-from ..errors import Conflict, FieldErrors, IdempotencyConflict, NotFound, PermissionDenied, ValidationFailed
+from ..errors import Conflict, FieldErrors, NotFound, PermissionDenied, ValidationFailed
+from ..idempotency import body_hash, checked_key, insert_once, replay
 from ..ledger import services as ledger
 from ..ledger.services import INPUT_VAT, OUTPUT_VAT, LineInput
 from ..locking import lock_row
 from ..numbering import next_number
-from ..settlements.states import IN_BOOKS, SETTLEMENT
+from ..settlements import services as settlements
+from ..settlements.states import IN_BOOKS
 from ..units import Money, UnitError, parse_money
 from . import amounts
 
@@ -50,7 +49,8 @@ PREPARERS = (RoleName.ACCOUNTANT, RoleName.COORDINATOR)
 REVIEWERS = (RoleName.ACCOUNTANT,)
 READERS = (RoleName.ACCOUNTANT, RoleName.COORDINATOR, RoleName.CASHIER, RoleName.CHIEF_ACCOUNTANT, RoleName.ADMIN)
 REASON_LENGTH = 2000
-MAX_PRICE = Decimal(100_000)
+#: beyond this (元, or 元/公斤) a figure is a typing mistake
+MAX_FIGURE = Decimal(100_000_000)
 REVENUE, COST, RECEIVABLE, PAYABLE = "5001", "5401", "1122", "2202"
 LOADS = (selectinload(Adjustment.settlement), selectinload(Adjustment.buyer), selectinload(Adjustment.household),
          selectinload(Adjustment.item).selectinload(SettlementItem.grade), selectinload(Adjustment.voucher),
@@ -82,33 +82,29 @@ def waiting_count() -> int:
                              .where(Adjustment.status == AdjustmentStatus.SUBMITTED)) or 0
 
 
+def item_prices(items: list[SettlementItem]) -> dict[int, tuple[int, Decimal]]:
+    """(fen, 元/公斤) each grade line stands at now: as settled, or as last corrected (one query)."""
+    standing = {item.id: (Money(item.amount).fen, item.price) for item in items}
+    for correction in db.session.scalars(select(Adjustment).where(
+            Adjustment.item_id.in_(list(standing)), Adjustment.status == AdjustmentStatus.POSTED)
+            .order_by(Adjustment.id)):
+        fen, _price = standing[correction.item_id]
+        standing[correction.item_id] = (fen + Money(correction.amount).fen, correction.new_price)
+    return standing
+
+
 def item_price(item: SettlementItem) -> tuple[int, Decimal]:
-    """(fen, 元/公斤) a grade line stands at now: as settled, or as last corrected."""
-    corrections = list(db.session.scalars(select(Adjustment).where(
-        Adjustment.item_id == item.id, Adjustment.status == AdjustmentStatus.POSTED).order_by(Adjustment.id)))
-    fen = Money(item.amount).fen + sum(Money(c.amount).fen for c in corrections)
-    return fen, corrections[-1].new_price if corrections else item.price
+    return item_prices([item])[item.id]
 
 
 # --- preparing -----------------------------------------------------------------------------------
 
 def _key(key: str | None) -> str:
-    key = (key or "").strip()
-    if not key or len(key) > 128:
-        raise ValidationFailed(_l("Each adjustment needs an idempotency key of at most 128 characters."),
-                               field="idempotency_key")
-    return key
-
-
-def _digest(body: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+    return checked_key(key, _l("Each adjustment needs an idempotency key of at most 128 characters."))
 
 
 def _replay(key: str, digest: str) -> Adjustment | None:
-    existing = db.session.scalar(select(Adjustment).where(Adjustment.idempotency_key == key))
-    if existing is not None and existing.body_hash != digest:
-        raise IdempotencyConflict()
-    return existing
+    return replay(Adjustment, key, digest)
 
 
 def _sale(settlement: Settlement) -> Settlement:
@@ -149,8 +145,11 @@ def _money_field(errors: FieldErrors, field: str, value: Any, *, what: Any) -> D
     except (UnitError, ValueError, TypeError):
         errors.add(field, what)
         return None
-    if money.fen <= 0 or money.yuan > MAX_PRICE * 1000:
+    if money.fen <= 0:
         errors.add(field, _l("Enter an amount above zero."))
+        return None
+    if money.yuan > MAX_FIGURE:
+        errors.add(field, _l("That amount is too large."))
         return None
     return money.yuan
 
@@ -201,7 +200,7 @@ def prepare_allowance(actor: User, settlement: Settlement, *, reason: Any, amoun
     body = {"kind": "sales_allowance", "settlement": settlement.id, "amount": allowance_fen,
             "per_kg": str(rate) if rate is not None else None, "reason": text, "adjusted_on": day.isoformat(),
             "invoice_number": number_text}
-    digest = _digest(body)
+    digest = body_hash(body)
     existing = _replay(key, digest)
     if existing is not None:
         return existing
@@ -241,7 +240,7 @@ def prepare_correction(actor: User, settlement: Settlement, *, item_id: Any, new
     errors.raise_if_any()
     body = {"kind": "price_correction", "settlement": settlement.id, "item": item.id, "new_price": str(price),
             "reason": text, "adjusted_on": day.isoformat()}
-    digest = _digest(body)
+    digest = body_hash(body)
     existing = _replay(key, digest)
     if existing is not None:
         return existing
@@ -281,18 +280,11 @@ def _figures(change: amounts.Change) -> dict[str, Decimal]:
 def _save(actor: User, adjustment: Adjustment, key: str, digest: str) -> Adjustment:
     adjustment.number = next_number(Adjustment.number, f"TZ{adjustment.adjusted_on.year}-")
     adjustment.idempotency_key, adjustment.body_hash, adjustment.prepared_by_id = key, digest, actor.id
-    try:
-        with db.session.begin_nested():
-            db.session.add(adjustment)
-            db.session.flush()
-    except IntegrityError:
-        # another request took the key (or prepared a correction of the same line) meanwhile
-        existing = db.session.scalar(select(Adjustment).where(Adjustment.idempotency_key == key))
-        if existing is None:
-            raise Conflict(_l("Another correction of this line was prepared meanwhile; review or return it first."))
-        if existing.body_hash != digest:
-            raise IdempotencyConflict() from None
-        return existing
+    # another request may take the key (or prepare a correction of the same line) meanwhile
+    saved = insert_once(adjustment, taken=Conflict(
+        _l("Another correction of this line was prepared meanwhile; review or return it first.")))
+    if saved is not adjustment:
+        return saved
     audit.record(actor, "adjustment.prepare", adjustment, after=_record(adjustment))
     return adjustment
 
@@ -367,20 +359,9 @@ def approve(actor: User, adjustment: Adjustment) -> Adjustment:
         attachments=1)
     adjustment.status, adjustment.reviewed_by_id, adjustment.reviewed_at = AdjustmentStatus.POSTED, actor.id, utcnow()
     db.session.flush()
-    _settle_status(actor, settlement)
+    settlements.mark_paid_if_done(actor, settlement)
     audit.record(actor, "adjustment.post", adjustment, after=_record(adjustment))
     return adjustment
-
-
-def _settle_status(actor: User, settlement: Settlement) -> None:
-    """paid ↔ posted as the households' lines are (or are no longer) paid in full."""
-    open_lines = db.session.scalar(select(func.count()).select_from(SettlementHousehold).where(
-        SettlementHousehold.settlement_id == settlement.id,
-        SettlementHousehold.paid < SettlementHousehold.net + SettlementHousehold.adjusted))
-    if settlement.status is SettlementStatus.PAID and open_lines:
-        SETTLEMENT.apply(actor, settlement, "unpay")
-    elif settlement.status is SettlementStatus.POSTED and not open_lines:
-        SETTLEMENT.apply(actor, settlement, "pay")
 
 
 def return_adjustment(actor: User, adjustment: Adjustment, reason: Any) -> Adjustment:

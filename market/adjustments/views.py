@@ -39,9 +39,10 @@ def _settlement(settlement_id: int) -> Settlement:
 
 def _item_choices(settlement: Settlement) -> list:
     rows: list[tuple] = [("", _("Choose the household's grade line"))]
+    prices = services.item_prices([item for line in settlement.households for item in line.items])
     for line in settlement.households:
         for item in line.items:
-            _fen, price = services.item_price(item)
+            _fen, price = prices[item.id]
             rows.append((item.id, f"{line.household.head_name} · {item.grade.name} · "
                                   f"{format_number(item.payable_kg)} {_('kg')} · {price:.2f} {_('yuan/kg')}"))
     return options(rows)

@@ -16,7 +16,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
 from models import (Adjustment, AdjustmentKind, AdjustmentStatus, Buyer, Household, Payment, PaymentApplication, PaymentKind, RoleName, Settlement,
-                    SettlementHousehold, SettlementKind, SlipStatus, User, WeighSlip, db, settlement_slips)
+                    SettlementHousehold, SettlementItem, SettlementKind, SlipStatus, User, WeighSlip, db, settlement_slips)
 
 from ..auth.permissions import require_household_access, require_role
 from ..clock import local_zone
@@ -212,7 +212,7 @@ def _corrections(household_id: int) -> Select:
     return (select(Adjustment).where(Adjustment.household_id == household_id,
                                      Adjustment.kind == AdjustmentKind.PRICE_CORRECTION,
                                      Adjustment.status == AdjustmentStatus.POSTED)
-            .options(selectinload(Adjustment.settlement), selectinload(Adjustment.item))
+            .options(selectinload(Adjustment.settlement), selectinload(Adjustment.item).selectinload(SettlementItem.grade))
             .order_by(Adjustment.adjusted_on, Adjustment.id))
 
 
@@ -329,7 +329,7 @@ def buyer_statement(actor: User, buyer: Buyer, as_of: Any = None) -> BuyerStatem
     for allowance in db.session.scalars(
             select(Adjustment).where(Adjustment.buyer_id == buyer.id, Adjustment.status == AdjustmentStatus.POSTED,
                                      Adjustment.kind == AdjustmentKind.SALES_ALLOWANCE, Adjustment.adjusted_on <= day)
-            .options(selectinload(Adjustment.settlement)).order_by(Adjustment.adjusted_on, Adjustment.id)):
+            .order_by(Adjustment.adjusted_on, Adjustment.id)):
         allowed[allowance.settlement_id] = allowed.get(allowance.settlement_id, ZERO) - allowance.amount
         statement.allowances.append(PaymentRow(day=allowance.adjusted_on, number=allowance.number, method=None,
                                                reference=allowance.invoice_number or allowance.reason[:64],

@@ -15,8 +15,6 @@ body returns the original closure, another body with that key is refused.
 """
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -24,7 +22,6 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from models import (ContractPrepayment, ContractStatus, DepositClosure, DepositOutcome, PartyType, Payment,
@@ -33,7 +30,8 @@ from models import (ContractPrepayment, ContractStatus, DepositClosure, DepositO
 from .. import audit
 from ..auth.permissions import require_role
 from ..clock import local_today
-from ..errors import Conflict, FieldErrors, IdempotencyConflict, NotFound, ValidationFailed
+from ..errors import Conflict, FieldErrors, NotFound, ValidationFailed
+from ..idempotency import body_hash, checked_key, insert_once, replay
 from ..ledger import services as ledger
 from ..ledger.services import LineInput
 from ..locking import lock_row
@@ -121,22 +119,15 @@ def _digest(contract_id: int, checked: _Checked) -> str:
             "closed_on": checked.closed_on.isoformat() if checked.day_given else "",
             "method": checked.method.value if checked.method else "", "reference": checked.reference,
             "signer": checked.signer}
-    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    return body_hash(body)
 
 
 def _key(key: str | None) -> str:
-    key = (key or "").strip()
-    if not key or len(key) > 128:
-        raise ValidationFailed(_l("Each deposit closure needs an idempotency key of at most 128 characters."),
-                               field="idempotency_key")
-    return key
+    return checked_key(key, _l("Each deposit closure needs an idempotency key of at most 128 characters."))
 
 
 def _replay(key: str, digest: str) -> DepositClosure | None:
-    existing = db.session.scalar(select(DepositClosure).where(DepositClosure.idempotency_key == key))
-    if existing is not None and existing.body_hash != digest:
-        raise IdempotencyConflict()
-    return existing
+    return replay(DepositClosure, key, digest)
 
 
 def _unbooked_deposits(contract: PurchaseContract) -> int:
@@ -210,18 +201,10 @@ def close_deposit(actor: User, contract: PurchaseContract, data: ClosureInput, *
         received=deposit * RECEIVED_TIMES[checked.outcome], method=checked.method, reference=checked.reference,
         signer=checked.signer, closed_on=checked.closed_on, reason=checked.reason, idempotency_key=key,
         body_hash=digest, recorded_by_id=actor.id)
-    try:
-        with db.session.begin_nested():
-            db.session.add(closure)
-            db.session.flush()
-    except IntegrityError:
-        # Another request closed it (or took the key) between our look and our write.
-        existing = db.session.scalar(select(DepositClosure).where(DepositClosure.idempotency_key == key))
-        if existing is None:
-            raise Conflict(_l("This contract's deposit is already closed.")) from None
-        if existing.body_hash != digest:
-            raise IdempotencyConflict() from None
-        return existing
+    # another request may close it (or take the key) between our look and our write
+    saved = insert_once(closure, taken=Conflict(_l("This contract's deposit is already closed.")))
+    if saved is not closure:
+        return saved
     party = dict(party_type=PartyType.HOUSEHOLD, party_id=household.id, memo=household.head_name)
     closure.voucher = ledger.prepare_voucher(
         actor, voucher_date=checked.closed_on,

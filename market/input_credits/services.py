@@ -9,8 +9,6 @@ Every credit carries an idempotency key: the same key and body returns the origi
 """
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -18,7 +16,6 @@ from typing import Any, Iterable
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
-from sqlalchemy.exc import IntegrityError
 
 from models import SETTLEMENT_COUNTING as COUNTING
 from models import (Household, InputCredit, PartyType, RoleName, Settlement, SettlementHousehold, SettlementStatus, User,
@@ -27,7 +24,8 @@ from models import (Household, InputCredit, PartyType, RoleName, Settlement, Set
 from .. import audit
 from ..auth.permissions import require_role
 from ..clock import local_today
-from ..errors import Conflict, FieldErrors, IdempotencyConflict, NotFound, ValidationFailed
+from ..errors import Conflict, FieldErrors, NotFound, ValidationFailed
+from ..idempotency import body_hash, checked_key, insert_once, replay
 from ..ledger import services as ledger
 from ..ledger.services import LineInput
 from ..locking import lock_row
@@ -93,22 +91,15 @@ def _check(item: Any, amount: Any, issued_on: Any, note: Any) -> _Checked:
 def _digest(household_id: int, checked: _Checked) -> str:
     body = {"household": household_id, "item": checked.item, "amount": str(checked.amount),
             "issued_on": checked.issued_on.isoformat(), "note": checked.note}
-    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    return body_hash(body)
 
 
 def _key(key: str | None) -> str:
-    key = (key or "").strip()
-    if not key or len(key) > 128:
-        raise ValidationFailed(_l("Each input credit needs an idempotency key of at most 128 characters."),
-                               field="idempotency_key")
-    return key
+    return checked_key(key, _l("Each input credit needs an idempotency key of at most 128 characters."))
 
 
 def _replay(key: str, digest: str) -> InputCredit | None:
-    existing = db.session.scalar(select(InputCredit).where(InputCredit.idempotency_key == key))
-    if existing is not None and existing.body_hash != digest:
-        raise IdempotencyConflict()
-    return existing
+    return replay(InputCredit, key, digest)
 
 
 def record_input_credit(actor: User, household: Household, *, item: Any, amount: Any, issued_on: Any = None,
@@ -130,18 +121,9 @@ def record_input_credit(actor: User, household: Household, *, item: Any, amount:
                                                                         f"NZ{checked.issued_on.year}-"),
                          issued_on=checked.issued_on, item=checked.item, amount=checked.amount, note=checked.note,
                          idempotency_key=key, body_hash=digest, recorded_by_id=actor.id)
-    try:
-        with db.session.begin_nested():
-            db.session.add(credit)
-            db.session.flush()
-    except IntegrityError:
-        # Another request took the key between our look and our write.
-        existing = db.session.scalar(select(InputCredit).where(InputCredit.idempotency_key == key))
-        if existing is None:
-            raise
-        if existing.body_hash != digest:
-            raise IdempotencyConflict() from None
-        return existing
+    saved = insert_once(credit)  # another request may take the key between our look and our write
+    if saved is not credit:
+        return saved
     credit.voucher = ledger.prepare_voucher(
         actor, voucher_date=checked.issued_on,
         summary=f"赊销农资给{household.head_name}：{checked.item}（{credit.number}）",

@@ -20,7 +20,6 @@ from typing import Any, Iterable, Sequence
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from models import (LARGE_PAYOUT, AuditEvent, Buyer, ContractPrepayment, DepositClosure, Household, PartyType,
@@ -34,6 +33,7 @@ from ..cells import csv_text
 from ..auth.permissions import require_role
 from ..clock import local_today
 from ..errors import Conflict, FieldErrors, IdempotencyConflict, NotFound, ValidationFailed
+from ..idempotency import body_hash, checked_key, insert_once, replay
 from ..ledger import services as ledger
 from ..ledger.services import LineInput
 from ..locking import lock_row
@@ -117,14 +117,11 @@ def _digest(kind: PaymentKind, party: int, checked: _Checked) -> str:
             "paid_on": checked.paid_on.isoformat() if checked.day_given else "",
             "reference": checked.reference, "signer": checked.signer,
             "supporting_doc": checked.supporting_doc, "note": checked.note}
-    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    return body_hash(body)
 
 
 def _replay(key: str, digest: str) -> Payment | None:
-    existing = db.session.scalar(select(Payment).where(Payment.idempotency_key == key))
-    if existing is not None and existing.body_hash != digest:
-        raise IdempotencyConflict()
-    return existing
+    return replay(Payment, key, digest)
 
 
 def _replay_or_lock(key: str, digest: str, row) -> Payment | None:
@@ -139,26 +136,11 @@ def _replay_or_lock(key: str, digest: str, row) -> Payment | None:
 
 
 def _key(key: str | None) -> str:
-    key = (key or "").strip()
-    if not key or len(key) > 128:
-        raise ValidationFailed(_l("Each payment needs an idempotency key of at most 128 characters."),
-                               field="idempotency_key")
-    return key
+    return checked_key(key, _l("Each payment needs an idempotency key of at most 128 characters."))
 
 
 def _save(payment: Payment) -> Payment:
-    try:
-        with db.session.begin_nested():
-            db.session.add(payment)
-            db.session.flush()
-    except IntegrityError:
-        existing = db.session.scalar(select(Payment).where(Payment.idempotency_key == payment.idempotency_key))
-        if existing is None:
-            raise
-        if existing.body_hash != payment.body_hash:
-            raise IdempotencyConflict() from None
-        return existing
-    return payment
+    return insert_once(payment)
 
 
 # --- households ----------------------------------------------------------------------------------

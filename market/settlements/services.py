@@ -209,14 +209,18 @@ def post(actor: User, settlement: Settlement) -> Settlement:
 
 
 def mark_paid_if_done(actor: User, settlement: Settlement) -> None:
-    """posted → paid once every household has been paid in full (re-read under the settlement's lock)."""
+    """posted → paid once every household has been paid in full, and back to posted when a price
+    correction leaves one owed again (re-read under the settlement's lock)."""
     lock_row(settlement)
-    if settlement.status is not SettlementStatus.POSTED:
+    if settlement.status not in IN_BOOKS:
         return
     open_lines = db.session.scalar(select(func.count()).select_from(SettlementHousehold).where(
-        SettlementHousehold.settlement_id == settlement.id, SettlementHousehold.paid < SettlementHousehold.net + SettlementHousehold.adjusted))
-    if open_lines == 0:
+        SettlementHousehold.settlement_id == settlement.id,
+        SettlementHousehold.paid < SettlementHousehold.net + SettlementHousehold.adjusted))
+    if settlement.status is SettlementStatus.POSTED and open_lines == 0:
         SETTLEMENT.apply(actor, settlement, "pay")
+    elif settlement.status is SettlementStatus.PAID and open_lines:
+        SETTLEMENT.apply(actor, settlement, "unpay")
 
 
 # --- reading -------------------------------------------------------------------------------------
