@@ -52,7 +52,8 @@ WHEN NEW.status = 'posted' AND (
 BEGIN SELECT RAISE(ABORT, '{UNBALANCED}'); END""",
 ]
 
-POSTED = "('posted', 'paid')"
+#: a settlement whose vouchers were written: posted, paid, or reversed (冲销, for good)
+POSTED = "('posted', 'paid', 'reversed')"
 _SETTLEMENT_OF_LINE = "(SELECT status FROM settlements WHERE id = (SELECT settlement_id FROM settlement_households WHERE id = {}))"
 #: what a posted settlement cannot change (its status may go posted ↔ paid; buyer_received follows receipts)
 _SETTLEMENT_FIXED = ("number", "kind", "order_id", "buyer_id", "settle_on", "reject_policy", "vat_rate_pct",
@@ -63,7 +64,7 @@ _SETTLEMENT_FIXED = ("number", "kind", "order_id", "buyer_id", "settle_on", "rej
                      "logistics_invoice_no", "logistics_vat_rate_pct", "logistics_input_vat",
                      "packing_invoice_no", "packing_vat_rate_pct", "packing_input_vat",
                      "logistics_supplier_id", "packing_supplier_id",
-                     "abnormal_kg", "abnormal_stock_kg", "loss_cost", "loss_vat")
+                     "abnormal_kg", "abnormal_stock_kg", "loss_cost", "loss_vat", "corrects_id")
 #: what a posted settlement's household line cannot change (``paid`` follows payouts)
 _LINE_FIXED = ("id", "settlement_id", "household_id", "field_kg", "payable_kg", "gross", "input_vat",
                "recovered_advances", "recovered_input_credit", "net", "carried_over")
@@ -79,7 +80,8 @@ def _changed(columns) -> str:
 GUARDS_SQLITE: list[str] = [
     f"""CREATE TRIGGER IF NOT EXISTS trg_settlements_no_change_when_posted
 BEFORE UPDATE ON settlements
-WHEN OLD.status IN {POSTED} AND (NEW.status NOT IN {POSTED} OR {_changed(_SETTLEMENT_FIXED)})
+WHEN OLD.status IN {POSTED} AND (NEW.status NOT IN {POSTED} OR (OLD.status = 'reversed' AND NEW.status <> 'reversed')
+  OR {_changed(_SETTLEMENT_FIXED)})
 BEGIN SELECT RAISE(ABORT, '{SETTLED}'); END""",
     f"""CREATE TRIGGER IF NOT EXISTS trg_settlements_no_delete_when_posted
 BEFORE DELETE ON settlements
@@ -176,7 +178,7 @@ def _pg_line_guard() -> str:
 
 GUARDS_POSTGRESQL: list[str] = (
     _pg_guard("settlements", f"""  IF OLD.status IN {POSTED} AND (TG_OP = 'DELETE' OR NEW.status NOT IN {POSTED}
-      OR {_pg_changed(_SETTLEMENT_FIXED)}) THEN
+      OR (OLD.status = 'reversed' AND NEW.status <> 'reversed') OR {_pg_changed(_SETTLEMENT_FIXED)}) THEN
     RAISE EXCEPTION '{SETTLED}' USING ERRCODE = 'check_violation';
   END IF;""")
     + _pg_guard("settlement_households", f"""  IF TG_OP = 'INSERT' THEN

@@ -30,6 +30,13 @@ RULES: dict[str, str] = {
     "adjustment_self_review": "the person who prepared an adjustment cannot review it",
     "receipt_above_loaded": "more was received than the truck was loaded with, and no coordinator recorded why",
     "receipt_beyond_weighbridge_tolerance": "more was received than loaded, beyond the buyer's weighbridge tolerance",
+    "period_closed": "the date falls in a closed period, or before one",
+    "reversal_needs_posted_settlement": "only a posted (or paid) settlement is reversed",
+    "reversal_exists": "the settlement already has a reversal waiting for review or posted",
+    "reversal_self_review": "the person who prepared a settlement's reversal cannot review it",
+    "reversal_adjustment_waiting": "an adjustment of the settlement waits for review; review or return it first",
+    "reversal_stock_moved_since": "stock the settlement received was issued or counted since; it cannot be taken "
+                                  "back out at its value",
 }
 
 

@@ -13,7 +13,7 @@ from models import CertificateBasis, ReceiptOutcome
 from models import AccountKind, PartyType, PeriodStatus, VoucherSource, VoucherStatus
 from models import DepositOutcome, PaymentKind, SettlementKind, SettlementStatus
 from models import LossKind, StockCountStatus, StockMovementKind
-from models import AdjustmentKind, AdjustmentStatus
+from models import AdjustmentKind, AdjustmentStatus, ReversalStatus
 
 #: (enum member, label) pairs. Keyed below by (enum type, value): str-enums of different types with
 #: the same value ("draft", "fixed") compare equal, so a plain dict would mix them up.
@@ -105,6 +105,7 @@ _PAIRS: list[tuple[enum.Enum, object]] = [
     (SettlementStatus.APPROVED, _l("Approved")),
     (SettlementStatus.POSTED, _l("Posted")),
     (SettlementStatus.PAID, _l("Paid")),
+    (SettlementStatus.REVERSED, _l("Reversed")),
     (SettlementKind.ORDER, _l("Order (three-way)")),
     (SettlementKind.CONTRACT_BATCH, _l("Contract purchases")),
     (PaymentKind.BUYER_RECEIPT, _l("Buyer receipt (收款)")),
@@ -135,6 +136,11 @@ _PAIRS: list[tuple[enum.Enum, object]] = [
     (StockMovementKind.COUNT_SURPLUS, _l("Count surplus (盘盈)")),
     (StockMovementKind.COUNT_LOSS_NORMAL, _l("Count loss, normal shrink (盘亏)")),
     (StockMovementKind.COUNT_LOSS_ABNORMAL, _l("Count loss, abnormal (盘亏)")),
+    (StockMovementKind.RECEIPT_REVERSED, _l("Receipt reversed (冲销入库)")),
+    (StockMovementKind.ISSUE_RETURNED, _l("Issue returned (冲销退回库存)")),
+    (ReversalStatus.SUBMITTED, _l("Waiting for review")),
+    (ReversalStatus.POSTED, _l("Posted")),
+    (ReversalStatus.RETURNED, _l("Returned")),
 ]
 
 LABELS: dict[tuple[type, str], object] = {(type(member), member.value): text for member, text in _PAIRS}

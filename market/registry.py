@@ -29,6 +29,8 @@ from .produce import api as produce_api
 from .produce import bp as produce_bp
 from .reference import api as reference_api
 from .reference import bp as reference_bp
+from .reversals import api as reversals_api
+from .reversals import bp as reversals_bp
 from .settlements import api as settlements_api
 from .settlements import bp as settlements_bp
 from .stock import api as stock_api
@@ -37,8 +39,10 @@ from .weighing import api as weighing_api
 from .weighing import bp as weighing_bp
 
 BLUEPRINTS = [auth_bp, main_bp, reference_bp, produce_bp, contracts_bp, weighing_bp, orders_bp, fulfilment_bp,
-              settlements_bp, payments_bp, input_credits_bp, deposits_bp, books_bp, stock_bp, adjustments_bp]
+              settlements_bp, payments_bp, input_credits_bp, deposits_bp, books_bp, stock_bp, adjustments_bp,
+              reversals_bp]
 API_MODULES = [auth_api, reference_api, produce_api, contracts_api, weighing_api, orders_api, fulfilment_api,
-               settlements_api, payments_api, input_credits_api, deposits_api, books_api, stock_api, adjustments_api]
+               settlements_api, payments_api, input_credits_api, deposits_api, books_api, stock_api, adjustments_api,
+               reversals_api]
 #: run once per app: weighing asks, fulfilment answers how a slip on an allocation line is collected
 HOOK_SUBSCRIBERS = [fulfilment_collection.subscribe]

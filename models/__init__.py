@@ -1,6 +1,6 @@
 """All models. Importing this package registers every table on ``db.metadata``."""
 from .base import Base, db, utcnow  # noqa: F401
-from . import users, places, catalogue, produce, contracts, weighing, audit, orders, ledger, fulfilment, settlement, stock, adjustments  # noqa: F401
+from . import users, places, catalogue, produce, contracts, weighing, audit, orders, ledger, fulfilment, settlement, stock, adjustments, reversals  # noqa: F401
 from .users import ApiToken, Role, RoleName, User  # noqa: F401
 from .audit import AuditEvent, IdempotencyRecord  # noqa: F401
 from .places import (Household, PartyBranch, PartyGroup, PayeeChange, PayeeChangeStatus, PayoutMethod, Village,  # noqa: F401
@@ -32,3 +32,4 @@ from .stock import (  # noqa: F401
     LossKind, OrderStockLine, StockCount, StockCountLine, StockCountStatus, StockMovement, StockMovementKind,
 )
 from .adjustments import Adjustment, AdjustmentKind, AdjustmentStatus  # noqa: F401
+from .reversals import CarriedPayment, ReversalStatus, SettlementReversal, reversal_slips  # noqa: F401

@@ -37,6 +37,9 @@ class SettlementStatus(str, enum.Enum):
     APPROVED = "approved"
     POSTED = "posted"
     PAID = "paid"
+    #: 冲销: reversed as a whole in red after posting (its vouchers, invoices and stock undone); the
+    #: order's slips settle again in a corrected settlement
+    REVERSED = "reversed"
 
 
 #: statuses whose households' advances and input credit count as recovered (drafts too, so that two
@@ -99,13 +102,18 @@ class Settlement(db.Model):
                         name="abnormal_loss_within_purchase"),
         CheckConstraint("buyer_adjusted <= 0 AND buyer_received <= buyer_total + buyer_adjusted",
                         name="adjusted_within_total"),
+        Index("uq_settlements_standing_order", "order_id", unique=True,
+              sqlite_where=text("status <> 'reversed'"), postgresql_where=text("status <> 'reversed'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: e.g. JS2026-0001
     number: Mapped[str] = mapped_column(String(32), unique=True)
     kind: Mapped[SettlementKind] = mapped_column(enum_column(SettlementKind))
-    order_id: Mapped[Optional[int]] = mapped_column(ForeignKey("buyer_orders.id"), unique=True)
+    #: one standing settlement per order; a reversed one leaves room for its correction
+    order_id: Mapped[Optional[int]] = mapped_column(ForeignKey("buyer_orders.id"))
+    #: the reversed settlement this one corrects (its 更正结算单)
+    corrects_id: Mapped[Optional[int]] = mapped_column(ForeignKey("settlements.id"))
     buyer_id: Mapped[Optional[int]] = mapped_column(ForeignKey("buyers.id"), index=True)
     #: the date of its vouchers
     settle_on: Mapped[date] = mapped_column()
@@ -181,6 +189,7 @@ class Settlement(db.Model):
     households: Mapped[list["SettlementHousehold"]] = relationship(
         back_populates="settlement", order_by="SettlementHousehold.household_id", cascade="all, delete-orphan")
     slips: Mapped[list[WeighSlip]] = relationship(secondary=settlement_slips, order_by=WeighSlip.id)
+    corrects: Mapped[Optional["Settlement"]] = relationship(remote_side=[id], foreign_keys=[corrects_id])
 
     @property
     def costs(self) -> Decimal:

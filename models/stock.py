@@ -28,10 +28,13 @@ class StockMovementKind(str, enum.Enum):
     COUNT_SURPLUS = "count_surplus"              # 盘盈
     COUNT_LOSS_NORMAL = "count_loss_normal"      # 盘亏, normal shrink (合理损耗): stays in cost
     COUNT_LOSS_ABNORMAL = "count_loss_abnormal"  # 盘亏, abnormal loss (非正常损失): 营业外支出
+    #: a settlement reversed (冲销): its receipt taken out again, its issue put back, at the same value
+    RECEIPT_REVERSED = "receipt_reversed"
+    ISSUE_RETURNED = "issue_returned"
 
     @property
     def inward(self) -> bool:
-        return self in (StockMovementKind.RECEIPT, StockMovementKind.COUNT_SURPLUS)
+        return self in (StockMovementKind.RECEIPT, StockMovementKind.COUNT_SURPLUS, StockMovementKind.ISSUE_RETURNED)
 
 
 class StockCountStatus(str, enum.Enum):

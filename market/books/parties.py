@@ -90,7 +90,8 @@ def document_balances() -> Balances:
         totals[(OTHER_RECEIVABLE, HOUSEHOLD, credit.household_id)] += _fen(credit.amount)
     for closure in db.session.scalars(select(DepositClosure).where(DepositClosure.voucher_id.in_(in_books))):
         totals[(ADVANCES, HOUSEHOLD, closure.household_id)] -= _fen(closure.deposit)
-    for adjustment in db.session.scalars(select(Adjustment).where(Adjustment.status == AdjustmentStatus.POSTED)):
+    for adjustment in db.session.scalars(select(Adjustment).join(Settlement).where(
+            Adjustment.status == AdjustmentStatus.POSTED, Settlement.status.in_(IN_BOOKS))):
         if adjustment.kind is AdjustmentKind.SALES_ALLOWANCE:
             totals[(RECEIVABLE, BUYER, adjustment.buyer_id)] += _fen(adjustment.amount)
         else:

@@ -9,8 +9,9 @@ def problems() -> list[str]:
     from .parties import verify as verify_parties
     from ..ledger.services import verify as verify_ledger
     from ..payments.services import verify as verify_payments
+    from ..reversals.services import verify as verify_reversals
     from ..settlements.services import verify as verify_settlements
     from ..stock.services import verify as verify_stock
 
     return (verify_ledger() + verify_settlements() + verify_payments() + verify_stock() + verify_adjustments()
-            + verify_parties())
+            + verify_reversals() + verify_parties())

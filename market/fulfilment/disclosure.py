@@ -8,7 +8,8 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from models import (Adjustment, AdjustmentKind, AdjustmentStatus, BuyerOrder, OrderStatus, Settlement, SettlementItem,
+from models import (SETTLEMENT_IN_BOOKS, Adjustment, AdjustmentKind, AdjustmentStatus, BuyerOrder, OrderStatus,
+                    Settlement, SettlementItem,
                     SlipStatus, db)
 
 from ..errors import NotFound
@@ -86,7 +87,8 @@ def _apply_corrections(order: BuyerOrder, totals: dict[tuple, list]) -> set[tupl
     from the price it stood at to the corrected one, with the difference; the keys corrected."""
     corrections = db.session.scalars(
         select(Adjustment).join(Settlement, Settlement.id == Adjustment.settlement_id)
-        .where(Settlement.order_id == order.id, Adjustment.kind == AdjustmentKind.PRICE_CORRECTION,
+        .where(Settlement.order_id == order.id, Settlement.status.in_(SETTLEMENT_IN_BOOKS),
+               Adjustment.kind == AdjustmentKind.PRICE_CORRECTION,
                Adjustment.status == AdjustmentStatus.POSTED).order_by(Adjustment.id))
     corrected: set[tuple] = set()
     for correction in corrections:

@@ -323,9 +323,10 @@ def is_generated(voucher: Voucher) -> bool:
 def _refuse_generated(voucher: Voucher) -> None:
     if is_generated(voucher):
         raise Conflict(_l("This voucher was written by a settlement, a payment, a supply on credit, a deposit "
-                          "closure, a stock count or an adjustment; correct it there (a payment, a supply on credit "
-                          "or a deposit closure recorded in error is voided on its page; a stock count is corrected "
-                          "by the next count; a posted adjustment by another adjustment)."))
+                          "closure, a stock count or an adjustment; correct it there (a settlement is reversed as a "
+                          "whole on its page; a payment, a supply on credit or a deposit closure recorded in error is "
+                          "voided on its page; a stock count is corrected by the next count; a posted adjustment by "
+                          "another adjustment)."))
 
 
 def reject(actor: User, voucher: Voucher, reason: str, *, system: bool = False) -> Voucher:
@@ -846,12 +847,36 @@ def record_reviewed(*, preparer: User, approver: User, poster: User, voucher_dat
     voucher = prepare_voucher(preparer, voucher_date=voucher_date, summary=summary, lines=lines,
                               idempotency_key=idempotency_key, source=source, source_id=source_id,
                               attachments=attachments, system=True)
+    return _approve_and_post(voucher, approver=approver, poster=poster)
+
+
+def _approve_and_post(voucher: Voucher, *, approver: User, poster: User) -> Voucher:
     if voucher.status is VoucherStatus.POSTED:
         return voucher
     if voucher.status is VoucherStatus.PREPARED:
         REVIEW.apply(approver, voucher, "approve")
         voucher.approved_by_id, voucher.approved_at = approver.id, utcnow()
     return post(poster, voucher)
+
+
+def reverse_reviewed(voucher: Voucher, *, preparer: User, approver: User, reason: str, voucher_date: date,
+                     idempotency_key: str) -> Voucher:
+    """红字冲销 of a document's voucher whose review happened on the document (a settlement's reversal,
+    prepared by one accountant and approved by another): prepared, approved and posted at once."""
+    if approver.id == preparer.id:
+        raise PermissionDenied(_l("The accountant who prepared a voucher cannot approve it."))
+    require_role(approver, *ACCOUNTANTS)
+    red = reverse(preparer, voucher, reason=reason, voucher_date=voucher_date, idempotency_key=idempotency_key,
+                  system=True)
+    return _approve_and_post(red, approver=approver, poster=approver)
+
+
+def refuse_closed(day: date, *, field: str) -> None:
+    """Nothing is dated in a closed period or before one (see :func:`_refuse_before_closed`)."""
+    period = db.session.scalar(select(Period).where(Period.year == day.year, Period.month == day.month))
+    if period is not None and period.status is PeriodStatus.CLOSED:
+        raise Conflict(_l("The period %(period)s is closed."), field=field, period=str(period), rule="period_closed")
+    _refuse_before_closed(period or Period(year=day.year, month=day.month), field=field)
 
 
 def voucher_lines_of(source: VoucherSource, source_id: int) -> list[VoucherLine]:

@@ -12,7 +12,7 @@ from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from models import (Adjustment, AdjustmentStatus, BuyerOrder, OrderStatus, PayeeChange, PayeeChangeStatus, RoleName, Settlement, SettlementHousehold, SettlementStatus, User,
+from models import (Adjustment, AdjustmentStatus, ReversalStatus, SettlementReversal, BuyerOrder, OrderStatus, PayeeChange, PayeeChangeStatus, RoleName, Settlement, SettlementHousehold, SettlementStatus, User,
                     Voucher, VoucherStatus, db)
 
 
@@ -49,6 +49,10 @@ def for_user(user: User) -> list[Todo]:
                  _count(select(Adjustment.id).where(Adjustment.status == AdjustmentStatus.SUBMITTED,
                                                     Adjustment.prepared_by_id != user.id)),
                  url_for("adjustments.adjustments", status="submitted")),
+            Todo(_l("Settlement reversals (红字冲销) waiting for your review"),
+                 _count(select(SettlementReversal.id).where(SettlementReversal.status == ReversalStatus.SUBMITTED,
+                                                            SettlementReversal.prepared_by_id != user.id)),
+                 url_for("reversals.listing", status="submitted")),
             Todo(_l("Payout account changes waiting for your approval"),
                  _count(select(PayeeChange.id).where(PayeeChange.status == PayeeChangeStatus.PENDING,
                                                      PayeeChange.requested_by_id != user.id)),
@@ -66,7 +70,8 @@ def for_user(user: User) -> list[Todo]:
                  url_for("orders.list_orders", status="open")),
             Todo(_l("Received orders to settle"),
                  _count(select(BuyerOrder.id).where(BuyerOrder.status == OrderStatus.RECEIVED)
-                        .where(~BuyerOrder.id.in_(select(Settlement.order_id).where(Settlement.order_id.is_not(None))))),
+                        .where(~BuyerOrder.id.in_(select(Settlement.order_id).where(
+                            Settlement.order_id.is_not(None), Settlement.status != SettlementStatus.REVERSED)))),
                  url_for("settlements.new_settlement")),
         ]
     return items

@@ -17,6 +17,7 @@ ORDER = StateMachine("buyer_order", {
     (S.COLLECTING, "ship"): S.SHIPPED,
     (S.SHIPPED, "receive"): S.RECEIVED,
     (S.RECEIVED, "settle"): S.SETTLED,
+    (S.SETTLED, "unsettle"): S.RECEIVED,  # its settlement reversed (冲销): to be settled again
     (S.DRAFT, "cancel"): S.CANCELLED,
     (S.OPEN, "cancel"): S.CANCELLED,
     (S.ALLOCATED, "cancel"): S.CANCELLED,

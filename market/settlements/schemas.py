@@ -245,6 +245,8 @@ class PurchaseInvoiceSchema(ma.Schema):
     title = ma.fields.Constant("农产品收购发票")
     settlement_id = ma.fields.Function(lambda i: i.line.settlement_id)
     settlement_number = ma.fields.Function(lambda i: i.line.settlement.number)
+    void = ma.fields.Function(lambda i: i.line.settlement.status.value == "reversed", metadata={
+        "type": "boolean", "description": "作废: its settlement was reversed in red (kept as issued, no longer valid)"})
     household_id = ma.fields.Function(lambda i: i.line.household_id)
     issued_on = ma.fields.Date()
     seller_name = ma.fields.String()

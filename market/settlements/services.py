@@ -15,7 +15,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
 from models import (AuditEvent, BuyerOrder, DepositClosure, Household, InputCredit, OrderStatus, PartyType, Payment,
-                    PaymentApplication, Receipt,
+                    PaymentApplication, Receipt, ReversalStatus, SettlementReversal, reversal_slips,
                     RoleName, Settlement, SettlementHousehold, SettlementItem, SettlementKind, SettlementStatus, SlipStatus, User,
                     Voucher, VoucherSource, VoucherStatus, WeighSlip, db, settlement_slips, utcnow)
 
@@ -31,6 +31,7 @@ from ..orders.states import ORDER
 from ..stock import services as stock
 from ..units import Money
 from . import sales_vat, splits
+from .carrying import apply_carried
 from .computing import (compute_batch, compute_order, cost_input_vat, local_day, parse_day, read_entered,
                         sale_lines)
 from .states import IN_BOOKS, SETTLEMENT
@@ -60,9 +61,14 @@ def prepare_order_settlement(actor: User, order: BuyerOrder, **values: Any) -> S
     lock_row(order)
     if order.status is OrderStatus.CANCELLED:
         raise Conflict(_l("A cancelled order cannot be settled."))
-    if db.session.scalar(select(Settlement.id).where(Settlement.order_id == order.id)) is not None:
+    if db.session.scalar(select(Settlement.id).where(Settlement.order_id == order.id,
+                                                     Settlement.status != SettlementStatus.REVERSED)) is not None:
         raise Conflict(_l("This order already has a settlement."))
     settlement = _new(actor, SettlementKind.ORDER)
+    # the settlement reversed before it, which this one corrects (更正)
+    settlement.corrects_id = db.session.scalar(select(Settlement.id).where(
+        Settlement.order_id == order.id, Settlement.status == SettlementStatus.REVERSED)
+        .order_by(Settlement.id.desc()).limit(1))
     compute_order(settlement, order, entered)
     db.session.flush()
     audit.record(actor, "settlement.prepare", settlement, after=_summary(settlement))
@@ -101,6 +107,12 @@ def prepare_contract_batch(actor: User, *, start: Any = None, end: Any = None, *
     if not slips:
         raise Conflict(_l("There are no contract deliveries to settle in that range."))
     settlement = _new(actor, SettlementKind.CONTRACT_BATCH)
+    # a batch taking slips a reversal released corrects that reversed settlement
+    settlement.corrects_id = db.session.scalar(
+        select(SettlementReversal.settlement_id).join(reversal_slips, reversal_slips.c.reversal_id == SettlementReversal.id)
+        .where(reversal_slips.c.slip_id.in_([slip.id for slip in slips]),
+               SettlementReversal.status == ReversalStatus.POSTED)
+        .order_by(SettlementReversal.id.desc()).limit(1))
     compute_batch(settlement, slips, entered)
     db.session.flush()
     audit.record(actor, "settlement.prepare", settlement, after=_summary(settlement))
@@ -199,6 +211,7 @@ def post(actor: User, settlement: Settlement) -> Settlement:
                                idempotency_key=f"settlement:{settlement.id}:{plan.key}",
                                source=VoucherSource.SETTLEMENT, source_id=settlement.id, attachments=plan.attachments)
     issue_invoices(settlement)
+    apply_carried(settlement)  # what was paid on a settlement reversed before it
     if settlement.order is not None and ORDER.can(settlement.order, "settle"):
         ORDER.apply(actor, lock_row(settlement.order), "settle")  # received → settled
     SETTLEMENT.apply(actor, settlement, "post")
@@ -263,10 +276,11 @@ def awaiting_review(actor: User) -> Select:
 
 
 def settleable_orders() -> list[BuyerOrder]:
-    """Orders with a receipt and no settlement yet."""
+    """Orders with a receipt and no standing settlement (none yet, or only reversed ones)."""
     return list(db.session.scalars(
         select(BuyerOrder).join(Receipt, Receipt.order_id == BuyerOrder.id)
-        .where(~BuyerOrder.id.in_(select(Settlement.order_id).where(Settlement.order_id.is_not(None))),
+        .where(~BuyerOrder.id.in_(select(Settlement.order_id).where(Settlement.order_id.is_not(None),
+                                                                    Settlement.status != SettlementStatus.REVERSED)),
                BuyerOrder.status != OrderStatus.CANCELLED)
         .order_by(BuyerOrder.id)))
 
@@ -307,7 +321,8 @@ def verify() -> list[str]:
                 AuditEvent.action == "settlement.post").limit(1)):
             problems.append(f"settlement {settlement.number}: its audit event settlement.post is missing")
     for number, in db.session.execute(select(Settlement.number).where(
-            Settlement.status.not_in(IN_BOOKS), Settlement.id.in_(select(Voucher.source_id).where(
+            Settlement.status.not_in(IN_BOOKS), Settlement.status != SettlementStatus.REVERSED,
+            Settlement.id.in_(select(Voucher.source_id).where(
                 Voucher.source == VoucherSource.SETTLEMENT, Voucher.status == VoucherStatus.POSTED)))):
         problems.append(f"settlement {number}: not posted, yet its vouchers are in the books")
     for payment in db.session.scalars(select(Payment).options(selectinload(Payment.voucher),

@@ -14,6 +14,8 @@ SETTLEMENT = StateMachine("settlement", {
     (S.APPROVED, "post"): S.POSTED,
     (S.POSTED, "pay"): S.PAID,
     (S.PAID, "unpay"): S.POSTED,   # a payout voided
+    (S.POSTED, "reverse"): S.REVERSED,  # 冲销, through its reviewed reversal
+    (S.PAID, "reverse"): S.REVERSED,
 })
 
 #: (defined with the model, so that input credits and the books read them without this package)

@@ -38,7 +38,7 @@ bp = Blueprint("settlements", __name__)
 
 #: the tabs of the list, in the order an accountant works through them
 TABS = (SettlementStatus.SUBMITTED, SettlementStatus.DRAFT, SettlementStatus.APPROVED, SettlementStatus.POSTED,
-        SettlementStatus.PAID)
+        SettlementStatus.PAID, SettlementStatus.REVERSED)
 COMPANY = "空港浓香园"
 
 

@@ -71,6 +71,19 @@ def issue(balance: Balance, grams: int) -> tuple[int, Balance]:
     return cost, Balance(balance.grams - grams, balance.fen - cost)
 
 
+def withdraw(balance: Balance, grams: int, fen: int) -> Balance:
+    """A receipt taken back out at the value it came in at (its settlement reversed).
+
+    :raises StockError: less is held than the receipt brought, or what would be left is not a
+        balance (value left without quantity, or more value taken than is held).
+    """
+    if grams <= 0 or fen < 0:
+        raise StockError("quantity", "a withdrawal takes a quantity above zero at a value not below zero")
+    if grams > balance.grams:
+        raise StockError("insufficient", f"only {balance.grams} g in stock, {grams} g asked")
+    return Balance(balance.grams - grams, balance.fen - fen)
+
+
 def surplus(balance: Balance, grams: int, last: Balance | None = None,
             price_fen: int | None = None) -> tuple[int, Balance]:
     """(the value a surplus comes in at, the balance after): at ``price_fen`` (fen per kg, the
@@ -128,6 +141,10 @@ def replay(steps: Iterable[Step]) -> list[Balance]:
         if step.kind == "receipt":
             balance = receive(balance, step.grams, step.fen)
             last_receipt = Balance(step.grams, step.fen)
+        elif step.kind == "issue_returned":  # an issue put back at the value it went out at
+            balance = receive(balance, step.grams, step.fen)
+        elif step.kind == "receipt_reversed":  # a receipt taken back out at the value it came in at
+            balance = withdraw(balance, step.grams, step.fen)
         elif step.kind == "count_surplus":
             value, balance = surplus(balance, step.grams, last_receipt, step.price_fen)
             if value != step.fen:

@@ -62,6 +62,8 @@ SUMMARIES = {
     StockMovementKind.COUNT_SURPLUS: "盘盈",
     StockMovementKind.COUNT_LOSS_NORMAL: "盘亏（合理损耗）",
     StockMovementKind.COUNT_LOSS_ABNORMAL: "盘亏（非正常损失）",
+    StockMovementKind.RECEIPT_REVERSED: "冲销入库",
+    StockMovementKind.ISSUE_RETURNED: "冲销退回库存",
 }
 
 
@@ -263,6 +265,40 @@ def issue_for_order(settlement: Settlement) -> list[StockMovement]:
     return [_issue(StockMovementKind.SALE_ISSUE, order.variety_id, line.grade_id, settlement.settle_on,
                    Weight(line.quantity_kg).grams, what, settlement_id=settlement.id)
             for line in stock_lines(order.id)]
+
+
+def reverse_settlement(settlement: Settlement, day: date, number: str) -> list[StockMovement]:
+    """A settlement reversed (冲销): each receipt it brought in taken out, each issue put back, at the
+    very value it moved (what its red vouchers move on 1405).
+
+    :raises InsufficientStock: a batch's stock was issued or counted since, so it cannot leave at its
+        receipt value (reverse what took it first, or correct by a count).
+    """
+    movements = []
+    for moved in settlement_movements(settlement):
+        if moved.kind not in (StockMovementKind.RECEIPT, StockMovementKind.SALE_ISSUE):
+            continue
+        grams, fen = Weight(moved.quantity_kg).grams, Money(moved.value).fen
+        _lock_item(moved.variety_id, moved.grade_id)
+        balance = balance_of(moved.variety_id, moved.grade_id)
+        if moved.kind is StockMovementKind.SALE_ISSUE:
+            kind, after = StockMovementKind.ISSUE_RETURNED, costing.receive(balance, grams, fen)
+            what = f"冲销退回库存 {number} {settlement.number}"
+        else:
+            try:
+                after = costing.withdraw(balance, grams, fen)
+            except costing.StockError:
+                after = None
+            if after is None:
+                raise InsufficientStock(
+                    _l("%(item)s received by %(settlement)s has been issued or counted since; its receipt "
+                       "cannot be taken back out of stock at its value."),
+                    item=_item_name(moved.variety_id, moved.grade_id), settlement=settlement.number,
+                    rule="reversal_stock_moved_since")
+            kind, what = StockMovementKind.RECEIPT_REVERSED, f"冲销入库 {number} {settlement.number}"
+        movements.append(_write(kind, moved.variety_id, moved.grade_id, day, grams, fen, after, what,
+                                settlement_id=settlement.id))
+    return movements
 
 
 def settlement_movements(settlement: Settlement) -> list[StockMovement]:
@@ -642,6 +678,16 @@ def verify() -> list[str]:
         held = sum(_signed_fen(m) for m in movements if m.moved_on <= end)
         if account_balance(STOCK, period) != held:
             problems.append(f"1405 库存商品 at the end of {period} differs from the stock ledger then")
+    for settlement in db.session.scalars(select(Settlement).where(Settlement.status == SettlementStatus.REVERSED)):
+        mine = [m for m in movements if m.settlement_id == settlement.id]
+        out = sorted((m.kind is StockMovementKind.RECEIPT, m.variety_id, m.grade_id, _signed_grams(m), _signed_fen(m))
+                     for m in mine if m.kind in (StockMovementKind.RECEIPT, StockMovementKind.SALE_ISSUE))
+        back = sorted((m.kind is StockMovementKind.RECEIPT_REVERSED, m.variety_id, m.grade_id, -_signed_grams(m),
+                       -_signed_fen(m)) for m in mine if m.kind in (StockMovementKind.RECEIPT_REVERSED,
+                                                                     StockMovementKind.ISSUE_RETURNED))
+        if out != back or len(mine) != 2 * len(out):
+            problems.append(f"settlement {settlement.number}: reversed, yet what it moved in or out of stock "
+                            f"was not returned at the same value")
     for settlement in db.session.scalars(select(Settlement).where(
             Settlement.status.in_((SettlementStatus.POSTED, SettlementStatus.PAID)))):
         mine = [m for m in movements if m.settlement_id == settlement.id]
@@ -664,7 +710,7 @@ def verify() -> list[str]:
                                 f"{line.grade_id} differs from what was counted")
     orphans = {m.settlement_id for m in movements if m.settlement_id is not None} - {
         s for s, in db.session.execute(select(Settlement.id).where(
-            Settlement.status.in_((SettlementStatus.POSTED, SettlementStatus.PAID))))}
+            Settlement.status.in_((SettlementStatus.POSTED, SettlementStatus.PAID, SettlementStatus.REVERSED))))}
     for settlement_id in sorted(orphans):
         problems.append(f"settlement {settlement_id}: not posted, yet it moved stock")
     return problems
