@@ -10,6 +10,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from models import db, utcnow
 
 from ..errors import MarketError
+from ..pages import refuse, submit
 from ..extensions import limiter, login_address_key, login_failed, login_key
 from . import services
 from .forms import LoginForm, PasswordForm, TokenForm
@@ -87,32 +88,29 @@ def account():
     password_form = PasswordForm(prefix="pw")
     token_form = TokenForm(prefix="tk")
     new_token = None
-    if password_form.submit.data and password_form.validate_on_submit():
-        try:
-            services.change_own_password(current_user, password_form.current_password.data,
-                                         password_form.new_password.data)
-        except MarketError as exc:
-            db.session.rollback()
-            for field, messages in exc.field_texts().items():
-                getattr(password_form, field, password_form.new_password).errors = messages
-        else:
-            db.session.commit()
+    status = 200
+    if password_form.submit.data:
+        outcome = submit(password_form, lambda: services.change_own_password(
+                             current_user, password_form.current_password.data, password_form.new_password.data),
+                         done=_("Password changed; your other sessions and your API tokens have ended."),
+                         then=url_for("auth.account"),
+                         rename=lambda name: name if name in password_form else "new_password")
+        if outcome.response:
             session[SESSION_VERSION_KEY] = current_user.session_version  # this session stays; the others end
-            flash(_("Password changed; your other sessions and your API tokens have ended."), "success")
-            return redirect(url_for("auth.account"))
+            return outcome.response
+        status = outcome.status
     if token_form.submit.data and token_form.validate_on_submit():
         try:
             _token, new_token = services.issue_token(current_user, token_form.name.data,
                                                      days=int(token_form.days.data))
         except MarketError as exc:
-            db.session.rollback()
-            for field, messages in exc.field_texts().items():
-                getattr(token_form, field, token_form.name).errors = messages
+            refuse(token_form, exc, rename=lambda name: name if name in token_form else "name")
+            status = exc.status
         else:
-            db.session.commit()
+            db.session.commit()  # the new token is shown once, on this page: no redirect
     tokens = services.tokens_of(current_user)
     return render_template("auth/account.html", password_form=password_form, token_form=token_form,
-                           tokens=tokens, new_token=new_token, now=utcnow())
+                           tokens=tokens, new_token=new_token, now=utcnow()), status
 
 
 @bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])

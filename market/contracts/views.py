@@ -9,8 +9,8 @@ from sqlalchemy import select
 from models import ContractStatus, DepositClosure, Grade, GradeTable, Household, PrepaymentKind, RoleName, Variety, Village, db
 
 from ..auth.permissions import is_staff, require_role
-from ..forms import place_errors
-from ..errors import MarketError, PermissionDenied
+from ..pages import act, submit
+from ..errors import PermissionDenied
 from ..labels import label
 from ..units import format_number
 from . import services
@@ -49,11 +49,6 @@ def _only_villager() -> bool:
 
 def _varieties() -> list[Variety]:
     return list(db.session.scalars(select(Variety).order_by(Variety.product_id, Variety.id)))
-
-
-def _put_errors(form, exc: MarketError, rename: dict[str, str] | None = None) -> None:
-    """Show a service's field errors on the form's fields; the rest above the form."""
-    form.form_errors.extend(place_errors(form, exc, rename))
 
 
 # --- list -----------------------------------------------------------------------------------
@@ -121,32 +116,23 @@ def new_contract():
             form.household_id.data = request.args.get("household_id", type=int)
         main = next((g for g in grades if g.rank == 1), grades[0] if grades else None)
         form.main_grade_id.data = main.id if main else None
-    status = 200
-    if form.validate_on_submit():
-        try:
-            contract = services.create_contract(
-                current_user, household_id=form.household_id.data, season=form.season.data,
-                variety_id=variety.id, grade_table_id=table.id if table else None,
-                main_grade_id=form.main_grade_id.data, area_mu=form.area_mu.data, expected_kg=form.expected.data,
-                tolerance_pct=form.tolerance_pct.data, mechanism=form.mechanism.data,
-                grade_prices=form.prices(), price_unit="kg", premium_pct=form.premium_pct.data,
-                bonus_per_kg=form.bonus_per_kg.data, quote_source=form.quote_source.data,
-                starts_on=form.starts_on.data, ends_on=form.ends_on.data, delivery_terms=form.delivery_terms.data)
-        except MarketError as exc:
-            db.session.rollback()
-            rename = {f"grade_prices.{g.id}": name for g, name in form.price_fields}
-            rename.update(expected_kg="expected")
-            _put_errors(form, exc, rename)
-            status = 422
-        else:
-            db.session.commit()
-            flash(_("Contract %(number)s drawn up. Sign it when both sides agree.", number=contract.number),
-                  "success")
-            return redirect(url_for("contracts.show_contract", contract_id=contract.id))
-    elif request.method == "POST":
-        status = 422
-    return render_template("contracts/new.html", form=form, varieties=varieties, variety=variety, table=table,
-                           tables=variety.product.grade_tables), status
+    rename = {f"grade_prices.{g.id}": name for g, name in form.price_fields}
+    rename.update(expected_kg="expected")
+    outcome = submit(
+        form, lambda: services.create_contract(
+            current_user, household_id=form.household_id.data, season=form.season.data,
+            variety_id=variety.id, grade_table_id=table.id if table else None,
+            main_grade_id=form.main_grade_id.data, area_mu=form.area_mu.data, expected_kg=form.expected.data,
+            tolerance_pct=form.tolerance_pct.data, mechanism=form.mechanism.data,
+            grade_prices=form.prices(), price_unit="kg", premium_pct=form.premium_pct.data,
+            bonus_per_kg=form.bonus_per_kg.data, quote_source=form.quote_source.data,
+            starts_on=form.starts_on.data, ends_on=form.ends_on.data, delivery_terms=form.delivery_terms.data),
+        done=lambda contract: _("Contract %(number)s drawn up. Sign it when both sides agree.",
+                                number=contract.number),
+        then=lambda contract: url_for("contracts.show_contract", contract_id=contract.id), rename=rename)
+    return outcome.response or (
+        render_template("contracts/new.html", form=form, varieties=varieties, variety=variety, table=table,
+                        tables=variety.product.grade_tables), outcome.status)
 
 
 # --- detail ---------------------------------------------------------------------------------
@@ -199,16 +185,10 @@ def print_contract(contract_id: int):
 @login_required
 def move_contract(contract_id: int, action: str):
     contract = services.get_contract(current_user, contract_id)
-    try:
-        services.transition(current_user, contract, action)
-    except MarketError as exc:
-        db.session.rollback()
-        flash(exc.text(), "error")
-    else:
-        db.session.commit()
-        flash(_("Contract %(number)s is now: %(status)s.", number=contract.number, status=label(contract.status)),
-              "success")
-    return redirect(url_for("contracts.show_contract", contract_id=contract_id))
+    return act(lambda: services.transition(current_user, contract, action),
+               done=lambda _moved: _("Contract %(number)s is now: %(status)s.", number=contract.number,
+                                     status=label(contract.status)),
+               then=url_for("contracts.show_contract", contract_id=contract_id))
 
 
 @bp.route("/<int:contract_id>/terminate", methods=["POST"])
@@ -216,18 +196,10 @@ def move_contract(contract_id: int, action: str):
 def terminate_contract(contract_id: int):
     contract = services.get_contract(current_user, contract_id)
     form = TerminateForm()
-    if not form.validate_on_submit():
-        return _render_detail(contract, terminate_form=form, status=422)
-    try:
-        services.terminate(current_user, contract, form.reason.data)
-    except MarketError as exc:
-        db.session.rollback()
-        contract = services.get_contract(current_user, contract_id)
-        _put_errors(form, exc)
-        return _render_detail(contract, terminate_form=form, status=exc.status)
-    db.session.commit()
-    flash(_("Contract %(number)s terminated.", number=contract.number), "success")
-    return redirect(url_for("contracts.show_contract", contract_id=contract_id))
+    outcome = submit(form, lambda: services.terminate(current_user, contract, form.reason.data),
+                     done=lambda _ended: _("Contract %(number)s terminated.", number=contract.number),
+                     then=url_for("contracts.show_contract", contract_id=contract_id))
+    return outcome.response or _render_detail(contract, terminate_form=form, status=outcome.status)
 
 
 @bp.route("/<int:contract_id>/prepayments", methods=["POST"])
@@ -236,20 +208,12 @@ def add_prepayment(contract_id: int):
     require_role(current_user, *services.PREPAYMENT_RECORDERS)  # the role before the form
     contract = services.get_contract(current_user, contract_id)
     form = PrepaymentForm()
-    if not form.validate_on_submit():
-        return _render_detail(contract, prepayment_form=form, status=422)
-    try:
-        payment = services.record_prepayment(current_user, contract, form.kind.data, form.amount.data,
-                                             form.paid_on.data, form.note.data or "")
-    except MarketError as exc:
-        db.session.rollback()
-        contract = services.get_contract(current_user, contract_id)
-        _put_errors(form, exc)
-        return _render_detail(contract, prepayment_form=form, status=exc.status)
-    db.session.commit()
-    flash(_("%(kind)s of %(amount)s recorded.", kind=label(payment.kind),
-            amount=f"¥{payment.amount:,.2f}"), "success")
-    return redirect(url_for("contracts.show_contract", contract_id=contract_id) + "#prepayments")
+    outcome = submit(form, lambda: services.record_prepayment(current_user, contract, form.kind.data,
+                                                              form.amount.data, form.paid_on.data, form.note.data or ""),
+                     done=lambda payment: _("%(kind)s of %(amount)s recorded.", kind=label(payment.kind),
+                                            amount=f"¥{payment.amount:,.2f}"),
+                     then=url_for("contracts.show_contract", contract_id=contract_id) + "#prepayments")
+    return outcome.response or _render_detail(contract, prepayment_form=form, status=outcome.status)
 
 
 # --- the villager's own ---------------------------------------------------------------------
@@ -305,22 +269,12 @@ def new_quote():
                 getattr(form, name).data = request.args.get(name, type=int)
         if request.args.get("source"):
             form.source.data = request.args["source"]
-    status = 200
-    if form.validate_on_submit():
-        try:
-            quote = services.record_quote(current_user, form.variety_id.data, form.grade_id.data,
-                                          form.quoted_on.data, form.price.data, form.source.data,
-                                          unit=form.unit.data, correct=form.correct.data,
-                                          reason=form.reason.data)
-        except MarketError as exc:
-            db.session.rollback()
-            _put_errors(form, exc)
-            status = exc.status
-        else:
-            db.session.commit()
-            flash(_("Quote recorded: %(variety)s %(grade)s, %(price)s per kg.", variety=quote.variety.name,
-                    grade=quote.grade.name, price=f"¥{quote.price}"), "success")
-            return redirect(url_for("contracts.list_quotes"))
-    elif request.method == "POST":
-        status = 422
-    return render_template("contracts/quote_form.html", form=form, sources=services.known_sources()), status
+    outcome = submit(form, lambda: services.record_quote(current_user, form.variety_id.data, form.grade_id.data,
+                                                         form.quoted_on.data, form.price.data, form.source.data,
+                                                         unit=form.unit.data, correct=form.correct.data,
+                                                         reason=form.reason.data),
+                     done=lambda quote: _("Quote recorded: %(variety)s %(grade)s, %(price)s per kg.",
+                                          variety=quote.variety.name, grade=quote.grade.name, price=f"¥{quote.price}"),
+                     then=url_for("contracts.list_quotes"))
+    return outcome.response or (
+        render_template("contracts/quote_form.html", form=form, sources=services.known_sources()), outcome.status)

@@ -3,17 +3,17 @@ form that records how it ends (once; the form's idempotency key makes a double s
 once), and the closures recorded so far, each voidable when recorded in error."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from models import DepositClosure, PurchaseContract, db
 
 from ..clock import local_today
-from ..errors import MarketError, NotFound
+from ..errors import NotFound
 from ..forms import new_key
 from ..labels import label
-from ..pages import PAGE_SIZE, already_used, form_errors, require, void_from_list, voucher_url
+from ..pages import PAGE_SIZE, already_used, require, submit, visible, void_from_list, voucher_url
 from . import services
 from .forms import DepositClosureForm, VoidClosureForm
 
@@ -74,24 +74,21 @@ def close_deposit(contract_id: int):
     if contract is None:
         raise NotFound()
     form = _closure_form(contract_id, formdata=request.form)
-    if not form.validate_on_submit():
-        return _render_deposits(contract_id, form, status=422)
     key = form.idempotency_key.data
     again = already_used(key, DepositClosure)
-    try:
-        closure = services.close_deposit(
-            current_user, contract, services.ClosureInput(
-                outcome=form.outcome.data, reason=form.reason.data, closed_on=form.closed_on.data,
-                method=form.method.data, reference=form.reference.data or "", signer=form.signer.data or ""),
-            idempotency_key=key)
-    except MarketError as exc:
-        general = form_errors(form, exc)
-        return _render_deposits(contract_id, form, general, exc.status)
-    db.session.commit()
-    if again:
-        flash(_("This deposit was already closed; nothing was recorded twice."), "info")
-    else:
-        flash(_("The deposit of contract %(contract)s is closed (%(number)s): %(outcome)s. Its voucher waits for "
-                "review in the books.", contract=contract.number, number=closure.number,
-                outcome=label(closure.outcome)), "success")
-    return redirect(url_for("deposits.deposits_page"))
+
+    def closed(closure):
+        if again:
+            return _("This deposit was already closed; nothing was recorded twice."), "info"
+        return _("The deposit of contract %(contract)s is closed (%(number)s): %(outcome)s. Its voucher waits for "
+                 "review in the books.", contract=contract.number, number=closure.number,
+                 outcome=label(closure.outcome))
+
+    outcome = submit(form, lambda: services.close_deposit(
+                         current_user, contract, services.ClosureInput(
+                             outcome=form.outcome.data, reason=form.reason.data, closed_on=form.closed_on.data,
+                             method=form.method.data, reference=form.reference.data or "",
+                             signer=form.signer.data or ""),
+                         idempotency_key=key),
+                     done=closed, then=url_for("deposits.deposits_page"), only=visible(form))
+    return outcome.response or _render_deposits(contract_id, form, form.form_errors, outcome.status)

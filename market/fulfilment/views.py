@@ -16,9 +16,9 @@ from sqlalchemy import select
 from models import CertificateBasis, RoleName, Shipment, SlipStatus, db
 
 from ..clock import local_today, local_zone
-from ..errors import MarketError, NotFound
+from ..errors import NotFound
 from ..extensions import limiter
-from ..forms import place_errors
+from ..pages import act, submit
 from ..stock import services as stock
 from ..weighing import services as weighing
 from ..weighing.forms import options
@@ -34,11 +34,6 @@ STEP_NAMES = {"picked": _l("Picked in the field"), "weighed": _l("Weighed"), "sh
               "received": _l("Received by the supermarket")}
 #: people trying codes one after another are slowed down; a shopper scanning a crate never notices
 PUBLIC_LIMIT = "60 per minute"
-
-
-def _show_errors(form, exc: MarketError) -> list[str]:
-    """The service's messages on the form's fields; the rest come back for the top of the page."""
-    return place_errors(form, exc)
 
 
 def _is_staff() -> bool:
@@ -77,8 +72,10 @@ def index():
 def show_order(order_id: int):
     order = common.get_order(current_user, order_id)
     board = collection.collection(current_user, order)
-    shipment = db.session.scalar(select(Shipment).where(Shipment.order_id == order.id))
-    return render_template("fulfilment/order.html", order=order, board=board, shipment=shipment,
+    trucks = db.session.scalars(select(Shipment).where(Shipment.order_id == order.id)
+                                .order_by(Shipment.departed_at, Shipment.id)).all()
+    return render_template("fulfilment/order.html", order=order, board=board, trucks=trucks,
+                           finish_form=FinishShippingForm(),
                            shortfall_form=ShortfallForm(), can_collect=_is_staff(),
                            collecting=order.status in common.COLLECTING,
                            from_stock=stock.stock_lines(order.id))
@@ -103,33 +100,27 @@ def weigh(allocation_id: int):
     prices = _grade_rows(order)
     form = CollectSlipForm()
     form.contract_id.choices = _contract_choices(line)
-    general: list[str] = []
     if request.method == "GET":
         form.weighed_at.data = _local_now()
         for price in prices:
             form.grades.append_entry({"grade_id": str(price.grade_id), "amount": ""})
-    elif form.validate_on_submit():
+
+    def issue():
         rows = [{"grade_id": row.grade_id.data, "amount": row.amount.data}
                 for row in form.grades if (row.amount.data or "").strip()]
-        try:
-            slip = weighing.issue_slip(
-                current_user, household_id=line.household_id, variety_id=order.variety_id, allocation_id=line.id,
-                contract_id=form.contract_id.data, weighed_at=form.weighed_at.data, plate=form.plate.data,
-                crates=form.crates.data or 0, unit=form.unit.data, gross=form.gross.data, tare=form.tare.data,
-                deduction_kind=form.deduction_kind.data, deduction_value=form.deduction_value.data,
-                split_mode="kg", grade_split=rows, note=form.note.data)
-        except MarketError as exc:
-            db.session.rollback()
-            line = collection.get_line(current_user, allocation_id)
-            general = _show_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Slip %(serial)s confirmed.", serial=slip.serial), "success")
-            return redirect(url_for("fulfilment.show_order", order_id=line.order_id))
-    status = 422 if request.method == "POST" else 200
+        return weighing.issue_slip(
+            current_user, household_id=line.household_id, variety_id=order.variety_id, allocation_id=line.id,
+            contract_id=form.contract_id.data, weighed_at=form.weighed_at.data, plate=form.plate.data,
+            crates=form.crates.data or 0, unit=form.unit.data, gross=form.gross.data, tare=form.tare.data,
+            deduction_kind=form.deduction_kind.data, deduction_value=form.deduction_value.data,
+            split_mode="kg", grade_split=rows, note=form.note.data)
+
+    outcome = submit(form, issue, done=lambda slip: _("Slip %(serial)s confirmed.", serial=slip.serial),
+                     then=url_for("fulfilment.show_order", order_id=line.order_id))
     names = {str(p.grade_id): p for p in prices}
-    return render_template("fulfilment/weigh.html", form=form, line=line, order=line.run.order,
-                           progress=collection.line_progress(line), prices=names, general=general), status
+    return outcome.response or (
+        render_template("fulfilment/weigh.html", form=form, line=line, order=line.run.order,
+                        progress=collection.line_progress(line), prices=names), outcome.status)
 
 
 @bp.route("/fulfilment/allocations/<int:allocation_id>/reject", methods=["GET", "POST"])
@@ -140,22 +131,13 @@ def reject(allocation_id: int):
     slips = [s for s in common.order_slips(line.run.order)
              if s.allocation_id == line.id and s.status is SlipStatus.CONFIRMED]
     form.slip_id.choices = options([("", _("Not at a weighing"))] + [(s.id, s.serial) for s in slips])
-    general: list[str] = []
-    if form.validate_on_submit():
-        try:
-            collection.record_reject(current_user, line, quantity=form.quantity.data, unit=form.unit.data,
-                                     reason=form.reason.data, slip_id=form.slip_id.data)
-        except MarketError as exc:
-            db.session.rollback()
-            line = collection.get_line(current_user, allocation_id)
-            general = _show_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Field reject recorded."), "success")
-            return redirect(url_for("fulfilment.show_order", order_id=line.order_id))
-    status = 422 if request.method == "POST" else 200
-    return render_template("fulfilment/line_action.html", form=form, line=line, general=general,
-                           progress=collection.line_progress(line), action="reject"), status
+    outcome = submit(form, lambda: collection.record_reject(current_user, line, quantity=form.quantity.data,
+                                                             unit=form.unit.data, reason=form.reason.data,
+                                                             slip_id=form.slip_id.data),
+                     done=_("Field reject recorded."), then=url_for("fulfilment.show_order", order_id=line.order_id))
+    return outcome.response or (
+        render_template("fulfilment/line_action.html", form=form, line=line,
+                        progress=collection.line_progress(line), action="reject"), outcome.status)
 
 
 @bp.route("/fulfilment/allocations/<int:allocation_id>/close", methods=["GET", "POST"])
@@ -163,21 +145,12 @@ def reject(allocation_id: int):
 def close(allocation_id: int):
     line = collection.get_line(current_user, allocation_id)
     form = CloseForm()
-    general: list[str] = []
-    if form.validate_on_submit():
-        try:
-            collection.close_line(current_user, line, form.reason.data)
-        except MarketError as exc:
-            db.session.rollback()
-            line = collection.get_line(current_user, allocation_id)
-            general = _show_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(_("The line is closed; what it left short counts in the shortfall."), "success")
-            return redirect(url_for("fulfilment.show_order", order_id=line.order_id))
-    status = 422 if request.method == "POST" else 200
-    return render_template("fulfilment/line_action.html", form=form, line=line, general=general,
-                           progress=collection.line_progress(line), action="close"), status
+    outcome = submit(form, lambda: collection.close_line(current_user, line, form.reason.data),
+                     done=_("The line is closed; what it left short counts in the shortfall."),
+                     then=url_for("fulfilment.show_order", order_id=line.order_id))
+    return outcome.response or (
+        render_template("fulfilment/line_action.html", form=form, line=line,
+                        progress=collection.line_progress(line), action="close"), outcome.status)
 
 
 @bp.route("/fulfilment/orders/<int:order_id>/shortfall", methods=["POST"])
@@ -188,16 +161,11 @@ def shortfall(order_id: int):
     if not form.validate_on_submit():
         flash(_("Choose the fair or the optimal allocation."), "error")
         return redirect(url_for("fulfilment.show_order", order_id=order_id))
-    try:
-        run = collection.reallocate_shortfall(current_user, order, form.policy.data)
-    except MarketError as exc:
-        db.session.rollback()
-        flash(exc.text(), "error")
-    else:
-        db.session.commit()
-        flash(_("%(kg)s 公斤 more allocated to %(n)d households.", kg=f"{run.filled_kg.normalize():f}",
-                n=len({line.household_id for line in run.lines})), "success")
-    return redirect(url_for("fulfilment.show_order", order_id=order_id))
+    return act(lambda: collection.reallocate_shortfall(current_user, order, form.policy.data),
+               done=lambda run: _("%(kg)s 公斤 more allocated to %(n)d households.",
+                                  kg=f"{run.filled_kg.normalize():f}",
+                                  n=len({line.household_id for line in run.lines})),
+               then=url_for("fulfilment.show_order", order_id=order_id))
 
 
 # --- shipment -------------------------------------------------------------------------------------
@@ -211,28 +179,44 @@ def ship(order_id: int):
     board = collection.collection(current_user, order)
     form = ShipmentForm()
     form.slip_ids.choices = options([(s.id, s.serial) for s in board.unshipped_slips])
-    general: list[str] = []
     if request.method == "GET":
         form.departed_at.data = _local_now()
         form.slip_ids.data = [s.id for s in board.unshipped_slips]
-    elif form.validate_on_submit():
-        try:
-            shipment = shipments.create_shipment(
-                current_user, order, plate=form.plate.data, driver_name=form.driver_name.data,
-                driver_phone=form.driver_phone.data, temperature=form.temperature.data,
-                departed_at=form.departed_at.data, slip_ids=form.slip_ids.data or [], note=form.note.data)
-        except MarketError as exc:
-            db.session.rollback()
-            order = common.get_order(current_user, order_id)
-            board = collection.collection(current_user, order)
-            general = _show_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Shipment %(number)s has left. Print the loading note and the crate labels.",
-                    number=shipment.number), "success")
-            return redirect(url_for("fulfilment.show_shipment", shipment_id=shipment.id))
-    status = 422 if request.method == "POST" else 200
-    return render_template("fulfilment/ship.html", form=form, order=order, board=board, general=general), status
+    outcome = submit(
+        form, lambda: shipments.create_shipment(
+            current_user, order, plate=form.plate.data, driver_name=form.driver_name.data,
+            driver_phone=form.driver_phone.data, temperature=form.temperature.data,
+            departed_at=form.departed_at.data, slip_ids=form.slip_ids.data or [], note=form.note.data,
+            last=form.last.data != "no"),
+        done=lambda shipment: _("Shipment %(number)s has left. Print the loading note and the crate labels.",
+                                number=shipment.number),
+        then=lambda shipment: url_for("fulfilment.show_shipment", shipment_id=shipment.id))
+    if outcome.response:
+        return outcome.response
+    if outcome.refusal:
+        board = collection.collection(current_user, order)
+    return render_template("fulfilment/ship.html", form=form, order=order, board=board), outcome.status
+
+
+@bp.route("/fulfilment/orders/<int:order_id>/finish-shipping", methods=["POST"])
+@login_required
+def finish_shipping(order_id: int):
+    """No more trucks: the latest truck was the order's last."""
+    order = common.get_order(current_user, order_id)
+    if not _is_staff():
+        abort(403)
+    if not FinishShippingForm().validate_on_submit():
+        abort(400)
+    try:
+        shipment = shipments.finish_shipping(current_user, order)
+    except MarketError as exc:
+        db.session.rollback()
+        flash(exc.text(), "error")
+    else:
+        db.session.commit()
+        flash(_("Shipment %(number)s was the order's last truck; the order is shipped.", number=shipment.number),
+              "success")
+    return redirect(url_for("fulfilment.show_order", order_id=order.id))
 
 
 @bp.route("/fulfilment/shipments/<int:shipment_id>")
@@ -280,30 +264,24 @@ def certificate(shipment_id: int):
     if not _is_staff():
         abort(404)
     form = CertificateForm()
-    general: list[str] = []
     if request.method == "GET":
         form.issued_on.data = local_today()
-    elif form.validate_on_submit():
+
+    def issue():
         parents = []
         for row in (form.parents.data or "").splitlines():
             parts = row.strip().split(None, 1)
             if parts:
                 parents.append({"reference": parts[0], "issuer": parts[1] if len(parts) > 1 else ""})
-        try:
-            issued = certificates.issue_certificate(current_user, shipment, basis=form.basis.data,
-                                                    basis_note=form.basis_note.data, issued_on=form.issued_on.data,
-                                                    parents=parents)
-        except MarketError as exc:
-            db.session.rollback()
-            shipment = shipments.get_shipment(current_user, shipment_id)
-            general = _show_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Certificate %(number)s issued.", number=issued.number), "success")
-            return redirect(url_for("fulfilment.certificate", shipment_id=shipment_id))
-    status = 422 if request.method == "POST" else 200
-    return render_template("fulfilment/certificate_form.html", form=form, shipment=shipment,
-                           net_kg=shipments.shipment_net_kg(shipment), general=general), status
+        return certificates.issue_certificate(current_user, shipment, basis=form.basis.data,
+                                              basis_note=form.basis_note.data, issued_on=form.issued_on.data,
+                                              parents=parents)
+
+    outcome = submit(form, issue, done=lambda issued: _("Certificate %(number)s issued.", number=issued.number),
+                     then=url_for("fulfilment.certificate", shipment_id=shipment_id))
+    return outcome.response or (
+        render_template("fulfilment/certificate_form.html", form=form, shipment=shipment,
+                        net_kg=shipments.shipment_net_kg(shipment)), outcome.status)
 
 
 @bp.route("/fulfilment/shipments/<int:shipment_id>/receipt", methods=["GET", "POST"])
@@ -315,28 +293,19 @@ def receipt(shipment_id: int):
     if not receipts.may_record_receipt(current_user, shipment.order):
         abort(403)
     form = ReceiptForm()
-    general: list[str] = []
     if request.method == "GET":
         form.received_at.data = _local_now()
-    elif form.validate_on_submit():
-        try:
-            receipts.record_receipt(current_user, shipment, received=form.received.data, unit=form.unit.data,
-                                    defect_pct=form.defect_pct.data, received_at=form.received_at.data,
-                                    supplier_signer=form.supplier_signer.data, clerk_signer=form.clerk_signer.data,
-                                    supervisor_signer=form.supervisor_signer.data, note=form.note.data,
-                                    over_loaded_reason=form.over_loaded_reason.data or "")
-        except MarketError as exc:
-            db.session.rollback()
-            shipment = shipments.get_shipment(current_user, shipment_id)
-            general = _show_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Receipt recorded."), "success")
-            return redirect(url_for("fulfilment.show_shipment", shipment_id=shipment_id))
-    status = 422 if request.method == "POST" else 200
-    return render_template("fulfilment/receipt_form.html", form=form, shipment=shipment,
-                           net_kg=receipts.loaded_kg(shipment), buyer=shipment.order.buyer,
-                           general=general), status
+    outcome = submit(
+        form, lambda: receipts.record_receipt(
+            current_user, shipment, received=form.received.data, unit=form.unit.data,
+            defect_pct=form.defect_pct.data, received_at=form.received_at.data,
+            supplier_signer=form.supplier_signer.data, clerk_signer=form.clerk_signer.data,
+            supervisor_signer=form.supervisor_signer.data, note=form.note.data,
+            over_loaded_reason=form.over_loaded_reason.data or ""),
+        done=_("Receipt recorded."), then=url_for("fulfilment.show_shipment", shipment_id=shipment_id))
+    return outcome.response or (
+        render_template("fulfilment/receipt_form.html", form=form, shipment=shipment,
+                        net_kg=receipts.loaded_kg(shipment), buyer=shipment.order.buyer), outcome.status)
 
 
 # --- public pages -----------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -14,9 +14,9 @@ from sqlalchemy.orm import selectinload
 from models import Household, InputCredit, Village, db
 
 from ..clock import local_today
-from ..errors import MarketError, PermissionDenied
+from ..errors import PermissionDenied, ValidationFailed
 from ..forms import new_key
-from ..pages import PAGE_SIZE, already_used, form_errors, require, void_from_list, voucher_url, yuan
+from ..pages import PAGE_SIZE, already_used, require, submit, visible, void_from_list, voucher_url, yuan
 from ..weighing.forms import options
 from . import services
 from .forms import InputCreditForm, VoidCreditForm
@@ -56,48 +56,44 @@ def input_credits():
     balances = {balance.household.id: balance for balance in services.balances()}
     form = InputCreditForm()
     form.household_id.choices = _supplied_choices(balances)
-    general: list[str] = []
     if request.method == "GET":
         form.idempotency_key.data = new_key()
         form.issued_on.data = local_today().isoformat()
         wanted = request.args.get("household_id", type=int)
         if wanted is not None and db.session.get(Household, wanted) is not None:
             form.household_id.data = wanted
-    elif form.validate_on_submit():
+    key = form.idempotency_key.data
+    again = already_used(key, InputCredit) if form.is_submitted() else False
+
+    def record():
         household = db.session.get(Household, form.household_id.data)
         if household is None:
-            form.household_id.errors.append(_("Choose the household that got the supplies."))
-        else:
-            key = form.idempotency_key.data
-            again = already_used(key, InputCredit)
-            try:
-                credit = services.record_input_credit(current_user, household, item=form.item.data,
-                                                      amount=form.amount.data, issued_on=form.issued_on.data,
-                                                      note=form.note.data or "", idempotency_key=key)
-            except MarketError as exc:
-                general = form_errors(form, exc)
-            else:
-                db.session.commit()
-                if again:
-                    flash(_("This input credit was already recorded; it was not counted twice."), "info")
-                else:
-                    flash(_("%(amount)s of farm supplies on credit to %(name)s recorded (%(number)s). Its voucher "
-                            "waits for review in the books; the next settlements recover it.",
-                            amount=yuan(credit.amount), name=household.head_name, number=credit.number),
-                          "success")
-                return redirect(url_for("input_credits.input_credits"))
+            raise ValidationFailed(_("Choose the household that got the supplies."), field="household_id")
+        return services.record_input_credit(current_user, household, item=form.item.data,
+                                            amount=form.amount.data, issued_on=form.issued_on.data,
+                                            note=form.note.data or "", idempotency_key=key)
+
+    def recorded(credit):
+        if again:
+            return _("This input credit was already recorded; it was not counted twice."), "info"
+        return _("%(amount)s of farm supplies on credit to %(name)s recorded (%(number)s). Its voucher "
+                 "waits for review in the books; the next settlements recover it.",
+                 amount=yuan(credit.amount), name=credit.household.head_name, number=credit.number)
+
+    outcome = submit(form, record, done=recorded, then=url_for("input_credits.input_credits"), only=visible(form))
+    if outcome.response:
+        return outcome.response
     shown = request.args.get("household_id", type=int) if request.method == "GET" else None
     page = db.paginate(services.listing(current_user, shown).options(selectinload(InputCredit.household),
                                                                      selectinload(InputCredit.voucher)),
                        page=request.args.get("page", 1, type=int), per_page=PAGE_SIZE, error_out=False)
     rows = sorted(balances.values(), key=lambda b: (-b.outstanding, b.household.id))
-    status = 422 if request.method == "POST" else 200
     return render_template(
-        "input_credits/list.html", form=form, general=general, page=page, balances=rows, shown=shown,
+        "input_credits/list.html", form=form, general=form.form_errors, page=page, balances=rows, shown=shown,
         can_record=can_record, shown_household=db.session.get(Household, shown) if shown else None,
         can_void=current_user.has_role(*services.ACCOUNTANTS), void_form=_void_credit_form,
         supplied=sum((b.supplied for b in rows), Decimal("0.00")),
-        recovered=sum((b.recovered for b in rows), Decimal("0.00"))), status
+        recovered=sum((b.recovered for b in rows), Decimal("0.00"))), outcome.status
 
 
 def _void_credit_form(credit_id: int) -> VoidCreditForm:

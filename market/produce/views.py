@@ -13,8 +13,7 @@ from models import LotStatus, RoleName, db
 from .. import units
 from ..auth.permissions import is_staff
 from ..templating import default_unit
-from ..forms import place_errors
-from ..errors import Conflict, MarketError, ValidationFailed
+from ..pages import act, submit
 from . import services
 from .forms import EditLotForm, LotFilterForm, LotForm, PhotoForm, WithdrawForm, choice
 from .photos import photo_dir
@@ -27,11 +26,6 @@ STAFF_LOTS_PER_PAGE = 50
 
 def _has_own_household() -> bool:
     return current_user.has_role(RoleName.VILLAGER) and current_user.household_id is not None
-
-
-def _show_errors(form, exc: MarketError) -> None:
-    """Put a service's refusal on the fields it names, the rest at the top of the form."""
-    form.form_errors.extend(place_errors(form, exc))
 
 
 def _unless_changeable(lot):
@@ -106,31 +100,21 @@ def new_lot():
         form.spoil_by.data = today + timedelta(days=7)
         if staff and request.args.get("household_id", "").isdigit():
             form.household_id.data = int(request.args["household_id"])
-    status = 200
-    if form.validate_on_submit():
-        try:
-            lot = services.register_lot(
-                current_user,
-                household_id=form.household_id.data if staff else current_user.household_id,
-                variety_id=form.variety_id.data, grade_id=form.grade_id.data,
-                quantity=form.quantity.data, unit=form.unit.data,
-                ready_from=form.ready_from.data, ready_to=form.ready_to.data, spoil_by=form.spoil_by.data,
-                location_note=form.location_note.data, note=form.note.data,
-                photos=_uploads(form.photos))
-        except (ValidationFailed, Conflict) as exc:
-            db.session.rollback()
-            _show_errors(form, exc)
-            status = 422
-        else:
-            db.session.commit()
-            flash(_("Registered: %(variety)s, %(quantity)s.", variety=lot.variety.name,
-                    quantity=units.format_weight(units.Weight(lot.quantity_kg), default_unit())), "success")
-            if lot.household_id == current_user.household_id:
-                return redirect(url_for(".my_lots"))
-            return redirect(url_for(".lot_detail", lot_id=lot.id))
-    elif request.method == "POST":
-        status = 422
-    return render_template("produce/lot_form.html", form=form, lot=None, proxy=staff), status
+    outcome = submit(
+        form, lambda: services.register_lot(
+            current_user,
+            household_id=form.household_id.data if staff else current_user.household_id,
+            variety_id=form.variety_id.data, grade_id=form.grade_id.data,
+            quantity=form.quantity.data, unit=form.unit.data,
+            ready_from=form.ready_from.data, ready_to=form.ready_to.data, spoil_by=form.spoil_by.data,
+            location_note=form.location_note.data, note=form.note.data,
+            photos=_uploads(form.photos)),
+        done=lambda lot: _("Registered: %(variety)s, %(quantity)s.", variety=lot.variety.name,
+                           quantity=units.format_weight(units.Weight(lot.quantity_kg), default_unit())),
+        then=lambda lot: (url_for(".my_lots") if lot.household_id == current_user.household_id
+                          else url_for(".lot_detail", lot_id=lot.id)))
+    return outcome.response or (
+        render_template("produce/lot_form.html", form=form, lot=None, proxy=staff), outcome.status)
 
 
 @bp.route("/<int:lot_id>")
@@ -160,25 +144,15 @@ def edit_lot(lot_id: int):
     del form.household_id
     del form.photos
     _fill_catalogue_choices(form, lot.grade)
-    status = 200
-    if form.validate_on_submit():
-        try:
-            services.update_lot(
-                current_user, lot.id, variety_id=form.variety_id.data, grade_id=form.grade_id.data,
-                quantity=form.quantity.data, unit=form.unit.data, ready_from=form.ready_from.data,
-                ready_to=form.ready_to.data, spoil_by=form.spoil_by.data,
-                location_note=form.location_note.data, note=form.note.data)
-        except (ValidationFailed, Conflict) as exc:
-            db.session.rollback()
-            _show_errors(form, exc)
-            status = 422
-        else:
-            db.session.commit()
-            flash(_("Saved."), "success")
-            return redirect(url_for(".lot_detail", lot_id=lot_id))
-    elif request.method == "POST":
-        status = 422
-    return render_template("produce/lot_form.html", form=form, lot=lot, proxy=False), status
+    outcome = submit(
+        form, lambda: services.update_lot(
+            current_user, lot.id, variety_id=form.variety_id.data, grade_id=form.grade_id.data,
+            quantity=form.quantity.data, unit=form.unit.data, ready_from=form.ready_from.data,
+            ready_to=form.ready_to.data, spoil_by=form.spoil_by.data,
+            location_note=form.location_note.data, note=form.note.data),
+        done=_("Saved."), then=url_for(".lot_detail", lot_id=lot_id))
+    return outcome.response or (
+        render_template("produce/lot_form.html", form=form, lot=lot, proxy=False), outcome.status)
 
 
 @bp.route("/<int:lot_id>/withdraw", methods=["GET", "POST"])
@@ -187,16 +161,12 @@ def withdraw_lot(lot_id: int):
     lot = services.get_lot(current_user, lot_id)
     form = WithdrawForm()
     if form.validate_on_submit():
-        try:
-            services.withdraw_lot(current_user, lot.id, reason=form.reason.data)
-        except (ValidationFailed, Conflict) as exc:
-            db.session.rollback()
-            flash(exc.text() if not exc.fields else " ".join(sum(exc.field_texts().values(), [])), "error")
-            return redirect(url_for(".lot_detail", lot_id=lot_id))
-        db.session.commit()
-        flash(_("Withdrawn. It is no longer offered for sale."), "success")
-        return redirect(url_for(".my_lots") if _has_own_household() and lot.household_id == current_user.household_id
-                        else url_for(".lot_detail", lot_id=lot_id))
+        return act(lambda: services.withdraw_lot(current_user, lot.id, reason=form.reason.data),
+                   done=_("Withdrawn. It is no longer offered for sale."),
+                   then=lambda _withdrawn: (
+                       url_for(".my_lots") if _has_own_household() and lot.household_id == current_user.household_id
+                       else url_for(".lot_detail", lot_id=lot_id)),
+                   back=url_for(".lot_detail", lot_id=lot_id))
     refused = _unless_changeable(lot)
     if refused is not None:
         return refused
@@ -207,33 +177,19 @@ def withdraw_lot(lot_id: int):
 @login_required
 def add_photos(lot_id: int):
     form = PhotoForm()
-    if form.validate_on_submit():
-        try:
-            added = services.add_photos(current_user, lot_id, _uploads(form.photos))
-        except (ValidationFailed, Conflict) as exc:
-            db.session.rollback()
-            for message in (sum(exc.field_texts().values(), []) or [exc.text()]):
-                flash(message, "error")
-        else:
-            db.session.commit()
-            flash(_("%(n)d photo(s) added.", n=len(added)), "success")
-    else:
+    if not form.validate_on_submit():
         flash(_("The form expired. Reload the page and try again."), "error")
-    return redirect(url_for(".lot_detail", lot_id=lot_id))
+        return redirect(url_for(".lot_detail", lot_id=lot_id))
+    return act(lambda: services.add_photos(current_user, lot_id, _uploads(form.photos)),
+               done=lambda added: _("%(n)d photo(s) added.", n=len(added)),
+               then=url_for(".lot_detail", lot_id=lot_id))
 
 
 @bp.route("/<int:lot_id>/photos/<int:photo_id>/delete", methods=["POST"])
 @login_required
 def remove_photo(lot_id: int, photo_id: int):
-    try:
-        services.remove_photo(current_user, lot_id, photo_id)
-    except (ValidationFailed, Conflict) as exc:
-        db.session.rollback()
-        flash(exc.text(), "error")
-    else:
-        db.session.commit()
-        flash(_("Photo removed."), "success")
-    return redirect(url_for(".lot_detail", lot_id=lot_id))
+    return act(lambda: services.remove_photo(current_user, lot_id, photo_id),
+               done=_("Photo removed."), then=url_for(".lot_detail", lot_id=lot_id))
 
 
 @bp.route("/<int:lot_id>/photos/<int:photo_id>")

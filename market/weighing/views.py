@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -15,8 +15,7 @@ from models import (DeductionKind, Grade, GradeTable, Household, Product, Purcha
                     SlipStatus, Variety, WeighSlip, db)
 
 from ..auth.permissions import is_staff, visible_household_id
-from ..forms import place_errors
-from ..errors import MarketError
+from ..pages import submit
 from ..labels import label
 from ..units import Money, Weight, format_number, format_weight
 from . import services
@@ -148,11 +147,6 @@ FORM_FIELDS = {"household_id", "contract_id", "variety_id", "weighed_at", "plate
                "crates", "deduction_kind", "deduction_value", "split_mode", "price_unit", "note"}
 
 
-def _show_errors(form: SlipForm, exc: MarketError) -> list[str]:
-    """Put the service's messages on the form's fields; the rest come back for the top."""
-    return place_errors(form, exc, only=FORM_FIELDS)
-
-
 @bp.route("/")
 @login_required
 def list_slips():
@@ -191,13 +185,13 @@ def new_slip():
         int(form.replaces_id.data) if (form.replaces_id.data or "").isdigit() else None)
     if replaces_id is not None:
         replaced = services.get_slip(current_user, replaces_id)
-    general: list[str] = []
     if request.method == "GET":
         if replaced is not None:
             _prefill_from(form, replaced)
         else:
             _prefill_new(form)
-    elif form.validate_on_submit():
+
+    def issue():
         rows = [{"grade_id": row.grade_id.data, "amount": row.amount.data, "unit_price": row.unit_price.data}
                 for row in form.grades if (row.amount.data or "").strip()]
         values = dict(
@@ -207,23 +201,19 @@ def new_slip():
             deduction_kind=form.deduction_kind.data, deduction_value=form.deduction_value.data,
             split_mode=form.split_mode.data, price_unit=form.price_unit.data, grade_split=rows,
             note=form.note.data)
-        try:
-            if replaced is not None:
-                slip = services.reissue_slip(current_user, replaced, **values)
-            else:
-                slip = services.issue_slip(current_user, **values)
-        except MarketError as exc:
-            db.session.rollback()
-            _prepare(form)
-            general = _show_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Slip %(serial)s confirmed.", serial=slip.serial), "success")
-            return redirect(url_for("weighing.show_slip", slip_id=slip.id))
-    status = 422 if request.method == "POST" else 200
+        if replaced is not None:
+            return services.reissue_slip(current_user, replaced, **values)
+        return services.issue_slip(current_user, **values)
+
+    outcome = submit(form, issue, done=lambda slip: _("Slip %(serial)s confirmed.", serial=slip.serial),
+                     then=lambda slip: url_for("weighing.show_slip", slip_id=slip.id), only=FORM_FIELDS)
+    if outcome.response:
+        return outcome.response
+    if outcome.refusal:
+        _prepare(form)
     contracts = services.deliverable_contracts()
-    return render_template("weighing/new.html", form=form, general=general, replaced=replaced,
-                           contracts=contracts, grade_rows=GRADE_ROWS), status
+    return render_template("weighing/new.html", form=form, replaced=replaced,
+                           contracts=contracts, grade_rows=GRADE_ROWS), outcome.status
 
 
 @bp.route("/<int:slip_id>")
@@ -243,18 +233,11 @@ def _render_detail(slip: WeighSlip, void_form: VoidForm, status: int = 200):
 def void(slip_id: int):
     slip = services.get_slip(current_user, slip_id)
     form = VoidForm()
-    if not form.validate_on_submit():
-        return _render_detail(slip, form, 422)
-    try:
-        services.void_slip(current_user, slip, form.reason.data)
-    except MarketError as exc:
-        db.session.rollback()
-        slip = services.get_slip(current_user, slip_id)
-        form.reason.errors = list(form.reason.errors) + (exc.field_texts().get("reason") or [exc.text()])
-        return _render_detail(slip, form, 422 if exc.status == 422 else exc.status)
-    db.session.commit()
-    flash(_("Slip %(serial)s is void. Issue the corrected slip now.", serial=slip.serial), "success")
-    return redirect(url_for("weighing.show_slip", slip_id=slip_id))
+    outcome = submit(form, lambda: services.void_slip(current_user, slip, form.reason.data),
+                     done=lambda voided: _("Slip %(serial)s is void. Issue the corrected slip now.",
+                                           serial=voided.serial),
+                     then=url_for("weighing.show_slip", slip_id=slip_id), rename=lambda _name: "reason")
+    return outcome.response or _render_detail(slip, form, outcome.status)
 
 
 @bp.route("/<int:slip_id>/print")

@@ -5,10 +5,9 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from models import AccountKind, PartyType, db
+from models import AccountKind, PartyType
 
-from ...errors import MarketError
-from ...forms import place_errors
+from ...pages import act, submit
 from ...labels import select_choices
 from ...ledger import chart
 from ..forms import AccountEditForm, AccountForm, ActionForm
@@ -24,7 +23,7 @@ def _party_type_choices():
     return select_choices(PartyType)
 
 
-def _accounts_page(form: AccountForm, general: list[str] | None = None, status: int = 200):
+def _accounts_page(form: AccountForm, status: int = 200):
     rows = chart.rows(current_user)
     edit_forms = {}
     for row in rows:
@@ -32,7 +31,7 @@ def _accounts_page(form: AccountForm, general: list[str] | None = None, status: 
             "name": row.account.name, "party_type": row.account.party_type.value})
         edit.party_type.choices = _party_type_choices()
         edit_forms[row.account.id] = edit
-    return render_template("books/accounts.html", rows=rows, form=form, general=general or [],
+    return render_template("books/accounts.html", rows=rows, form=form,
                            edit_forms=edit_forms, action=ActionForm(), can_edit=can_review()), status
 
 
@@ -52,32 +51,18 @@ def accounts():
         return _accounts_page(form)
     if not can_review():
         abort(403)
-    general: list[str] = []
-    if form.validate_on_submit():
-        try:
-            created = chart.create_account(current_user, code=form.code.data, name=form.name.data,
-                                           kind=form.kind.data, party_type=form.party_type.data or PartyType.NONE)
-        except MarketError as exc:
-            db.session.rollback()
-            general = place_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Account %(account)s added.", account=str(created)), "success")
-            return redirect(url_for("books.accounts", _anchor=f"account-{created.code}"))
-    return _accounts_page(form, general, 422)
+    outcome = submit(form, lambda: chart.create_account(current_user, code=form.code.data, name=form.name.data,
+                                                        kind=form.kind.data,
+                                                        party_type=form.party_type.data or PartyType.NONE),
+                     done=lambda created: _("Account %(account)s added.", account=str(created)),
+                     then=lambda created: url_for("books.accounts", _anchor=f"account-{created.code}"))
+    return outcome.response or _accounts_page(form, outcome.status)
 
 
 def _account_action(account_id: int, action, success: str):
     account = chart.get(current_user, account_id)
-    try:
-        action(account)
-    except MarketError as exc:
-        db.session.rollback()
-        flash(exc.text(), "error")
-    else:
-        db.session.commit()
-        flash(success % {"account": str(account)}, "success")
-    return redirect(url_for("books.accounts", _anchor=f"account-{account.code}"))
+    return act(lambda: action(account), done=lambda _done: success % {"account": str(account)},
+               then=url_for("books.accounts", _anchor=f"account-{account.code}"))
 
 
 @bp.route("/books/accounts/<int:account_id>/edit", methods=["POST"])

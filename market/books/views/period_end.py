@@ -2,13 +2,11 @@
 preparing a month's carry-forward (期末结转) for review."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from models import db
-
-from ...errors import MarketError
+from ...pages import act
 from ...ledger import services as ledger
 from ...units import Money
 from .. import period_reports, periods as book_periods, tables
@@ -66,19 +64,20 @@ def prepare_closing(period_id: int):
     period = book_periods.get_period(current_user, period_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
-        prepared = ledger.prepare_closing(current_user, period)
-    except MarketError as exc:
-        db.session.rollback()
-        flash(exc.text(), "error")
-        return redirect(url_for("books.periods"))
-    db.session.commit()
-    if not prepared:
-        flash(_("Nothing to carry forward: the profit and loss accounts of %(period)s are at zero.",
-                period=str(period)), "success")
-        return redirect(url_for("books.periods"))
-    flash(_("The carry-forward of %(period)s is prepared: another accountant approves and posts it, then the "
-            "period can be closed.", period=str(period)), "success")
-    if len(prepared) > 1:  # unpaid VAT transferred, profit and loss carried …: the period's waiting vouchers
-        return redirect(url_for("books.vouchers", period=str(period), status="prepared"))
-    return redirect(url_for("books.voucher", voucher_id=prepared[0].id))
+
+    def done(prepared) -> str:
+        if not prepared:
+            return _("Nothing to carry forward: the profit and loss accounts of %(period)s are at zero.",
+                     period=str(period))
+        return _("The carry-forward of %(period)s is prepared: another accountant approves and posts it, then the "
+                 "period can be closed.", period=str(period))
+
+    def then(prepared) -> str:
+        if not prepared:
+            return url_for("books.periods")
+        if len(prepared) > 1:  # unpaid VAT transferred, profit and loss carried …: the period's waiting vouchers
+            return url_for("books.vouchers", period=str(period), status="prepared")
+        return url_for("books.voucher", voucher_id=prepared[0].id)
+
+    return act(lambda: ledger.prepare_closing(current_user, period), done=done, then=then,
+               back=url_for("books.periods"))

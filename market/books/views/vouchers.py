@@ -7,11 +7,11 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from models import PartyType, VoucherSource, VoucherStatus, db
+from models import PartyType, VoucherSource, VoucherStatus
 
 from ...clock import local_today
 from ...errors import MarketError
-from ...forms import place_errors
+from ...pages import act, submit
 from ...ledger import services as ledger
 from ...weighing.forms import options
 from .. import common, ledgers, printing, statements, tables, vouchers as book_vouchers
@@ -93,15 +93,9 @@ def _voucher_page(found, reject_form, reverse_form, status: int = 200):
 
 def _act(voucher_id: int, action, success: str):
     found = book_vouchers.get_voucher(current_user, voucher_id)
-    try:
-        result = action(found)
-    except MarketError as exc:
-        db.session.rollback()
-        flash(exc.text(), "error")
-        return redirect(url_for("books.voucher", voucher_id=voucher_id))
-    db.session.commit()
-    flash(success, "success")
-    return redirect(url_for("books.voucher", voucher_id=getattr(result, "id", voucher_id)))
+    return act(lambda: action(found), done=success,
+               then=lambda result: url_for("books.voucher", voucher_id=getattr(result, "id", voucher_id)),
+               back=url_for("books.voucher", voucher_id=voucher_id))
 
 
 def pdf_response(pdf: bytes, filename: str) -> Response:
@@ -209,11 +203,11 @@ def new_voucher():
     for entry in form.lines:
         entry.account.choices = account_choices
         entry.party.choices = parties
-    general: list[str] = []
     if request.method == "GET":
         form.voucher_date.data = local_today()
         form.key.data = uuid.uuid4().hex
-    elif form.validate_on_submit():
+
+    def prepare():
         lines = []
         for entry in form.lines:
             if not (entry.account.data or (entry.debit.data or "").strip() or (entry.credit.data or "").strip()):
@@ -224,17 +218,11 @@ def new_voucher():
                                           party_type=party_type or PartyType.NONE,
                                           party_id=int(party_id) if party_id.isdigit() else None,
                                           memo=entry.memo.data or ""))
-        try:
-            created = ledger.prepare_voucher(current_user, voucher_date=form.voucher_date.data,
-                                             summary=form.summary.data, lines=lines,
-                                             idempotency_key=f"manual:{form.key.data or uuid.uuid4().hex}",
-                                             attachments=form.attachments.data or 0)
-        except MarketError as exc:
-            db.session.rollback()
-            general = place_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Voucher prepared; another accountant approves it."), "success")
-            return redirect(url_for("books.voucher", voucher_id=created.id))
-    status = 422 if request.method == "POST" else 200
-    return render_template("books/voucher_form.html", form=form, general=general), status
+        return ledger.prepare_voucher(current_user, voucher_date=form.voucher_date.data,
+                                      summary=form.summary.data, lines=lines,
+                                      idempotency_key=f"manual:{form.key.data or uuid.uuid4().hex}",
+                                      attachments=form.attachments.data or 0)
+
+    outcome = submit(form, prepare, done=_("Voucher prepared; another accountant approves it."),
+                     then=lambda created: url_for("books.voucher", voucher_id=created.id))
+    return outcome.response or (render_template("books/voucher_form.html", form=form), outcome.status)

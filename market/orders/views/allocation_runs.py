@@ -5,22 +5,21 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from models import RoleName, db
+from models import RoleName
 
 from ...auth.permissions import is_staff
 from ...clock import local_today
-from ...errors import MarketError
+from ...errors import ValidationFailed
+from ...pages import act, submit
 from ...units import format_number
 from .. import allocation_runs, buyer_orders
-from ..allocation_runs import InsufficientSupply
 from ..forms import AdjustForm, RunForm
 from .blueprint import bp
 from .buyer_orders import render_order
-from .common import put_errors, refuse_if_forbidden
 
 
 @bp.route("/<int:order_id>/runs", methods=["POST"])
@@ -30,25 +29,26 @@ def run_allocation(order_id: int):
     form = RunForm()
     if not form.validate_on_submit():
         return render_order(order, run_form=form, status=422)
-    try:
-        run = allocation_runs.run_allocation(current_user, order, form.policy.data,
-                                             priority_first=bool(form.priority_first.data))
-    except (MarketError, ValueError) as exc:
-        db.session.rollback()
-        if isinstance(exc, MarketError):
-            refuse_if_forbidden(exc)
-        flash(exc.text() if isinstance(exc, MarketError) else _("Choose fair shares or lowest cost."), "error")
-        return redirect(url_for("orders.show_order", order_id=order_id))
-    db.session.commit()
-    if run.shortfall_kg > 0:
-        flash(_("Proposed %(filled)s; %(short)s could not be found. Check the lines, then confirm.",
-                filled=f"{format_number(run.filled_kg)} 公斤", short=f"{format_number(run.shortfall_kg)} 公斤"),
-              "info")
-    else:
-        flash(_("Proposed %(filled)s from %(n)d households. Check the lines, then confirm.",
-                filled=f"{format_number(run.filled_kg)} 公斤", n=len({l.household_id for l in run.lines})),
-              "success")
-    return redirect(url_for("orders.show_order", order_id=order_id, run=run.id) + "#run")
+
+    def run_it():
+        try:
+            return allocation_runs.run_allocation(current_user, order, form.policy.data,
+                                                  priority_first=bool(form.priority_first.data))
+        except ValueError:
+            raise ValidationFailed(_("Choose fair shares or lowest cost.")) from None
+
+    def proposed(run) -> tuple[str, str]:
+        if run.shortfall_kg > 0:
+            return (_("Proposed %(filled)s; %(short)s could not be found. Check the lines, then confirm.",
+                      filled=f"{format_number(run.filled_kg)} 公斤", short=f"{format_number(run.shortfall_kg)} 公斤"),
+                    "info")
+        return (_("Proposed %(filled)s from %(n)d households. Check the lines, then confirm.",
+                  filled=f"{format_number(run.filled_kg)} 公斤", n=len({l.household_id for l in run.lines})),
+                "success")
+
+    return act(run_it, done=proposed,
+               then=lambda run: url_for("orders.show_order", order_id=order_id, run=run.id) + "#run",
+               back=url_for("orders.show_order", order_id=order_id))
 
 
 @bp.route("/runs/<int:run_id>/lines", methods=["POST"])
@@ -57,22 +57,12 @@ def adjust_line(run_id: int):
     run = allocation_runs.get_run(current_user, run_id)
     order_id = run.order_id
     form = AdjustForm()
-    if form.validate_on_submit():
-        try:
-            allocation_runs.adjust_line(current_user, run, form.lot_id.data or 0, (form.kg.data or "").strip(),
-                                        form.reason.data or "")
-        except MarketError as exc:
-            db.session.rollback()
-            refuse_if_forbidden(exc)
-            put_errors(form, exc)
-            status = exc.status
-        else:
-            db.session.commit()
-            flash(_("Allocation changed; the reason is on record."), "success")
-            return redirect(url_for("orders.show_order", order_id=order_id, run=run_id) + "#lines")
-    else:
-        status = 422
-    return render_order(buyer_orders.get_order(current_user, order_id), adjust_form=form, status=status)
+    outcome = submit(form, lambda: allocation_runs.adjust_line(current_user, run, form.lot_id.data or 0,
+                                                               (form.kg.data or "").strip(), form.reason.data or ""),
+                     done=_("Allocation changed; the reason is on record."),
+                     then=url_for("orders.show_order", order_id=order_id, run=run_id) + "#lines")
+    return outcome.response or render_order(buyer_orders.get_order(current_user, order_id), adjust_form=form,
+                                             status=outcome.status)
 
 
 @bp.route("/runs/<int:run_id>/confirm", methods=["POST"])
@@ -80,20 +70,10 @@ def adjust_line(run_id: int):
 def confirm_run(run_id: int):
     run = allocation_runs.get_run(current_user, run_id)
     order_id = run.order_id
-    try:
-        allocation_runs.confirm_run(current_user, run)
-    except InsufficientSupply as exc:
-        db.session.rollback()
-        flash(exc.text(), "error")
-    except MarketError as exc:
-        db.session.rollback()
-        refuse_if_forbidden(exc)
-        flash(exc.text(), "error")
-    else:
-        db.session.commit()
-        flash(_("Allocation confirmed: %(kg)s reserved. The households see it on their page.",
-                kg=f"{format_number(run.filled_kg)} 公斤"), "success")
-    return redirect(url_for("orders.show_order", order_id=order_id, run=run_id) + "#run")
+    return act(lambda: allocation_runs.confirm_run(current_user, run),
+               done=lambda _confirmed: _("Allocation confirmed: %(kg)s reserved. The households see it on their page.",
+                                         kg=f"{format_number(run.filled_kg)} 公斤"),
+               then=url_for("orders.show_order", order_id=order_id, run=run_id) + "#run")
 
 
 @bp.route("/mine")

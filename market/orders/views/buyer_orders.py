@@ -19,16 +19,17 @@ from models import (Allocation, Buyer, BuyerOrder, GradeTable, Household, OrderS
 
 from ...auth.permissions import is_staff
 from ...clock import local_today
-from ...errors import MarketError, PermissionDenied
+from ...errors import PermissionDenied
 from ...labels import label
 from ...listing import list_page
+from ...pages import act, submit
 from ...units import Weight, format_number
 from .. import allocation_runs, buyer_orders, margin
 from ..forms import AdjustForm, CancelForm, OrderFilterForm, RunForm, order_form
 from ..states import ALLOCATABLE, ORDER
 from .blueprint import bp
 from .common import (PAGE_SIZE, all_varieties, can_manage, can_see_runs, is_buyer_staff, kg_of,
-                     only_villager, put_errors, refuse_if_forbidden)
+                     only_villager)
 
 TIER_TEXT = {
     "urgent_priority": _l("Spoils soon · priority household"),
@@ -171,32 +172,24 @@ def _order_form_page(order: BuyerOrder | None):
             form.window_start.data, form.window_end.data = tomorrow, tomorrow + timedelta(days=3)
             if staff and request.args.get("buyer_id", type=int):
                 form.buyer_id.data = request.args.get("buyer_id", type=int)
-    status = 200
-    if form.validate_on_submit():
+
+    def save():
         data = _order_data(form, variety, staff)
-        try:
-            if order is None:
-                saved = buyer_orders.create_order(current_user, **data)
-            else:
-                saved = buyer_orders.update_order(current_user, order, **data)
-        except MarketError as exc:
-            db.session.rollback()
-            refuse_if_forbidden(exc)
-            form.price_errors.extend(exc.field_texts().get("farm_gate_prices", []))
-            put_errors(form, exc, {"quantity_kg": "quantity", "farm_gate_prices": None})
-            status = exc.status
-        else:
-            db.session.commit()
-            if order is None:
-                flash(_("Order %(number)s entered as a draft. Open it when the buyer confirms.",
-                        number=saved.number), "success")
-            else:
-                flash(_("Saved."), "success")
-            return redirect(url_for("orders.show_order", order_id=saved.id))
-    elif request.method == "POST":
-        status = 422
+        if order is None:
+            return buyer_orders.create_order(current_user, **data)
+        return buyer_orders.update_order(current_user, order, **data)
+
+    outcome = submit(form, save,
+                     done=(lambda saved: _("Order %(number)s entered as a draft. Open it when the buyer confirms.",
+                                           number=saved.number)) if order is None else _("Saved."),
+                     then=lambda saved: url_for("orders.show_order", order_id=saved.id),
+                     rename={"quantity_kg": "quantity", "farm_gate_prices": None})
+    if outcome.response:
+        return outcome.response
+    if outcome.refusal:
+        form.price_errors.extend(outcome.refusal.field_texts().get("farm_gate_prices", []))
     return render_template("orders/form.html", form=form, order=order, varieties=varieties, variety=variety,
-                           table=table, tables=variety.product.grade_tables, staff=staff), status
+                           table=table, tables=variety.product.grade_tables, staff=staff), outcome.status
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -340,17 +333,10 @@ def show_order(order_id: int):
 @login_required
 def open_order(order_id: int):
     order = buyer_orders.get_order(current_user, order_id)
-    try:
-        buyer_orders.open_order(current_user, order)
-    except MarketError as exc:
-        db.session.rollback()
-        refuse_if_forbidden(exc)
-        flash(exc.text(), "error")
-    else:
-        db.session.commit()
-        flash(_("Order %(number)s is open: households' lots can now be allocated to it.", number=order.number),
-              "success")
-    return redirect(url_for("orders.show_order", order_id=order_id))
+    return act(lambda: buyer_orders.open_order(current_user, order),
+               done=lambda _opened: _("Order %(number)s is open: households' lots can now be allocated to it.",
+                                      number=order.number),
+               then=url_for("orders.show_order", order_id=order_id))
 
 
 @bp.route("/<int:order_id>/cancel", methods=["POST"])
@@ -358,15 +344,9 @@ def open_order(order_id: int):
 def cancel_order(order_id: int):
     order = buyer_orders.get_order(current_user, order_id)
     form = CancelForm()
-    if not form.validate_on_submit():
-        return render_order(order, cancel_form=form, status=422)
-    try:
-        buyer_orders.cancel_order(current_user, order, form.reason.data or "")
-    except MarketError as exc:
-        db.session.rollback()
-        refuse_if_forbidden(exc)
-        put_errors(form, exc)
-        return render_order(buyer_orders.get_order(current_user, order_id), cancel_form=form, status=exc.status)
-    db.session.commit()
-    flash(_("Order %(number)s cancelled; its kilograms are free again.", number=order.number), "success")
-    return redirect(url_for("orders.show_order", order_id=order_id))
+    outcome = submit(form, lambda: buyer_orders.cancel_order(current_user, order, form.reason.data or ""),
+                     done=lambda _cancelled: _("Order %(number)s cancelled; its kilograms are free again.",
+                                               number=order.number),
+                     then=url_for("orders.show_order", order_id=order_id))
+    return outcome.response or render_order(buyer_orders.get_order(current_user, order_id), cancel_form=form,
+                                             status=outcome.status)

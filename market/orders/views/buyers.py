@@ -1,17 +1,18 @@
 """Pages of buyers: the list, a new buyer, editing one."""
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from models import db
 
-from ...errors import MarketError, PermissionDenied
+from ...errors import PermissionDenied
+from ...pages import submit
 from .. import buyers as buyer_services
 from ..forms import BuyerForm
 from .blueprint import bp
-from .common import PAGE_SIZE, can_manage, put_errors, refuse_if_forbidden
+from .common import PAGE_SIZE, can_manage
 
 BUYER_FIELDS = ("name", "credit_code", "province", "city", "address", "contact_name", "contact_phone",
                 "accept_below_pct", "reject_above_pct", "weighbridge_tolerance_pct", "payment_terms_days")
@@ -37,22 +38,10 @@ def new_buyer():
     if not can_manage():
         raise PermissionDenied()
     form = BuyerForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            buyer = buyer_services.create_buyer(current_user, **_buyer_data(form, new=True))
-        except MarketError as exc:
-            db.session.rollback()
-            refuse_if_forbidden(exc)
-            put_errors(form, exc)
-            status = exc.status
-        else:
-            db.session.commit()
-            flash(_("Buyer %(name)s registered.", name=buyer.name), "success")
-            return redirect(url_for("orders.list_buyers"))
-    elif request.method == "POST":
-        status = 422
-    return render_template("orders/buyer_form.html", form=form, buyer=None), status
+    outcome = submit(form, lambda: buyer_services.create_buyer(current_user, **_buyer_data(form, new=True)),
+                     done=lambda buyer: _("Buyer %(name)s registered.", name=buyer.name),
+                     then=url_for("orders.list_buyers"))
+    return outcome.response or (render_template("orders/buyer_form.html", form=form, buyer=None), outcome.status)
 
 
 @bp.route("/buyers/<int:buyer_id>/edit", methods=["GET", "POST"])
@@ -64,19 +53,6 @@ def edit_buyer(buyer_id: int):
     # the stored buyer fills the form shown; a POST is judged on what it sent alone (a field it left
     # out would otherwise arrive as the model's Decimal or int and answer 500)
     form = BuyerForm(obj=None if request.method == "POST" else buyer)
-    status = 200
-    if form.validate_on_submit():
-        try:
-            buyer_services.update_buyer(current_user, buyer, **_buyer_data(form))
-        except MarketError as exc:
-            db.session.rollback()
-            refuse_if_forbidden(exc)
-            put_errors(form, exc)
-            status = exc.status
-        else:
-            db.session.commit()
-            flash(_("Saved."), "success")
-            return redirect(url_for("orders.list_buyers"))
-    elif request.method == "POST":
-        status = 422
-    return render_template("orders/buyer_form.html", form=form, buyer=buyer), status
+    outcome = submit(form, lambda: buyer_services.update_buyer(current_user, buyer, **_buyer_data(form)),
+                     done=_("Saved."), then=url_for("orders.list_buyers"))
+    return outcome.response or (render_template("orders/buyer_form.html", form=form, buyer=buyer), outcome.status)

@@ -1,6 +1,4 @@
-"""What the orders' pages share: kilograms from grams in templates, who may do what, and a
-service's refusal shown on the form.
-"""
+"""What the orders' pages share: kilograms from grams in templates and who may do what."""
 from __future__ import annotations
 
 from decimal import Decimal
@@ -11,8 +9,6 @@ from sqlalchemy import select
 from models import OrderStatus, RoleName, RunStatus, Variety, db
 
 from ...auth.permissions import is_staff
-from ...errors import MarketError, PermissionDenied
-from ...forms import place_errors
 from ...units import Weight, format_number
 from .. import allocation_runs, board
 from ..common import ORDER_STAFF
@@ -52,20 +48,6 @@ def can_see_runs() -> bool:
 def only_villager() -> bool:
     return (current_user.has_role(RoleName.VILLAGER) and not is_staff(current_user)
             and not current_user.has_role(RoleName.BUYER))
-
-
-def refuse_if_forbidden(exc: MarketError) -> None:
-    """A refusal of who the user is stays a 403 page; other refusals are shown where they arose."""
-    if isinstance(exc, PermissionDenied):
-        raise exc
-
-
-def put_errors(form, exc: MarketError, rename: dict[str, str] | None = None) -> None:
-    """Show a service's field errors on the form's fields; the rest above the form.
-
-    ``rename`` maps a service's field name to the form's; to ``None``, when the page shows it elsewhere.
-    """
-    form.form_errors.extend(place_errors(form, exc, rename))
 
 
 def all_varieties() -> list[Variety]:

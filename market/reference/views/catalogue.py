@@ -1,18 +1,18 @@
 """Pages of the catalogue: products, varieties, grade tables and grades."""
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from models import GradeTable, Product, db
 
-from ...errors import MarketError
+from ...pages import act
 from .. import catalogue, common
 from ..forms import GradeForm, GradeTableForm, ProductForm, ProductVatForm, VarietyForm
 from .blueprint import bp
-from .common import form_status, refused, render_form
+from .common import render_form, submit
 
 
 @bp.route("/products", methods=["GET", "POST"])
@@ -20,30 +20,21 @@ from .common import form_status, refused, render_form
 def products():
     common.require_staff(current_user)
     form = ProductForm()
-    status = 200
-    if request.method == "POST":
-        if form.validate_on_submit():
-            try:
-                product = catalogue.create_product(current_user, name=form.name.data)
-            except MarketError as exc:
-                status = refused(form, exc)
-            else:
-                db.session.commit()
-                flash(_("Product %(name)s added.", name=product.name), "success")
-                return redirect(url_for(".product", product_id=product.id))
-        else:
-            status = form_status(form)
+    outcome = submit(form, lambda: catalogue.create_product(current_user, name=form.name.data),
+                     done=lambda product: _("Product %(name)s added.", name=product.name),
+                     then=lambda product: url_for(".product", product_id=product.id))
+    if outcome.response:
+        return outcome.response
     items = db.session.scalars(catalogue.products_query(current_user)).all()
-    return render_template("reference/products.html", products=items, form=form), status
+    return render_template("reference/products.html", products=items, form=form), outcome.status
 
 
 @bp.route("/products/peach-defaults", methods=["POST"])
 @login_required
 def peach_defaults():
-    product = catalogue.create_peach_defaults(current_user)
-    db.session.commit()
-    flash(_("桃 with its varieties and default grades is ready."), "success")
-    return redirect(url_for(".product", product_id=product.id))
+    return act(lambda: catalogue.create_peach_defaults(current_user),
+               done=_("桃 with its varieties and default grades is ready."),
+               then=lambda product: url_for(".product", product_id=product.id), back=url_for(".products"))
 
 
 def _vat_form(product: Product) -> ProductVatForm:
@@ -70,21 +61,9 @@ def product(product_id: int):
     common.require_staff(current_user)
     item = catalogue.get_product(current_user, product_id)
     form = ProductForm(obj=item)
-    status = 200
-    if request.method == "POST":
-        if form.validate_on_submit():
-            try:
-                catalogue.update_product(current_user, item, name=form.name.data)
-            except MarketError as exc:
-                status = refused(form, exc)
-                item = catalogue.get_product(current_user, product_id)
-            else:
-                db.session.commit()
-                flash(_("Saved."), "success")
-                return redirect(url_for(".product", product_id=product_id))
-        else:
-            status = form_status(form)
-    return _product_page(item, status, form=form)
+    outcome = submit(form, lambda: catalogue.update_product(current_user, item, name=form.name.data),
+                     done=_("Saved."), then=url_for(".product", product_id=product_id))
+    return outcome.response or _product_page(item, outcome.status, form=form)
 
 
 @bp.route("/products/<int:product_id>/sales-vat", methods=["POST"])
@@ -94,18 +73,10 @@ def product_sales_vat(product_id: int):
     common.require_staff(current_user)
     item = catalogue.get_product(current_user, product_id)
     form = ProductVatForm(prefix="vat")
-    if not form.validate_on_submit():
-        return _product_page(item, form_status(form), vat_form=form)
-    try:
-        catalogue.set_sales_vat(current_user, item, exempt=form.treatment.data == "exempt",
-                                rate_pct=form.rate_pct.data, basis=form.basis.data)
-    except MarketError as exc:
-        status = refused(form, exc)
-        db.session.rollback()
-        return _product_page(catalogue.get_product(current_user, product_id), status, vat_form=form)
-    db.session.commit()
-    flash(_("Saved."), "success")
-    return redirect(url_for(".product", product_id=product_id))
+    outcome = submit(form, lambda: catalogue.set_sales_vat(current_user, item, exempt=form.treatment.data == "exempt",
+                                                           rate_pct=form.rate_pct.data, basis=form.basis.data),
+                     done=_("Saved."), then=url_for(".product", product_id=product_id))
+    return outcome.response or _product_page(item, outcome.status, vat_form=form)
 
 
 @bp.route("/products/<int:product_id>/varieties", methods=["POST"])
@@ -113,16 +84,9 @@ def product_sales_vat(product_id: int):
 def add_variety(product_id: int):
     item = catalogue.get_product(current_user, product_id)
     form = VarietyForm(prefix="variety")
-    if not form.validate_on_submit():
-        return _product_page(item, form_status(form), variety_form=form)
-    try:
-        catalogue.create_variety(current_user, product_id=item.id, name=form.name.data)
-    except MarketError as exc:
-        status = refused(form, exc)
-        return _product_page(catalogue.get_product(current_user, product_id), status, variety_form=form)
-    db.session.commit()
-    flash(_("Variety added."), "success")
-    return redirect(url_for(".product", product_id=product_id))
+    outcome = submit(form, lambda: catalogue.create_variety(current_user, product_id=item.id, name=form.name.data),
+                     done=_("Variety added."), then=url_for(".product", product_id=product_id))
+    return outcome.response or _product_page(item, outcome.status, variety_form=form)
 
 
 @bp.route("/products/<int:product_id>/grade-tables", methods=["POST"])
@@ -130,17 +94,11 @@ def add_variety(product_id: int):
 def add_grade_table(product_id: int):
     item = catalogue.get_product(current_user, product_id)
     form = GradeTableForm(prefix="table")
-    if not form.validate_on_submit():
-        return _product_page(item, form_status(form), table_form=form)
-    try:
-        table = catalogue.create_grade_table(current_user, product_id=item.id, name=form.name.data,
-                                             is_default=form.is_default.data)
-    except MarketError as exc:
-        status = refused(form, exc)
-        return _product_page(catalogue.get_product(current_user, product_id), status, table_form=form)
-    db.session.commit()
-    flash(_("Grade table added. Now add its grades."), "success")
-    return redirect(url_for(".grade_table", table_id=table.id))
+    outcome = submit(form, lambda: catalogue.create_grade_table(current_user, product_id=item.id, name=form.name.data,
+                                                                is_default=form.is_default.data),
+                     done=_("Grade table added. Now add its grades."),
+                     then=lambda table: url_for(".grade_table", table_id=table.id))
+    return outcome.response or _product_page(item, outcome.status, table_form=form)
 
 
 @bp.route("/varieties/<int:variety_id>/edit", methods=["GET", "POST"])
@@ -150,19 +108,9 @@ def edit_variety(variety_id: int):
     variety = catalogue.get_variety(current_user, variety_id)
     form = VarietyForm(obj=variety)
     back = url_for(".product", product_id=variety.product_id)
-    status = 200
-    if form.validate_on_submit():
-        try:
-            catalogue.update_variety(current_user, variety, name=form.name.data)
-        except MarketError as exc:
-            status = refused(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Saved."), "success")
-            return redirect(back)
-    elif form.is_submitted():
-        status = form_status(form)
-    return render_form(_("Edit variety"), form, back, status)
+    outcome = submit(form, lambda: catalogue.update_variety(current_user, variety, name=form.name.data),
+                     done=_("Saved."), then=back)
+    return outcome.response or render_form(_("Edit variety"), form, back, outcome.status)
 
 
 def _table_page(table: GradeTable, status: int = 200, form: FlaskForm | None = None,
@@ -180,22 +128,10 @@ def grade_table(table_id: int):
     common.require_staff(current_user)
     table = catalogue.get_grade_table(current_user, table_id)
     form = GradeTableForm(obj=table)
-    status = 200
-    if request.method == "POST":
-        if form.validate_on_submit():
-            try:
-                catalogue.update_grade_table(current_user, table, name=form.name.data,
-                                             is_default=form.is_default.data)
-            except MarketError as exc:
-                status = refused(form, exc)
-                table = catalogue.get_grade_table(current_user, table_id)
-            else:
-                db.session.commit()
-                flash(_("Saved."), "success")
-                return redirect(url_for(".grade_table", table_id=table_id))
-        else:
-            status = form_status(form)
-    return _table_page(table, status, form=form)
+    outcome = submit(form, lambda: catalogue.update_grade_table(current_user, table, name=form.name.data,
+                                                                is_default=form.is_default.data),
+                     done=_("Saved."), then=url_for(".grade_table", table_id=table_id))
+    return outcome.response or _table_page(table, outcome.status, form=form)
 
 
 @bp.route("/grade-tables/<int:table_id>/grades", methods=["POST"])
@@ -203,18 +139,12 @@ def grade_table(table_id: int):
 def add_grade(table_id: int):
     table = catalogue.get_grade_table(current_user, table_id)
     form = GradeForm(prefix="grade")
-    if not form.validate_on_submit():
-        return _table_page(table, form_status(form), grade_form=form)
-    try:
-        catalogue.create_grade(current_user, table_id=table.id, code=form.code.data, name=form.name.data,
-                               rank=form.rank.data, min_fruit_g=form.min_fruit_g.data,
-                               min_diameter_mm=form.min_diameter_mm.data, price_diff=form.price_diff.data)
-    except MarketError as exc:
-        status = refused(form, exc)
-        return _table_page(catalogue.get_grade_table(current_user, table_id), status, grade_form=form)
-    db.session.commit()
-    flash(_("Grade added."), "success")
-    return redirect(url_for(".grade_table", table_id=table_id))
+    outcome = submit(form, lambda: catalogue.create_grade(
+                         current_user, table_id=table.id, code=form.code.data, name=form.name.data,
+                         rank=form.rank.data, min_fruit_g=form.min_fruit_g.data,
+                         min_diameter_mm=form.min_diameter_mm.data, price_diff=form.price_diff.data),
+                     done=_("Grade added."), then=url_for(".grade_table", table_id=table_id))
+    return outcome.response or _table_page(table, outcome.status, grade_form=form)
 
 
 @bp.route("/grades/<int:grade_id>/edit", methods=["GET", "POST"])
@@ -233,18 +163,9 @@ def edit_grade(grade_id: int):
         if not form.is_submitted() or not isinstance(form[name].data, str):
             form[name].data = text
     back = url_for(".grade_table", table_id=grade.table_id)
-    status = 200
-    if form.validate_on_submit():
-        try:
-            catalogue.update_grade(current_user, grade, code=form.code.data, name=form.name.data,
-                                   rank=form.rank.data, min_fruit_g=form.min_fruit_g.data,
-                                   min_diameter_mm=form.min_diameter_mm.data, price_diff=form.price_diff.data)
-        except MarketError as exc:
-            status = refused(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Saved."), "success")
-            return redirect(back)
-    elif form.is_submitted():
-        status = form_status(form)
-    return render_form(_("Edit grade"), form, back, status)
+    outcome = submit(form, lambda: catalogue.update_grade(
+                         current_user, grade, code=form.code.data, name=form.name.data,
+                         rank=form.rank.data, min_fruit_g=form.min_fruit_g.data,
+                         min_diameter_mm=form.min_diameter_mm.data, price_diff=form.price_diff.data),
+                     done=_("Saved."), then=back)
+    return outcome.response or render_form(_("Edit grade"), form, back, outcome.status)

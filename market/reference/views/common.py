@@ -1,35 +1,27 @@
-"""What the reference pages share: a service's refusal put onto the form, choice lists, the
-plain form page.
+"""What the reference pages share: the form handler with the services' field names, choice
+lists, the plain form page.
 """
 from __future__ import annotations
 
-from flask import flash, render_template
+from flask import render_template
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from models import Buyer, Household, PartyBranch, PartyGroup, Village, VillageGroup, db
 
-from ...errors import MarketError, NotFound, PermissionDenied
-from ...forms import place_errors
+from ... import pages
 from ..forms import choice
 
 PER_PAGE = 50
 
 
-def refused(form: FlaskForm, exc: MarketError) -> int:
-    """Put a service's refusal onto the form; returns the status to answer with."""
-    db.session.rollback()
-    if isinstance(exc, (PermissionDenied, NotFound)):
-        raise exc
-    unplaced = place_errors(form, exc, rename=lambda name: name.split(".")[-1])
-    placed = exc.fields and len(unplaced) < sum(len(m) for m in exc.field_texts().values())
-    if not placed:
-        flash(exc.text(), "error")
-    return exc.status
+def _last_part(name: str) -> str:
+    return name.split(".")[-1]
 
 
-def form_status(form: FlaskForm) -> int:
-    return 422 if form.errors else 200
+def submit(form: FlaskForm, action, **kwargs) -> pages.Outcome:
+    """``pages.submit``, a service's dotted field names (``grade.code``) put on the form's own (``code``)."""
+    return pages.submit(form, action, rename=_last_part, **kwargs)
 
 
 def village_choices() -> list:

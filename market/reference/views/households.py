@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -11,11 +11,11 @@ from sqlalchemy import select
 from models import Household, Village, db
 
 from ...auth.permissions import can_see_sensitive
-from ...errors import MarketError, PermissionDenied
+from ...errors import PermissionDenied
 from .. import households as household_services, payee_changes
 from ..forms import HouseholdForm, RevealForm
 from .blueprint import bp
-from .common import PER_PAGE, form_status, group_choices, party_group_choices, refused, village_choices
+from .common import PER_PAGE, group_choices, party_group_choices, submit, village_choices
 
 
 def _household_form(household: Household | None = None) -> HouseholdForm:
@@ -76,19 +76,12 @@ def new_household():
     if not form.is_submitted():
         form.village_id.data = request.args.get("village", type=int) or _usual_village_id()
         form.party_group_id.data = current_user.party_group_id
-    status = 200
-    if form.validate_on_submit():
-        try:
-            household = household_services.create_household(current_user, **_household_values(form, editing=False))
-        except MarketError as exc:
-            status = refused(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Household %(name)s registered.", name=household.head_name), "success")
-            return redirect(url_for(".household", household_id=household.id))
-    elif form.is_submitted():
-        status = form_status(form)
-    return render_template("reference/household_form.html", form=form, household=None), status
+    outcome = submit(form, lambda: household_services.create_household(current_user,
+                                                                       **_household_values(form, editing=False)),
+                     done=lambda household: _("Household %(name)s registered.", name=household.head_name),
+                     then=lambda household: url_for(".household", household_id=household.id))
+    return outcome.response or (
+        render_template("reference/household_form.html", form=form, household=None), outcome.status)
 
 
 @bp.route("/households/<int:household_id>")
@@ -123,23 +116,17 @@ def edit_household(household_id: int):
     if not household_services.can_write_households(current_user):
         raise PermissionDenied()
     form = _household_form(record)
-    status = 200
-    if form.validate_on_submit():
-        waiting = payee_changes.pending_for(record.id)
-        try:
-            household_services.update_household(current_user, record, **_household_values(form, editing=True))
-        except MarketError as exc:
-            status = refused(form, exc)
-            record = household_services.get_household(current_user, household_id)
-        else:
-            db.session.commit()
-            requested = payee_changes.pending_for(record.id)
-            if requested is not None and (waiting is None or requested.id != waiting.id):
-                flash(_("Saved. The new payout account takes effect when an accountant approves it; "
-                        "until then payouts go to the old one."), "success")
-            else:
-                flash(_("Saved."), "success")
-            return redirect(url_for(".household", household_id=household_id))
-    elif form.is_submitted():
-        status = form_status(form)
-    return render_template("reference/household_form.html", form=form, household=record), status
+    waiting = payee_changes.pending_for(record.id) if form.is_submitted() else None
+
+    def saved(_updated) -> str:
+        requested = payee_changes.pending_for(household_id)
+        if requested is not None and (waiting is None or requested.id != waiting.id):
+            return _("Saved. The new payout account takes effect when an accountant approves it; "
+                     "until then payouts go to the old one.")
+        return _("Saved.")
+
+    outcome = submit(form, lambda: household_services.update_household(current_user, record,
+                                                                       **_household_values(form, editing=True)),
+                     done=saved, then=url_for(".household", household_id=household_id))
+    return outcome.response or (
+        render_template("reference/household_form.html", form=form, household=record), outcome.status)

@@ -8,7 +8,8 @@ from flask_login import current_user, login_required
 
 from models import PayeeChangeStatus, db
 
-from ...errors import MarketError, PermissionDenied
+from ...errors import PermissionDenied
+from ...pages import act
 from .. import payee_changes
 from ..forms import PayeeDecisionForm
 from .blueprint import bp
@@ -34,21 +35,15 @@ def decide_payee_change(change_id: int):
     if not current_user.has_role(*payee_changes.APPROVERS):
         raise PermissionDenied()
     form = PayeeDecisionForm()
-    if form.validate_on_submit():
-        try:
-            if form.reject.data:
-                change = payee_changes.reject(current_user, change_id, form.reason.data or "")
-                message = _("Turned down: %(name)s keeps the old account.", name=change.household.head_name)
-            else:
-                change = payee_changes.approve(current_user, change_id)
-                message = _("Approved: %(name)s is paid to the new account from now on.",
-                            name=change.household.head_name)
-        except MarketError as exc:
-            db.session.rollback()
-            flash(exc.text(), "error")
-        else:
-            db.session.commit()
-            flash(message, "success")
-    else:
+    if not form.validate_on_submit():
         flash(_("The form expired: try again."), "error")
-    return redirect(url_for(".payee_change_list"))
+        return redirect(url_for(".payee_change_list"))
+    if form.reject.data:
+        return act(lambda: payee_changes.reject(current_user, change_id, form.reason.data or ""),
+                   done=lambda change: _("Turned down: %(name)s keeps the old account.",
+                                         name=change.household.head_name),
+                   then=url_for(".payee_change_list"))
+    return act(lambda: payee_changes.approve(current_user, change_id),
+               done=lambda change: _("Approved: %(name)s is paid to the new account from now on.",
+                                     name=change.household.head_name),
+               then=url_for(".payee_change_list"))

@@ -1,18 +1,18 @@
 """Pages of logins: list, create, edit, reset a password, enable or disable."""
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from models import RoleName, User, db
 
-from ...errors import MarketError, NotFound, PermissionDenied
+from ...pages import act
 from .. import common, users as user_services
 from ..forms import PasswordResetForm, UserCreateForm, UserEditForm
 from .blueprint import bp
-from .common import PER_PAGE, buyer_choices, form_status, household_choices, party_group_choices, refused, render_form
+from .common import PER_PAGE, buyer_choices, household_choices, party_group_choices, render_form, submit
 
 
 def _user_links(form: FlaskForm) -> None:
@@ -41,22 +41,13 @@ def new_user():
     common.require_admin(current_user)
     form = UserCreateForm()
     _user_links(form)
-    status = 200
-    if form.validate_on_submit():
-        try:
-            user = user_services.admin_create_user(
-                current_user, phone=form.phone.data, name=form.name.data, password=form.password.data,
-                roles=form.roles.data or [], household_id=form.household_id.data,
-                party_group_id=form.party_group_id.data, buyer_id=form.buyer_id.data)
-        except MarketError as exc:
-            status = refused(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Login for %(name)s created.", name=user.name), "success")
-            return redirect(url_for(".user", user_id=user.id))
-    elif form.is_submitted():
-        status = form_status(form)
-    return render_form(_("New login"), form, url_for(".users"), status)
+    outcome = submit(form, lambda: user_services.admin_create_user(
+                         current_user, phone=form.phone.data, name=form.name.data, password=form.password.data,
+                         roles=form.roles.data or [], household_id=form.household_id.data,
+                         party_group_id=form.party_group_id.data, buyer_id=form.buyer_id.data),
+                     done=lambda user: _("Login for %(name)s created.", name=user.name),
+                     then=lambda user: url_for(".user", user_id=user.id))
+    return outcome.response or render_form(_("New login"), form, url_for(".users"), outcome.status)
 
 
 def _user_page(user: User, status: int = 200, form: FlaskForm | None = None,
@@ -77,18 +68,12 @@ def user(user_id: int):
         return _user_page(account)
     form = UserEditForm()
     _user_links(form)
-    if not form.validate_on_submit():
-        return _user_page(account, form_status(form), form=form)
-    try:
-        user_services.admin_update_user(current_user, account, name=form.name.data, roles=form.roles.data or [],
-                                        household_id=form.household_id.data, party_group_id=form.party_group_id.data,
-                                        buyer_id=form.buyer_id.data)
-    except MarketError as exc:
-        status = refused(form, exc)
-        return _user_page(user_services.get_user(current_user, user_id), status, form=form)
-    db.session.commit()
-    flash(_("Saved."), "success")
-    return redirect(url_for(".user", user_id=user_id))
+    outcome = submit(form, lambda: user_services.admin_update_user(
+                         current_user, account, name=form.name.data, roles=form.roles.data or [],
+                         household_id=form.household_id.data, party_group_id=form.party_group_id.data,
+                         buyer_id=form.buyer_id.data),
+                     done=_("Saved."), then=url_for(".user", user_id=user_id))
+    return outcome.response or _user_page(account, outcome.status, form=form)
 
 
 @bp.route("/users/<int:user_id>/password", methods=["POST"])
@@ -96,30 +81,17 @@ def user(user_id: int):
 def reset_user_password(user_id: int):
     account = user_services.get_user(current_user, user_id)
     form = PasswordResetForm(prefix="pw")
-    if not form.validate_on_submit():
-        return _user_page(account, form_status(form), password_form=form)
-    try:
-        user_services.reset_password(current_user, account, form.password.data or "")
-    except MarketError as exc:
-        status = refused(form, exc)
-        return _user_page(user_services.get_user(current_user, user_id), status, password_form=form)
-    db.session.commit()
-    flash(_("Password reset. Tell %(name)s the new password in person.", name=account.name), "success")
-    return redirect(url_for(".user", user_id=user_id))
+    outcome = submit(form, lambda: user_services.reset_password(current_user, account, form.password.data or ""),
+                     done=lambda _reset: _("Password reset. Tell %(name)s the new password in person.",
+                                           name=account.name),
+                     then=url_for(".user", user_id=user_id))
+    return outcome.response or _user_page(account, outcome.status, password_form=form)
 
 
 @bp.route("/users/<int:user_id>/<any(enable, disable):action>", methods=["POST"])
 @login_required
 def set_user_active(user_id: int, action: str):
     account = user_services.get_user(current_user, user_id)
-    try:
-        user_services.set_user_active(current_user, account, action == "enable")
-    except MarketError as exc:
-        db.session.rollback()
-        if isinstance(exc, (PermissionDenied, NotFound)):
-            raise
-        flash(exc.text(), "error")
-        return redirect(url_for(".user", user_id=user_id))
-    db.session.commit()
-    flash(_("Login enabled.") if action == "enable" else _("Login disabled."), "success")
-    return redirect(url_for(".user", user_id=user_id))
+    return act(lambda: user_services.set_user_active(current_user, account, action == "enable"),
+               done=_("Login enabled.") if action == "enable" else _("Login disabled."),
+               then=url_for(".user", user_id=user_id))

@@ -1,7 +1,7 @@
 """Pages of villages, their groups and their party organisation (branches, party groups)."""
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -9,11 +9,11 @@ from sqlalchemy import func, select
 
 from models import Household, PartyBranch, Village, db
 
-from ...errors import MarketError, ValidationFailed
+from ...errors import ValidationFailed
 from .. import common, party, villages as village_services
 from ..forms import choice, PartyBranchForm, PartyGroupEditForm, PartyGroupForm, VillageForm, VillageGroupForm
 from .blueprint import bp
-from .common import PER_PAGE, form_status, refused, render_form
+from .common import PER_PAGE, render_form, submit
 
 
 @bp.route("/villages", methods=["GET", "POST"])
@@ -21,23 +21,16 @@ from .common import PER_PAGE, form_status, refused, render_form
 def villages():
     statement = village_services.villages_query(current_user, search=request.args.get("q"))
     form = VillageForm()
-    status = 200
-    if request.method == "POST":
-        if form.validate_on_submit():
-            try:
-                village = village_services.create_village(current_user, code=form.code.data, name=form.name.data,
-                                                          township=form.township.data, county=form.county.data)
-            except MarketError as exc:
-                status = refused(form, exc)
-            else:
-                db.session.commit()
-                flash(_("Village %(name)s added.", name=village.name), "success")
-                return redirect(url_for(".village", village_id=village.id))
-        else:
-            status = form_status(form)
+    outcome = submit(form, lambda: village_services.create_village(
+                         current_user, code=form.code.data, name=form.name.data, township=form.township.data,
+                         county=form.county.data),
+                     done=lambda village: _("Village %(name)s added.", name=village.name),
+                     then=lambda village: url_for(".village", village_id=village.id))
+    if outcome.response:
+        return outcome.response
     page = db.paginate(statement, per_page=PER_PAGE, error_out=False)
     return render_template("reference/villages.html", page=page, form=form,
-                           q=request.args.get("q", "")), status
+                           q=request.args.get("q", "")), outcome.status
 
 
 def _village_page(village: Village, status: int = 200, group_form: FlaskForm | None = None,
@@ -66,20 +59,12 @@ def edit_village(village_id: int):
     village = village_services.get_village(current_user, village_id)
     common.require_admin(current_user)
     form = VillageForm(obj=village)
-    status = 200
-    if form.validate_on_submit():
-        try:
-            village_services.update_village(current_user, village, code=form.code.data, name=form.name.data,
-                                            township=form.township.data, county=form.county.data)
-        except MarketError as exc:
-            status = refused(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Saved."), "success")
-            return redirect(url_for(".village", village_id=village.id))
-    elif form.is_submitted():
-        status = form_status(form)
-    return render_form(_("Edit village"), form, url_for(".village", village_id=village.id), status)
+    back = url_for(".village", village_id=village.id)
+    outcome = submit(form, lambda: village_services.update_village(
+                         current_user, village, code=form.code.data, name=form.name.data,
+                         township=form.township.data, county=form.county.data),
+                     done=_("Saved."), then=back)
+    return outcome.response or render_form(_("Edit village"), form, back, outcome.status)
 
 
 @bp.route("/villages/<int:village_id>/groups", methods=["POST"])
@@ -87,17 +72,10 @@ def edit_village(village_id: int):
 def add_village_group(village_id: int):
     village = village_services.get_village(current_user, village_id)
     form = VillageGroupForm(prefix="group")
-    if not form.validate_on_submit():
-        return _village_page(village, form_status(form), group_form=form)
-    try:
-        village_services.create_village_group(current_user, village_id=village.id, number=form.number.data,
-                                              name=form.name.data)
-    except MarketError as exc:
-        status = refused(form, exc)
-        return _village_page(village_services.get_village(current_user, village_id), status, group_form=form)
-    db.session.commit()
-    flash(_("Group added."), "success")
-    return redirect(url_for(".village", village_id=village_id))
+    outcome = submit(form, lambda: village_services.create_village_group(
+                         current_user, village_id=village.id, number=form.number.data, name=form.name.data),
+                     done=_("Group added."), then=url_for(".village", village_id=village_id))
+    return outcome.response or _village_page(village, outcome.status, group_form=form)
 
 
 @bp.route("/villages/<int:village_id>/branches", methods=["POST"])
@@ -105,17 +83,10 @@ def add_village_group(village_id: int):
 def add_party_branch(village_id: int):
     village = village_services.get_village(current_user, village_id)
     form = PartyBranchForm(prefix="branch")
-    if not form.validate_on_submit():
-        return _village_page(village, form_status(form), branch_form=form)
-    try:
-        party.create_party_branch(current_user, village_id=village.id, name=form.name.data,
-                                  secretary=form.secretary.data)
-    except MarketError as exc:
-        status = refused(form, exc)
-        return _village_page(village_services.get_village(current_user, village_id), status, branch_form=form)
-    db.session.commit()
-    flash(_("Party branch added."), "success")
-    return redirect(url_for(".village", village_id=village_id))
+    outcome = submit(form, lambda: party.create_party_branch(current_user, village_id=village.id, name=form.name.data,
+                                                             secretary=form.secretary.data),
+                     done=_("Party branch added."), then=url_for(".village", village_id=village_id))
+    return outcome.response or _village_page(village, outcome.status, branch_form=form)
 
 
 @bp.route("/villages/<int:village_id>/party-groups", methods=["POST"])
@@ -123,20 +94,16 @@ def add_party_branch(village_id: int):
 def add_party_group(village_id: int):
     village = village_services.get_village(current_user, village_id)
     form = PartyGroupForm(prefix="pg")
-    if not form.validate_on_submit():
-        return _village_page(village, form_status(form), party_group_form=form)
-    branch = db.session.get(PartyBranch, form.branch_id.data) if isinstance(form.branch_id.data, int) else None
-    try:
+
+    def add():
+        branch = db.session.get(PartyBranch, form.branch_id.data) if isinstance(form.branch_id.data, int) else None
         if branch is None or branch.village_id != village.id:
             raise ValidationFailed(_("Choose a party branch from the list."), field="branch_id")
-        party.create_party_group(current_user, branch_id=branch.id, name=form.name.data,
-                                 leader=form.leader.data)
-    except MarketError as exc:
-        status = refused(form, exc)
-        return _village_page(village_services.get_village(current_user, village_id), status, party_group_form=form)
-    db.session.commit()
-    flash(_("Party group added."), "success")
-    return redirect(url_for(".village", village_id=village_id))
+        return party.create_party_group(current_user, branch_id=branch.id, name=form.name.data,
+                                        leader=form.leader.data)
+
+    outcome = submit(form, add, done=_("Party group added."), then=url_for(".village", village_id=village_id))
+    return outcome.response or _village_page(village, outcome.status, party_group_form=form)
 
 
 @bp.route("/groups/<int:group_id>/edit", methods=["GET", "POST"])
@@ -145,19 +112,11 @@ def edit_village_group(group_id: int):
     group = village_services.get_village_group(current_user, group_id)
     common.require_admin(current_user)
     form = VillageGroupForm(obj=None if request.method == "POST" else group)  # a POST is judged on what it sent
-    status = 200
-    if form.validate_on_submit():
-        try:
-            village_services.update_village_group(current_user, group, number=form.number.data, name=form.name.data)
-        except MarketError as exc:
-            status = refused(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Saved."), "success")
-            return redirect(url_for(".village", village_id=group.village_id))
-    elif form.is_submitted():
-        status = form_status(form)
-    return render_form(_("Edit group"), form, url_for(".village", village_id=group.village_id), status)
+    back = url_for(".village", village_id=group.village_id)
+    outcome = submit(form, lambda: village_services.update_village_group(current_user, group, number=form.number.data,
+                                                                         name=form.name.data),
+                     done=_("Saved."), then=back)
+    return outcome.response or render_form(_("Edit group"), form, back, outcome.status)
 
 
 @bp.route("/party-branches/<int:branch_id>/edit", methods=["GET", "POST"])
@@ -166,20 +125,11 @@ def edit_party_branch(branch_id: int):
     branch = party.get_party_branch(current_user, branch_id)
     common.require_admin(current_user)
     form = PartyBranchForm(obj=branch)
-    status = 200
-    if form.validate_on_submit():
-        try:
-            party.update_party_branch(current_user, branch, name=form.name.data,
-                                      secretary=form.secretary.data)
-        except MarketError as exc:
-            status = refused(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Saved."), "success")
-            return redirect(url_for(".village", village_id=branch.village_id))
-    elif form.is_submitted():
-        status = form_status(form)
-    return render_form(_("Edit party branch"), form, url_for(".village", village_id=branch.village_id), status)
+    back = url_for(".village", village_id=branch.village_id)
+    outcome = submit(form, lambda: party.update_party_branch(current_user, branch, name=form.name.data,
+                                                             secretary=form.secretary.data),
+                     done=_("Saved."), then=back)
+    return outcome.response or render_form(_("Edit party branch"), form, back, outcome.status)
 
 
 @bp.route("/party-groups/<int:party_group_id>/edit", methods=["GET", "POST"])
@@ -188,17 +138,8 @@ def edit_party_group(party_group_id: int):
     group = party.get_party_group(current_user, party_group_id)
     common.require_admin(current_user)
     form = PartyGroupEditForm(obj=group)
-    status = 200
     back = url_for(".village", village_id=group.branch.village_id)
-    if form.validate_on_submit():
-        try:
-            party.update_party_group(current_user, group, name=form.name.data, leader=form.leader.data)
-        except MarketError as exc:
-            status = refused(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Saved."), "success")
-            return redirect(back)
-    elif form.is_submitted():
-        status = form_status(form)
-    return render_form(_("Edit party group"), form, back, status)
+    outcome = submit(form, lambda: party.update_party_group(current_user, group, name=form.name.data,
+                                                            leader=form.leader.data),
+                     done=_("Saved."), then=back)
+    return outcome.response or render_form(_("Edit party group"), form, back, outcome.status)
