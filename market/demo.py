@@ -253,7 +253,7 @@ def seed(*, reset: bool = False, today: date | None = None, seed_value: int = 20
             slips += 1
     # The peach story: 金昌赢华联超市 orders 5.4 t field-direct; the fair allocation draws on the village
     order = _peach_order(coordinator, users[RoleName.BUYER], shuimi, grades, today, party_groups[0].id)
-    receipt = _pick_ship_and_receive(coordinator, users[RoleName.BUYER], order, today, zone)
+    truck_receipts = _pick_ship_and_receive(coordinator, users[RoleName.BUYER], order, today, zone)
     db.session.flush()
     books = _settle_and_pay(coordinator, users[RoleName.ACCOUNTANT], cashier, chief, order, households[0], today)
     return Summary(loaded=True, counts={
@@ -261,7 +261,7 @@ def seed(*, reset: bool = False, today: date | None = None, seed_value: int = 20
         "market quotes": quotes, "contract weigh slips": slips,
         "field weigh slips for the order": len(order.runs[-1].lines),
         "order households allocated": len({line.household_id for line in order.runs[-1].lines}),
-        "order kg accepted by the supermarket": str(receipt.accepted_kg),
+        "order kg accepted by the supermarket": str(sum(r.accepted_kg for r in truck_receipts)),
         **books,
     }, logins=_logins())
 
@@ -297,16 +297,20 @@ def _peach_order(coordinator: User, buyer_user: User, variety: Variety, grades: 
 
 
 def _pick_ship_and_receive(coordinator: User, buyer_user: User, order, today: date, zone: ZoneInfo):
-    """田间直采: pick and weigh every allocated kilogram in the field, load one truck with its
-    certificate, and the supermarket accepts it the next morning with a small defect deduction.
+    """田间直采: pick and weigh every allocated kilogram in the field on two trucks, each with its
+    certificate: the first leaves in the afternoon with what was weighed by then, the second, the
+    last, in the evening; the supermarket accepts each on arrival with a small defect deduction.
 
-    :return: the supermarket's receipt.
+    :return: the supermarket's receipts, one per truck.
     """
     from .fulfilment import certificates, receipts, shipments
     from .weighing import services as weighing
 
     pick_day = order.window_start
-    for index, line in enumerate(order.runs[-1].lines):
+    lines = order.runs[-1].lines
+    half = len(lines) // 2
+
+    def pick(index, line):
         crates = int(line.kg // 10)
         tare = Decimal(crates) * Decimal("1.2")
         weighing.issue_slip(
@@ -314,15 +318,24 @@ def _pick_ship_and_receive(coordinator: User, buyer_user: User, order, today: da
             weighed_at=datetime.combine(pick_day, time(14, 0), tzinfo=zone) + timedelta(minutes=4 * index),
             plate="", crates=crates, gross=str(line.kg + tare), tare=str(tare),
             grade_split=[{"grade_id": line.lot.grade_id, "amount": str(line.kg)}], note="田间直采，按超市标准分级装箱")
-    shipment = shipments.create_shipment(
-        coordinator, order, plate="甘C·5T218", driver_name="马师傅", driver_phone="13909350123", temperature="2.5",
-        departed_at=datetime.combine(pick_day, time(20, 30), tzinfo=zone), note="冷藏车，0–4 ℃，当晚发往金昌")
-    certificates.issue_certificate(coordinator, shipment, basis="quality_control", issued_on=pick_day)
-    return receipts.record_receipt(
-        buyer_user, shipment, received="5400", defect_pct="1.8", supplier_signer="李建国",
-        clerk_signer="赢华联收货员 王芳", supervisor_signer="赢华联生鲜主管 陈刚",
-        received_at=datetime.combine(pick_day + timedelta(days=1), time(6, 0), tzinfo=zone),
-        note="到货时间6:00，入0–4 ℃冷库")
+
+    trucks = []
+    for number, (part, plate, driver, phone, leaves, arrives) in enumerate((
+            (lines[:half], "甘C·5T218", "马师傅", "13909350123", time(16, 0), time(2, 30)),
+            (lines[half:], "甘C·7K306", "何师傅", "13909350456", time(20, 30), time(6, 0)))):
+        for index, line in enumerate(part, start=0 if number == 0 else half):
+            pick(index, line)
+        shipment = shipments.create_shipment(
+            coordinator, order, plate=plate, driver_name=driver, driver_phone=phone, temperature="2.5",
+            departed_at=datetime.combine(pick_day, leaves, tzinfo=zone), last=number == 1,
+            note="冷藏车，0–4 ℃，发往金昌" + ("（第一车）" if number == 0 else "（第二车，末车）"))
+        certificates.issue_certificate(coordinator, shipment, basis="quality_control", issued_on=pick_day)
+        trucks.append((shipment, arrives))
+    return [receipts.record_receipt(
+        buyer_user, shipment, received=f"{receipts.loaded_kg(shipment):f}", defect_pct="1.8",
+        supplier_signer="李建国", clerk_signer="赢华联收货员 王芳", supervisor_signer="赢华联生鲜主管 陈刚",
+        received_at=datetime.combine(pick_day + timedelta(days=1), arrives, tzinfo=zone),
+        note="到货入0–4 ℃冷库") for shipment, arrives in trucks]
 
 
 def _settle_and_pay(coordinator: User, accountant: User, cashier: User, chief: User, order, villager_household,

@@ -77,12 +77,14 @@ shipment_slips = Table(
 
 
 class Shipment(db.Model):
-    """发货单 / 装车单: one truck for one order (一车一证)."""
+    """发货单 / 装车单: one truck of an order (一车一证); an order may go on several trucks, the last
+    one marked ``last``, each received on its own (超市验收单 per truck)."""
 
     __tablename__ = "shipments"
     __table_args__ = (
         CheckConstraint("crates >= 0", name="crates_not_negative"),
         CheckConstraint("temperature_c >= -300 AND temperature_c <= 500", name="temperature_plausible"),
+        CheckConstraint("stock_kg >= 0", name="stock_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -90,7 +92,12 @@ class Shipment(db.Model):
     number: Mapped[str] = mapped_column(String(32), unique=True)
     #: trace code printed on the loading note
     code: Mapped[str] = mapped_column(String(16), unique=True)
-    order_id: Mapped[int] = mapped_column(ForeignKey("buyer_orders.id"), unique=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("buyer_orders.id"), index=True)
+    #: the order's last truck: once it leaves, the order is shipped and what was weighed for it and
+    #: never loaded stays with the company (bought into stock)
+    last: Mapped[bool] = mapped_column(default=True)
+    #: the warehouse's part of the order, loaded on its first truck
+    stock_kg: Mapped[Decimal] = mapped_column(Weight, default=Decimal("0"))
     plate: Mapped[str] = mapped_column(String(16))
     driver_name: Mapped[str] = mapped_column(String(64))
     driver_phone: Mapped[str] = mapped_column(String(20))

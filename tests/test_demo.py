@@ -7,7 +7,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from market import demo
-from models import (AuditEvent, ContractStatus, BuyerOrder, Receipt, Household, ProduceLot, PurchaseContract, RoleName, User, WeighSlip,
+from models import (AuditEvent, ContractStatus, BuyerOrder, Receipt, Household, Settlement, Shipment, ProduceLot, PurchaseContract, RoleName, User, WeighSlip,
                     WeighSlipLine, db)
 from tests.conftest import load_demo
 
@@ -60,11 +60,19 @@ def test_the_demo_tells_the_beili_village_peach_story(app):
     run = order.runs[-1]
     assert run.filled_kg == Decimal("5400.000") and run.policy.value == "fair"
     assert 30 <= len({line.household_id for line in run.lines}) <= 60
-    # picked in the field to the kilogram, shipped with its certificate, accepted less a 1.8 % defect deduction
+    # picked in the field to the kilogram, shipped on two trucks each with its certificate and its own
+    # receipt, accepted less a 1.8 % defect deduction on each
     picked = db.session.scalar(select(func.sum(WeighSlip.net_kg)).where(WeighSlip.allocation_id.is_not(None)))
     assert picked == Decimal("5400.000")
-    receipt = db.session.scalar(select(Receipt).where(Receipt.order_id == order.id))
-    assert receipt.accepted_kg == Decimal("5302.800") and receipt.shipment.certificate is not None
+    trucks = db.session.scalars(select(Shipment).where(Shipment.order_id == order.id).order_by(Shipment.id)).all()
+    assert [truck.last for truck in trucks] == [False, True]
+    assert sum(len(truck.slips) for truck in trucks) == len(run.lines)
+    assert all(truck.certificate is not None and truck.receipt is not None for truck in trucks)
+    assert [truck.receipt.received_kg for truck in trucks] == [
+        sum(slip.net_kg for slip in truck.slips) for truck in trucks]
+    assert sum(truck.receipt.accepted_kg for truck in trucks) == Decimal("5302.800")
+    settlement = db.session.scalar(select(Settlement).where(Settlement.order_id == order.id))
+    assert settlement.accepted_kg == Decimal("5302.800") and len(settlement.slips) == len(run.lines)
     assert order.status.value == "settled"  # received, then settled by the accountant
     # proxy entry by the coordinator is audited as such
     assert db.session.scalar(select(func.count()).select_from(AuditEvent)

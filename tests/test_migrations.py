@@ -68,6 +68,29 @@ def test_migrations_on_an_empty_postgresql_database_match_the_models():
         admin.dispose()
 
 
+def _one_truck_per_order() -> None:
+    """Before c7d2e9f4a6b8 an order went on one truck, and going back refuses an order on several: the
+    demo's later trucks are folded into each order's first (their slips and crate labels moved over,
+    their certificate and receipt dropped), which is all these older schemas can hold."""
+    for order_id, first in db.session.execute(text(
+            "SELECT order_id, MIN(id) FROM shipments GROUP BY order_id HAVING COUNT(*) > 1")).all():
+        for (other,) in db.session.execute(text("SELECT id FROM shipments WHERE order_id = :o AND id <> :f"),
+                                           {"o": order_id, "f": first}).all():
+            top = db.session.execute(text("SELECT MAX(number) FROM crate_labels WHERE shipment_id = :f"),
+                                     {"f": first}).scalar() or 0
+            db.session.execute(text("UPDATE crate_labels SET shipment_id = :f, number = number + :top "
+                                    "WHERE shipment_id = :s"), {"f": first, "s": other, "top": top})
+            db.session.execute(text("UPDATE shipment_slips SET shipment_id = :f WHERE shipment_id = :s"),
+                               {"f": first, "s": other})
+            for table in ("certificate_lots", "certificate_parents"):
+                db.session.execute(text(f"DELETE FROM {table} WHERE certificate_id IN "
+                                        "(SELECT id FROM certificates WHERE shipment_id = :s)"), {"s": other})
+            for table in ("certificates", "receipts"):
+                db.session.execute(text(f"DELETE FROM {table} WHERE shipment_id = :s"), {"s": other})
+            db.session.execute(text("DELETE FROM shipments WHERE id = :s"), {"s": other})
+    db.session.commit()
+
+
 def _migrated_books_keep_party_names(url: str) -> None:
     """Books posted before voucher lines kept the party's name get it at the upgrade, and the
     guard on posted lines stands again afterwards."""
@@ -83,6 +106,7 @@ def _migrated_books_keep_party_names(url: str) -> None:
         names = {row[0] for row in db.session.execute(text(
             "SELECT DISTINCT party_name FROM voucher_lines WHERE party_type = 'household'"))}
         db.session.commit()
+        _one_truck_per_order()
         db.session.close()
         downgrade(revision="c41e7b2d9a10")
         upgrade()

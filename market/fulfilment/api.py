@@ -100,9 +100,23 @@ def list_shipments(args):
 @blp.arguments(ShipmentCreateSchema)
 @blp.response(201, ShipmentSchema)
 def create_shipment(body, order_id):
-    """Load the truck: the order's weighed slips, crate labels, and the order becomes shipped."""
+    """Load a truck: the order's weighed slips (all unshipped ones, or ``slip_ids``), crate labels. An order
+    goes on one or more trucks, each received on its own; ``last`` (default true) marks its last truck, and
+    the order becomes shipped. The warehouse's part of the order goes on its first truck."""
     order = common.get_order(current_user, order_id)
     return shipments.create_shipment(current_user, order, **body)
+
+
+@blp.route("/orders/<int:order_id>/shipments/finish", methods=["POST"])
+@roles_first(*common.STAFF)
+@blp.response(200, ShipmentSchema)
+def finish_shipping(order_id):
+    """No more trucks: the order's latest truck becomes its last and the order is shipped (received, if every
+    truck is). What was weighed for it and not loaded stays with the company, bought into stock."""
+    order = common.get_order(current_user, order_id)
+    shipment = shipments.finish_shipping(current_user, order)
+    db.session.commit()
+    return shipment
 
 
 @blp.route("/shipments/<int:shipment_id>")

@@ -85,7 +85,16 @@ class ShipmentForm(FlaskForm):
     departed_at = DateTimeLocalField(_l("Departure"), format=_MOMENT_FORMATS, validators=[Optional()])
     slip_ids = MultiCheckboxField(_l("Weigh slips on this truck"), coerce=int, validate_choice=False)
     note = TextAreaField(_l("Note"), validators=[Length(max=1000)])
-    submit = SubmitField(_l("Ship the order"))
+    last = RadioField(_l("Is this the order's last truck?"), default="yes", validate_choice=False,
+                      choices=options([("yes", _l("Yes: the order is shipped when it leaves")),
+                                       ("no", _l("No: another truck follows with what is still being picked"))]),
+                      description=_l("What was weighed for the order and is on no truck when the last one leaves "
+                                     "stays with the company (bought into stock)."))
+    submit = SubmitField(_l("Ship the truck"))
+
+
+class FinishShippingForm(FlaskForm):
+    submit = SubmitField(_l("No more trucks: the order is shipped"))
 
 
 class CertificateForm(FlaskForm):

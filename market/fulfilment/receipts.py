@@ -1,5 +1,6 @@
-"""The supermarket's receipt (超市验收单), by the buyer's acceptance rules (:mod:`.acceptance`); the
-order moves SHIPPED → RECEIVED.
+"""The supermarket's receipt (超市验收单) of each truck, by the buyer's acceptance rules
+(:mod:`.acceptance`); once its last truck has left and every truck is received, the order moves
+SHIPPED → RECEIVED.
 """
 from __future__ import annotations
 
@@ -16,7 +17,6 @@ from .. import audit
 from ..errors import Conflict, InvalidTransition, PermissionDenied, ValidationFailed
 from ..locking import lock_row
 from ..orders.states import ORDER
-from ..stock import services as stock
 from ..units import Unit, format_number, round_half_up
 from . import acceptance
 from .common import STAFF, clean_text, entered_moment, entered_weight, to_grams, to_kg
@@ -48,8 +48,9 @@ def _percent(value: Any, field: str) -> Decimal:
 
 
 def loaded_kg(shipment: Shipment) -> Decimal:
-    """What the truck was loaded with: its confirmed slips, and the warehouse's part of the order."""
-    return shipment_net_kg(shipment) + to_kg(stock.stock_grams(shipment.order_id))
+    """What the truck was loaded with: its confirmed slips, and the warehouse's part of the order if
+    it was the order's first truck."""
+    return shipment_net_kg(shipment) + shipment.stock_kg
 
 
 def _check_over_loaded(actor: User, buyer, received: Decimal, loaded: Decimal, reason: Any) -> str:
@@ -93,7 +94,7 @@ def record_receipt(actor: User, shipment: Shipment, *, received: Any, unit: Any 
     db.session.refresh(shipment)
     if shipment.receipt is not None:
         raise Conflict(_l("This shipment was already received."))
-    if not ORDER.can(order, "receive"):
+    if not ORDER.can(order, "receive_part"):
         raise InvalidTransition(_l("Only a shipped order can be received (status: %(status)s)."),
                                 status=order.status.value)
     quantity = entered_weight(received, unit, "received")
@@ -121,7 +122,10 @@ def record_receipt(actor: User, shipment: Shipment, *, received: Any, unit: Any 
         outcome=ReceiptOutcome(result.outcome.value), note=note, recorded_by_id=actor.id, loaded_kg=loaded,
         over_loaded_reason=reason, **signers)
     db.session.add(receipt)
-    ORDER.apply(actor, order, "receive")
+    db.session.flush()
+    waiting = db.session.scalar(select(Shipment.id).where(Shipment.order_id == order.id, ~Shipment.id.in_(
+        select(Receipt.shipment_id).where(Receipt.order_id == order.id))).limit(1))
+    ORDER.apply(actor, order, "receive" if ORDER.can(order, "receive") and waiting is None else "receive_part")
     db.session.flush()
     audit.record(actor, "receipt.create", receipt, after=audit.snapshot(receipt, RECEIPT_FIELDS))
     return receipt

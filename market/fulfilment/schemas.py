@@ -157,6 +157,9 @@ class ShipmentCreateSchema(ma.Schema):
     slip_ids = ma.fields.List(ma.fields.Integer(), load_default=None, allow_none=True,
                               metadata={"description": "which unshipped slips of the order; all when omitted"})
     note = ma.fields.String(load_default="", validate=ma.validate.Length(max=1000))
+    last = ma.fields.Boolean(load_default=True, metadata={
+        "description": "the order's last truck (default): the order is then shipped, and what was weighed for it "
+                       "and not loaded stays with the company (bought into stock). false: more trucks follow"})
 
 
 class ShipmentSchema(ma.Schema):
@@ -172,6 +175,9 @@ class ShipmentSchema(ma.Schema):
     temperature_c = ma.fields.Decimal(as_string=True, places=1)
     departed_at = ma.fields.AwareDateTime()
     net_kg = ma.fields.Method("_net_kg")
+    last = ma.fields.Boolean(metadata={"description": "the order's last truck"})
+    stock_kg = ma.fields.Decimal(as_string=True, places=3, metadata={
+        "description": "the warehouse's part of the order it carried (the order's first truck)"})
     slip_ids = ma.fields.Function(lambda s: [slip.id for slip in s.slips])
     certificate_id = ma.fields.Function(lambda s: s.certificate.id if s.certificate else None)
     receipt_id = ma.fields.Function(lambda s: s.receipt.id if s.receipt else None)

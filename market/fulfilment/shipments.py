@@ -1,5 +1,6 @@
-"""The truck (发货单/装车单): the order's weighed slips go in it, each crate gets a label, and the
-order moves COLLECTING → SHIPPED.
+"""The trucks (发货单/装车单): the order's weighed slips go in them, each crate gets a label. An order
+may go on several trucks; it stays COLLECTING until its last truck leaves, then it is SHIPPED. The
+warehouse's part of the order goes on its first truck.
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from ..numbering import next_number
 from ..orders.states import ORDER
 from ..stock import services as stock
 from .common import READERS, STAFF, clean_text, entered_moment, may_read_order, order_slips, shipments_of
+from ..units import Weight
 from .labels import fresh_codes
 
 MAX_CRATES = 10_000
@@ -29,7 +31,7 @@ TEMPERATURE_RANGE = (Decimal("-30"), Decimal("50"))
 
 
 SHIPMENT_FIELDS = ("number", "code", "order_id", "plate", "driver_name", "driver_phone", "crates",
-                   "temperature_c", "departed_at", "note")
+                   "temperature_c", "departed_at", "note", "last", "stock_kg")
 
 
 def _temperature(value: Any) -> Decimal:
@@ -64,13 +66,16 @@ def _crates_of(slip: WeighSlip, order: BuyerOrder) -> int:
 
 def create_shipment(actor: User, order: BuyerOrder, *, plate: str, driver_name: str, driver_phone: str,
                     temperature: Any, departed_at: datetime | None = None,
-                    slip_ids: Iterable[int] | None = None, note: str = "") -> Shipment:
-    """Load the truck (发货单/装车单): the order's weighed slips go in it, each crate gets a label,
-    and the order moves COLLECTING → SHIPPED.
+                    slip_ids: Iterable[int] | None = None, note: str = "", last: bool = True) -> Shipment:
+    """Load a truck (发货单/装车单): the order's weighed slips go in it, each crate gets a label. The
+    order's last truck moves it COLLECTING → SHIPPED; an earlier one leaves it collecting, so that
+    more is weighed and loaded on the next.
 
     :param slip_ids: which of the order's unshipped confirmed slips; all of them when omitted.
+    :param last: whether this is the order's last truck (what was weighed for the order and is not
+        loaded by then stays with the company, bought into stock).
     :raises ValidationFailed: missing truck data, bad temperature, no slips or a slip of another order.
-    :raises InvalidTransition: the order is not collecting (one truck per order).
+    :raises InvalidTransition: the order is not collecting (its last truck has left).
     """
     require_role(actor, *STAFF)
     lock_row(order)
@@ -100,7 +105,9 @@ def create_shipment(actor: User, order: BuyerOrder, *, plate: str, driver_name: 
         if any(ident not in available for ident in wanted):
             raise ValidationFailed(_l("Choose slips of this order that are not shipped yet."), field="slip_ids")
         chosen = [available[ident] for ident in sorted(set(wanted))]
-    if not chosen and not stock.stock_grams(order.id):
+    first = db.session.scalar(select(Shipment.id).where(Shipment.order_id == order.id).limit(1)) is None
+    stock_g = stock.stock_grams(order.id) if first else 0
+    if not chosen and not stock_g:
         # an order filled from the warehouse alone ships its stock lines with no slip
         raise ValidationFailed(_l("Nothing weighed is waiting to be shipped."), field="slip_ids")
     crates = [(slip, _crates_of(slip, order)) for slip in chosen]
@@ -112,7 +119,8 @@ def create_shipment(actor: User, order: BuyerOrder, *, plate: str, driver_name: 
     shipment = Shipment(number=next_number(Shipment.number, f"FH{departed.astimezone(local_zone()).year}-"),
                         code=fresh.pop(), order_id=order.id, plate=plate, driver_name=driver_name,
                         driver_phone=driver_phone, crates=total_crates, temperature_c=temperature_c,
-                        departed_at=departed, note=note, created_by_id=actor.id)
+                        departed_at=departed, note=note, created_by_id=actor.id, last=bool(last),
+                        stock_kg=Weight.from_grams(stock_g).kg)
     shipment.slips = [slip for slip, _ in crates]
     db.session.add(shipment)
     db.session.flush()
@@ -121,12 +129,35 @@ def create_shipment(actor: User, order: BuyerOrder, *, plate: str, driver_name: 
         for _ in range(count):
             number += 1
             db.session.add(CrateLabel(shipment_id=shipment.id, slip_id=slip.id, number=number, code=fresh.pop()))
-    ORDER.apply(actor, order, "ship")
+    ORDER.apply(actor, order, "ship" if last else "ship_part")
     db.session.flush()
     audit.record(actor, "shipment.create", shipment, after={
         **audit.snapshot(shipment, SHIPMENT_FIELDS), "slip_ids": [slip.id for slip, _ in crates],
         "net_kg": shipment_net_kg(shipment)})
     return shipment
+
+
+def finish_shipping(actor: User, order: BuyerOrder) -> Shipment:
+    """No more trucks: the order's latest truck becomes its last, and the order is shipped (received,
+    if every truck is). What was weighed for it and not loaded stays with the company.
+
+    :raises InvalidTransition: the order is not collecting, or no truck has left yet.
+    """
+    require_role(actor, *STAFF)
+    lock_row(order)
+    latest = db.session.scalar(select(Shipment).where(Shipment.order_id == order.id)
+                               .order_by(Shipment.departed_at.desc(), Shipment.id.desc()).limit(1))
+    if latest is None or not ORDER.can(order, "ship"):
+        raise InvalidTransition(_l("Only an order being collected that has sent a truck can finish shipping "
+                                   "(status: %(status)s)."), status=order.status.value)
+    latest.last = True
+    ORDER.apply(actor, order, "ship", reason="no more trucks")
+    if all(truck.receipt is not None for truck in db.session.scalars(
+            select(Shipment).where(Shipment.order_id == order.id))):
+        ORDER.apply(actor, order, "receive")
+    db.session.flush()
+    audit.record(actor, "shipment.last", latest, after={"order_id": order.id, "last": True})
+    return latest
 
 
 def shipment_net_kg(shipment: Shipment) -> Decimal:

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from models import CertificateBasis, RoleName, Shipment, SlipStatus, db
 
 from ..clock import local_today, local_zone
-from ..errors import NotFound
+from ..errors import MarketError, NotFound
 from ..extensions import limiter
 from ..pages import act, submit
 from ..stock import services as stock
@@ -24,7 +24,7 @@ from ..weighing import services as weighing
 from ..weighing.forms import options
 from . import (certificates, codes, collection, common, disclosure as disclosures, labels as labelling, qr,
                receipts, shipments, trace as tracing)
-from .forms import (CertificateForm, CloseForm, CollectSlipForm, RejectForm, ReceiptForm, ShipmentForm,
+from .forms import (CertificateForm, CloseForm, CollectSlipForm, FinishShippingForm, RejectForm, ReceiptForm, ShipmentForm,
                     ShortfallForm, TraceLookupForm)
 
 bp = Blueprint("fulfilment", __name__)

@@ -14,8 +14,11 @@ ORDER = StateMachine("buyer_order", {
     (S.ALLOCATED, "fill_from_stock"): S.COLLECTING,
     (S.COLLECTING, "fill_from_stock"): S.COLLECTING,
     (S.COLLECTING, "allocate"): S.COLLECTING,
-    (S.COLLECTING, "ship"): S.SHIPPED,
-    (S.SHIPPED, "receive"): S.RECEIVED,
+    (S.COLLECTING, "ship"): S.SHIPPED,            # its last truck left
+    (S.COLLECTING, "ship_part"): S.COLLECTING,    # a truck left; more will follow
+    (S.COLLECTING, "receive_part"): S.COLLECTING,  # an earlier truck received while more are loaded
+    (S.SHIPPED, "receive_part"): S.SHIPPED,       # a truck received while another is on the road
+    (S.SHIPPED, "receive"): S.RECEIVED,           # every truck received
     (S.RECEIVED, "settle"): S.SETTLED,
     (S.SETTLED, "unsettle"): S.RECEIVED,  # its settlement reversed (冲销): to be settled again
     (S.DRAFT, "cancel"): S.CANCELLED,

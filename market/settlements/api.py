@@ -13,7 +13,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from models import BuyerOrder, PurchaseInvoice, Receipt, Settlement, SettlementHousehold, SettlementKind, db
+from models import BuyerOrder, PurchaseInvoice, Settlement, SettlementHousehold, SettlementKind, db
 
 from ..api import Blueprint, creates, page_schema, paginate, roles_first
 from ..auth.permissions import require_role
@@ -59,8 +59,7 @@ def list_settleable_orders():
     """Orders with a supermarket receipt (验收单) and no settlement yet."""
     require_role(current_user, *services.READERS)
     orders = services.settleable_orders()
-    receipts = {r.order_id: r for r in db.session.scalars(
-        select(Receipt).where(Receipt.order_id.in_([order.id for order in orders])))} if orders else {}
+    receipts = services.received_of([order.id for order in orders])
     for order in orders:
         order._receipt = receipts.get(order.id)
     return orders

@@ -18,7 +18,8 @@ from sqlalchemy import func, select
 
 from models import (BuyerOrder, ContractPrepayment, ContractStatus, Household, PrepaymentKind, PurchaseContract,
                     Receipt, ReceiptOutcome, Settlement, SettlementHousehold, SettlementItem, SettlementKind,
-                    SettlementStatus, SlipStatus, Supplier, WeighSlip, db)
+                    Shipment, SettlementStatus, SlipStatus, Supplier, WeighSlip, db)
+from models.fulfilment import shipment_slips
 
 from ..clock import local_today, local_zone
 from ..errors import Conflict, FieldErrors, ValidationFailed
@@ -263,11 +264,16 @@ def _fill(settlement: Settlement, households: tuple[splits.HouseholdResult, ...]
         settlement.households.append(line)
 
 
-def _order_receipt(order: BuyerOrder) -> Receipt:
-    receipt = db.session.scalar(select(Receipt).where(Receipt.order_id == order.id))
-    if receipt is None:
+def _order_receipts(order: BuyerOrder) -> list[Receipt]:
+    """The supermarket's receipt of every truck of the order, once its last truck has left and every
+    one of them is received."""
+    receipts = list(db.session.scalars(select(Receipt).where(Receipt.order_id == order.id).order_by(Receipt.id)))
+    if not receipts:
         raise Conflict(_l("The supermarket's receipt (验收单) is not recorded yet; settle after it."))
-    return receipt
+    trucks = db.session.scalars(select(Shipment).where(Shipment.order_id == order.id)).all()
+    if not any(truck.last for truck in trucks) or len(receipts) < len(trucks):
+        raise Conflict(_l("Settle the order once its last truck has left and every truck is received."))
+    return receipts
 
 
 def rejected_for_quality_g(receipt: Receipt) -> int:
@@ -284,8 +290,11 @@ def compute_order(settlement: Settlement, order: BuyerOrder, entered: Entered) -
     :raises Conflict: no receipt yet, nothing weighed, a grade without a farm-gate price, or more
         accepted than weighed. :raises ValidationFailed: the buyer's deductions exceed what it owes.
     """
-    receipt = _order_receipt(order)
-    slips = [slip for slip in order_slips(order) if slip.status is SlipStatus.CONFIRMED]
+    receipts = _order_receipts(order)
+    # what went on its trucks; what was weighed for it and never loaded stays with the company
+    shipped = set(db.session.scalars(select(shipment_slips.c.slip_id).join(
+        Shipment, Shipment.id == shipment_slips.c.shipment_id).where(Shipment.order_id == order.id)))
+    slips = [slip for slip in order_slips(order) if slip.status is SlipStatus.CONFIRMED and slip.id in shipped]
     stock_g = stock.stock_grams(order.id)
     if not slips and not stock_g:
         raise Conflict(_l("Nothing was weighed for this order."))
@@ -297,11 +306,12 @@ def compute_order(settlement: Settlement, order: BuyerOrder, entered: Entered) -
     keys: dict[tuple[int, int], Any] = {}
     try:
         result = splits.settle_order(splits.OrderSettlementInput(
-            accepted_g=Weight(receipt.accepted_kg).grams, delivered_price=order.delivered_price,
+            accepted_g=sum(Weight(receipt.accepted_kg).grams for receipt in receipts),
+            delivered_price=order.delivered_price,
             households=_deliveries(grouped, keys, settlement.id), reject_policy=order.reject_policy.value,
             buyer_deductions_fen=Money(entered.buyer_deductions).fen, logistics_fen=Money(entered.logistics).fen,
             packing_fen=Money(entered.packing).fen, vat_rate=entered.vat_rate_pct / 100, stock_g=stock_g,
-            abnormal_g=rejected_for_quality_g(receipt)))
+            abnormal_g=sum(rejected_for_quality_g(receipt) for receipt in receipts)))
     except splits.SettlementError as error:
         if error.code == "deductions_exceed_buyer_total":
             raise ValidationFailed(_l("The buyer's deductions exceed what the buyer owes."),

@@ -7,6 +7,8 @@ transaction, so they are all written or none is. ``paid`` follows when every hou
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -14,10 +16,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
-from models import (AuditEvent, BuyerOrder, DepositClosure, Household, InputCredit, OrderStatus, PartyType, Payment,
-                    PaymentApplication, Receipt, ReversalStatus, SettlementReversal, reversal_slips,
+from models import (Allocation, AuditEvent, BuyerOrder, Receipt, DepositClosure, Household, InputCredit, OrderStatus, PartyType, Payment,
+                    PaymentApplication, ReversalStatus, SettlementReversal, reversal_slips,
                     RoleName, Settlement, SettlementHousehold, SettlementItem, SettlementKind, SettlementStatus, SlipStatus, User,
                     Voucher, VoucherSource, VoucherStatus, WeighSlip, db, settlement_slips, utcnow)
+
+from models.fulfilment import shipment_slips
 
 from .. import audit
 from ..auth.permissions import require_role
@@ -75,9 +79,19 @@ def prepare_order_settlement(actor: User, order: BuyerOrder, **values: Any) -> S
     return settlement
 
 
+#: an order in one of these has seen its last truck leave
+LAST_TRUCK_GONE = (OrderStatus.SHIPPED, OrderStatus.RECEIVED, OrderStatus.SETTLED)
+
+
 def unsettled_contract_slips(household_id: int | None = None) -> Select:
-    """Confirmed contract deliveries (not for an order) that no settlement pays for yet."""
-    statement = (select(WeighSlip).where(WeighSlip.contract_id.is_not(None), WeighSlip.allocation_id.is_(None),
+    """Confirmed deliveries the company buys for its own stock that no settlement pays for yet:
+    contract deliveries not for an order, and what was weighed for an order whose last truck left
+    without it (it stays with the company, 入库 at cost, instead of being sold)."""
+    left_behind = (WeighSlip.allocation_id.in_(select(Allocation.id).join(BuyerOrder, BuyerOrder.id == Allocation.order_id)
+                                               .where(BuyerOrder.status.in_(LAST_TRUCK_GONE)))
+                   & ~WeighSlip.id.in_(select(shipment_slips.c.slip_id)))
+    statement = (select(WeighSlip).where((WeighSlip.contract_id.is_not(None) & WeighSlip.allocation_id.is_(None))
+                                         | left_behind,
                                          WeighSlip.status == SlipStatus.CONFIRMED,
                                          ~WeighSlip.id.in_(select(settlement_slips.c.slip_id)))
                  .options(selectinload(WeighSlip.lines), selectinload(WeighSlip.household))
@@ -275,13 +289,30 @@ def awaiting_review(actor: User) -> Select:
     return listing(actor, SettlementStatus.SUBMITTED)
 
 
+@dataclass(frozen=True)
+class Received:
+    """What the supermarket accepted of an order over all its trucks, and when the last one was received."""
+    accepted_kg: Decimal
+    received_at: datetime
+
+
+def received_of(order_ids: list[int]) -> dict[int, Received]:
+    if not order_ids:
+        return {}
+    return {order_id: Received(accepted, last)
+            for order_id, accepted, last in db.session.execute(
+                select(Receipt.order_id, func.sum(Receipt.accepted_kg), func.max(Receipt.received_at))
+                .where(Receipt.order_id.in_(order_ids)).group_by(Receipt.order_id))}
+
+
 def settleable_orders() -> list[BuyerOrder]:
-    """Orders with a receipt and no standing settlement (none yet, or only reversed ones)."""
+    """Orders received (every truck, the last one gone) with no standing settlement (none yet, or only
+    reversed ones)."""
     return list(db.session.scalars(
-        select(BuyerOrder).join(Receipt, Receipt.order_id == BuyerOrder.id)
+        select(BuyerOrder)
         .where(~BuyerOrder.id.in_(select(Settlement.order_id).where(Settlement.order_id.is_not(None),
                                                                     Settlement.status != SettlementStatus.REVERSED)),
-               BuyerOrder.status != OrderStatus.CANCELLED)
+               BuyerOrder.status == OrderStatus.RECEIVED)
         .order_by(BuyerOrder.id)))
 
 

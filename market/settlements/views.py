@@ -16,7 +16,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from models import (BuyerOrder, PaymentApplication, PurchaseInvoice, Receipt, Settlement, SettlementHousehold,
+from models import (BuyerOrder, PaymentApplication, PurchaseInvoice, Settlement, SettlementHousehold,
                     SettlementKind, SettlementStatus, Voucher, VoucherSource, db)
 
 from ..clock import local_today
@@ -82,8 +82,7 @@ def list_settlements():
 # --- preparing -----------------------------------------------------------------------------------
 
 def _order_choices(orders: list[BuyerOrder]) -> list:
-    receipts = {r.order_id: r for r in db.session.scalars(
-        select(Receipt).where(Receipt.order_id.in_([o.id for o in orders])))} if orders else {}
+    receipts = services.received_of([o.id for o in orders])
     rows = [("", _("Choose the order"))]
     for order in orders:
         receipt = receipts.get(order.id)

@@ -107,7 +107,7 @@ def test_an_order_with_nothing_weighed_cannot_ship(allocated, coordinator):
         shipments.create_shipment(coordinator, allocated.order, **TRUCK)
 
 
-def test_one_truck_per_order_and_no_new_slips_after_it_left(shipped, coordinator, weigh):
+def test_no_truck_and_no_new_slips_after_the_last_truck_left(shipped, coordinator, weigh):
     allocated, _ = shipped
     with pytest.raises(InvalidTransition):
         shipments.create_shipment(coordinator, allocated.order, **TRUCK)
@@ -320,3 +320,74 @@ def test_a_shipment_is_received_once(shipped, buyer_staff):
     with pytest.raises(Conflict):
         receipts.record_receipt(buyer_staff, shipment, received="600", defect_pct="0", **SIGNED)
     assert count(Receipt) == 1
+
+
+# --- several trucks ---------------------------------------------------------------------------------
+
+def test_an_order_goes_on_several_trucks_each_received_on_its_own(collected, coordinator, buyer_staff):
+    """600 kg weighed in three slips of 200 kg: the first truck takes one and leaves the order collecting;
+    its receipt is recorded while the second is loaded; the second is the last truck, with one more slip;
+    the third slip never travels. The order is received once both trucks are; each receipt judges its own
+    truck against what is still ordered; what was never loaded is left for the company to buy into stock."""
+    from market.settlements import services as settlements
+
+    allocated, slips = collected
+    order = allocated.order
+    first = shipments.create_shipment(coordinator, order, slip_ids=[slips[0].id], last=False, **TRUCK)
+    db.session.commit()
+    assert order.status is OrderStatus.COLLECTING and not first.last
+    assert (first.crates, receipts.loaded_kg(first)) == (20, Decimal("200.000"))
+    got = receipts.record_receipt(buyer_staff, first, received="200", defect_pct="0.5", **SIGNED)
+    db.session.commit()
+    assert order.status is OrderStatus.COLLECTING and got.ordered_kg == Decimal("600.000")
+    # the order is not settled while trucks are still to come
+    with pytest.raises(Conflict):
+        settlements.prepare_order_settlement(coordinator, order)
+    db.session.rollback()
+    second = shipments.create_shipment(coordinator, order, slip_ids=[slips[1].id], last=True,
+                                       **{**TRUCK, "plate": "陕D67890"})
+    db.session.commit()
+    assert order.status is OrderStatus.SHIPPED and second.last
+    assert {label.code for label in first.crate_labels}.isdisjoint({label.code for label in second.crate_labels})
+    assert first.code != second.code
+    # the slip left behind is the company's, to buy into stock, never sold with the order
+    left = db.session.scalars(settlements.unsettled_contract_slips()).all()
+    assert [slip.id for slip in left] == [slips[2].id]
+    later = receipts.record_receipt(buyer_staff, second, received="199", defect_pct="0.5", **SIGNED)
+    db.session.commit()
+    assert order.status is OrderStatus.RECEIVED and later.ordered_kg == Decimal("400.000")
+    assert db.session.scalar(select(func.count()).select_from(Receipt).where(Receipt.order_id == order.id)) == 2
+    with pytest.raises(InvalidTransition):
+        shipments.create_shipment(coordinator, order, **TRUCK)
+    db.session.rollback()
+    # the order's settlement sells what both trucks carried and the buyer accepted; the slip left behind
+    # is bought into stock by the next batch, at its farm-gate price
+    sale = settlements.prepare_order_settlement(coordinator, order)
+    assert sorted(slip.id for slip in sale.slips) == sorted([slips[0].id, slips[1].id])
+    assert sale.accepted_kg == got.accepted_kg + later.accepted_kg and sale.field_kg == Decimal("400.000")
+    batch = settlements.prepare_contract_batch(coordinator)
+    assert [slip.id for slip in batch.slips] == [slips[2].id] and batch.kind.value == "contract_batch"
+    assert batch.purchase_total == slips[2].amount
+
+
+def test_a_truck_with_nothing_on_it_does_not_leave_even_if_more_follow(collected, coordinator):
+    allocated, slips = collected
+    shipments.create_shipment(coordinator, allocated.order, last=False, **TRUCK)  # takes all three
+    db.session.commit()
+    with pytest.raises(ValidationFailed):
+        shipments.create_shipment(coordinator, allocated.order, last=True, **TRUCK)
+    db.session.rollback()
+    # so the coordinator says no more trucks will go: the one that left was the last
+    shipment = shipments.finish_shipping(coordinator, allocated.order)
+    db.session.commit()
+    assert shipment.last and allocated.order.status is OrderStatus.SHIPPED
+    with pytest.raises(InvalidTransition):
+        shipments.finish_shipping(coordinator, allocated.order)
+
+
+def test_finishing_shipping_needs_a_truck_that_left(collected, coordinator, accountant):
+    allocated, _ = collected
+    with pytest.raises(InvalidTransition):
+        shipments.finish_shipping(coordinator, allocated.order)
+    with pytest.raises(PermissionDenied):
+        shipments.finish_shipping(accountant, allocated.order)
