@@ -26,16 +26,8 @@ def index():
 @bp.route("/home")
 @login_required
 def home():
-    """Villagers go to their own page; staff see what needs doing."""
-    if current_user.has_role(RoleName.VILLAGER) and not current_user.has_role(
-            RoleName.COORDINATOR, RoleName.ACCOUNTANT, RoleName.ADMIN):
-        return redirect(url_for("produce.my_lots"))
-    if current_user.has_role(RoleName.BUYER) and not current_user.has_role(
-            RoleName.COORDINATOR, RoleName.ACCOUNTANT, RoleName.ADMIN):
-        return redirect(url_for("orders.list_orders"))
-    if current_user.has_role(RoleName.CASHIER) and not current_user.has_role(
-            RoleName.COORDINATOR, RoleName.ACCOUNTANT, RoleName.ADMIN):
-        return redirect(url_for("payments.list_payments"))
+    """Every role's home starts with what waits for it (counts that link to the work), then the
+    orders in progress for staff, then the pages each role uses most."""
     active = []
     if current_user.has_role(RoleName.COORDINATOR, RoleName.ADMIN, RoleName.ACCOUNTANT):
 

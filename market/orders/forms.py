@@ -15,6 +15,9 @@ from models import AllocationPolicy, Grade, RejectPolicy, SaleMode
 
 from ..labels import choices
 
+#: ``required`` marks a field before the form is sent (the label shows ＊); the service still checks
+#: each one and says in words what is wrong
+REQUIRED = {"required": True}
 QUANTITY_UNITS = [SelectChoice("t", "吨"), SelectChoice("kg", "公斤"), SelectChoice("jin", "斤")]
 PRICE_UNITS = [SelectChoice("kg", _l("元/公斤")), SelectChoice("jin", _l("元/斤"))]
 
@@ -49,10 +52,11 @@ class DayField(DateField):
 
 
 class BuyerForm(FlaskForm):
-    name = StringField(_l("Buyer name"), render_kw={"autocomplete": "organization"})
+    name = StringField(_l("Buyer name"), render_kw={"autocomplete": "organization", **REQUIRED})
     credit_code = StringField(_l("Unified social credit code"),
                               description=_l("18 characters, on the business licence."),
-                              render_kw={"autocomplete": "off", "maxlength": 18, "autocapitalize": "characters"})
+                              render_kw={"autocomplete": "off", "maxlength": 18, "autocapitalize": "characters",
+                                         **REQUIRED})
     province = StringField(_l("Province"))
     city = StringField(_l("City"))
     address = StringField(_l("Address"))
@@ -89,17 +93,19 @@ class OrderForm(FlaskForm):
 
     variety_id = HiddenField()
     grade_table_id = HiddenField()
-    buyer_id = SelectField(_l("Buyer"), coerce=int_or_none, validate_choice=False)
-    min_grade_id = SelectField(_l("Lowest grade accepted"), coerce=int_or_none, validate_choice=False)
-    quantity = StringField(_l("Quantity"), render_kw={"inputmode": "decimal", "autocomplete": "off"},
+    buyer_id = SelectField(_l("Buyer"), coerce=int_or_none, validate_choice=False, render_kw=REQUIRED)
+    min_grade_id = SelectField(_l("Lowest grade accepted"), coerce=int_or_none, validate_choice=False,
+                               render_kw=REQUIRED)
+    quantity = StringField(_l("Quantity"), render_kw={"inputmode": "decimal", "autocomplete": "off", **REQUIRED},
                            description=_l("For example 5.4 吨; a number with 公斤 or 斤 works too."))
     unit = SelectField(_l("Unit"), choices=QUANTITY_UNITS, default="t", validate_choice=False)
-    delivered_price = StringField(_l("Delivered price the buyer pays"), render_kw={"inputmode": "decimal"})
+    delivered_price = StringField(_l("Delivered price the buyer pays"),
+                                  render_kw={"inputmode": "decimal", **REQUIRED})
     price_unit = SelectField(_l("Prices per"), choices=PRICE_UNITS, default="kg", validate_choice=False)
     mode = RadioField(_l("How it is sold"), choices=enum_choices(SaleMode), default=SaleMode.FIELD_DIRECT.value,
                       validate_choice=False)
-    window_start = DayField(_l("First delivery day"))
-    window_end = DayField(_l("Last delivery day"))
+    window_start = DayField(_l("First delivery day"), render_kw=REQUIRED)
+    window_end = DayField(_l("Last delivery day"), render_kw=REQUIRED)
     destination = StringField(_l("Destination"), render_kw={"placeholder": _l("e.g. 甘肃省金昌市, the supermarket's store")})
     crate_kg = StringField(_l("Crate size (公斤)"), default="10", render_kw={"inputmode": "decimal"},
                            description=_l("Allocations are rounded to whole crates."))
@@ -135,6 +141,18 @@ class OrderForm(FlaskForm):
         if field.data is not None and field.data not in known:
             raise ValidationError(_("Choose a party group from the list."))
 
+    def mark_required_prices(self) -> None:
+        """Every grade down to the lowest accepted needs a farm-gate price: those fields are marked
+        required (the page's script moves the mark when another lowest grade is chosen)."""
+        lowest = next((grade for grade, _name in self.price_fields if grade.id == self.min_grade_id.data), None)
+        for grade, name in self.price_fields:
+            field = getattr(self, name)
+            kw = dict(field.render_kw or {})
+            kw.pop("required", None)
+            if lowest is not None and grade.rank <= lowest.rank:
+                kw["required"] = True
+            field.render_kw = kw
+
     def farm_gate_prices(self) -> dict[int, str]:
         return {grade.id: (getattr(self, name).data or "").strip() for grade, name in self.price_fields
                 if (getattr(self, name).data or "").strip()}
@@ -154,8 +172,8 @@ def order_form(grades: Iterable[Grade], **kwargs) -> OrderForm:
     fields = []
     for grade in grades:
         name = f"price_{grade.id}"
-        setattr(GradedOrderForm, name, StringField(grade.name, render_kw={"inputmode": "decimal",
-                                                                          "data-grade": grade.name}))
+        setattr(GradedOrderForm, name, StringField(grade.name, render_kw={
+            "inputmode": "decimal", "data-grade": grade.name, "data-grade-id": grade.id, "data-rank": grade.rank}))
         fields.append((grade, name))
     GradedOrderForm.price_fields = fields
     form = GradedOrderForm(**kwargs)

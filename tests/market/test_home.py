@@ -1,4 +1,4 @@
-"""The start page sends each role where its work is."""
+"""Each role's start page is its to-do list: what waits for it, counted, with a link to the work."""
 from __future__ import annotations
 
 from datetime import date
@@ -14,17 +14,6 @@ def test_a_coordinator_sees_orders_in_progress_and_what_to_do(client, login, app
     login(coordinator, "peach-2016")
     page = client.get("/home").get_data(as_text=True)
     assert "您要做什么" in page and "采购订单" in page
-
-
-def test_a_villager_lands_on_her_produce(client, login, villager):
-    login(villager)
-    assert client.get("/home").headers["Location"].endswith("/lots/mine")
-
-
-def test_a_buyer_lands_on_the_buyer_s_orders(client, login, buyer_user):
-    login(buyer_user)
-    assert client.get("/home").headers["Location"].endswith("/orders/")
-
 
 
 def _todo(page: str, text: str) -> int:
@@ -51,3 +40,55 @@ def test_an_accountants_home_is_her_to_do_list_and_never_asks_her_to_review_her_
     page = client.get("/home").get_data(as_text=True)
     if "等您审核的结算单" in page:
         assert _todo(page, "等您审核的结算单") == len([s for s in waiting if s.prepared_by_id != preparer.id])
+
+
+def _demo_user(phone: str) -> User:
+    load_demo(date(2026, 8, 20))
+    db.session.commit()
+    return db.session.scalar(db.select(User).where(User.phone == phone))
+
+
+def test_a_villagers_home_counts_her_own_lots_and_money_to_come(client, login, app):
+    """She landed on her lots before; now the home says what waits for her household, and links there."""
+    from models import LotStatus, ProduceLot, SettlementHousehold
+    villager = _demo_user("13900000001")
+    login(villager, "peach-2016")
+    response = client.get("/home")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "等您处理" in page and "/lots/mine" in page and "/me/statement" in page
+    allocated = db.session.scalar(db.select(db.func.count()).select_from(ProduceLot).where(
+        ProduceLot.household_id == villager.household_id, ProduceLot.status == LotStatus.ALLOCATED))
+    assert _todo(page, "已配给订单的货") == allocated
+    owed = db.session.scalars(db.select(SettlementHousehold).where(
+        SettlementHousehold.household_id == villager.household_id)).all()
+    assert _todo(page, "还有钱款待付给您的结算单") <= len(owed)
+    assert "等您审核" not in page and "登记交售" in page
+
+
+def test_a_buyers_home_counts_only_the_supermarkets_own_orders(client, login, app):
+    from models import BuyerOrder, OrderStatus
+    buyer = _demo_user("13800000004")
+    login(buyer, "peach-2016")
+    page = client.get("/home").get_data(as_text=True)
+    drafts = db.session.scalar(db.select(db.func.count()).select_from(BuyerOrder).where(
+        BuyerOrder.buyer_id == buyer.buyer_id, BuyerOrder.status == OrderStatus.DRAFT))
+    assert _todo(page, "待确认的草稿订单") == drafts
+    assert "在途的发货" in page and "/orders/?status=draft" in page
+    assert "已配给订单的货" not in page and "等您审核" not in page
+
+
+def test_a_cashiers_home_counts_payouts_and_receipts_to_make_and_never_a_review(client, login, app):
+    cashier = _demo_user("13800000006")
+    login(cashier, "peach-2016")
+    page = client.get("/home").get_data(as_text=True)
+    assert "/payments/owed" in page and "/payments/receive" in page
+    assert "已记账结算单中超市尚欠款项" in page and "被退回的凭证" in page
+    assert "等您审核" not in page
+
+
+def test_the_chief_accountants_home_counts_the_months_to_close(client, login, app):
+    chief = _demo_user("13800000007")
+    login(chief, "peach-2016")
+    page = client.get("/home").get_data(as_text=True)
+    assert "已过月末尚未结账的会计期间" in page and "/books/periods" in page

@@ -80,7 +80,7 @@ def _voucher_page(found, reject_form, reverse_form, status: int = 200):
     return render_template(
         "books/voucher.html", voucher=found, names=names, total=book_vouchers.voucher_total(found),
         reversal=book_vouchers.reversal_of(found), source_url=_source_url(found), action=ActionForm(),
-        reject_form=reject_form, reverse_form=reverse_form,
+        reject_form=reject_form, reverse_form=reverse_form, reviewer=reviewer,
         can_approve=reviewer and found.status is VoucherStatus.PREPARED and found.prepared_by_id != current_user.id,
         generated=generated,
         can_reject=reviewer and not generated and found.status in (VoucherStatus.PREPARED, VoucherStatus.APPROVED),

@@ -179,6 +179,7 @@ def _order_form_page(order: BuyerOrder | None):
             return buyer_orders.create_order(current_user, **data)
         return buyer_orders.update_order(current_user, order, **data)
 
+    form.mark_required_prices()
     outcome = submit(form, save,
                      done=(lambda saved: _("Order %(number)s entered as a draft. Open it when the buyer confirms.",
                                            number=saved.number)) if order is None else _("Saved."),

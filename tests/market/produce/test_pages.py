@@ -28,10 +28,10 @@ def _lots() -> list[ProduceLot]:
     return list(db.session.scalars(select(ProduceLot).order_by(ProduceLot.id)))
 
 
-def test_a_villager_lands_on_their_produce_with_a_big_register_button(client, login, villager):
+def test_a_villagers_home_and_produce_have_a_big_register_button(client, login, villager):
     login(villager)
-    response = client.get("/home")
-    assert response.headers["Location"].endswith("/lots/mine")
+    home = client.get("/home").get_data(as_text=True)
+    assert "登记交售" in home and 'href="/lots/new"' in home and 'href="/lots/mine"' in home
     page = client.get("/lots/mine").get_data(as_text=True)
     assert "登记交售" in page and 'href="/lots/new"' in page
     assert "还没有登记" in page
