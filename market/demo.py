@@ -2,6 +2,12 @@
 
 Deterministic for a given seed and day: the same households, lots, contracts, quotes and weigh
 slips every time. Dates are laid around ``today`` so the demo always looks like the season is on.
+
+One module of about 520 lines on purpose: it is a script that tells one season in the order it
+happens (people, catalogue, lots and contracts; the order picked, shipped and received; settled,
+paid, adjusted and closed; a sale from the warehouse), each step through the services and the
+next step reading what the last one made. Split by aggregate, the story would be read in five
+files in an order no file shows; it owns no rule of its own.
 """
 from __future__ import annotations
 
