@@ -212,3 +212,14 @@ def test_staff_pages_show_no_words_for_developers(client, login, accountant, all
     assert "幂等键" not in page and "payment:" not in page and "settlement:" not in page
     periods = client.get("/books/periods")
     assert periods.status_code == 200 and "YYYY" not in periods.get_data(as_text=True)
+
+
+def test_a_weighed_but_unsettled_delivery_says_which_settlement_will_pay_it(client, login, accountant, received):
+    """The statement said 'once the order is settled' even of deliveries a contract batch settles."""
+    from models import WeighSlip
+    slip = db.session.scalars(select(WeighSlip).order_by(WeighSlip.id)).first()
+    login(accountant)
+    page = client.get(f"/books/households?household_id={slip.household_id}&from=2026-01-01&to=2026-12-31"
+                      ).get_data(as_text=True)
+    assert "这些金额在各自的结算单记账后才应付" in page
+    assert f"{slip.serial} · {'合同交售' if slip.contract_id else '超市订单'}" in page
