@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from models import DeductionKind, QuantityUnit, SlipStatus
 
 from ..labels import choices
+from .services import GradePart, SlipInput
 
 #: rows of the grade split on the form: enough for every grade of a peach table
 GRADE_ROWS = 4
@@ -63,6 +64,17 @@ class SlipForm(FlaskForm):
     grades = FieldList(FormField(GradeRowForm), min_entries=GRADE_ROWS, max_entries=12)
     note = TextAreaField(_l("Note"), validators=[Length(max=1000)])
     submit = SubmitField(_l("Confirm slip"))
+
+    def slip_input(self) -> SlipInput:
+        """What was typed, as the service takes it; the grade rows left empty are not sent."""
+        rows = [GradePart(row.grade_id.data, row.amount.data, row.unit_price.data)
+                for row in self.grades if (row.amount.data or "").strip()]
+        return SlipInput(
+            household_id=self.household_id.data, contract_id=self.contract_id.data, variety_id=self.variety_id.data,
+            weighed_at=self.weighed_at.data, plate=self.plate.data, crates=self.crates.data or 0,
+            unit=self.unit.data, gross=self.gross.data, tare=self.tare.data, deduction_kind=self.deduction_kind.data,
+            deduction_value=self.deduction_value.data, split_mode=self.split_mode.data,
+            price_unit=self.price_unit.data, grade_split=rows, note=self.note.data)
 
 
 class VoidForm(FlaskForm):

@@ -83,6 +83,34 @@ class GradePart:
     unit_price: str | Decimal | None = None
 
 
+@dataclass(frozen=True)
+class SlipInput:
+    """What a weigher enters for one slip, written once: the page's form, the API's body, the demo
+    and a re-issue (:func:`values_of`) each build one, and :func:`issue_slip` judges it.
+
+    ``gross``, ``tare``, fixed or per-crate deductions and kilogram splits are weights as typed
+    ("300", "300斤", "1.2吨"), bare numbers in ``unit``; spot prices are per ``price_unit``.
+    """
+
+    household_id: Any
+    variety_id: Any
+    gross: Any
+    tare: Any = "0"
+    grade_split: Sequence[GradePart | Mapping[str, Any]] = ()
+    contract_id: Any = None
+    weighed_at: datetime | None = None
+    plate: str = ""
+    crates: Any = 0
+    unit: Unit | str = Unit.KG
+    deduction_kind: DeductionKind | str = DeductionKind.NONE
+    deduction_value: Any = None
+    split_mode: str = "kg"
+    price_unit: Unit | str = Unit.KG
+    note: str = ""
+    #: a buyer order's allocation line the delivery is collected for
+    allocation_id: Any = None
+
+
 def _to_part(row: GradePart | Mapping[str, Any]) -> GradePart:
     if isinstance(row, GradePart):
         return row
@@ -158,16 +186,11 @@ def _unit_price(value: Any, unit: Unit) -> Decimal:
 
 # --- issue --------------------------------------------------------------------------------
 
-def issue_slip(actor: User, *, household_id: int, variety_id: int, gross: Any, tare: Any,
-               grade_split: Sequence[GradePart | Mapping[str, Any]], contract_id: int | None = None,
-               weighed_at: datetime | None = None, plate: str = "", crates: int = 0,
-               unit: Unit | str = Unit.KG, deduction_kind: DeductionKind | str = DeductionKind.NONE,
-               deduction_value: Any = None, split_mode: str = "kg", price_unit: Unit | str = Unit.KG,
-               note: str = "", replaces_id: int | None = None, allocation_id: int | None = None) -> WeighSlip:
-    """Weigh a delivery and confirm its slip.
+def issue_slip(actor: User, given: SlipInput | None = None, /, *, replaces_id: int | None = None,
+               **values: Any) -> WeighSlip:
+    """Weigh a delivery and confirm its slip: ``given`` (or its fields as keywords, ``values``).
 
-    ``gross``, ``tare``, fixed or per-crate deductions and kilogram splits are weights as
-    typed ("300", "300斤", "1.2吨"), bare numbers in ``unit``. With a contract each grade is
+    Weights are as typed, bare numbers in the input's ``unit`` (:class:`SlipInput`). With a contract each grade is
     priced by the contract on the slip's local day; without one (a spot purchase) every row
     carries its unit price in ``price_unit`` (元/斤 or 元/公斤). Against a buyer order's allocation
     line (``allocation_id``) the order's farm-gate price applies unless a contract is named, and
@@ -181,25 +204,19 @@ def issue_slip(actor: User, *, household_id: int, variety_id: int, gross: Any, t
     """
     require_role(actor, *WEIGHERS)
     try:
-        return _issue(actor, household_id=household_id, variety_id=variety_id, gross=gross, tare=tare,
-                      grade_split=grade_split, contract_id=contract_id, weighed_at=weighed_at, plate=plate,
-                      crates=crates, unit=unit, deduction_kind=deduction_kind, deduction_value=deduction_value,
-                      split_mode=split_mode, price_unit=price_unit, note=note, replaces_id=replaces_id,
-                      allocation_id=allocation_id)
+        return _issue(actor, given if given is not None else SlipInput(**values), replaces_id)
     except SlipError as exc:
         raise slip_error(exc) from None
 
 
-def _issue(actor: User, *, household_id, variety_id, gross, tare, grade_split, contract_id, weighed_at, plate,
-           crates, unit, deduction_kind, deduction_value, split_mode, price_unit, note, replaces_id,
-           allocation_id=None) -> WeighSlip:
-    household = _get(Household, household_id, "household_id", _l("Choose the household."))
+def _issue(actor: User, given: SlipInput, replaces_id: int | None) -> WeighSlip:
+    household = _get(Household, given.household_id, "household_id", _l("Choose the household."))
     if not household.active:
         raise ValidationFailed(_l("This household is no longer active."), field="household_id")
-    variety = _get(Variety, variety_id, "variety_id", _l("Choose the variety."))
+    variety = _get(Variety, given.variety_id, "variety_id", _l("Choose the variety."))
     contract = None
-    if contract_id not in (None, "", 0):
-        contract = _get(PurchaseContract, contract_id, "contract_id", _l("Choose a contract from the list."))
+    if given.contract_id not in (None, "", 0):
+        contract = _get(PurchaseContract, given.contract_id, "contract_id", _l("Choose a contract from the list."))
         if contract.household_id != household.id:
             raise ValidationFailed(_l("This contract belongs to another household."), field="contract_id")
         if contract.variety_id != variety.id:
@@ -209,41 +226,43 @@ def _issue(actor: User, *, household_id, variety_id, gross, tare, grade_split, c
                                    field="contract_id", status=contract.status.value)
     replaces = _replaced_slip(replaces_id)
     allocation = None
-    if allocation_id not in (None, "", 0) or (replaces is not None and replaces.allocation_id is not None):
+    if given.allocation_id not in (None, "", 0) or (replaces is not None and replaces.allocation_id is not None):
         # the buyer order's collection rules are fulfilment's
-        allocation = hooks.allocation_for_slip(actor, allocation_id, household=household, variety=variety,
+        allocation = hooks.allocation_for_slip(actor, given.allocation_id, household=household, variety=variety,
                                                replaces=replaces)
-    moment = _local_moment(weighed_at)
+    moment = _local_moment(given.weighed_at)
     day = slips.local_day(moment)
 
-    unit = _unit(unit, "unit")
-    price_unit = _unit(price_unit, "price_unit")
+    unit = _unit(given.unit, "unit")
+    price_unit = _unit(given.price_unit, "price_unit")
     try:
-        kind = DeductionKind(deduction_kind)
+        kind = DeductionKind(given.deduction_kind)
     except ValueError:
         raise ValidationFailed(_l("Choose how to deduct."), field="deduction_kind") from None
-    if isinstance(crates, bool):
+    if isinstance(given.crates, bool):
         raise ValidationFailed(_l("Enter a whole number of crates."), field="crates")
     try:
-        crates = int(crates or 0)
+        crates = int(given.crates or 0)
     except (TypeError, ValueError):
         raise ValidationFailed(_l("Enter a whole number of crates."), field="crates") from None
-    plate = (plate or "").strip().upper()
+    plate = (given.plate or "").strip().upper()
     if len(plate) > 16:
         raise ValidationFailed(_l("A plate has at most 16 characters."), field="plate")
 
-    weights = slips.compute_net(slips.parse_weight(gross, unit, "gross"), slips.parse_weight(tare or "0", unit, "tare"),
-                                kind, _deduction_value(kind, deduction_value, unit), crates)
+    weights = slips.compute_net(slips.parse_weight(given.gross, unit, "gross"),
+                                slips.parse_weight(given.tare or "0", unit, "tare"),
+                                kind, _deduction_value(kind, given.deduction_value, unit), crates)
     if allocation is not None:
         hooks.check_slip_room(allocation, weights.net,
                               reissue=replaces is not None and replaces.allocation_id == allocation.id)
 
-    parts = [_to_part(row) for row in grade_split or []]
+    parts = [_to_part(row) for row in given.grade_split or []]
     allowed = _grades_allowed(variety, contract)
     for part in parts:
         if part.grade_id is None or isinstance(part.grade_id, bool) or not str(part.grade_id).isdigit() \
                 or int(part.grade_id) not in allowed:
             raise ValidationFailed(_l("Choose grades of this variety's grade table."), field="grade_split")
+    split_mode = given.split_mode
     if split_mode not in SPLIT_MODES:
         raise ValidationFailed(_l("Split by kilograms or by percent."), field="split_mode")
     if split_mode == "kg":
@@ -258,9 +277,9 @@ def _issue(actor: User, *, household_id, variety_id, gross, tare, grade_split, c
     priced: list[tuple[int, Weight, PriceDecision, Any]] = []
     explicit = {int(p.grade_id): p.unit_price for p in parts}
     for grade_id, net in ordered:
-        given = explicit.get(grade_id)
+        typed_price = explicit.get(grade_id)
         if contract is not None:
-            if given not in (None, ""):
+            if typed_price not in (None, ""):
                 raise ValidationFailed(_l("The contract sets the price: leave the unit price empty."),
                                        field="grade_split")
             try:
@@ -268,12 +287,12 @@ def _issue(actor: User, *, household_id, variety_id, gross, tare, grade_split, c
             except ValidationFailed as exc:
                 raise ValidationFailed(exc.message, field="grade_split", **exc.params) from None
         elif allocation is not None:
-            if given not in (None, ""):
+            if typed_price not in (None, ""):
                 raise ValidationFailed(_l("The order sets the farm-gate price: leave the unit price empty."),
                                        field="grade_split")
             decision, quote = hooks.order_price(allocation, grade_id), None
         else:
-            decision, quote = PriceDecision(_unit_price(given, price_unit), "spot", False), None
+            decision, quote = PriceDecision(_unit_price(typed_price, price_unit), "spot", False), None
         priced.append((grade_id, net, decision, quote))
 
     slip = WeighSlip(
@@ -282,7 +301,7 @@ def _issue(actor: User, *, household_id, variety_id, gross, tare, grade_split, c
         gross_kg=weights.gross.kg, tare_kg=weights.tare.kg, deduction_kind=weights.kind,
         deduction_value=weights.value, deduction_kg=weights.deduction.kg, net_kg=weights.net.kg,
         amount=Decimal(0), status=SlipStatus.CONFIRMED, replaces_id=replaces.id if replaces else None,
-        note=(note or "").strip(), allocation_id=allocation.id if allocation is not None else None,
+        note=(given.note or "").strip(), allocation_id=allocation.id if allocation is not None else None,
     )
     total = 0
     for grade_id, net, decision, quote in priced:
@@ -389,13 +408,14 @@ def void_slip(actor: User, slip: WeighSlip, reason: str) -> WeighSlip:
     return slip
 
 
-def reissue_slip(actor: User, voided_slip: WeighSlip, **values: Any) -> WeighSlip:
+def reissue_slip(actor: User, voided_slip: WeighSlip, given: SlipInput | None = None, /,
+                 **values: Any) -> WeighSlip:
     """Issue the corrected slip for a voided one; it points back with ``replaces_id``.
 
-    Takes the same values as :func:`issue_slip`.
+    Takes the same input as :func:`issue_slip`.
     """
     values.pop("replaces_id", None)
-    return issue_slip(actor, replaces_id=voided_slip.id, **values)
+    return issue_slip(actor, given, replaces_id=voided_slip.id, **values)
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -449,18 +469,16 @@ def deliverable_contracts(household_id: int | None = None) -> list[PurchaseContr
     return list(db.session.scalars(statement))
 
 
-def values_of(slip: WeighSlip) -> dict[str, Any]:
-    """A slip's entries as :func:`issue_slip` takes them: the starting point of a re-issue."""
-    return {
-        "household_id": slip.household_id, "contract_id": slip.contract_id, "variety_id": slip.variety_id,
-        "weighed_at": slip.weighed_at, "plate": slip.plate, "crates": slip.crates, "unit": Unit.KG,
-        "gross": slip.gross_kg, "tare": slip.tare_kg, "deduction_kind": slip.deduction_kind,
-        "deduction_value": slip.deduction_value, "split_mode": "kg", "price_unit": Unit.KG,
-        "grade_split": [GradePart(line.grade_id, line.net_kg,
-                                  None if slip.contract_id else line.unit_price) for line in slip.lines],
-        "note": slip.note,
-    }
+def values_of(slip: WeighSlip) -> SlipInput:
+    """A slip's entries as :func:`issue_slip` takes them, in kilograms: the starting point of a re-issue."""
+    return SlipInput(
+        household_id=slip.household_id, contract_id=slip.contract_id, variety_id=slip.variety_id,
+        weighed_at=slip.weighed_at, plate=slip.plate, crates=slip.crates, gross=slip.gross_kg, tare=slip.tare_kg,
+        deduction_kind=slip.deduction_kind, deduction_value=slip.deduction_value,
+        grade_split=[GradePart(line.grade_id, line.net_kg, None if slip.contract_id else line.unit_price)
+                     for line in slip.lines],
+        note=slip.note)
 
 
 __all__ = ["issue_slip", "void_slip", "reissue_slip", "slips_query", "get_slip", "replacement_of",
-           "deliverable_contracts", "values_of", "GradePart", "SLIP", "WEIGHERS", "MarketError"]
+           "deliverable_contracts", "values_of", "GradePart", "SlipInput", "SLIP", "WEIGHERS", "MarketError"]

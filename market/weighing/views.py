@@ -122,16 +122,16 @@ def _prefill_from(form: SlipForm, slip: WeighSlip) -> None:
     values = services.values_of(slip)
     form.replaces_id.data = str(slip.id)
     for name in ("household_id", "contract_id", "variety_id", "plate", "crates", "note"):
-        getattr(form, name).data = values[name]
+        getattr(form, name).data = getattr(values, name)
     form.weighed_at.data = slip.weighed_at.astimezone(LOCAL_ZONE).replace(tzinfo=None, second=0, microsecond=0)
     form.unit.data = "kg"
     form.price_unit.data = "kg"
-    form.gross.data = _plain(values["gross"])
-    form.tare.data = _plain(values["tare"])
-    form.deduction_kind.data = values["deduction_kind"].value
-    form.deduction_value.data = _plain(values["deduction_value"])
+    form.gross.data = _plain(values.gross)
+    form.tare.data = _plain(values.tare)
+    form.deduction_kind.data = values.deduction_kind.value
+    form.deduction_value.data = _plain(values.deduction_value)
     form.split_mode.data = "kg"
-    parts = values["grade_split"]
+    parts = values.grade_split
     while len(form.grades) < len(parts):
         form.grades.append_entry()
     _prepare(form)
@@ -192,18 +192,9 @@ def new_slip():
             _prefill_new(form)
 
     def issue():
-        rows = [{"grade_id": row.grade_id.data, "amount": row.amount.data, "unit_price": row.unit_price.data}
-                for row in form.grades if (row.amount.data or "").strip()]
-        values = dict(
-            household_id=form.household_id.data, contract_id=form.contract_id.data,
-            variety_id=form.variety_id.data, weighed_at=form.weighed_at.data, plate=form.plate.data,
-            crates=form.crates.data or 0, unit=form.unit.data, gross=form.gross.data, tare=form.tare.data,
-            deduction_kind=form.deduction_kind.data, deduction_value=form.deduction_value.data,
-            split_mode=form.split_mode.data, price_unit=form.price_unit.data, grade_split=rows,
-            note=form.note.data)
         if replaced is not None:
-            return services.reissue_slip(current_user, replaced, **values)
-        return services.issue_slip(current_user, **values)
+            return services.reissue_slip(current_user, replaced, form.slip_input())
+        return services.issue_slip(current_user, form.slip_input())
 
     outcome = submit(form, issue, done=lambda slip: _("Slip %(serial)s confirmed.", serial=slip.serial),
                      then=lambda slip: url_for("weighing.show_slip", slip_id=slip.id), only=FORM_FIELDS)

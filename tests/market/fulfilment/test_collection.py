@@ -2,6 +2,8 @@
 short, lots done, and re-allocating the shortfall in one step."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import threading
 from decimal import Decimal
 
@@ -260,19 +262,17 @@ def test_a_void_slip_stops_counting_and_its_reissue_stays_on_the_same_line(alloc
     weighing.void_slip(coordinator, slip, "毛重抄错")
     db.session.commit()
     assert collection.line_progress(line).collected_kg == 0
-    values = weighing.values_of(slip)  # as the re-issue page starts: no allocation named
-    values["gross"] = Decimal("202")
-    values["grade_split"] = [{"grade_id": slip.lines[0].grade_id, "amount": "190"}]
-    new = weighing.reissue_slip(coordinator, slip, **values)
+    values = replace(weighing.values_of(slip),  # as the re-issue page starts: no allocation named
+                     gross=Decimal("202"), grade_split=[{"grade_id": slip.lines[0].grade_id, "amount": "190"}])
+    new = weighing.reissue_slip(coordinator, slip, values)
     db.session.commit()
     assert new.allocation_id == line.id and new.replaces_id == slip.id
     assert new.lines[0].price_basis == "order" and new.lines[0].unit_price == Decimal("6.80")
     assert collection.line_progress(line).collected_kg == Decimal("190.000")
     with pytest.raises(ValidationFailed):
-        weighing.issue_slip(coordinator, **{**weighing.values_of(new), "allocation_id": allocated.lines["李桂兰"].id,
-                                            "replaces_id": None, "grade_split": [
-                                                {"grade_id": new.lines[0].grade_id, "amount": "10"}],
-                                            "gross": "22", "tare": "12"})
+        weighing.issue_slip(coordinator, replace(weighing.values_of(new), allocation_id=allocated.lines["李桂兰"].id,
+                                                 grade_split=[{"grade_id": new.lines[0].grade_id, "amount": "10"}],
+                                                 gross="22", tare="12"))
 
 
 def test_the_household_may_deliver_on_its_own_contract_within_the_order(allocated, weigh, catalogue, coordinator):
@@ -335,9 +335,9 @@ def test_a_slip_of_a_closed_line_can_still_be_corrected(allocated, weigh, coordi
     collection.close_line(coordinator, line, "没有了")
     weighing.void_slip(coordinator, slip, "净重抄错")
     db.session.commit()
-    values = weighing.values_of(slip)
-    values.update(gross=Decimal("157"), grade_split=[{"grade_id": slip.lines[0].grade_id, "amount": "145"}])
-    new = weighing.reissue_slip(coordinator, slip, **values)
+    values = replace(weighing.values_of(slip), gross=Decimal("157"),
+                     grade_split=[{"grade_id": slip.lines[0].grade_id, "amount": "145"}])
+    new = weighing.reissue_slip(coordinator, slip, values)
     db.session.commit()
     assert new.allocation_id == line.id
     assert collection.line_progress(line).collected_kg == Decimal("145.000")

@@ -1,6 +1,8 @@
 """Shipment, crate labels, the 承诺达标合格证 and the supermarket's receipt, on the database."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import inspect
 from datetime import date, timedelta
 from decimal import Decimal
@@ -128,10 +130,9 @@ def test_a_shipped_slip_corrected_by_reissue_keeps_its_place_and_its_crate_label
     old = shipment.slips[0]
     codes_before = [l.code for l in shipment.crate_labels if l.slip_id == old.id]
     weighing.void_slip(coordinator, old, "皮重抄错")
-    values = weighing.values_of(old)
-    values["tare"] = Decimal("14")
-    values["grade_split"] = [{"grade_id": old.lines[0].grade_id, "amount": "198"}]
-    new = weighing.reissue_slip(coordinator, old, **values)
+    values = replace(weighing.values_of(old), tare=Decimal("14"),
+                     grade_split=[{"grade_id": old.lines[0].grade_id, "amount": "198"}])
+    new = weighing.reissue_slip(coordinator, old, values)
     db.session.commit()
     db.session.expire_all()
     shipment = db.session.get(Shipment, shipment.id)
