@@ -64,7 +64,7 @@ _SETTLEMENT_FIXED = ("number", "kind", "order_id", "buyer_id", "settle_on", "rej
                      "logistics_invoice_no", "logistics_vat_rate_pct", "logistics_input_vat",
                      "packing_invoice_no", "packing_vat_rate_pct", "packing_input_vat",
                      "logistics_supplier_id", "packing_supplier_id",
-                     "abnormal_kg", "abnormal_stock_kg", "loss_cost", "loss_vat", "corrects_id")
+                     "abnormal_kg", "abnormal_stock_kg", "loss_cost", "loss_vat", "corrects_id", "final")
 #: what a posted settlement's household line cannot change (``paid`` follows payouts)
 _LINE_FIXED = ("id", "settlement_id", "household_id", "field_kg", "payable_kg", "gross", "input_vat",
                "recovered_advances", "recovered_input_credit", "net", "carried_over")

@@ -25,7 +25,7 @@ from .ledger import (  # noqa: F401
 )
 from .settlement import (  # noqa: F401
     LARGE_PAYOUT, DepositClosure, DepositOutcome, InputCredit, Payment, PaymentApplication, PaymentBatch, PaymentKind, PurchaseInvoice, Settlement,
-    SettlementHousehold, SettlementItem, SettlementKind, SettlementStatus, Supplier, settlement_slips,
+    SettlementHousehold, SettlementItem, SettlementKind, SettlementStatus, Supplier, settlement_shipments, settlement_slips,
     SETTLEMENT_COUNTING, SETTLEMENT_IN_BOOKS,
 )
 from .stock import (  # noqa: F401

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .base import db, utcnow
 from .catalogue import Grade
 from .contracts import ContractPrepayment, PurchaseContract
+from .fulfilment import Shipment
 from .ledger import Voucher
 from .orders import Buyer, BuyerOrder, RejectPolicy
 from .places import Household, PayoutMethod
@@ -75,6 +76,14 @@ settlement_slips = Table(
 )
 
 
+#: the trucks (and their receipts) an order settlement sells; a truck is settled at most once
+settlement_shipments = Table(
+    "settlement_shipments", db.metadata,
+    Column("settlement_id", ForeignKey("settlements.id", ondelete="CASCADE"), primary_key=True),
+    Column("shipment_id", ForeignKey("shipments.id"), primary_key=True, unique=True),
+)
+
+
 class Settlement(db.Model):
     __tablename__ = "settlements"
     __table_args__ = (
@@ -102,16 +111,20 @@ class Settlement(db.Model):
                         name="abnormal_loss_within_purchase"),
         CheckConstraint("buyer_adjusted <= 0 AND buyer_received <= buyer_total + buyer_adjusted",
                         name="adjusted_within_total"),
+        # one standing final settlement per order (interim ones before it); a reversed one leaves room
         Index("uq_settlements_standing_order", "order_id", unique=True,
-              sqlite_where=text("status <> 'reversed'"), postgresql_where=text("status <> 'reversed'")),
+              sqlite_where=text("status <> 'reversed' AND final"), postgresql_where=text("status <> 'reversed' AND final")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: e.g. JS2026-0001
     number: Mapped[str] = mapped_column(String(32), unique=True)
     kind: Mapped[SettlementKind] = mapped_column(enum_column(SettlementKind))
-    #: one standing settlement per order; a reversed one leaves room for its correction
+    #: one standing final settlement per order; a reversed one leaves room for its correction
     order_id: Mapped[Optional[int]] = mapped_column(ForeignKey("buyer_orders.id"))
+    #: an order settlement prepared once every truck was received (最终结算), or before, of the trucks
+    #: received so far (中期结算); a contract batch is final
+    final: Mapped[bool] = mapped_column(default=True)
     #: the reversed settlement this one corrects (its 更正结算单)
     corrects_id: Mapped[Optional[int]] = mapped_column(ForeignKey("settlements.id"))
     buyer_id: Mapped[Optional[int]] = mapped_column(ForeignKey("buyers.id"), index=True)
@@ -189,6 +202,7 @@ class Settlement(db.Model):
     households: Mapped[list["SettlementHousehold"]] = relationship(
         back_populates="settlement", order_by="SettlementHousehold.household_id", cascade="all, delete-orphan")
     slips: Mapped[list[WeighSlip]] = relationship(secondary=settlement_slips, order_by=WeighSlip.id)
+    shipments: Mapped[list[Shipment]] = relationship(secondary=settlement_shipments, order_by=Shipment.id)
     corrects: Mapped[Optional["Settlement"]] = relationship(remote_side=[id], foreign_keys=[corrects_id])
 
     @property

@@ -82,6 +82,7 @@ def _one_truck_per_order() -> None:
                                     "WHERE shipment_id = :s"), {"f": first, "s": other, "top": top})
             db.session.execute(text("UPDATE shipment_slips SET shipment_id = :f WHERE shipment_id = :s"),
                                {"f": first, "s": other})
+            db.session.execute(text("DELETE FROM settlement_shipments WHERE shipment_id = :s"), {"s": other})
             for table in ("certificate_lots", "certificate_parents"):
                 db.session.execute(text(f"DELETE FROM {table} WHERE certificate_id IN "
                                         "(SELECT id FROM certificates WHERE shipment_id = :s)"), {"s": other})

@@ -12,7 +12,7 @@ from typing import Any, Iterable
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
 
-from models import BuyerOrder, CrateLabel, RoleName, Shipment, SlipStatus, User, WeighSlip, db
+from models import BuyerOrder, CrateLabel, Receipt, RoleName, Shipment, SlipStatus, User, WeighSlip, db
 
 from .. import audit
 from ..auth.permissions import require_role
@@ -152,8 +152,9 @@ def finish_shipping(actor: User, order: BuyerOrder) -> Shipment:
                                    "(status: %(status)s)."), status=order.status.value)
     latest.last = True
     ORDER.apply(actor, order, "ship", reason="no more trucks")
-    if all(truck.receipt is not None for truck in db.session.scalars(
-            select(Shipment).where(Shipment.order_id == order.id))):
+    waiting = db.session.scalar(select(Shipment.id).where(Shipment.order_id == order.id, ~Shipment.id.in_(
+        select(Receipt.shipment_id).where(Receipt.order_id == order.id))).limit(1))
+    if waiting is None:
         ORDER.apply(actor, order, "receive")
     db.session.flush()
     audit.record(actor, "shipment.last", latest, after={"order_id": order.id, "last": True})

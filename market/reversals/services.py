@@ -232,7 +232,7 @@ def approve(actor: User, reversal: SettlementReversal) -> SettlementReversal:
                                 idempotency_key=f"settlement-reversal:{reversal.id}:{voucher.id}")
     carried = _carry_payments(reversal, settlement)
     reversal.slips = list(settlement.slips)
-    settlement.slips = []
+    settlement.slips, settlement.shipments = [], []  # its slips and trucks settle again
     order = settlement.order
     if order is not None and order.status is OrderStatus.SETTLED:
         ORDER.apply(actor, lock_row(order), "unsettle", reason=reversal.number)
@@ -275,8 +275,8 @@ def verify() -> list[str]:
             problems.append(f"settlement {settlement.number}: reversed without a posted reversal")
         if vouchers_to_reverse(settlement):
             problems.append(f"settlement {settlement.number}: reversed, yet some of its vouchers are not reversed")
-        if settlement.slips:
-            problems.append(f"settlement {settlement.number}: reversed, yet it still holds weigh slips")
+        if settlement.slips or settlement.shipments:
+            problems.append(f"settlement {settlement.number}: reversed, yet it still holds weigh slips or trucks")
     for settlement_id, reversal in posted.items():
         if reversal.settlement.status is not SettlementStatus.REVERSED:
             problems.append(f"reversal {reversal.number}: posted, yet its settlement is not reversed")

@@ -16,10 +16,10 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from models import (BuyerOrder, ContractPrepayment, ContractStatus, Household, PrepaymentKind, PurchaseContract,
+from models import (BuyerOrder, ContractPrepayment, OrderStatus, ContractStatus, Household, PrepaymentKind, PurchaseContract,
                     Receipt, ReceiptOutcome, Settlement, SettlementHousehold, SettlementItem, SettlementKind,
                     Shipment, SettlementStatus, SlipStatus, Supplier, WeighSlip, db)
-from models.fulfilment import shipment_slips
+from models import settlement_shipments
 
 from ..clock import local_today, local_zone
 from ..errors import Conflict, FieldErrors, ValidationFailed
@@ -264,16 +264,15 @@ def _fill(settlement: Settlement, households: tuple[splits.HouseholdResult, ...]
         settlement.households.append(line)
 
 
-def _order_receipts(order: BuyerOrder) -> list[Receipt]:
-    """The supermarket's receipt of every truck of the order, once its last truck has left and every
-    one of them is received."""
-    receipts = list(db.session.scalars(select(Receipt).where(Receipt.order_id == order.id).order_by(Receipt.id)))
-    if not receipts:
-        raise Conflict(_l("The supermarket's receipt (验收单) is not recorded yet; settle after it."))
-    trucks = db.session.scalars(select(Shipment).where(Shipment.order_id == order.id)).all()
-    if not any(truck.last for truck in trucks) or len(receipts) < len(trucks):
-        raise Conflict(_l("Settle the order once its last truck has left and every truck is received."))
-    return receipts
+def settleable_trucks(order: BuyerOrder, settlement: Settlement | None = None) -> list[Shipment]:
+    """The order's trucks the supermarket has received that no other standing settlement sells."""
+    taken = (select(settlement_shipments.c.shipment_id)
+             .join(Settlement, Settlement.id == settlement_shipments.c.settlement_id)
+             .where(Settlement.status != SettlementStatus.REVERSED,
+                    Settlement.id != (settlement.id if settlement is not None and settlement.id else 0)))
+    return list(db.session.scalars(select(Shipment).join(Receipt, Receipt.shipment_id == Shipment.id)
+                                   .where(Shipment.order_id == order.id, ~Shipment.id.in_(taken))
+                                   .order_by(Shipment.id)))
 
 
 def rejected_for_quality_g(receipt: Receipt) -> int:
@@ -290,12 +289,19 @@ def compute_order(settlement: Settlement, order: BuyerOrder, entered: Entered) -
     :raises Conflict: no receipt yet, nothing weighed, a grade without a farm-gate price, or more
         accepted than weighed. :raises ValidationFailed: the buyer's deductions exceed what it owes.
     """
-    receipts = _order_receipts(order)
-    # what went on its trucks; what was weighed for it and never loaded stays with the company
-    shipped = set(db.session.scalars(select(shipment_slips.c.slip_id).join(
-        Shipment, Shipment.id == shipment_slips.c.shipment_id).where(Shipment.order_id == order.id)))
+    trucks = settleable_trucks(order, settlement)
+    if not trucks:
+        raise Conflict(_l("No truck of this order is received and not yet settled: settle after the supermarket's "
+                          "receipt (验收单)."))
+    # prepared once every truck is received (the last gone), it settles the rest of the order; before,
+    # it is an interim settlement of the trucks received so far
+    settlement.final = order.status is OrderStatus.RECEIVED
+    settlement.shipments = trucks
+    receipts = list(db.session.scalars(select(Receipt).where(Receipt.shipment_id.in_([t.id for t in trucks]))))
+    # what went on these trucks; what was weighed for the order and never loaded stays with the company
+    shipped = {slip.id for truck in trucks for slip in truck.slips}
     slips = [slip for slip in order_slips(order) if slip.status is SlipStatus.CONFIRMED and slip.id in shipped]
-    stock_g = stock.stock_grams(order.id)
+    stock_g = sum(Weight(truck.stock_kg).grams for truck in trucks)
     if not slips and not stock_g:
         raise Conflict(_l("Nothing was weighed for this order."))
     farm_gate = {p.grade_id: p.price for p in order.prices}

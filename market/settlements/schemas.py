@@ -266,6 +266,13 @@ class SettlementSchema(SettlementSummarySchema):
 
     reject_policy = ma.fields.Enum(RejectPolicy, by_value=True)
     vat_rate_pct = _percent()
+    final = ma.fields.Boolean(metadata={
+        "description": "false: an interim settlement (中期结算) of the order's trucks received so far; true: the rest "
+                       "of the order, prepared once every truck was received (or a contract batch)"})
+    shipment_ids = ma.fields.Function(lambda s: [truck.id for truck in s.shipments], metadata={
+        "description": "the trucks (and their receipts) it sells"})
+    corrects_id = ma.fields.Integer(allow_none=True, metadata={
+        "description": "the reversed settlement it corrects (更正), if any"})
     note = ma.fields.String()
     returned_reason = ma.fields.String()
     submitted_at = ma.fields.AwareDateTime(allow_none=True)

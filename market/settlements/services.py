@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
-from models import (Allocation, AuditEvent, BuyerOrder, Receipt, DepositClosure, Household, InputCredit, OrderStatus, PartyType, Payment,
+from models import (Allocation, AuditEvent, BuyerOrder, Receipt, Shipment, settlement_shipments, DepositClosure, Household, InputCredit, OrderStatus, PartyType, Payment,
                     PaymentApplication, ReversalStatus, SettlementReversal, reversal_slips,
                     RoleName, Settlement, SettlementHousehold, SettlementItem, SettlementKind, SettlementStatus, SlipStatus, User,
                     Voucher, VoucherSource, VoucherStatus, WeighSlip, db, settlement_slips, utcnow)
@@ -65,7 +65,7 @@ def prepare_order_settlement(actor: User, order: BuyerOrder, **values: Any) -> S
     lock_row(order)
     if order.status is OrderStatus.CANCELLED:
         raise Conflict(_l("A cancelled order cannot be settled."))
-    if db.session.scalar(select(Settlement.id).where(Settlement.order_id == order.id,
+    if db.session.scalar(select(Settlement.id).where(Settlement.order_id == order.id, Settlement.final.is_(True),
                                                      Settlement.status != SettlementStatus.REVERSED)) is not None:
         raise Conflict(_l("This order already has a settlement."))
     settlement = _new(actor, SettlementKind.ORDER)
@@ -226,7 +226,7 @@ def post(actor: User, settlement: Settlement) -> Settlement:
                                source=VoucherSource.SETTLEMENT, source_id=settlement.id, attachments=plan.attachments)
     issue_invoices(settlement)
     apply_carried(settlement)  # what was paid on a settlement reversed before it
-    if settlement.order is not None and ORDER.can(settlement.order, "settle"):
+    if settlement.order is not None and settlement.final and ORDER.can(settlement.order, "settle"):
         ORDER.apply(actor, lock_row(settlement.order), "settle")  # received → settled
     SETTLEMENT.apply(actor, settlement, "post")
     settlement.posted_by_id, settlement.posted_at = actor.id, utcnow()
@@ -306,13 +306,17 @@ def received_of(order_ids: list[int]) -> dict[int, Received]:
 
 
 def settleable_orders() -> list[BuyerOrder]:
-    """Orders received (every truck, the last one gone) with no standing settlement (none yet, or only
-    reversed ones)."""
+    """Orders with a truck the supermarket received that no standing settlement sells yet: settled in
+    full once every truck is received, or in the meantime for the trucks received so far (interim)."""
+    taken = (select(settlement_shipments.c.shipment_id)
+             .join(Settlement, Settlement.id == settlement_shipments.c.settlement_id)
+             .where(Settlement.status != SettlementStatus.REVERSED))
+    waiting = (select(Shipment.order_id).join(Receipt, Receipt.shipment_id == Shipment.id)
+               .where(~Shipment.id.in_(taken)))
     return list(db.session.scalars(
         select(BuyerOrder)
-        .where(~BuyerOrder.id.in_(select(Settlement.order_id).where(Settlement.order_id.is_not(None),
-                                                                    Settlement.status != SettlementStatus.REVERSED)),
-               BuyerOrder.status == OrderStatus.RECEIVED)
+        .where(BuyerOrder.id.in_(waiting),
+               BuyerOrder.status.in_((OrderStatus.COLLECTING, OrderStatus.SHIPPED, OrderStatus.RECEIVED)))
         .order_by(BuyerOrder.id)))
 
 

@@ -29,7 +29,8 @@ from sqlalchemy.orm import selectinload
 
 from models import (BuyerOrder, Grade, LossKind, MarketQuote, OrderStatus, OrderStockLine, Period, RoleName, Settlement, SettlementKind,
                     SettlementStatus, StockCount, StockCountLine, StockCountStatus, StockMovement, StockMovementKind,
-                    User, Variety, Voucher, VoucherLine, VoucherSource, VoucherStatus, db, utcnow)
+                    Shipment, User, Variety, Voucher, VoucherLine, VoucherSource, VoucherStatus, db,
+                    settlement_shipments, utcnow)
 
 from .. import audit
 from ..auth.permissions import require_role
@@ -188,8 +189,9 @@ def stock_grams(order_id: int) -> int:
 
 def reserved_grams(variety_id: int, grade_id: int, *, excluding_order: int | None = None) -> int:
     """Stock picked for orders whose settlement has not issued it yet."""
-    issued = select(Settlement.order_id).where(Settlement.order_id.is_not(None),
-                                               Settlement.status.in_((SettlementStatus.POSTED, SettlementStatus.PAID)))
+    issued = (select(Shipment.order_id).join(settlement_shipments, settlement_shipments.c.shipment_id == Shipment.id)
+              .join(Settlement, Settlement.id == settlement_shipments.c.settlement_id)
+              .where(Shipment.stock_kg > 0, Settlement.status.in_((SettlementStatus.POSTED, SettlementStatus.PAID))))
     statement = (select(func.coalesce(func.sum(OrderStockLine.quantity_kg), 0)).join(BuyerOrder)
                  .where(BuyerOrder.variety_id == variety_id, OrderStockLine.grade_id == grade_id,
                         BuyerOrder.status != OrderStatus.CANCELLED, ~OrderStockLine.order_id.in_(issued)))
@@ -228,6 +230,9 @@ def set_order_stock(actor: User, order, *, grade_id: Any, quantity: Any) -> Orde
     if order.status not in FILLABLE:
         raise Conflict(_l("Stock can be picked only for an order being filled (status: %(status)s)."),
                        status=order.status.value)
+    if db.session.scalar(select(Shipment.id).where(Shipment.order_id == order.id).limit(1)) is not None:
+        raise Conflict(_l("The warehouse's part of an order goes on its first truck, which has left; it can no "
+                          "longer change."))
     errors = FieldErrors()
     grade = db.session.get(Grade, int(grade_id)) if str(grade_id or "").isdigit() else None
     if grade is None or grade.table.product_id != order.variety.product_id or grade.rank > order.min_grade.rank:
@@ -261,6 +266,8 @@ def set_order_stock(actor: User, order, *, grade_id: Any, quantity: Any) -> Orde
 def issue_for_order(settlement: Settlement) -> list[StockMovement]:
     """The stock lines of a settled order issued at cost (its settlement is being posted)."""
     order = settlement.order
+    if not any(truck.stock_kg for truck in settlement.shipments):
+        return []  # the warehouse's part went on a truck another settlement of the order sells
     what = f"销售出库 {order.number} {settlement.buyer.name}"
     return [_issue(StockMovementKind.SALE_ISSUE, order.variety_id, line.grade_id, settlement.settle_on,
                    Weight(line.quantity_kg).grams, what, settlement_id=settlement.id)
@@ -696,7 +703,9 @@ def verify() -> list[str]:
                     any(m.kind is not StockMovementKind.RECEIPT for m in mine):
                 problems.append(f"settlement {settlement.number}: its receipts into stock differ from its cost")
         elif settlement.order_id is not None:
-            wanted = sorted((line.grade_id, Weight(line.quantity_kg).grams) for line in stock_lines(settlement.order_id))
+            carried = any(truck.stock_kg for truck in settlement.shipments)
+            wanted = sorted((line.grade_id, Weight(line.quantity_kg).grams)
+                            for line in stock_lines(settlement.order_id)) if carried else []
             issued = sorted((m.grade_id, Weight(m.quantity_kg).grams) for m in mine
                             if m.kind is StockMovementKind.SALE_ISSUE)
             if wanted != issued or len(issued) != len(mine):

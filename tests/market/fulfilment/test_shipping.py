@@ -325,13 +325,17 @@ def test_a_shipment_is_received_once(shipped, buyer_staff):
 
 # --- several trucks ---------------------------------------------------------------------------------
 
-def test_an_order_goes_on_several_trucks_each_received_on_its_own(collected, coordinator, buyer_staff):
+def test_an_order_goes_on_several_trucks_each_received_and_settled_on_its_own(collected, coordinator, buyer_staff,
+                                                                              accountant):
     """600 kg weighed in three slips of 200 kg: the first truck takes one and leaves the order collecting;
     its receipt is recorded while the second is loaded; the second is the last truck, with one more slip;
     the third slip never travels. The order is received once both trucks are; each receipt judges its own
-    truck against what is still ordered; what was never loaded is left for the company to buy into stock."""
+    truck against what is still ordered. The first truck is settled (interim) before the second arrives; the
+    final settlement sells the second; what was never loaded is left for the company to buy into stock."""
+    from market.ledger import services as ledger
     from market.settlements import services as settlements
 
+    ledger.seed_chart()
     allocated, slips = collected
     order = allocated.order
     first = shipments.create_shipment(coordinator, order, slip_ids=[slips[0].id], last=False, **TRUCK)
@@ -341,7 +345,16 @@ def test_an_order_goes_on_several_trucks_each_received_on_its_own(collected, coo
     got = receipts.record_receipt(buyer_staff, first, received="200", defect_pct="0.5", **SIGNED)
     db.session.commit()
     assert order.status is OrderStatus.COLLECTING and got.ordered_kg == Decimal("600.000")
-    # the order is not settled while trucks are still to come
+    # while trucks are still to come, what was received so far is settled as an interim settlement
+    interim = settlements.prepare_order_settlement(coordinator, order)
+    assert not interim.final and [truck.id for truck in interim.shipments] == [first.id]
+    assert [slip.id for slip in interim.slips] == [slips[0].id] and interim.accepted_kg == got.accepted_kg
+    settlements.submit(coordinator, interim)
+    settlements.approve(accountant, interim)
+    settlements.post(accountant, interim)
+    db.session.commit()
+    assert order.status is OrderStatus.COLLECTING  # an interim settlement does not settle the order
+    # nothing received is left unsettled until the next truck is
     with pytest.raises(Conflict):
         settlements.prepare_order_settlement(coordinator, order)
     db.session.rollback()
@@ -364,11 +377,22 @@ def test_an_order_goes_on_several_trucks_each_received_on_its_own(collected, coo
     # the order's settlement sells what both trucks carried and the buyer accepted; the slip left behind
     # is bought into stock by the next batch, at its farm-gate price
     sale = settlements.prepare_order_settlement(coordinator, order)
-    assert sorted(slip.id for slip in sale.slips) == sorted([slips[0].id, slips[1].id])
-    assert sale.accepted_kg == got.accepted_kg + later.accepted_kg and sale.field_kg == Decimal("400.000")
+    assert sale.final and [truck.id for truck in sale.shipments] == [second.id]
+    assert [slip.id for slip in sale.slips] == [slips[1].id]
+    assert sale.accepted_kg == later.accepted_kg and sale.field_kg == Decimal("200.000")
+    settlements.submit(coordinator, sale)
+    settlements.approve(accountant, sale)
+    settlements.post(accountant, sale)
+    db.session.commit()
+    assert order.status is OrderStatus.SETTLED
+    with pytest.raises(Conflict):
+        settlements.prepare_order_settlement(coordinator, order)
+    db.session.rollback()
     batch = settlements.prepare_contract_batch(coordinator)
     assert [slip.id for slip in batch.slips] == [slips[2].id] and batch.kind.value == "contract_batch"
     assert batch.purchase_total == slips[2].amount
+    from market.books.verification import problems
+    assert problems() == []
 
 
 def test_a_truck_with_nothing_on_it_does_not_leave_even_if_more_follow(collected, coordinator):
