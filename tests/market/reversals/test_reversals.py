@@ -133,6 +133,9 @@ def test_a_posted_settlement_is_reversed_in_red_and_settled_again_with_every_boo
         assert _balance("2202", PartyType.HOUSEHOLD, household_id) == ledger_before[household_id] + payable[household_id]
         assert payments.owed(household_id) == owed_before[household_id] - (payable[household_id] - amount)
     assert _balance("1122", PartyType.BUYER, buyer_id) == buyer_before - buyer_owes
+    ageing = client.get(f"/api/v1/books/ageing?as_of={date.today()}", headers=_auth(world, "accountant")).get_json()
+    owed_by_buyer = sum(Decimal(row["total"]) for row in ageing["rows"] if row["buyer_id"] == buyer_id)
+    assert owed_by_buyer == max(_balance("1122", PartyType.BUYER, buyer_id), 0)
     _books_agree(world)
     household = db.session.get(SettlementHousehold, old.households[0].id).household
     statement = statements.household_statement(world["users"]["accountant"], household, date(2026, 1, 1), DAY)
@@ -158,6 +161,9 @@ def test_a_posted_settlement_is_reversed_in_red_and_settled_again_with_every_boo
             ledger_before[household_id] + corrections.get(household_id, 0)
         assert payments.owed(household_id) == owed_before[household_id] - corrections.get(household_id, 0)
     assert _balance("1122", PartyType.BUYER, buyer_id) == buyer_before - allowed
+    ageing = client.get(f"/api/v1/books/ageing?as_of={date.today()}", headers=_auth(world, "accountant")).get_json()
+    assert sum(Decimal(row["total"]) for row in ageing["rows"] if row["buyer_id"] == buyer_id) == \
+        _balance("1122", PartyType.BUYER, buyer_id)
     _books_agree(world)
     # and the same order cannot be reversed-and-settled twice at once: the corrected one stands
     assert client.post("/api/v1/settlements", headers=_auth(world, "coordinator", "third"),
@@ -271,7 +277,10 @@ def test_the_reversal_page_asks_reviews_and_links_the_settlements(world, app):
         "idempotency_key": "page-1", "reason": "验收重量录错", "reverse_on": str(date.today())})
     assert sent.status_code == 302
     waiting = clients["accountant"].get(f"/settlements/{sid}/reverse").get_data(as_text=True)
-    assert "/approve" not in waiting  # the preparer sees why she cannot review it
+    assert "/approve" not in waiting and "另一位会计审核" in waiting  # the preparer sees why she cannot review it
+    twice = clients["accountant"].post(f"/settlements/{sid}/reverse", data={
+        "idempotency_key": "page-2", "reason": "再冲一次", "reverse_on": str(date.today())})
+    assert twice.status_code == 409 and "已有冲销单" in twice.get_data(as_text=True)
     # the cashier sees it but cannot ask for one nor review it
     assert clients["cashier"].get(f"/settlements/{sid}/reverse").status_code == 200
     assert clients["cashier"].post(f"/settlements/{sid}/reverse", data={"reason": "x"}).status_code == 403
