@@ -10,7 +10,8 @@ Posting it, in one transaction:
 - returns what the settlement moved in or out of stock, at the very value it moved;
 - takes what payments had paid on it off it and keeps it as paid in advance (carried), for the
   corrected settlement to take (``settlements.carrying``);
-- releases its weigh slips to be settled again, and the order goes back to received;
+- releases its weigh slips and trucks to be settled again, and (a final settlement) the order goes
+  back to received;
 - marks the settlement reversed: every figure it was posted with stays as it was.
 
 The day must be in an open period with no closed period after it (then it is dated in the open
@@ -234,7 +235,7 @@ def approve(actor: User, reversal: SettlementReversal) -> SettlementReversal:
     reversal.slips = list(settlement.slips)
     settlement.slips, settlement.shipments = [], []  # its slips and trucks settle again
     order = settlement.order
-    if order is not None and order.status is OrderStatus.SETTLED:
+    if order is not None and settlement.final and order.status is OrderStatus.SETTLED:
         ORDER.apply(actor, lock_row(order), "unsettle", reason=reversal.number)
     SETTLEMENT.apply(actor, settlement, "reverse", reason=reversal.reason)
     reversal.status, reversal.reviewed_by_id, reversal.reviewed_at = ReversalStatus.POSTED, actor.id, utcnow()

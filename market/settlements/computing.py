@@ -295,7 +295,10 @@ def compute_order(settlement: Settlement, order: BuyerOrder, entered: Entered) -
                           "receipt (验收单)."))
     # prepared once every truck is received (the last gone), it settles the rest of the order; before,
     # it is an interim settlement of the trucks received so far
-    settlement.final = order.status is OrderStatus.RECEIVED
+    # (a correction of an interim one reversed after the final one stands is an interim one again)
+    settlement.final = order.status is OrderStatus.RECEIVED and db.session.scalar(select(Settlement.id).where(
+        Settlement.order_id == order.id, Settlement.final.is_(True), Settlement.status != SettlementStatus.REVERSED,
+        Settlement.id != (settlement.id or 0)).limit(1)) is None
     settlement.shipments = trucks
     receipts = list(db.session.scalars(select(Receipt).where(Receipt.shipment_id.in_([t.id for t in trucks]))))
     # what went on these trucks; what was weighed for the order and never loaded stays with the company

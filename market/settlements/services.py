@@ -37,6 +37,7 @@ from ..units import Money
 from . import sales_vat, splits
 from .carrying import apply_carried
 from .computing import (compute_batch, compute_order, cost_input_vat, local_day, parse_day, read_entered,
+                        settleable_trucks,
                         sale_lines)
 from .states import IN_BOOKS, SETTLEMENT
 from .vouchers import issue_invoices, voucher_plan
@@ -65,9 +66,10 @@ def prepare_order_settlement(actor: User, order: BuyerOrder, **values: Any) -> S
     lock_row(order)
     if order.status is OrderStatus.CANCELLED:
         raise Conflict(_l("A cancelled order cannot be settled."))
-    if db.session.scalar(select(Settlement.id).where(Settlement.order_id == order.id, Settlement.final.is_(True),
-                                                     Settlement.status != SettlementStatus.REVERSED)) is not None:
-        raise Conflict(_l("This order already has a settlement."))
+    if not settleable_trucks(order):
+        raise Conflict(_l("This order already has a settlement.") if order.status is OrderStatus.SETTLED else
+                       _l("No truck of this order is received and not yet settled: settle after the supermarket's "
+                          "receipt (验收单)."))
     settlement = _new(actor, SettlementKind.ORDER)
     # the settlement reversed before it, which this one corrects (更正)
     settlement.corrects_id = db.session.scalar(select(Settlement.id).where(
@@ -316,7 +318,8 @@ def settleable_orders() -> list[BuyerOrder]:
     return list(db.session.scalars(
         select(BuyerOrder)
         .where(BuyerOrder.id.in_(waiting),
-               BuyerOrder.status.in_((OrderStatus.COLLECTING, OrderStatus.SHIPPED, OrderStatus.RECEIVED)))
+               BuyerOrder.status.in_((OrderStatus.COLLECTING, OrderStatus.SHIPPED, OrderStatus.RECEIVED,
+                                      OrderStatus.SETTLED)))
         .order_by(BuyerOrder.id)))
 
 
