@@ -93,6 +93,14 @@ def build_world() -> dict:
     return {"users": users, "tokens": tokens, "ids": ids}
 
 
+def bearer(world: dict, role: str, key: str | None = None) -> dict:
+    """The API headers of ``role`` in the world, with an ``Idempotency-Key`` when given."""
+    headers = {"Authorization": f"Bearer {world['tokens'][role]}"}
+    if key:
+        headers["Idempotency-Key"] = key
+    return headers
+
+
 _ARG = re.compile(r"<(?:(\w+)(?:\(([^)]*)\))?:)?(\w+)>")
 
 

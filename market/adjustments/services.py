@@ -26,12 +26,12 @@ from sqlalchemy.orm import selectinload
 
 from models import (Adjustment, AdjustmentKind, AdjustmentStatus, PartyType, PurchaseInvoice, RoleName, Settlement,
                     SettlementHousehold, SettlementItem, SettlementKind, User, VoucherSource,
-                    VoucherStatus, db, utcnow)
+                    VoucherStatus, db)
 
-from .. import audit
+from .. import audit, reviewing
 from ..auth.permissions import require_role
 from ..clock import local_today
-from ..errors import Conflict, FieldErrors, NotFound, PermissionDenied, ValidationFailed
+from ..errors import Conflict, FieldErrors, NotFound, ValidationFailed
 from ..idempotency import body_hash, checked_key, insert_once, replay
 from ..ledger import services as ledger
 from ..ledger.services import INPUT_VAT, OUTPUT_VAT, LineInput
@@ -48,7 +48,7 @@ PREPARERS = (RoleName.ACCOUNTANT, RoleName.COORDINATOR)
 #: who reviews and posts it (审核记账)
 REVIEWERS = (RoleName.ACCOUNTANT,)
 READERS = (RoleName.ACCOUNTANT, RoleName.COORDINATOR, RoleName.CASHIER, RoleName.CHIEF_ACCOUNTANT, RoleName.ADMIN)
-REASON_LENGTH = 2000
+REASON_LENGTH = reviewing.REASON_LENGTH
 #: beyond this (元, or 元/公斤) a figure is a typing mistake
 MAX_FIGURE = Decimal(100_000_000)
 REVENUE, COST, RECEIVABLE, PAYABLE = "5001", "5401", "1122", "2202"
@@ -327,20 +327,17 @@ def _summary(adjustment: Adjustment) -> str:
     return text[:255]
 
 
-def _reviewable(actor: User, adjustment: Adjustment) -> None:
-    require_role(actor, *REVIEWERS)
-    lock_row(adjustment)
-    if adjustment.status is not AdjustmentStatus.SUBMITTED:
-        raise Conflict(_l("Adjustment %(number)s was already reviewed."), number=adjustment.number)
-    if adjustment.prepared_by_id == actor.id:
-        raise PermissionDenied(_l("The person who prepared an adjustment cannot review it."),
-                               rule="adjustment_self_review")
+REVIEW = reviewing.Review(
+    reviewers=REVIEWERS, waiting=AdjustmentStatus.SUBMITTED, returned=AdjustmentStatus.RETURNED,
+    reviewed=_l("Adjustment %(number)s was already reviewed."),
+    self_review=_l("The person who prepared an adjustment cannot review it."), self_review_rule="adjustment_self_review",
+    say_why=_l("Say why the adjustment is returned."), returned_action="adjustment.return")
 
 
 def approve(actor: User, adjustment: Adjustment) -> Adjustment:
     """审核记账: an accountant other than the preparer approves and posts it at once: its voucher, what the
     party owes or is owed, the correction's purchase invoice number. Its rules are checked again."""
-    _reviewable(actor, adjustment)
+    reviewing.check(REVIEW, actor, adjustment)
     settlement = lock_row(adjustment.settlement)
     _sale(settlement)
     if adjustment.kind is AdjustmentKind.SALES_ALLOWANCE:
@@ -357,7 +354,7 @@ def approve(actor: User, adjustment: Adjustment) -> Adjustment:
         summary=_summary(adjustment), lines=voucher_lines(adjustment),
         idempotency_key=f"adjustment:{adjustment.id}", source=VoucherSource.ADJUSTMENT, source_id=adjustment.id,
         attachments=1)
-    adjustment.status, adjustment.reviewed_by_id, adjustment.reviewed_at = AdjustmentStatus.POSTED, actor.id, utcnow()
+    reviewing.mark_reviewed(adjustment, actor, AdjustmentStatus.POSTED)
     db.session.flush()
     settlements.mark_paid_if_done(actor, settlement)
     audit.record(actor, "adjustment.post", adjustment, after=_record(adjustment))
@@ -366,15 +363,7 @@ def approve(actor: User, adjustment: Adjustment) -> Adjustment:
 
 def return_adjustment(actor: User, adjustment: Adjustment, reason: Any) -> Adjustment:
     """退回: not booked; the preparer is told why and prepares a new one if it still stands."""
-    text = str(reason or "").strip()
-    if not text:
-        raise ValidationFailed(_l("Say why the adjustment is returned."), field="reason")
-    _reviewable(actor, adjustment)
-    adjustment.status, adjustment.returned_reason = AdjustmentStatus.RETURNED, text[:REASON_LENGTH]
-    adjustment.reviewed_by_id, adjustment.reviewed_at = actor.id, utcnow()
-    db.session.flush()
-    audit.record(actor, "adjustment.return", adjustment, reason=text)
-    return adjustment
+    return reviewing.give_back(REVIEW, actor, adjustment, reason)
 
 
 # --- verification --------------------------------------------------------------------------------

@@ -30,12 +30,12 @@ from sqlalchemy.orm import selectinload
 
 from models import (Adjustment, AdjustmentStatus, CarriedPayment, OrderStatus, PaymentApplication, ReversalStatus,
                     RoleName, Settlement, SettlementHousehold, SettlementReversal, SettlementStatus, User, Voucher,
-                    VoucherSource, VoucherStatus, db, utcnow)
+                    VoucherSource, VoucherStatus, db)
 
-from .. import audit
+from .. import audit, reviewing
 from ..auth.permissions import require_role
 from ..clock import local_today
-from ..errors import Conflict, FieldErrors, NotFound, PermissionDenied, ValidationFailed
+from ..errors import Conflict, FieldErrors, NotFound, ValidationFailed
 from ..idempotency import body_hash, checked_key, insert_once, replay
 from ..ledger import services as ledger
 from ..locking import lock_row
@@ -47,7 +47,7 @@ from ..stock import services as stock
 #: who prepares a reversal, and who reviews and posts it: the accountants (not the cashier)
 PREPARERS = REVIEWERS = (RoleName.ACCOUNTANT,)
 READERS = (RoleName.ACCOUNTANT, RoleName.COORDINATOR, RoleName.CASHIER, RoleName.CHIEF_ACCOUNTANT, RoleName.ADMIN)
-REASON_LENGTH = 2000
+REASON_LENGTH = reviewing.REASON_LENGTH
 LOADS = (selectinload(SettlementReversal.settlement), selectinload(SettlementReversal.prepared_by),
          selectinload(SettlementReversal.reviewed_by))
 
@@ -173,14 +173,11 @@ def _record(reversal: SettlementReversal) -> dict[str, Any]:
 
 # --- review --------------------------------------------------------------------------------------
 
-def _reviewable(actor: User, reversal: SettlementReversal) -> None:
-    require_role(actor, *REVIEWERS)
-    lock_row(reversal)
-    if reversal.status is not ReversalStatus.SUBMITTED:
-        raise Conflict(_l("Reversal %(number)s was already reviewed."), number=reversal.number)
-    if reversal.prepared_by_id == actor.id:
-        raise PermissionDenied(_l("The person who prepared a reversal cannot review it."),
-                               rule="reversal_self_review")
+REVIEW = reviewing.Review(
+    reviewers=REVIEWERS, waiting=ReversalStatus.SUBMITTED, returned=ReversalStatus.RETURNED,
+    reviewed=_l("Reversal %(number)s was already reviewed."),
+    self_review=_l("The person who prepared a reversal cannot review it."), self_review_rule="reversal_self_review",
+    say_why=_l("Say why the reversal is returned."), returned_action="settlement_reversal.return")
 
 
 def vouchers_to_reverse(settlement: Settlement) -> list[Voucher]:
@@ -219,7 +216,7 @@ def _carry_payments(reversal: SettlementReversal, settlement: Settlement) -> lis
 def approve(actor: User, reversal: SettlementReversal) -> SettlementReversal:
     """审核记账: an accountant other than the preparer posts the reversal (see the module's docstring).
     Its rules are checked again; all of it is written or none."""
-    _reviewable(actor, reversal)
+    reviewing.check(REVIEW, actor, reversal)
     settlement = lock_row(reversal.settlement)
     _reversible(settlement)
     _open_day(reversal.reverse_on)
@@ -238,7 +235,7 @@ def approve(actor: User, reversal: SettlementReversal) -> SettlementReversal:
     if order is not None and settlement.final and order.status is OrderStatus.SETTLED:
         ORDER.apply(actor, lock_row(order), "unsettle", reason=reversal.number)
     SETTLEMENT.apply(actor, settlement, "reverse", reason=reversal.reason)
-    reversal.status, reversal.reviewed_by_id, reversal.reviewed_at = ReversalStatus.POSTED, actor.id, utcnow()
+    reviewing.mark_reviewed(reversal, actor, ReversalStatus.POSTED)
     db.session.flush()
     audit.record(actor, "settlement.reverse", settlement, before=before,
                  after={"status": settlement.status.value, "reversal": reversal.number})
@@ -251,15 +248,7 @@ def approve(actor: User, reversal: SettlementReversal) -> SettlementReversal:
 
 def return_reversal(actor: User, reversal: SettlementReversal, reason: Any) -> SettlementReversal:
     """退回: nothing is undone; the preparer is told why."""
-    text = str(reason or "").strip()
-    if not text:
-        raise ValidationFailed(_l("Say why the reversal is returned."), field="reason")
-    _reviewable(actor, reversal)
-    reversal.status, reversal.returned_reason = ReversalStatus.RETURNED, text[:REASON_LENGTH]
-    reversal.reviewed_by_id, reversal.reviewed_at = actor.id, utcnow()
-    db.session.flush()
-    audit.record(actor, "settlement_reversal.return", reversal, reason=text)
-    return reversal
+    return reviewing.give_back(REVIEW, actor, reversal, reason)
 
 
 # --- verification --------------------------------------------------------------------------------

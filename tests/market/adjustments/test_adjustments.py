@@ -27,7 +27,7 @@ from market.payments import services as payments
 from market.settlements.splits import input_vat
 from models import (Adjustment, AdjustmentStatus, Household, PartyType, Settlement, SettlementItem, SettlementKind,
                     Voucher, VoucherLine, VoucherSource, VoucherStatus, db)
-from tests.permission_harness import DAY, build_world
+from tests.permission_harness import DAY, bearer, build_world
 
 
 @pytest.fixture
@@ -37,11 +37,7 @@ def world(app):
     return world
 
 
-def _auth(world, role: str, key: str | None = None) -> dict:
-    headers = {"Authorization": f"Bearer {world['tokens'][role]}"}
-    if key:
-        headers["Idempotency-Key"] = key
-    return headers
+_auth = bearer
 
 
 def _peach(world) -> Settlement:

@@ -26,7 +26,7 @@ from models import (Adjustment, AdjustmentStatus, BuyerOrder, CarriedPayment, Or
                     PeriodStatus, PurchaseInvoice, ReversalStatus, Settlement, SettlementHousehold, SettlementKind,
                     SettlementReversal, SettlementStatus, StockMovement, StockMovementKind, Voucher, VoucherSource,
                     VoucherStatus, db, settlement_slips)
-from tests.permission_harness import DAY, build_world
+from tests.permission_harness import DAY, bearer, build_world
 
 
 @pytest.fixture
@@ -36,11 +36,7 @@ def world(app):
     return world
 
 
-def _auth(world, role: str, key: str | None = None) -> dict:
-    headers = {"Authorization": f"Bearer {world['tokens'][role]}"}
-    if key:
-        headers["Idempotency-Key"] = key
-    return headers
+_auth = bearer
 
 
 def _peach(world) -> Settlement:
