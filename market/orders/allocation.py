@@ -9,13 +9,17 @@ Two policies, both deterministic (inputs are sorted by lot id; every tie breaks 
     ``share_cap × order``; the cap is lifted, again fairly, only by what the fill cannot do
     without. Shares are rounded to whole crates by largest remainder; the grams that do not
     make a whole crate go to the largest unrounded shares. Within a household the lots nearest
-    to spoiling give first.
+    to spoiling give first. The shares are exact (``fair_shares``: integers over one common
+    denominator), so the result does not depend on floating point.
 
 ``optimal``
     Minimises ``Σ price·kg + Σ_visited (stop_cost + km_cost·distance) − Σ urgency_credit·w·kg``
     with ``w = max(0, 1 − days_to_spoil / urgency_horizon)``, a fixed charge per lot visited, as a
     mixed-integer programme solved by HiGHS (SciPy), with a relative gap far below 0.5 %. The
-    per-household cap may be exceeded only by the total no allocation can avoid.
+    per-household cap may be exceeded only by the total no allocation can avoid. A Lagrangian
+    bound first sets aside every lot that no solution as cheap as a known one can use
+    (``fixed_charge``), so the programme HiGHS solves holds tens of lots, not the whole village's;
+    its optimum is the whole programme's.
 
 Both fill exactly ``min(order, eligible supply)`` grams and report the shortfall.
 """
@@ -26,8 +30,10 @@ import json
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from decimal import ROUND_FLOOR, Decimal
-from fractions import Fraction
+from operator import attrgetter
 from typing import Iterable, Sequence
+
+from .fair_shares import fair_shares, round_to_crates
 
 POLICIES = ("fair", "optimal")
 
@@ -43,7 +49,7 @@ class OrderSpec:
     crate_g: int = 10_000
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Candidate:
     lot_id: int
     household_id: int
@@ -74,14 +80,14 @@ class OptimalParams:
     urgency_horizon_days: int = 14
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LotAllocation:
     lot_id: int
     household_id: int
     grams: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class HouseholdExplanation:
     household_id: int
     #: 0 is served first
@@ -142,13 +148,46 @@ def ineligibility(order: OrderSpec, lot: Candidate) -> str | None:
 
 def input_hash(order: OrderSpec, candidates: Iterable[Candidate], policy: str, params: object) -> str:
     """SHA-256 of everything the result depends on, in a canonical form."""
-    payload = {
-        "order": _canonical(asdict(order)),
-        "candidates": [_canonical(asdict(c)) for c in sorted(candidates, key=lambda c: c.lot_id)],
-        "policy": policy,
-        "params": _canonical(asdict(params)),  # type: ignore[arg-type]
-    }
-    text = json.dumps(payload, sort_keys=True, separators=(",", ":"))
+    return _digest(order, sorted(candidates, key=_LOT_ID), policy, params)
+
+
+_LOT_ID = attrgetter("lot_id")
+_DUMP = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
+_FIELDS = attrgetter("available_g", "distance_km", "grade_rank", "household_id", "lot_id", "price_per_kg", "priority",
+                     "ready_from", "spoil_by", "variety_id")
+
+
+def _digest(order: OrderSpec, ordered: Sequence[Candidate], policy: str, params: object) -> str:
+    """``input_hash`` of candidates already sorted by lot id.
+
+    The text is that of ``json.dumps({"candidates": …, "order": …, "params": …, "policy": …},
+    sort_keys=True, separators=(",", ":"))``, written a candidate at a time: fields of the declared
+    types by one f-string (each distinct decimal and date converted once), anything else through
+    ``asdict`` as before, so every hash ever stored still matches.
+    """
+    tokens: dict = {}
+    parts = []
+    append = parts.append
+    for c, (a, d, g, h, i, p, pr, r, s, v) in zip(ordered, map(_FIELDS, ordered)):
+        if not (d.__class__ is Decimal and p.__class__ is Decimal and r.__class__ is date and s.__class__ is date
+                and pr.__class__ is bool and a.__class__ is int and g.__class__ is int and h.__class__ is int
+                and i.__class__ is int and v.__class__ is int and c.__class__ is Candidate):
+            append(_DUMP(_canonical(asdict(c))))
+            continue
+        try:
+            append(f'{{"available_g":{a},"distance_km":{tokens[d]},"grade_rank":{g},"household_id":{h},'
+                   f'"lot_id":{i},"price_per_kg":{tokens[p]},"priority":{"true" if pr else "false"},'
+                   f'"ready_from":{tokens[r]},"spoil_by":{tokens[s]},"variety_id":{v}}}')
+        except (KeyError, TypeError):  # a value not seen yet (or one that cannot be a key: NaN)
+            for value in (d, p, r, s):
+                try:
+                    tokens.setdefault(value, _DUMP(_canonical(value)))
+                except TypeError:
+                    pass
+            append(_DUMP(_canonical(asdict(c))))
+    text = "".join(('{"candidates":[', ",".join(parts), '],"order":', _DUMP(_canonical(asdict(order))),
+                    ',"params":', _DUMP(_canonical(asdict(params))),  # type: ignore[arg-type]
+                    ',"policy":', _DUMP(policy), "}"))
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -182,20 +221,33 @@ def allocate(order: OrderSpec, candidates: Sequence[Candidate], policy: str = "f
         raise AllocationError(f"unknown policy {policy!r}")
     if params is None:
         params = FairParams() if policy == "fair" else OptimalParams()
-    ordered = sorted(candidates, key=lambda c: c.lot_id)
+    ordered = sorted(candidates, key=_LOT_ID)
     if len({c.lot_id for c in ordered}) != len(ordered):
         raise AllocationError("duplicate lot ids")
     ineligible: dict[int, str] = {}
     eligible: list[Candidate] = []
+    # ``ineligibility`` for each lot, written out: a call per lot is a fifth of the fair policy's time.
+    # (A lot ready by the window's end is spoiled when its spoil-by day comes before the day it is
+    # ready or before the window opens, or when the window closes before it opens.)
+    variety, worst, start, end = order.variety_id, order.min_grade_rank, order.window_start, order.window_end
+    closed = start > end
     for lot in ordered:
-        reason = ineligibility(order, lot)
-        if reason is None:
-            eligible.append(lot)
+        ready, spoil = lot.ready_from, lot.spoil_by
+        if lot.variety_id != variety:
+            ineligible[lot.lot_id] = "variety"
+        elif lot.grade_rank > worst:
+            ineligible[lot.lot_id] = "grade"
+        elif lot.available_g <= 0:
+            ineligible[lot.lot_id] = "no_quantity"
+        elif ready > end:
+            ineligible[lot.lot_id] = "not_ready"
+        elif spoil < ready or spoil < start or closed:
+            ineligible[lot.lot_id] = "spoiled"
         else:
-            ineligible[lot.lot_id] = reason
+            eligible.append(lot)
     supply = sum(c.available_g for c in eligible)
     target = min(order.quantity_g, supply)
-    digest = input_hash(order, ordered, policy, params)
+    digest = _digest(order, ordered, policy, params)
     if policy == "fair":
         assert isinstance(params, FairParams)
         lines, households, cost = _fair(order, eligible, target, params)
@@ -218,135 +270,74 @@ def _days_to_spoil(order: OrderSpec, lot: Candidate) -> int:
     return (lot.spoil_by - max(order.window_start, lot.ready_from)).days
 
 
-def _water_fill(amount: Fraction, capacities: dict[int, Fraction]) -> dict[int, Fraction]:
-    """Max-min fair split of ``amount`` over keys with ``capacities`` (exact)."""
-    shares = {k: Fraction(0) for k in capacities}
-    remaining = amount
-    open_keys = sorted(k for k, c in capacities.items() if c > 0)
-    while remaining > 0 and open_keys:
-        level = remaining / len(open_keys)
-        smallest = min(capacities[k] - shares[k] for k in open_keys)
-        step = min(level, smallest)
-        for k in open_keys:
-            shares[k] += step
-        remaining -= step * len(open_keys)
-        open_keys = [k for k in open_keys if capacities[k] - shares[k] > 0]
-    return shares
+#: a tier's name: urgent or not, priority household or not
+_TIER_REASONS = ("urgent_priority", "urgent", "normal_priority", "normal")
+#: lots arrive in lot id order, so a stable sort by spoil-by day orders them by (spoil_by, lot_id)
+_SPOIL_BY = attrgetter("spoil_by")
 
 
 def _fair(order: OrderSpec, eligible: list[Candidate], target: int, params: FairParams):
     cap = _cap_grams(order, params.share_cap)
+    start = order.window_start
     by_household: dict[int, list[Candidate]] = {}
+    soonest: dict[int, int] = {}
+    offered: dict[int, int] = {}
+    with_priority: set[int] = set()
     for lot in eligible:
-        by_household.setdefault(lot.household_id, []).append(lot)
+        household_id = lot.household_id
+        ready = lot.ready_from
+        days = (lot.spoil_by - (ready if ready > start else start)).days
+        lots = by_household.get(household_id)
+        if lots is None:
+            by_household[household_id] = [lot]
+            soonest[household_id] = days
+            offered[household_id] = lot.available_g
+        else:
+            lots.append(lot)
+            if days < soonest[household_id]:
+                soonest[household_id] = days
+            offered[household_id] += lot.available_g
+        if lot.priority:
+            with_priority.add(household_id)
 
     # A household's tier is that of its most urgent lot; its lots give nearest-spoil first.
-    tiers: dict[int, int] = {}
-    tier_reason: dict[int, str] = {}
-    for household_id, lots in by_household.items():
-        urgent = min(_days_to_spoil(order, lot) for lot in lots) <= params.urgent_days
-        priority = params.priority_first and any(lot.priority for lot in lots)
-        tiers[household_id] = (0 if urgent else 2) + (0 if priority else 1)
-        tier_reason[household_id] = ("urgent" if urgent else "normal") + ("_priority" if priority else "")
-    offered = {h: sum(l.available_g for l in lots) for h, lots in by_household.items()}
+    urgent_days, priority_first = params.urgent_days, params.priority_first
+    tiers = {h: (0 if days <= urgent_days else 2) + (0 if priority_first and h in with_priority else 1)
+             for h, days in soonest.items()}
 
     # Pass 1: tiers in order, water-filling under the cap. Pass 2: lift the cap, fairly,
     # only by what is still missing.
-    shares: dict[int, Fraction] = {h: Fraction(0) for h in by_household}
-    remaining = Fraction(target)
-    for tier in sorted(set(tiers.values())):
-        members = {h: Fraction(min(offered[h], cap)) for h in by_household if tiers[h] == tier}
-        filled = _water_fill(min(remaining, sum(members.values(), Fraction(0))), members)
-        for h, amount in filled.items():
-            shares[h] += amount
-        remaining -= sum(filled.values(), Fraction(0))
-    if remaining > 0:
-        for tier in sorted(set(tiers.values())):
-            members = {h: Fraction(offered[h]) - shares[h] for h in by_household if tiers[h] == tier}
-            filled = _water_fill(min(remaining, sum(members.values(), Fraction(0))), members)
-            for h, amount in filled.items():
-                shares[h] += amount
-            remaining -= sum(filled.values(), Fraction(0))
-    assert remaining == 0
-
-    grams = _round_to_crates(shares, offered, target, order.crate_g, cap)
+    scaled, denominator = fair_shares(target, offered, tiers, cap)
+    grams = round_to_crates(scaled, denominator, offered, target, order.crate_g, cap)
     lines: list[LotAllocation] = []
     explanations: list[HouseholdExplanation] = []
     lowest_served_tier = max((tiers[h] for h, g in grams.items() if g > 0), default=-1)
     for household_id in sorted(by_household):
-        amount = grams[household_id]
-        for lot in sorted(by_household[household_id], key=lambda l: (l.spoil_by, l.lot_id)):
-            take = min(amount, lot.available_g)
-            if take > 0:
+        allocated = amount = grams[household_id]
+        if amount:
+            lots = by_household[household_id]
+            if len(lots) > 1:
+                lots.sort(key=_SPOIL_BY)
+            for lot in lots:
+                available = lot.available_g
+                take = amount if amount < available else available
                 lines.append(LotAllocation(lot.lot_id, household_id, take))
                 amount -= take
-        assert amount == 0
-        reasons: list[str] = []
-        if grams[household_id] < offered[household_id]:
-            if tiers[household_id] > lowest_served_tier:
-                reasons.append("lower_tier_filled")
-            elif grams[household_id] >= cap:
-                reasons.append("cap")
+                if not amount:
+                    break
+        tier = tiers[household_id]
+        if allocated < offered[household_id]:
+            if tier > lowest_served_tier:
+                reasons: tuple[str, ...] = ("lower_tier_filled",)
+            elif allocated >= cap:
+                reasons = ("cap",)
             else:
-                reasons.append("order_filled")
-        explanations.append(HouseholdExplanation(
-            household_id=household_id, tier=tiers[household_id], tier_reason=tier_reason[household_id],
-            offered_g=offered[household_id], allocated_g=grams[household_id], cap_g=cap,
-            reasons=tuple(reasons)))
+                reasons = ("order_filled",)
+        else:
+            reasons = ()
+        explanations.append(HouseholdExplanation(household_id, tier, _TIER_REASONS[tier], offered[household_id],
+                                                 allocated, cap, reasons))
     return lines, explanations, None
-
-
-def _round_to_crates(shares: dict[int, Fraction], capacity: dict[int, int], target: int, crate_g: int,
-                     cap: int) -> dict[int, int]:
-    """Exact shares → whole crates by largest remainder, then the grams that make no crate.
-
-    Rounding never lifts a household above its capacity, nor above the larger of the cap and
-    its exact share rounded up, unless nothing else can take the grams.
-    """
-    ceiling = {h: min(capacity[h], max(cap, _ceil(shares[h]))) for h in shares}
-    base = {h: int(s // crate_g) for h, s in shares.items()}
-    grams = {h: base[h] * crate_g for h in shares}
-    extra = target // crate_g - sum(base.values())
-    # A crate rounded up must leave payable the whole grams owed to households that no crate can
-    # reach (their capacity or ceiling is less than another crate): they are paid in grams only.
-    # Otherwise three shares of 29,999⅔ g rounded up to 30,000 take the gram owed to a household
-    # offering 51 g. Shares that crates can reach round to whole crates as before.
-    total = sum(grams.values())
-    debt = sum(max(0, int(shares[h]) - grams[h]) for h in shares if grams[h] + crate_g > ceiling[h])
-    for h in sorted(shares, key=lambda h: (-(shares[h] / crate_g - base[h]), h)):
-        if extra <= 0:
-            break
-        if shares[h] / crate_g > base[h] and grams[h] + crate_g <= ceiling[h]:
-            if target - (total + crate_g) < debt:
-                continue
-            grams[h] += crate_g
-            total += crate_g
-            extra -= 1
-    leftover = target - sum(grams.values())
-    # Everyone up to the whole grams of their share, furthest below first; then single grams by
-    # the largest fractional part.
-    for h in sorted(shares, key=lambda h: (-(shares[h] - grams[h]), h)):
-        take = min(leftover, max(0, int(shares[h]) - grams[h]), ceiling[h] - grams[h])
-        if take > 0:
-            grams[h] += take
-            leftover -= take
-    for h in sorted(shares, key=lambda h: (-(shares[h] - int(shares[h])), h)):
-        take = min(leftover, max(0, _ceil(shares[h]) - grams[h]), ceiling[h] - grams[h])
-        if take > 0:
-            grams[h] += take
-            leftover -= take
-    for limit in (ceiling, capacity):
-        for h in sorted(shares):
-            take = min(leftover, limit[h] - grams[h])
-            if take > 0:
-                grams[h] += take
-                leftover -= take
-    assert leftover == 0, leftover
-    return grams
-
-
-def _ceil(value: Fraction) -> int:
-    return -((-value.numerator) // value.denominator)
 
 
 # --- optimal ---------------------------------------------------------------------------
@@ -385,85 +376,66 @@ def unavoidable_excess(offered: dict[int, int], cap: int, target: int) -> int:
 
 def _optimal(order: OrderSpec, eligible: list[Candidate], target: int, params: OptimalParams):
     import numpy as np
-    from scipy.optimize import Bounds, LinearConstraint, milp
-    from scipy.sparse import csr_array
+
+    from .fixed_charge import SolverFailed, solve
 
     cap = _cap_grams(order, params.share_cap)
-    households = sorted({c.household_id for c in eligible})
-    offered = {h: 0 for h in households}
+    offered: dict[int, int] = {}
     for lot in eligible:
-        offered[lot.household_id] += lot.available_g
+        offered[lot.household_id] = offered.get(lot.household_id, 0) + lot.available_g
     excess_allowed = unavoidable_excess(offered, cap, target)
     if target == 0:
         return [], _explain(order, eligible, {}, offered, cap, {}), Decimal(0)
 
+    # The costs of ``lot_costs``, for every lot at once.
     n = len(eligible)
-    h_index = {h: i for i, h in enumerate(households)}
-    m = len(households)
-    # Variables: x_l (kg taken from lot l), y_l (lot visited, binary), e_h (kg above the cap).
-    costs = [lot_costs(order, lot, params) for lot in eligible]
-    c = np.concatenate([
-        np.array([float(pk) for pk, _ in costs]),
-        np.array([float(fx) for _, fx in costs]),
-        np.zeros(m),
-    ])
-    avail_kg = np.array([lot.available_g / 1000 for lot in eligible])
-    rows, cols, vals, lower, upper = [], [], [], [], []
-    r = 0
-    # Σ x = target
-    for j in range(n):
-        rows.append(r); cols.append(j); vals.append(1.0)
-    lower.append(target / 1000); upper.append(target / 1000); r += 1
-    # x_l − a_l·y_l ≤ 0
-    for j in range(n):
-        rows += [r, r]; cols += [j, n + j]; vals += [1.0, -avail_kg[j]]
-        lower.append(-np.inf); upper.append(0.0); r += 1
-    # Σ_{l∈h} x_l − e_h ≤ cap
-    for h in households:
-        for j, lot in enumerate(eligible):
-            if lot.household_id == h:
-                rows.append(r); cols.append(j); vals.append(1.0)
-        rows.append(r); cols.append(2 * n + h_index[h]); vals.append(-1.0)
-        lower.append(-np.inf); upper.append(cap / 1000); r += 1
-    # Σ e_h ≤ unavoidable excess
-    for i in range(m):
-        rows.append(r); cols.append(2 * n + i); vals.append(1.0)
-    lower.append(0.0); upper.append(excess_allowed / 1000 + 1e-9); r += 1
-    matrix = csr_array((vals, (rows, cols)), shape=(r, 2 * n + m))
-    integrality = np.concatenate([np.zeros(n), np.ones(n), np.zeros(m)])
-    bounds = Bounds(np.zeros(2 * n + m), np.concatenate([avail_kg, np.ones(n), np.full(m, np.inf)]))
-    result = milp(c, constraints=LinearConstraint(matrix, lower, upper), integrality=integrality,
-                  bounds=bounds, options={"mip_rel_gap": 1e-4, "presolve": True, "disp": False})
-    if result.x is None:
-        raise AllocationError(f"solver failed: {result.message}")
-    taken_kg = result.x[:n]
-    grams = _integral_grams(taken_kg, eligible, target)
-    lines = [LotAllocation(lot.lot_id, lot.household_id, g) for lot, g in zip(eligible, grams) if g > 0]
+    start = order.window_start
+    avail_kg = np.fromiter((lot.available_g for lot in eligible), np.float64, n) / 1000
+    price = np.fromiter((float(lot.price_per_kg) for lot in eligible), np.float64, n)
+    distance = np.fromiter((float(lot.distance_km) for lot in eligible), np.float64, n)
+    days = np.fromiter(((lot.spoil_by - max(start, lot.ready_from)).days for lot in eligible), np.float64, n)
+    _, household = np.unique(np.fromiter((lot.household_id for lot in eligible), np.int64, n), return_inverse=True)
+    if params.urgency_horizon_days > 0:
+        weight = np.maximum(0.0, 1.0 - days / params.urgency_horizon_days)
+    else:
+        weight = np.zeros(n)
+    per_kg = price - float(params.urgency_credit) * weight
+    fixed = float(params.stop_cost) + float(params.km_cost) * distance
+    try:
+        taken_kg = solve(per_kg, fixed, avail_kg, household, cap / 1000, target / 1000, excess_allowed / 1000)
+    except SolverFailed as exc:
+        raise AllocationError(f"solver failed: {exc}") from exc
+    grams = _integral_grams({int(j): float(taken_kg[j]) for j in np.flatnonzero(taken_kg > 0)}, eligible, target)
+    lines = [LotAllocation(eligible[j].lot_id, eligible[j].household_id, g) for j, g in sorted(grams.items()) if g > 0]
     per_household: dict[int, int] = {}
     for line in lines:
         per_household[line.household_id] = per_household.get(line.household_id, 0) + line.grams
     explanations = _explain(order, eligible, per_household, offered, cap, {})
-    return lines, explanations, objective(order, eligible, lines, params)
+    chosen = [eligible[j] for j, g in sorted(grams.items()) if g > 0]
+    return lines, explanations, objective(order, chosen, lines, params)
 
 
-def _integral_grams(taken_kg, eligible: list[Candidate], target: int) -> list[int]:
-    """Solver kilograms → whole grams summing to ``target``, never above a lot's quantity."""
-    exact = [max(0.0, min(float(kg) * 1000, lot.available_g)) for kg, lot in zip(taken_kg, eligible)]
-    grams = [int(round(g)) if abs(g - round(g)) < 1e-6 else int(g) for g in exact]
-    grams = [min(g, lot.available_g) for g, lot in zip(grams, eligible)]
-    diff = target - sum(grams)
-    # Adjust on lots already in use first (no new stop), largest fractional part first.
-    order = sorted(range(len(eligible)), key=lambda j: (grams[j] == 0, -(exact[j] - int(exact[j])), eligible[j].lot_id))
-    for j in order:
+def _integral_grams(taken_kg: dict[int, float], eligible: list[Candidate], target: int) -> dict[int, int]:
+    """Solver kilograms (by index into ``eligible``; the lots not named take none) → whole grams
+    summing to ``target``, never above a lot's quantity."""
+    exact = {j: max(0.0, min(kg * 1000, eligible[j].available_g)) for j, kg in taken_kg.items()}
+    grams = {j: min(int(round(g)) if abs(g - round(g)) < 1e-6 else int(g), eligible[j].available_g)
+             for j, g in exact.items()}
+    diff = target - sum(grams.values())
+    # Adjust on lots already in use first (no new stop), largest fractional part first; then, in
+    # lot order, lots the solver left out.
+    named = sorted(grams, key=lambda j: (grams[j] == 0, -(exact[j] - int(exact[j])), eligible[j].lot_id))
+    for j in [*named, *(j for j in range(len(eligible)) if j not in grams)] if diff else ():
         if diff == 0:
             break
+        had = grams.get(j, 0)
         if diff > 0:
-            take = min(diff, eligible[j].available_g - grams[j])
-            grams[j] += take
+            take = min(diff, eligible[j].available_g - had)
+            grams[j] = had + take
             diff -= take
         else:
-            give = min(-diff, grams[j])
-            grams[j] -= give
+            give = min(-diff, had)
+            grams[j] = had - give
             diff += give
     assert diff == 0
     return grams
