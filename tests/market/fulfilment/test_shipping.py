@@ -418,6 +418,18 @@ def test_finishing_shipping_needs_a_truck_that_left(collected, coordinator, acco
         shipments.finish_shipping(accountant, allocated.order)
 
 
+def _settle(order, coordinator, accountant):
+    """Prepared by the coordinator, submitted, approved and posted by the accountant."""
+    from market.settlements import services as settlements
+
+    made = settlements.prepare_order_settlement(coordinator, order)
+    settlements.submit(coordinator, made)
+    settlements.approve(accountant, made)
+    settlements.post(accountant, made)
+    db.session.commit()
+    return made
+
+
 def test_a_final_settlement_reversed_is_settled_again_in_full(
         collected, coordinator, buyer_staff, accountant, make_user):
     from market.books.verification import problems
@@ -435,23 +447,15 @@ def test_a_final_settlement_reversed_is_settled_again_in_full(
     receipts.record_receipt(buyer_staff, second, received="400", defect_pct="0.5", **SIGNED)
     db.session.commit()
 
-    def settle():
-        made = settlements.prepare_order_settlement(coordinator, order)
-        settlements.submit(coordinator, made)
-        settlements.approve(accountant, made)
-        settlements.post(accountant, made)
-        db.session.commit()
-        return made
-
     # both trucks received before anything is settled: one final settlement sells both
-    final = settle()
+    final = _settle(order, coordinator, accountant)
     assert final.final and {t.id for t in final.shipments} == {first.id, second.id}
     assert order.status is OrderStatus.SETTLED
     asked = reversals.prepare(accountant, final, reason="验收数录错", idempotency_key="cx-final")
     reversals.approve(reviewer, asked)
     db.session.commit()
     assert order.status is OrderStatus.RECEIVED and final.shipments == []
-    again = settle()
+    again = _settle(order, coordinator, accountant)
     assert again.final and again.corrects_id == final.id and order.status is OrderStatus.SETTLED
     assert problems() == []
 
@@ -468,29 +472,21 @@ def test_a_reversed_interim_settlement_is_corrected_by_another_interim_and_the_o
     allocated, slips = collected
     order = allocated.order
 
-    def settle():
-        made = settlements.prepare_order_settlement(coordinator, order)
-        settlements.submit(coordinator, made)
-        settlements.approve(accountant, made)
-        settlements.post(accountant, made)
-        db.session.commit()
-        return made
-
     first = shipments.create_shipment(coordinator, order, slip_ids=[slips[0].id], last=False, **TRUCK)
     receipts.record_receipt(buyer_staff, first, received="200", defect_pct="0.5", **SIGNED)
     db.session.commit()
-    interim = settle()
+    interim = _settle(order, coordinator, accountant)
     second = shipments.create_shipment(coordinator, order, last=True, **{**TRUCK, "plate": "陕D67890"})
     receipts.record_receipt(buyer_staff, second, received="400", defect_pct="0.5", **SIGNED)
     db.session.commit()
-    final = settle()
+    final = _settle(order, coordinator, accountant)
     assert not interim.final and final.final and order.status is OrderStatus.SETTLED
     asked = reversals.prepare(accountant, interim, reason="第一车单价录错", idempotency_key="cx-interim")
     reversals.approve(reviewer, asked)
     db.session.commit()
     assert order.status is OrderStatus.SETTLED  # the final settlement still stands
     assert order in settlements.settleable_orders()
-    correction = settle()
+    correction = _settle(order, coordinator, accountant)
     assert not correction.final and correction.corrects_id == interim.id
     assert [t.id for t in correction.shipments] == [first.id]
     assert order.status is OrderStatus.SETTLED
