@@ -71,8 +71,9 @@ test-postgres:
 		TEST_DATABASE_URL=$(TEST_PG_URL) $(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS); \
 	fi
 
+# BENCH names some of the benches (BENCH=allocation); all of them otherwise.
 bench: install-test
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH)
 
 # Not in CI: a minute of harvest-day load on gunicorn + PostgreSQL with workers and the server
 # killed mid-burst, then every acknowledged write checked and the books verified.
