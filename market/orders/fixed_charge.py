@@ -157,6 +157,7 @@ def _solve_on(pool, per_kg, fixed, usable, household, cap, target, excess, gap):
     if result.x is None:
         raise SolverFailed(result.message)
     taken = np.zeros(len(per_kg))
-    # A lot not visited gives nothing, whatever crumbs within the solver's tolerance say.
-    taken[pool] = np.where(result.x[k:2 * k] > 0.5, np.clip(result.x[:k], 0.0, None), 0.0)
+    # A lot not visited gives nothing and a lot no more than it has, whatever crumbs within the
+    # solver's tolerances say.
+    taken[pool] = np.where(result.x[k:2 * k] > 0.5, np.clip(result.x[:k], 0.0, usable[pool]), 0.0)
     return taken, float(result.fun)
