@@ -70,7 +70,7 @@ def test_a_count_missing_its_reason_is_shown_again_with_the_message(client, logi
     response = client.post("/stock/counts/", data={"csrf_token": csrf(page), "counted_on": "2026-08-21", **fields,
                                                    "lines-0-counted": "290", "lines-0-loss_kind": "abnormal",
                                                    "lines-0-reason": ""})
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "请说明与账面不符的原因。" in response.get_data(as_text=True)
     assert db.session.scalar(select(StockCount)) is None
 
