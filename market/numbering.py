@@ -19,12 +19,18 @@ def lock_scope(scope: str) -> None:
         db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": zlib.crc32(scope.encode())})
 
 
-def next_number(column: InstrumentedAttribute, prefix: str, width: int = 4) -> str:
-    """``prefix`` followed by one more than the highest number already using it."""
+def next_numbers(column: InstrumentedAttribute, prefix: str, count: int, width: int = 4) -> list[str]:
+    """The next ``count`` numbers after the highest one already using ``prefix``, in order (one look
+    at the column for a whole batch, e.g. a settlement's purchase invoices)."""
     lock_scope(f"{column}:{prefix}")
     highest = 0
     for number in db.session.scalars(select(column).where(column.startswith(prefix, autoescape=True))):
         suffix = number[len(prefix):]
         if suffix.isdigit():
             highest = max(highest, int(suffix))
-    return f"{prefix}{highest + 1:0{width}d}"
+    return [f"{prefix}{highest + n:0{width}d}" for n in range(1, count + 1)]
+
+
+def next_number(column: InstrumentedAttribute, prefix: str, width: int = 4) -> str:
+    """``prefix`` followed by one more than the highest number already using it."""
+    return next_numbers(column, prefix, 1, width)[0]

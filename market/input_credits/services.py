@@ -155,6 +155,23 @@ def outstanding_input_credit(household_id: int, *, excluding: int | None = None,
     return Money(Decimal(supplied)).fen - Money(Decimal(db.session.scalar(recovered))).fen
 
 
+def outstanding_input_credits(household_ids: Iterable[int], *, excluding: int | None = None) -> dict[int, int]:
+    """:func:`outstanding_input_credit` of many households at once (two queries), by household."""
+    ids = list(household_ids)
+    if not ids:
+        return {}
+    supplied = dict(db.session.execute(select(InputCredit.household_id, func.sum(InputCredit.amount))
+                                       .where(InputCredit.household_id.in_(ids), InputCredit.voided_at.is_(None))
+                                       .group_by(InputCredit.household_id)).all())
+    recovered = (select(SettlementHousehold.household_id, func.sum(SettlementHousehold.recovered_input_credit))
+                 .join(Settlement).where(SettlementHousehold.household_id.in_(ids), Settlement.status.in_(COUNTING))
+                 .group_by(SettlementHousehold.household_id))
+    if excluding is not None:
+        recovered = recovered.where(Settlement.id != excluding)
+    taken = dict(db.session.execute(recovered).all())
+    return {h: Money(Decimal(supplied.get(h) or 0)).fen - Money(Decimal(taken.get(h) or 0)).fen for h in ids}
+
+
 @dataclass
 class Balance:
     """One household's input credit: supplied, recovered by settlements, still to recover."""

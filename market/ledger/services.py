@@ -224,12 +224,17 @@ def prepare_voucher(actor: User, *, voucher_date: date, summary: str, lines: Seq
                       source_id=source_id, idempotency_key=idempotency_key, body_hash=digest,
                       reverses_id=reverses_id, prepared_by_id=actor.id)
     names = _names_now(body["lines"])
+    # each account looked up (and share-locked) once, however many lines use it (a settlement's
+    # purchase voucher has a 2202 line per household)
+    accounts: dict[str, Account] = {}
     for number, (code, debit, credit, ptype, pid, memo) in enumerate(body["lines"], start=1):
-        acct = account(code, share_lock=True)
-        if has_sub_accounts(code):
-            # 明细核算: once an account is broken down, every amount goes to one of its sub-accounts
-            raise ValidationFailed(_l("Account %(code)s has sub-accounts; post to one of them."), field="lines",
-                                   code=code)
+        acct = accounts.get(code)
+        if acct is None:
+            acct = accounts[code] = account(code, share_lock=True)
+            if has_sub_accounts(code):
+                # 明细核算: once an account is broken down, every amount goes to one of its sub-accounts
+                raise ValidationFailed(_l("Account %(code)s has sub-accounts; post to one of them."), field="lines",
+                                       code=code)
         party_type = PartyType(ptype)
         if acct.party_type is not PartyType.NONE and (party_type not in party_types_of(acct) or not pid):
             raise ValidationFailed(_l("Account %(code)s needs a party (辅助核算)."), field="lines", code=code)

@@ -48,7 +48,13 @@ def apply_carried(settlement: Settlement) -> list[PaymentApplication]:
                                                     amount=amount))
             row.applied = row.applied + amount
             settlement.buyer_received = settlement.buyer_received + amount
+    # (one look for all its households; most settlements have nothing carried to them)
+    waiting = set(db.session.scalars(select(CarriedPayment.household_id).where(
+        CarriedPayment.household_id.in_([line.household_id for line in settlement.households]),
+        CarriedPayment.applied < CarriedPayment.amount)))
     for line in settlement.households:
+        if line.household_id not in waiting:
+            continue
         for row, amount in _take(_open_carried(household_id=line.household_id), Money(line.owed).fen):
             lock_row(line)
             applications.append(PaymentApplication(payment_id=row.payment_id, line_id=line.id, amount=amount))

@@ -190,6 +190,27 @@ def outstanding_advances(household_id: int, *, excluding: int | None = None,
     return Money(Decimal(paid)).fen - Money(Decimal(db.session.scalar(recovered))).fen
 
 
+def outstanding_advances_of(household_ids: Iterable[int], *, excluding: int | None = None) -> dict[int, int]:
+    """:func:`outstanding_advances` of many households at once (two queries), by household."""
+    ids = list(household_ids)
+    if not ids:
+        return {}
+    paid = dict(db.session.execute(
+        select(PurchaseContract.household_id, func.sum(ContractPrepayment.amount)).join(PurchaseContract)
+        .where(PurchaseContract.household_id.in_(ids),
+               (ContractPrepayment.kind == PrepaymentKind.ADVANCE)
+               | ((ContractPrepayment.kind == PrepaymentKind.DEPOSIT)
+                  & (PurchaseContract.status == ContractStatus.FULFILLED)))
+        .group_by(PurchaseContract.household_id)).all())
+    recovered = (select(SettlementHousehold.household_id, func.sum(SettlementHousehold.recovered_advances))
+                 .join(Settlement).where(SettlementHousehold.household_id.in_(ids), Settlement.status.in_(COUNTING))
+                 .group_by(SettlementHousehold.household_id))
+    if excluding is not None:
+        recovered = recovered.where(Settlement.id != excluding)
+    taken = dict(db.session.execute(recovered).all())
+    return {h: Money(Decimal(paid.get(h) or 0)).fen - Money(Decimal(taken.get(h) or 0)).fen for h in ids}
+
+
 # --- building ------------------------------------------------------------------------------------
 
 @dataclass
@@ -229,6 +250,8 @@ def _deliveries(grouped: dict[int, dict[Any, _Item]], keys: dict[tuple[int, int]
         # take them), so two settlements prepared at once never recover one advance twice.
         db.session.execute(select(Household.id).where(Household.id.in_(sorted(grouped)))
                            .order_by(Household.id).with_for_update(key_share=True))
+    advances = outstanding_advances_of(grouped, excluding=settlement_id)
+    credits = input_credits.outstanding_input_credits(grouped, excluding=settlement_id)
     deliveries = []
     for household_id, items in sorted(grouped.items()):
         lines = []
@@ -237,8 +260,7 @@ def _deliveries(grouped: dict[int, dict[Any, _Item]], keys: dict[tuple[int, int]
             lines.append(splits.DeliveryLine(grade_id=number, grams=item.grams, price=item.price, slips_fen=item.fen))
         deliveries.append(splits.HouseholdDelivery(
             household_id=household_id, lines=tuple(lines),
-            advances_fen=max(0, outstanding_advances(household_id, excluding=settlement_id)),
-            input_credit_fen=max(0, input_credits.outstanding_input_credit(household_id, excluding=settlement_id))))
+            advances_fen=max(0, advances[household_id]), input_credit_fen=max(0, credits[household_id])))
     return tuple(deliveries)
 
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from models import PartyType, PurchaseInvoice, Settlement, SettlementKind, db
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from models import Household, PartyType, PurchaseInvoice, Settlement, SettlementKind, db
 
 from ..input_credits import services as input_credits
 from ..ledger.services import INPUT_VAT, INPUT_VAT_OUT, OUTPUT_VAT, LineInput
-from ..numbering import next_number
+from ..numbering import next_numbers
 from ..stock import services as stock
 from ..units import Money
 from ..privacy import mask_id_number
@@ -119,19 +122,26 @@ def cost_credits(settlement: Settlement) -> list[LineInput]:
 
 
 def issue_invoices(settlement: Settlement) -> None:
-    """A purchase invoice for each household the settlement pays that has none yet."""
+    """A purchase invoice for each household the settlement pays that has none yet, numbered in one go."""
     product = settlement.slips[0].variety.product.name if settlement.slips else ""
-    for line in settlement.households:
-        if line.gross <= 0 or line.invoice is not None:
-            continue
+    issued = set(db.session.scalars(select(PurchaseInvoice.line_id).where(
+        PurchaseInvoice.line_id.in_([line.id for line in settlement.households]))))
+    lines = [line for line in settlement.households if line.gross > 0 and line.id not in issued]
+    if not lines:
+        return
+    # the households, their villages and groups at once, not one by one
+    db.session.scalars(select(Household).where(Household.id.in_([line.household_id for line in lines]))
+                       .options(selectinload(Household.village), selectinload(Household.group))).all()
+    numbers = next_numbers(PurchaseInvoice.number, f"SG{settlement.settle_on.year}-", len(lines))
+    for line, number in zip(lines, numbers):
         household = line.household
         address = "".join(part for part in (household.village.county, household.village.township,
                                              household.village.name, household.group.name if household.group else "")
                           if part)
         db.session.add(PurchaseInvoice(
-            number=next_number(PurchaseInvoice.number, f"SG{settlement.settle_on.year}-"), line=line,
+            number=number, line_id=line.id,
             issued_on=settlement.settle_on, seller_name=household.head_name,
             seller_id_masked=mask_id_number(household.id_number) if household.id_number else "",
             seller_address=address[:255], product_name=product[:64], quantity_kg=line.payable_kg, amount=line.gross,
             vat_rate_pct=settlement.vat_rate_pct, vat=line.input_vat, cost=line.gross - line.input_vat))
-        db.session.flush()
+    db.session.flush()
