@@ -2,7 +2,7 @@
 (``/settlements/<id>/adjust``), and the list where an accountant reviews them (``/adjustments/``)."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
@@ -10,9 +10,9 @@ from sqlalchemy.orm import selectinload
 from models import Adjustment, AdjustmentStatus, Settlement, SettlementHousehold, SettlementItem, SettlementKind, db
 
 from ..clock import local_today
-from ..errors import MarketError, NotFound, PermissionDenied
+from ..errors import NotFound, PermissionDenied
 from ..forms import new_key
-from ..pages import PAGE_SIZE, already_used, form_errors, require, voucher_url, yuan
+from ..pages import PAGE_SIZE, act, already_used, require, submit, visible, voucher_url, yuan
 from ..settlements.states import IN_BOOKS
 from ..units import format_number
 from ..weighing.forms import options
@@ -58,41 +58,35 @@ def adjust(settlement_id: int):
     adjustable = settlement.kind is SettlementKind.ORDER and settlement.status in IN_BOOKS
     allowance, correction = AllowanceForm(prefix="a"), CorrectionForm(prefix="c")
     correction.item_id.choices = _item_choices(settlement)
-    general: list[str] = []
-    status = 200
     if request.method == "GET":
         for form in (allowance, correction):
             form.idempotency_key.data = new_key()
             form.adjusted_on.data = local_today().isoformat()
-    else:
-        form = allowance if "a-submit" in request.form else correction
-        if form.validate_on_submit():
-            key = form.idempotency_key.data
-            again = already_used(key, Adjustment)
-            common = {"reason": form.reason.data, "adjusted_on": form.adjusted_on.data, "idempotency_key": key}
-            try:
-                if form is allowance:
-                    made = services.prepare_allowance(current_user, settlement, amount=form.amount.data,
-                                                      per_kg=form.per_kg.data,
-                                                      invoice_number=form.invoice_number.data, **common)
-                else:
-                    made = services.prepare_correction(current_user, settlement, item_id=form.item_id.data,
-                                                       new_price=form.new_price.data, **common)
-            except MarketError as exc:
-                general = form_errors(form, exc)
-            else:
-                db.session.commit()
-                if again:
-                    flash(_("This adjustment was already sent; it was not sent twice."), "info")
-                else:
-                    flash(_("Adjustment %(number)s (%(amount)s) waits for an accountant's review.",
-                            number=made.number, amount=yuan(made.amount)), "success")
-                return redirect(url_for("adjustments.adjustments", settlement_id=settlement.id))
-        status = 422
+    form = allowance if "a-submit" in request.form else correction
+    key = form.idempotency_key.data
+    again = request.method == "POST" and already_used(key, Adjustment)
+
+    def prepare():
+        common = {"reason": form.reason.data, "adjusted_on": form.adjusted_on.data, "idempotency_key": key}
+        if form is allowance:
+            return services.prepare_allowance(current_user, settlement, amount=form.amount.data,
+                                              per_kg=form.per_kg.data, invoice_number=form.invoice_number.data,
+                                              **common)
+        return services.prepare_correction(current_user, settlement, item_id=form.item_id.data,
+                                           new_price=form.new_price.data, **common)
+
+    outcome = submit(
+        form, prepare,
+        done=lambda made: (_("This adjustment was already sent; it was not sent twice."), "info") if again
+        else _("Adjustment %(number)s (%(amount)s) waits for an accountant's review.", number=made.number,
+               amount=yuan(made.amount)),
+        then=url_for("adjustments.adjustments", settlement_id=settlement.id), only=visible(form))
+    if outcome.response:
+        return outcome.response
     rows = db.session.scalars(services.listing(current_user, settlement_id=settlement.id)).all()
     return render_template("adjustments/adjust.html", s=settlement, adjustable=adjustable, allowance=allowance,
-                           correction=correction, general=general, rows=rows,
-                           can_review=current_user.has_role(*services.REVIEWERS)), status
+                           correction=correction, rows=rows,
+                           can_review=current_user.has_role(*services.REVIEWERS)), outcome.status
 
 
 @bp.route("/adjustments/")
@@ -115,40 +109,29 @@ def _back(adjustment: Adjustment) -> str:
         else url_for("adjustments.adjustments", settlement_id=adjustment.settlement_id)
 
 
+def _reviewed(adjustment_id: int, form, action, done):
+    """A review button of an adjustment (accountants other than the preparer): back to where it was pressed."""
+    require(*services.REVIEWERS)
+    adjustment = services.get(current_user, adjustment_id)
+    if not form.validate_on_submit():
+        raise PermissionDenied()
+    return act(lambda: action(adjustment), done=lambda _value: done(adjustment), then=_back(adjustment))
+
+
 @bp.route("/adjustments/<int:adjustment_id>/approve", methods=["POST"])
 @login_required
 def approve(adjustment_id: int):
-    """审核记账 (accountants other than the preparer)."""
-    require(*services.REVIEWERS)
-    adjustment = services.get(current_user, adjustment_id)
-    if not ApproveForm(prefix=f"p{adjustment_id}").validate_on_submit():
-        raise PermissionDenied()
-    try:
-        services.approve(current_user, adjustment)
-    except MarketError as exc:
-        db.session.rollback()
-        flash(exc.text(), "error")
-    else:
-        db.session.commit()
-        flash(_("Adjustment %(number)s is posted.", number=adjustment.number), "success")
-    return redirect(_back(adjustment))
+    """审核记账."""
+    return _reviewed(adjustment_id, ApproveForm(prefix=f"p{adjustment_id}"),
+                     lambda adjustment: services.approve(current_user, adjustment),
+                     lambda adjustment: _("Adjustment %(number)s is posted.", number=adjustment.number))
 
 
 @bp.route("/adjustments/<int:adjustment_id>/return", methods=["POST"])
 @login_required
 def return_(adjustment_id: int):
-    """退回 with the reason (accountants other than the preparer)."""
-    require(*services.REVIEWERS)
-    adjustment = services.get(current_user, adjustment_id)
+    """退回 with the reason."""
     form = ReturnForm(prefix=f"r{adjustment_id}")
-    if not form.validate_on_submit():
-        raise PermissionDenied()
-    try:
-        services.return_adjustment(current_user, adjustment, form.reason.data)
-    except MarketError as exc:
-        db.session.rollback()
-        flash(exc.text(), "error")
-    else:
-        db.session.commit()
-        flash(_("Adjustment %(number)s is returned.", number=adjustment.number), "success")
-    return redirect(_back(adjustment))
+    return _reviewed(adjustment_id, form,
+                     lambda adjustment: services.return_adjustment(current_user, adjustment, form.reason.data),
+                     lambda adjustment: _("Adjustment %(number)s is returned.", number=adjustment.number))

@@ -285,6 +285,20 @@ def test_the_pages_prepare_an_allowance_and_another_accountant_posts_it(world, c
     assert problems() == []
 
 
+def test_a_refused_adjustment_is_shown_on_its_page_with_the_refusal_s_status(world, client):
+    settlement = _peach(world)
+    batch = db.session.scalar(select(Settlement).where(Settlement.kind == SettlementKind.CONTRACT_BATCH,
+                                                       Settlement.posted_at.is_not(None)))
+    _log_in(client, world["users"]["coordinator"])
+    form = {"a-amount": "999999.00", "a-reason": "协商", "a-adjusted_on": str(DAY), "a-submit": "1"}
+    too_much = client.post(f"/settlements/{settlement.id}/adjust", data={**form, "a-idempotency_key": "page-big"})
+    assert too_much.status_code == 422 and "折让不能超过" in too_much.get_data(as_text=True)
+    not_a_sale = client.post(f"/settlements/{batch.id}/adjust", data={**form, "a-amount": "10.00",
+                                                                     "a-idempotency_key": "page-batch"})
+    assert not_a_sale.status_code == 409 and 'role="alert"' in not_a_sale.get_data(as_text=True)
+    assert db.session.query(Adjustment).filter(Adjustment.idempotency_key.like("page-%")).count() == 0
+
+
 def test_the_public_disclosure_shows_the_corrected_price_and_amount(world, client):
     from market.fulfilment import disclosure
 
