@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -20,10 +20,10 @@ from models import (BuyerOrder, PaymentApplication, PurchaseInvoice, Settlement,
                     SettlementKind, SettlementStatus, Voucher, VoucherSource, db)
 
 from ..clock import local_today
-from ..errors import MarketError, NotFound
+from ..errors import NotFound, ValidationFailed
 from ..labels import label
 from ..listing import list_page
-from ..pages import PAGE_SIZE, form_errors, require, voucher_url
+from ..pages import PAGE_SIZE, act, require, submit, visible, voucher_url
 from ..stock import services as stock
 from ..units import Money
 from ..weighing.capitals import amount_in_capitals
@@ -100,6 +100,15 @@ def _entered(form) -> dict[str, Any]:
                                                             "logistics_supplier_id", "packing_supplier_id")}}
 
 
+def _prepared(settlement) -> str:
+    return _("Settlement %(number)s prepared as a draft. Check it, then submit it for review.",
+             number=settlement.number)
+
+
+def _shown(settlement) -> str:
+    return url_for("settlements.show_settlement", settlement_id=settlement.id)
+
+
 @bp.route("/settlements/new", methods=["GET", "POST"])
 @login_required
 def new_settlement():
@@ -107,29 +116,21 @@ def new_settlement():
     orders = services.settleable_orders()
     form = _with_suppliers(OrderSettlementForm())
     form.order_id.choices = _order_choices(orders)
-    general: list[str] = []
     if request.method == "GET":
         form.settle_on.data = local_today().isoformat()
         form.vat_rate_pct.data = f"{computing.vat_rate_pct().normalize():f}"
         wanted = request.args.get("order_id", type=int)
         if wanted in {o.id for o in orders}:
             form.order_id.data = wanted
-    elif form.validate_on_submit():
+
+    def prepare():
         order = db.session.get(BuyerOrder, form.order_id.data)
         if order is None:
-            form.order_id.errors.append(_("Choose the order to settle."))
-        else:
-            try:
-                settlement = services.prepare_order_settlement(current_user, order, **_entered(form))
-            except MarketError as exc:
-                general = form_errors(form, exc)
-            else:
-                db.session.commit()
-                flash(_("Settlement %(number)s prepared as a draft. Check it, then submit it for review.",
-                        number=settlement.number), "success")
-                return redirect(url_for("settlements.show_settlement", settlement_id=settlement.id))
-    status = 422 if request.method == "POST" else 200
-    return render_template("settlements/new.html", form=form, orders=orders, general=general), status
+            raise ValidationFailed(_("Choose the order to settle."), field="order_id")
+        return services.prepare_order_settlement(current_user, order, **_entered(form))
+
+    outcome = submit(form, prepare, done=_prepared, then=_shown, only=visible(form))
+    return outcome.response or (render_template("settlements/new.html", form=form, orders=orders), outcome.status)
 
 
 @bp.route("/settlements/new-batch", methods=["GET", "POST"])
@@ -137,25 +138,16 @@ def new_settlement():
 def new_batch_settlement():
     require(*services.PREPARERS)
     form = BatchSettlementForm()
-    general: list[str] = []
     waiting = db.session.scalars(services.unsettled_contract_slips()).all()
     if request.method == "GET":
         form.settle_on.data = local_today().isoformat()
         form.vat_rate_pct.data = f"{computing.vat_rate_pct().normalize():f}"
-    elif form.validate_on_submit():
-        try:
-            settlement = services.prepare_contract_batch(
-                current_user, start=form.start.data, end=form.end.data, settle_on=form.settle_on.data,
-                vat_rate_pct=form.vat_rate_pct.data, note=form.note.data or "")
-        except MarketError as exc:
-            general = form_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Settlement %(number)s prepared as a draft. Check it, then submit it for review.",
-                    number=settlement.number), "success")
-            return redirect(url_for("settlements.show_settlement", settlement_id=settlement.id))
-    status = 422 if request.method == "POST" else 200
-    return render_template("settlements/new_batch.html", form=form, waiting=waiting, general=general), status
+    outcome = submit(form, lambda: services.prepare_contract_batch(
+        current_user, start=form.start.data, end=form.end.data, settle_on=form.settle_on.data,
+        vat_rate_pct=form.vat_rate_pct.data, note=form.note.data or ""),
+        done=_prepared, then=_shown, only=visible(form))
+    return outcome.response or (
+        render_template("settlements/new_batch.html", form=form, waiting=waiting), outcome.status)
 
 
 # --- the 三方结算单 --------------------------------------------------------------------------------
@@ -273,11 +265,10 @@ def _detail_context(settlement: Settlement) -> dict[str, Any]:
     )
 
 
-def _render_detail(settlement: Settlement, *, amounts_form=None, return_form=None, general=None, status=200):
+def _render_detail(settlement: Settlement, *, amounts_form=None, return_form=None, status=200):
     return render_template(
         "settlements/detail.html", amounts_form=amounts_form or _amounts_form_for(settlement),
-        return_form=return_form or ReturnForm(formdata=None), general=general or [],
-        **_detail_context(settlement)), status
+        return_form=return_form or ReturnForm(formdata=None), **_detail_context(settlement)), status
 
 
 @bp.route("/settlements/<int:settlement_id>")
@@ -292,20 +283,18 @@ def recompute(settlement_id: int):
     require(*services.PREPARERS)  # the role before the form: no one else learns what it lacks
     settlement = services.get(current_user, settlement_id)
     form = _with_suppliers(AmountsForm())
-    if not form.validate_on_submit():
-        return _render_detail(settlement, amounts_form=form, status=422)
-    values = _entered(form)
-    if settlement.kind is SettlementKind.CONTRACT_BATCH:
-        values = {k: v for k, v in values.items() if k not in computing.ENTERED}
-    try:
-        services.recompute(current_user, settlement, **values)
-    except MarketError as exc:
-        general = form_errors(form, exc)
-        return _render_detail(services.get(current_user, settlement_id), amounts_form=form, general=general,
-                              status=exc.status)
-    db.session.commit()
-    flash(_("Computed again with the amounts entered."), "success")
-    return redirect(url_for("settlements.show_settlement", settlement_id=settlement_id))
+
+    def entered() -> dict[str, Any]:
+        values = _entered(form)
+        if settlement.kind is SettlementKind.CONTRACT_BATCH:
+            values = {k: v for k, v in values.items() if k not in computing.ENTERED}
+        return values
+
+    outcome = submit(form, lambda: services.recompute(current_user, settlement, **entered()),
+                     done=_("Computed again with the amounts entered."), then=_shown(settlement), only=visible(form))
+    if outcome.refusal:  # shown as it is in the books again, with the amounts entered
+        settlement = services.get(current_user, settlement_id)
+    return outcome.response or _render_detail(settlement, amounts_form=form, status=outcome.status)
 
 
 #: the review steps a button on the 三方结算单 takes, and who may take each
@@ -318,18 +307,10 @@ STEP_ROLES = {"submit": services.PREPARERS, "approve": services.ACCOUNTANTS, "po
 def move(settlement_id: int, step: str):
     require(*STEP_ROLES[step])
     settlement = services.get(current_user, settlement_id)
-    try:
-        STEPS[step](current_user, settlement)
-    except MarketError as exc:
-        db.session.rollback()
-        flash(exc.text(), "error")
-    else:
-        db.session.commit()
-        flash({"submit": _("Submitted for review. Another accountant approves it."),
-               "approve": _("Approved. It can be posted to the books now."),
-               "post": _("Posted: its vouchers are in the books and its purchase invoices are issued.")}[step],
-              "success")
-    return redirect(url_for("settlements.show_settlement", settlement_id=settlement_id))
+    done = {"submit": _("Submitted for review. Another accountant approves it."),
+            "approve": _("Approved. It can be posted to the books now."),
+            "post": _("Posted: its vouchers are in the books and its purchase invoices are issued.")}[step]
+    return act(lambda: STEPS[step](current_user, settlement), done=done, then=_shown(settlement))
 
 
 @bp.route("/settlements/<int:settlement_id>/return", methods=["POST"])
@@ -338,17 +319,11 @@ def return_to_draft(settlement_id: int):
     require(*services.ACCOUNTANTS)
     settlement = services.get(current_user, settlement_id)
     form = ReturnForm()
-    if not form.validate_on_submit():
-        return _render_detail(settlement, return_form=form, status=422)
-    try:
-        services.return_to_draft(current_user, settlement, form.reason.data or "")
-    except MarketError as exc:
-        general = form_errors(form, exc)
-        return _render_detail(services.get(current_user, settlement_id), return_form=form, general=general,
-                              status=exc.status)
-    db.session.commit()
-    flash(_("Returned to its preparer as a draft."), "success")
-    return redirect(url_for("settlements.show_settlement", settlement_id=settlement_id))
+    outcome = submit(form, lambda: services.return_to_draft(current_user, settlement, form.reason.data or ""),
+                     done=_("Returned to its preparer as a draft."), then=_shown(settlement), only=visible(form))
+    if outcome.refusal:
+        settlement = services.get(current_user, settlement_id)
+    return outcome.response or _render_detail(settlement, return_form=form, status=outcome.status)
 
 
 @bp.route("/settlements/<int:settlement_id>/discard", methods=["POST"])
@@ -356,16 +331,9 @@ def return_to_draft(settlement_id: int):
 def discard(settlement_id: int):
     require(*services.PREPARERS)
     settlement = services.get(current_user, settlement_id)
-    number = settlement.number
-    try:
-        services.discard(current_user, settlement)
-    except MarketError as exc:
-        db.session.rollback()
-        flash(exc.text(), "error")
-        return redirect(url_for("settlements.show_settlement", settlement_id=settlement_id))
-    db.session.commit()
-    flash(_("Draft %(number)s discarded; its weighings can be settled again.", number=number), "success")
-    return redirect(url_for("settlements.list_settlements", status="all"))
+    done = _("Draft %(number)s discarded; its weighings can be settled again.", number=settlement.number)
+    return act(lambda: services.discard(current_user, settlement), done=done,
+               then=url_for("settlements.list_settlements", status="all"), back=_shown(settlement))
 
 
 # --- printed -------------------------------------------------------------------------------------
