@@ -10,7 +10,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -20,10 +20,10 @@ from models import (Buyer, ContractPrepayment, Household, Payment, PaymentBatch,
                     SettlementHousehold, SettlementKind, Supplier, db)
 
 from ..clock import local_today
-from ..errors import MarketError, NotFound
-from ..forms import new_key, place_errors
+from ..errors import NotFound, ValidationFailed
+from ..forms import new_key
 from ..labels import label
-from ..pages import PAGE_SIZE, already_used, form_errors, require, voucher_url, yuan
+from ..pages import PAGE_SIZE, already_used, require, submit, visible, voucher_url, yuan
 from ..reference import payee_changes
 from ..settlements.states import IN_BOOKS
 from ..units import Money
@@ -139,17 +139,11 @@ def show_payment(payment_id: int, void_form: VoidForm | None = None, status: int
 def void_payment(payment_id: int):
     payment = services.get(current_user, payment_id)
     form = VoidForm()
-    if form.validate_on_submit():
-        try:
-            services.void_payment(current_user, payment, form.reason.data)
-        except MarketError as exc:
-            db.session.rollback()
-            place_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Payment %(number)s is void; what it paid is owed again.", number=payment.number), "success")
-            return redirect(url_for("payments.show_payment", payment_id=payment_id))
-    return show_payment(payment_id, form, 422)
+    outcome = submit(form, lambda: services.void_payment(current_user, payment, form.reason.data),
+                     done=lambda _voided: _("Payment %(number)s is void; what it paid is owed again.",
+                                            number=payment.number),
+                     then=url_for("payments.show_payment", payment_id=payment_id))
+    return outcome.response or show_payment(payment_id, form, outcome.status)
 
 
 def _household_choices(owed_list: list[Owed]) -> list:
@@ -162,18 +156,22 @@ def _household_choices(owed_list: list[Owed]) -> list:
     return options(rows)
 
 
+def _chosen(model, field, text: str):
+    """The party a form's picker names, or the refusal that says to choose one."""
+    party = db.session.get(model, field.data)
+    if party is None:
+        raise ValidationFailed(text, field=field.name)
+    return party
+
+
 def _record_once(form, make, again_text: str, done_text):
-    """Record a payment from a validated form, once: a double submit (the same hidden key) finds the
-    first payment. Returns the redirect to the payment, or the form's general errors."""
+    """Record a payment from the form, once: a double submit (the same hidden key) finds the first
+    payment, and says so. ``make(key)`` records it; what the submission came to is returned."""
     key = form.idempotency_key.data
-    again = already_used(key, Payment)
-    try:
-        payment = make(key)
-    except MarketError as exc:
-        return None, form_errors(form, exc)
-    db.session.commit()
-    flash(again_text if again else done_text(payment), "info" if again else "success")
-    return redirect(url_for("payments.show_payment", payment_id=payment.id)), []
+    again = request.method == "POST" and already_used(key, Payment)
+    return submit(form, lambda: make(key),
+                  done=lambda payment: (again_text, "info") if again else done_text(payment),
+                  then=lambda payment: url_for("payments.show_payment", payment_id=payment.id), only=visible(form))
 
 
 @bp.route("/payments/pay", methods=["GET", "POST"])
@@ -184,7 +182,6 @@ def pay_household():
     by_id = {entry.party.id: entry for entry in owed_list}
     form = PayoutForm()
     form.household_id.choices = _household_choices(owed_list)
-    general: list[str] = []
     if request.method == "GET":
         form.idempotency_key.data = new_key()
         form.paid_on.data = local_today().isoformat()
@@ -193,25 +190,21 @@ def pay_household():
             form.household_id.data = entry.party.id
             form.amount.data = f"{entry.amount:.2f}"
             form.method.data = entry.party.payout_method.value
-    elif form.validate_on_submit():
-        household = db.session.get(Household, form.household_id.data)
-        if household is None:
-            form.household_id.errors.append(_("Choose the household to pay."))
-        else:
-            done, general = _record_once(
-                form, lambda key: services.pay_household(current_user, household, _payment_input(form),
-                                                         idempotency_key=key),
-                _("This payment was already recorded; it was not paid twice."),
-                lambda payment: _("%(amount)s paid to %(name)s (%(number)s). Its voucher waits for review in the "
-                                  "books.", amount=yuan(payment.amount), name=household.head_name,
-                                  number=payment.number))
-            if done is not None:
-                return done
+
+    def pay(key):
+        household = _chosen(Household, form.household_id, _("Choose the household to pay."))
+        return services.pay_household(current_user, household, _payment_input(form), idempotency_key=key)
+
+    outcome = _record_once(
+        form, pay, _("This payment was already recorded; it was not paid twice."),
+        lambda payment: _("%(amount)s paid to %(name)s (%(number)s). Its voucher waits for review in the books.",
+                          amount=yuan(payment.amount), name=payment.household.head_name, number=payment.number))
+    if outcome.response:
+        return outcome.response
     chosen = by_id.get(form.household_id.data) if form.household_id.data else None
-    status = 422 if request.method == "POST" else 200
-    return render_template("payments/pay.html", form=form, general=general, chosen=chosen,
+    return render_template("payments/pay.html", form=form, chosen=chosen,
                            recently=payee_changes.changed_recently, flag_days=payee_changes.flag_days(),
-                           nobody=not owed_list), status
+                           nobody=not owed_list), outcome.status
 
 
 def _owed_choices(entries: list[Owed], prompt: str, amount_text) -> list:
@@ -242,26 +235,21 @@ def receive():
     form = ReceiptForm()
     form.buyer_id.choices = _owed_choices(owing, _("Choose the buyer"),
                                           lambda amount: _("outstanding %(amount)s", amount=amount))
-    general: list[str] = []
     if request.method == "GET":
         _start(form, form.buyer_id, owing, by_id)
-    elif form.validate_on_submit():
-        buyer = db.session.get(Buyer, form.buyer_id.data)
-        if buyer is None:
-            form.buyer_id.errors.append(_("Choose the buyer who paid."))
-        else:
-            done, general = _record_once(
-                form, lambda key: services.receive_from_buyer(current_user, buyer, _payment_input(form),
-                                                              idempotency_key=key),
-                _("This payment was already recorded; it was not counted twice."),
-                lambda payment: _("%(amount)s received from %(name)s (%(number)s).", amount=yuan(payment.amount),
-                                  name=buyer.name, number=payment.number))
-            if done is not None:
-                return done
+
+    def receive_from(key):
+        buyer = _chosen(Buyer, form.buyer_id, _("Choose the buyer who paid."))
+        return services.receive_from_buyer(current_user, buyer, _payment_input(form), idempotency_key=key)
+
+    outcome = _record_once(
+        form, receive_from, _("This payment was already recorded; it was not counted twice."),
+        lambda payment: _("%(amount)s received from %(name)s (%(number)s).", amount=yuan(payment.amount),
+                          name=payment.buyer.name, number=payment.number))
+    if outcome.response:
+        return outcome.response
     chosen = by_id.get(form.buyer_id.data) if form.buyer_id.data else None
-    status = 422 if request.method == "POST" else 200
-    return render_template("payments/receive.html", form=form, general=general, chosen=chosen,
-                           owing=owing), status
+    return render_template("payments/receive.html", form=form, chosen=chosen, owing=owing), outcome.status
 
 
 # --- suppliers -----------------------------------------------------------------------------------
@@ -285,24 +273,19 @@ def pay_supplier():
     form = SupplierPayForm()
     form.supplier_id.choices = _owed_choices(owed_list, _("Choose the supplier"),
                                              lambda amount: _("owed %(amount)s", amount=amount))
-    general: list[str] = []
     if request.method == "GET":
         _start(form, form.supplier_id, owed_list, by_id)
-    elif form.validate_on_submit():
-        supplier = db.session.get(Supplier, form.supplier_id.data)
-        if supplier is None:
-            form.supplier_id.errors.append(_("Choose the supplier to pay."))
-        else:
-            done, general = _record_once(
-                form, lambda key: services.pay_supplier(current_user, supplier, _payment_input(form),
-                                                        idempotency_key=key),
-                _("This payment was already recorded; it was not paid twice."),
-                lambda payment: _("%(amount)s paid to %(name)s (%(number)s). Its voucher waits for review in the "
-                                  "books.", amount=yuan(payment.amount), name=supplier.name, number=payment.number))
-            if done is not None:
-                return done
-    status = 422 if request.method == "POST" else 200
-    return render_template("payments/suppliers.html", form=form, general=general, owed_list=owed_list), status
+
+    def pay(key):
+        supplier = _chosen(Supplier, form.supplier_id, _("Choose the supplier to pay."))
+        return services.pay_supplier(current_user, supplier, _payment_input(form), idempotency_key=key)
+
+    outcome = _record_once(
+        form, pay, _("This payment was already recorded; it was not paid twice."),
+        lambda payment: _("%(amount)s paid to %(name)s (%(number)s). Its voucher waits for review in the books.",
+                          amount=yuan(payment.amount), name=payment.supplier.name, number=payment.number))
+    return outcome.response or (
+        render_template("payments/suppliers.html", form=form, owed_list=owed_list), outcome.status)
 
 
 # --- batch payouts -------------------------------------------------------------------------------
@@ -313,32 +296,30 @@ def new_payout_batch():
     require(*services.ACCOUNTANTS)
     proposed = services.proposed_batch()
     form = BatchForm()
-    general: list[str] = []
     if request.method == "GET":
         form.idempotency_key.data = new_key()
         form.paid_on.data = local_today().isoformat()
         for household, amount in proposed:
             form.rows.append_entry({"household_id": str(household.id), "chosen": True, "amount": f"{amount:.2f}"})
-    elif form.validate_on_submit():
+    key = form.idempotency_key.data
+    again = request.method == "POST" and already_used(key, PaymentBatch)
+
+    def pay():
         chosen = [row for row in form.rows if row.chosen.data]
         ids = [int(row.household_id.data) for row in chosen if (row.household_id.data or "").isdigit()]
         found = {h.id: h for h in db.session.scalars(select(Household).where(Household.id.in_(ids)))} if ids else {}
         amounts = [(found[int(row.household_id.data)], (row.amount.data or "").strip()) for row in chosen
                    if (row.household_id.data or "").isdigit() and int(row.household_id.data) in found]
-        key = form.idempotency_key.data
-        again = already_used(key, PaymentBatch)
-        try:
-            batch = services.pay_batch(current_user, amounts, paid_on=form.paid_on.data, idempotency_key=key)
-        except MarketError as exc:
-            general = form_errors(form, exc)
-        else:
-            db.session.commit()
-            if again:
-                flash(_("This batch was already paid; nobody was paid twice."), "info")
-            else:
-                flash(_("Batch %(number)s: %(count)d households, %(total)s. Download the bank file and upload it to "
-                        "the bank.", number=batch.number, count=batch.count, total=yuan(batch.total)), "success")
-            return redirect(url_for("payments.show_batch", batch_id=batch.id))
+        return services.pay_batch(current_user, amounts, paid_on=form.paid_on.data, idempotency_key=key)
+
+    outcome = submit(
+        form, pay,
+        done=lambda batch: (_("This batch was already paid; nobody was paid twice."), "info") if again
+        else _("Batch %(number)s: %(count)d households, %(total)s. Download the bank file and upload it to the bank.",
+               number=batch.number, count=batch.count, total=yuan(batch.total)),
+        then=lambda batch: url_for("payments.show_batch", batch_id=batch.id), only=visible(form))
+    if outcome.response:
+        return outcome.response
     owed_by_id = {household.id: (household, amount) for household, amount in proposed}
     missing = [int(row.household_id.data) for row in form.rows
                if (row.household_id.data or "").isdigit() and int(row.household_id.data) not in owed_by_id]
@@ -346,10 +327,9 @@ def new_payout_batch():
         owed_by_id[household.id] = (household, services.owed(household.id))
     rows = [(row, owed_by_id.get(int(row.household_id.data)) if (row.household_id.data or "").isdigit() else None)
             for row in form.rows]
-    status = 422 if request.method == "POST" else 200
-    return render_template("payments/batch_new.html", form=form, rows=rows, general=general,
+    return render_template("payments/batch_new.html", form=form, rows=rows,
                            recently=payee_changes.changed_recently, flag_days=payee_changes.flag_days(),
-                           total=sum((amount for _, amount in proposed), Decimal("0.00"))), status
+                           total=sum((amount for _, amount in proposed), Decimal("0.00"))), outcome.status
 
 
 def _batch(batch_id: int) -> PaymentBatch:
@@ -388,12 +368,12 @@ def _prepayment_form(prepayment: ContractPrepayment, formdata=None) -> Prepaymen
     return form
 
 
-def _render_prepayments(failed: ContractPrepayment | None = None, failed_form=None, general=None, status=200):
+def _render_prepayments(failed: ContractPrepayment | None = None, failed_form=None, status=200):
     rows = []
     for prepayment in services.unbooked_prepayments():
         form = failed_form if failed is not None and prepayment.id == failed.id else _prepayment_form(prepayment)
         rows.append((prepayment, form))
-    return render_template("payments/prepayments.html", rows=rows, general=general or [],
+    return render_template("payments/prepayments.html", rows=rows, failed_form=failed_form,
                            failed_id=failed.id if failed is not None else None), status
 
 
@@ -412,19 +392,14 @@ def book_prepayment(prepayment_id: int):
     if prepayment is None:
         raise NotFound()
     form = _prepayment_form(prepayment, formdata=request.form)
-    if not form.validate_on_submit():
-        return _render_prepayments(prepayment, form, status=422)
     key = form.idempotency_key.data
     again = already_used(key, Payment)
-    try:
-        payment = services.pay_prepayment(current_user, prepayment, _payment_input(form), idempotency_key=key)
-    except MarketError as exc:
-        general = form_errors(form, exc)
-        return _render_prepayments(db.session.get(ContractPrepayment, prepayment_id), form, general, exc.status)
-    db.session.commit()
-    if again:
-        flash(_("This payment was already recorded; it was not paid twice."), "info")
-    else:
-        flash(_("%(kind)s of %(amount)s to %(name)s booked (%(number)s).", kind=label(prepayment.kind),
-                amount=yuan(payment.amount), name=payment.household.head_name, number=payment.number), "success")
-    return redirect(url_for("payments.prepayments"))
+    outcome = submit(
+        form, lambda: services.pay_prepayment(current_user, prepayment, _payment_input(form), idempotency_key=key),
+        done=lambda payment: (_("This payment was already recorded; it was not paid twice."), "info") if again
+        else _("%(kind)s of %(amount)s to %(name)s booked (%(number)s).", kind=label(prepayment.kind),
+               amount=yuan(payment.amount), name=payment.household.head_name, number=payment.number),
+        then=url_for("payments.prepayments"), only=visible(form))
+    if outcome.refusal:
+        prepayment = db.session.get(ContractPrepayment, prepayment_id)
+    return outcome.response or _render_prepayments(prepayment, form, outcome.status)

@@ -179,6 +179,10 @@ def test_a_payment_is_voided_on_its_page_with_a_reason(client, login, posted, ac
     assert db.session.get(SettlementHousehold, line.id).paid == 0
     page = client.get(payment_url).get_data(as_text=True)
     assert "付错了人" in page and f"/payments/{payment.id}/void" not in page
+    # a second void (a stale page) is refused with the conflict's status and says why, above the form
+    again = client.post(f"/payments/{payment.id}/void", data={"reason": "又一次"})
+    assert again.status_code == 409
+    assert translated(_l("This payment is already void.")) in again.get_data(as_text=True)
 
 
 def test_paying_and_receiving_say_which_they_are(client, login, posted, accountant):
