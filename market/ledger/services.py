@@ -16,7 +16,7 @@ from typing import Any, Sequence
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from models import (Account, AccountKind, AuditEvent, Buyer, Household, PartyType, Supplier, Period, PeriodBalance, PeriodStatus,
@@ -227,6 +227,7 @@ def prepare_voucher(actor: User, *, voucher_date: date, summary: str, lines: Seq
     # each account looked up (and share-locked) once, however many lines use it (a settlement's
     # purchase voucher has a 2202 line per household)
     accounts: dict[str, Account] = {}
+    lines: list[VoucherLine] = []
     for number, (code, debit, credit, ptype, pid, memo) in enumerate(body["lines"], start=1):
         acct = accounts.get(code)
         if acct is None:
@@ -238,21 +239,26 @@ def prepare_voucher(actor: User, *, voucher_date: date, summary: str, lines: Seq
         party_type = PartyType(ptype)
         if acct.party_type is not PartyType.NONE and (party_type not in party_types_of(acct) or not pid):
             raise ValidationFailed(_l("Account %(code)s needs a party (辅助核算)."), field="lines", code=code)
-        voucher.lines.append(VoucherLine(line_no=number, account_id=acct.id, party_type=party_type,
-                                         party_id=pid, debit=Decimal(debit).scaleb(-2),
-                                         credit=Decimal(credit).scaleb(-2), memo=(memo or "")[:255],
-                                         party_name=names.get((PartyType(ptype).value, pid), "") if pid else ""))
+        lines.append(VoucherLine(line_no=number, account_id=acct.id, party_type=party_type,
+                                 party_id=pid, debit=Decimal(debit).scaleb(-2),
+                                 credit=Decimal(credit).scaleb(-2), memo=(memo or "")[:255],
+                                 party_name=names.get((PartyType(ptype).value, pid), "") if pid else ""))
     if not system and not actor.has_role(*ACCOUNTANTS):
-        _refuse_beyond_the_cashier(voucher)
+        _refuse_beyond_the_cashier(lines)
     if source is VoucherSource.MANUAL:
-        _refuse_party_balance_by_hand(voucher)
+        _refuse_party_balance_by_hand(lines)
     cash.refuse_cash_below_zero(voucher_date, cash.cash_changes(
-        [(line.account_id, Money(line.debit).fen, Money(line.credit).fen) for line in voucher.lines], source),
+        [(line.account_id, Money(line.debit).fen, Money(line.credit).fen) for line in lines], source),
         waiting=True, field=cash_field)
     try:
         with db.session.begin_nested():
             db.session.add(voucher)
             db.session.flush()
+            # its lines in one statement (a settlement's purchase voucher has one per household)
+            db.session.execute(insert(VoucherLine), [
+                {column: getattr(line, column) for column in LINE_COLUMNS} | {"voucher_id": voucher.id}
+                for line in lines])
+            db.session.expire(voucher, ["lines"])
     except IntegrityError:
         # Another request took the key between our look and our write.
         existing = db.session.scalar(select(Voucher).where(Voucher.idempotency_key == idempotency_key))
@@ -266,12 +272,16 @@ def prepare_voucher(actor: User, *, voucher_date: date, summary: str, lines: Seq
     return voucher
 
 
-def _refuse_beyond_the_cashier(voucher: Voucher) -> None:
+#: what a voucher line is written with (its id and voucher come from the database and the voucher)
+LINE_COLUMNS = ("line_no", "account_id", "party_type", "party_id", "debit", "credit", "memo", "party_name")
+
+
+def _refuse_beyond_the_cashier(lines: list[VoucherLine]) -> None:
     """The cashier prepares only 收付款凭证 (a line on cash, a bank account or 1012) and keeps no revenue,
     receivable or payable (会计基础工作规范): money owed by or to a party moves through a payment."""
     accounts = {a.id: a for a in db.session.scalars(select(Account).where(
-        Account.id.in_({line.account_id for line in voucher.lines})))}
-    lines = [accounts[line.account_id] for line in voucher.lines]
+        Account.id.in_({line.account_id for line in lines})))}
+    lines = [accounts[line.account_id] for line in lines]
     if not any(a.code.startswith(CASH_ROOTS) for a in lines):
         raise ValidationFailed(_l("A cashier prepares only receipts and payments: a voucher with a cash or bank "
                                   "line."), field="lines", rule="cashier_voucher_scope")
@@ -288,8 +298,8 @@ def _refuse_beyond_the_cashier(voucher: Voucher) -> None:
 DOCUMENT_KEPT = ("1122", "1123", "1221", "2202")
 
 
-def _refuse_party_balance_by_hand(voucher: Voucher) -> None:
-    accounts = db.session.scalars(select(Account).where(Account.id.in_({line.account_id for line in voucher.lines})))
+def _refuse_party_balance_by_hand(lines: list[VoucherLine]) -> None:
+    accounts = db.session.scalars(select(Account).where(Account.id.in_({line.account_id for line in lines})))
     kept = sorted((a for a in accounts if a.code.startswith(DOCUMENT_KEPT)), key=lambda a: a.code)
     if kept:
         raise ValidationFailed(_l("%(code)s %(name)s is kept per party by documents: a buyer's allowance or a "

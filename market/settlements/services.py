@@ -221,9 +221,10 @@ def post(actor: User, settlement: Settlement) -> Settlement:
         stock.receive_batch(settlement)  # into stock at the cost its purchase voucher debits to 1405
     elif settlement.order is not None:
         stock.issue_for_order(settlement)  # the warehouse's part, at cost, in the sale voucher below
-    # its households at once (the vouchers name each; a line finds its household among them), not line by line
-    db.session.scalars(select(Household).where(Household.id.in_(
-        select(SettlementHousehold.household_id).where(SettlementHousehold.settlement_id == settlement.id)))).all()
+    # its lines and households at once (the vouchers name each household), not line by line; held here
+    # so that the session keeps them while the vouchers are written
+    held = db.session.scalars(select(SettlementHousehold).where(SettlementHousehold.settlement_id == settlement.id)
+                              .options(selectinload(SettlementHousehold.household))).all()
     for plan in voucher_plan(settlement):
         ledger.record_reviewed(preparer=settlement.prepared_by, approver=settlement.approved_by, poster=actor,
                                voucher_date=settlement.settle_on, summary=plan.summary, lines=plan.lines,
@@ -237,6 +238,7 @@ def post(actor: User, settlement: Settlement) -> Settlement:
     settlement.posted_by_id, settlement.posted_at = actor.id, utcnow()
     db.session.flush()
     mark_paid_if_done(actor, settlement)  # nothing left to pay when deductions took every net
+    del held
     return settlement
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import selectinload
 
-from models import Household, PartyType, PurchaseInvoice, Settlement, SettlementKind, db
+from models import Household, PartyType, PurchaseInvoice, Settlement, SettlementKind, db, utcnow
 
 from ..input_credits import services as input_credits
 from ..ledger.services import INPUT_VAT, INPUT_VAT_OUT, OUTPUT_VAT, LineInput
@@ -133,15 +133,19 @@ def issue_invoices(settlement: Settlement) -> None:
     db.session.scalars(select(Household).where(Household.id.in_([line.household_id for line in lines]))
                        .options(selectinload(Household.village), selectinload(Household.group))).all()
     numbers = next_numbers(PurchaseInvoice.number, f"SG{settlement.settle_on.year}-", len(lines))
+    rows = []
     for line, number in zip(lines, numbers):
         household = line.household
         address = "".join(part for part in (household.village.county, household.village.township,
                                              household.village.name, household.group.name if household.group else "")
                           if part)
-        db.session.add(PurchaseInvoice(
-            number=number, line_id=line.id,
-            issued_on=settlement.settle_on, seller_name=household.head_name,
+        rows.append(dict(
+            number=number, line_id=line.id, issued_on=settlement.settle_on, seller_name=household.head_name,
             seller_id_masked=mask_id_number(household.id_number) if household.id_number else "",
             seller_address=address[:255], product_name=product[:64], quantity_kg=line.payable_kg, amount=line.gross,
-            vat_rate_pct=settlement.vat_rate_pct, vat=line.input_vat, cost=line.gross - line.input_vat))
-    db.session.flush()
+            vat_rate_pct=settlement.vat_rate_pct, vat=line.input_vat, cost=line.gross - line.input_vat,
+            created_at=utcnow()))
+    # in one statement: nothing here needs their ids back (a settlement of 1,000 households writes 1,000)
+    db.session.execute(insert(PurchaseInvoice), rows)
+    for line in lines:
+        db.session.expire(line, ["invoice"])
