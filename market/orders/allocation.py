@@ -98,7 +98,8 @@ class HouseholdExplanation:
     offered_g: int
     allocated_g: int
     cap_g: int
-    #: why the household got less than it offered: cap | order_filled | lower_tier_filled | cost
+    #: why the household got less than it offered: cap | order_filled | crate_rounding (its exact share
+    #: was rounded down to whole crates) | lower_tier_filled | cost
     reasons: tuple[str, ...]
 
 
@@ -360,6 +361,9 @@ def _fair(order: OrderSpec, eligible: list[Candidate], target: int, params: Fair
                 reasons: tuple[str, ...] = ("lower_tier_filled",)
             elif allocated >= cap:
                 reasons = ("cap",)
+            elif allocated * denominator < scaled[household_id]:
+                # its exact share was more: whole crates, not the order, held it back
+                reasons = ("crate_rounding",)
             else:
                 reasons = ("order_filled",)
         else:

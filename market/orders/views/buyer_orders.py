@@ -41,6 +41,7 @@ TIER_TEXT = {
 REASON_TEXT = {
     "cap": _l("Reached the most one household may give"),
     "order_filled": _l("The order was filled"),
+    "crate_rounding": _l("Its fair share was rounded down to whole crates"),
     "lower_tier_filled": _l("More urgent households filled the order first"),
     "cost": _l("Cheaper to collect elsewhere"),
 }

@@ -169,6 +169,10 @@ def test_water_filling_shares_equally_in_whole_crates():
                       FairParams(share_cap=Decimal("1")))
     assert sorted(result.by_household().values()) == [30_000, 30_000, 40_000]
     assert result.by_household()[1] == 40_000  # the tie goes to the smaller household id
+    # each household's exact share was 33⅓ kg: the two given 30 kg were held back by whole crates, not by
+    # the order, and are told so; the one given 40 kg got more than its share
+    reasons = {h.household_id: h.reasons for h in result.households}
+    assert reasons == {1: ("order_filled",), 2: ("crate_rounding",), 3: ("crate_rounding",)}
 
 
 def test_bad_orders_are_refused():
