@@ -1,5 +1,9 @@
 """Settlements (结算单), purchase invoices (农产品收购发票) and payments (收付款).
 
+Kept in one module (about 520 lines): the settlement, its lines, its invoices and the payments applied
+to them refer to one another; payments, input credits and deposit closures would move to
+``models/payments.py``.
+
 A settlement is the three-way record of one order — what the buyer owes, what each household is
 owed and what the company keeps — or of a batch of contract deliveries the company buys for its
 own stock. The database itself checks that every settlement reconciles to the fen and that no

@@ -1,5 +1,10 @@
 """The ledger's services: chart of accounts, vouchers through review, reversals, periods, verify.
 
+Kept in one module (about 900 lines) for now: preparing, reviewing, posting and reversing vouchers and
+closing periods share the period's lock and the posting path, and a split must carry that lock order
+with it; it would split as ``vouchers`` (prepare, review, post, reverse), ``periods`` (close, reopen,
+carry forward) and ``verification``.
+
 Review is 制单 (prepare) → 审核 (approve, by someone else) → 记账 (post), each step exactly once:
 the voucher's row is locked and re-read before it moves. Numbers are given at posting, gapless per
 period, under a lock on the period's row. Every posting carries an idempotency key: the same key

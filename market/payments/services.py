@@ -1,5 +1,9 @@
 """Payments: the supermarket pays its receivable, households are paid what they are owed.
 
+Kept in one module (about 590 lines) for now: household payouts, buyer receipts, supplier payouts and
+batches share the parties' lock order and the oldest-first application; it would split as
+``payouts``, ``receipts`` and ``batches``.
+
 A household payout never exceeds what the household is owed on posted settlements: the
 household's row is locked, what is owed is read under that lock, and the payout is applied to
 its oldest settlements first (the database refuses any line paid beyond its net). Cash needs the

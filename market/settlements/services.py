@@ -1,5 +1,8 @@
 """Settlements: prepared from what was weighed and received, reviewed, posted to the books.
 
+Kept in one module (about 510 lines): the settlement's life (prepare, review, post, paid); its
+``verify`` would be the first to move to a module of its own.
+
 draft → submitted → approved (by an accountant other than the preparer) → posted → paid.
 A draft can be recomputed or discarded; a submitted or approved one can be returned to draft
 with a reason. Posting writes the settlement's vouchers and purchase invoices in the caller's

@@ -1,5 +1,9 @@
 """Stock (库存商品) at moving weighted average cost: receipts, issues, counts (盘点), the stock ledger.
 
+Kept in one module (about 700 lines) for now: receipts, issues, returns and counts all move an item
+under its lock at its moving-average balance; it would split as ``movements``, ``counts`` and the
+reading of the stock ledger with its ``verify``.
+
 - A posted **contract batch** settlement enters its deliveries as receipts, per variety and grade:
   their grams, and the batch's cost (the purchase less its input VAT, what 1405 is debited) split
   over the items by what the slips paid for each (largest remainder, ties to the smaller item).
