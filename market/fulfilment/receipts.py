@@ -20,7 +20,7 @@ from ..orders.states import ORDER
 from ..units import Unit, format_number, round_half_up
 from . import acceptance
 from .common import STAFF, clean_text, entered_moment, entered_weight, to_grams, to_kg
-from .shipments import shipment_net_kg
+from .shipments import shipment_net_kg, truck_on_the_road
 
 RECEIPT_FIELDS = ("shipment_id", "order_id", "received_at", "received_kg", "entered_unit", "defect_pct",
                   "accept_below_pct", "reject_above_pct", "ordered_kg", "over_order_kg", "deducted_kg",
@@ -123,9 +123,8 @@ def record_receipt(actor: User, shipment: Shipment, *, received: Any, unit: Any 
         over_loaded_reason=reason, **signers)
     db.session.add(receipt)
     db.session.flush()
-    waiting = db.session.scalar(select(Shipment.id).where(Shipment.order_id == order.id, ~Shipment.id.in_(
-        select(Receipt.shipment_id).where(Receipt.order_id == order.id))).limit(1))
-    ORDER.apply(actor, order, "receive" if ORDER.can(order, "receive") and waiting is None else "receive_part")
+    done = ORDER.can(order, "receive") and not truck_on_the_road(order.id)
+    ORDER.apply(actor, order, "receive" if done else "receive_part")
     db.session.flush()
     audit.record(actor, "receipt.create", receipt, after=audit.snapshot(receipt, RECEIPT_FIELDS))
     return receipt

@@ -152,13 +152,17 @@ def finish_shipping(actor: User, order: BuyerOrder) -> Shipment:
                                    "(status: %(status)s)."), status=order.status.value)
     latest.last = True
     ORDER.apply(actor, order, "ship", reason="no more trucks")
-    waiting = db.session.scalar(select(Shipment.id).where(Shipment.order_id == order.id, ~Shipment.id.in_(
-        select(Receipt.shipment_id).where(Receipt.order_id == order.id))).limit(1))
-    if waiting is None:
+    if not truck_on_the_road(order.id):
         ORDER.apply(actor, order, "receive")
     db.session.flush()
     audit.record(actor, "shipment.last", latest, after={"order_id": order.id, "last": True})
     return latest
+
+
+def truck_on_the_road(order_id: int) -> bool:
+    """Whether a truck of the order has no receipt yet."""
+    return db.session.scalar(select(Shipment.id).where(Shipment.order_id == order_id, ~Shipment.id.in_(
+        select(Receipt.shipment_id).where(Receipt.order_id == order_id))).limit(1)) is not None
 
 
 def shipment_net_kg(shipment: Shipment) -> Decimal:

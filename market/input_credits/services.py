@@ -145,17 +145,11 @@ def outstanding_input_credit(household_id: int, *, excluding: int | None = None,
     """Fen of input credit supplied to a household and not yet recovered by a settlement (drafts
     count as recovering, so two settlements never take the same 元; ``excluding`` is the settlement
     being computed again)."""
-    supplied = db.session.scalar(select(func.coalesce(func.sum(InputCredit.amount), 0))
-                                 .where(InputCredit.household_id == household_id, InputCredit.voided_at.is_(None)))
-    recovered = (select(func.coalesce(func.sum(SettlementHousehold.recovered_input_credit), 0)).join(Settlement)
-                 .where(SettlementHousehold.household_id == household_id,
-                        Settlement.status.in_(counting or COUNTING)))
-    if excluding is not None:
-        recovered = recovered.where(Settlement.id != excluding)
-    return Money(Decimal(supplied)).fen - Money(Decimal(db.session.scalar(recovered))).fen
+    return outstanding_input_credits([household_id], excluding=excluding, counting=counting)[household_id]
 
 
-def outstanding_input_credits(household_ids: Iterable[int], *, excluding: int | None = None) -> dict[int, int]:
+def outstanding_input_credits(household_ids: Iterable[int], *, excluding: int | None = None,
+                              counting: tuple[SettlementStatus, ...] | None = None) -> dict[int, int]:
     """:func:`outstanding_input_credit` of many households at once (two queries), by household."""
     ids = list(household_ids)
     if not ids:
@@ -164,7 +158,8 @@ def outstanding_input_credits(household_ids: Iterable[int], *, excluding: int | 
                                        .where(InputCredit.household_id.in_(ids), InputCredit.voided_at.is_(None))
                                        .group_by(InputCredit.household_id)).all())
     recovered = (select(SettlementHousehold.household_id, func.sum(SettlementHousehold.recovered_input_credit))
-                 .join(Settlement).where(SettlementHousehold.household_id.in_(ids), Settlement.status.in_(COUNTING))
+                 .join(Settlement).where(SettlementHousehold.household_id.in_(ids),
+                                         Settlement.status.in_(counting or COUNTING))
                  .group_by(SettlementHousehold.household_id))
     if excluding is not None:
         recovered = recovered.where(Settlement.id != excluding)

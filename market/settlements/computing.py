@@ -177,20 +177,11 @@ def outstanding_advances(household_id: int, *, excluding: int | None = None,
     """Fen paid ahead to a household and not yet recovered by a settlement: its contracts' 预付款,
     and the 定金 of its fulfilled contracts (抵作价款: a deposit is set off against the price once
     the contract is performed; a terminated contract's deposit is closed apart, ``deposits``)."""
-    paid = db.session.scalar(
-        select(func.coalesce(func.sum(ContractPrepayment.amount), 0)).join(PurchaseContract)
-        .where(PurchaseContract.household_id == household_id,
-               (ContractPrepayment.kind == PrepaymentKind.ADVANCE)
-               | ((ContractPrepayment.kind == PrepaymentKind.DEPOSIT)
-                  & (PurchaseContract.status == ContractStatus.FULFILLED))))
-    recovered = select(func.coalesce(func.sum(SettlementHousehold.recovered_advances), 0)).join(Settlement).where(
-        SettlementHousehold.household_id == household_id, Settlement.status.in_(counting))
-    if excluding is not None:
-        recovered = recovered.where(Settlement.id != excluding)
-    return Money(Decimal(paid)).fen - Money(Decimal(db.session.scalar(recovered))).fen
+    return outstanding_advances_of([household_id], excluding=excluding, counting=counting)[household_id]
 
 
-def outstanding_advances_of(household_ids: Iterable[int], *, excluding: int | None = None) -> dict[int, int]:
+def outstanding_advances_of(household_ids: Iterable[int], *, excluding: int | None = None,
+                            counting: tuple[SettlementStatus, ...] = COUNTING) -> dict[int, int]:
     """:func:`outstanding_advances` of many households at once (two queries), by household."""
     ids = list(household_ids)
     if not ids:
@@ -203,7 +194,7 @@ def outstanding_advances_of(household_ids: Iterable[int], *, excluding: int | No
                   & (PurchaseContract.status == ContractStatus.FULFILLED)))
         .group_by(PurchaseContract.household_id)).all())
     recovered = (select(SettlementHousehold.household_id, func.sum(SettlementHousehold.recovered_advances))
-                 .join(Settlement).where(SettlementHousehold.household_id.in_(ids), Settlement.status.in_(COUNTING))
+                 .join(Settlement).where(SettlementHousehold.household_id.in_(ids), Settlement.status.in_(counting))
                  .group_by(SettlementHousehold.household_id))
     if excluding is not None:
         recovered = recovered.where(Settlement.id != excluding)
