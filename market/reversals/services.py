@@ -29,13 +29,13 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
 from models import (Adjustment, AdjustmentStatus, CarriedPayment, OrderStatus, PaymentApplication, ReversalStatus,
-                    RoleName, Settlement, SettlementHousehold, SettlementReversal, SettlementStatus, User, Voucher,
+                    RoleName, Settlement, SettlementReversal, SettlementStatus, User, Voucher,
                     VoucherSource, VoucherStatus, db)
 
 from .. import audit, reviewing
 from ..auth.permissions import require_role
 from ..clock import local_today
-from ..errors import Conflict, FieldErrors, NotFound, ValidationFailed
+from ..errors import Conflict, FieldErrors, NotFound
 from ..idempotency import body_hash, checked_key, insert_once, replay
 from ..ledger import services as ledger
 from ..locking import lock_row

@@ -25,7 +25,6 @@ from ..clock import local_today, local_zone
 from ..errors import Conflict, FieldErrors, ValidationFailed
 from ..fulfilment.common import order_slips
 from ..input_credits import services as input_credits
-from ..stock import services as stock
 from ..units import Money, UnitError, Weight, amount_for, parse_money
 from . import sales_vat, splits
 from .states import COUNTING
