@@ -120,6 +120,8 @@ def test_loading_the_truck_from_the_page(client, login, coordinator, collected):
     login(coordinator)
     page = client.get(f"/fulfilment/orders/{allocated.order.id}/ship").get_data(as_text=True)
     assert all(slip.serial in page for slip in slips) and page.count('checked') >= 3
+    # each slip says whose it is and what it weighs, so the coordinator knows what goes on the truck
+    assert all(slip.household.head_name in page for slip in slips) and "200 公斤" in page
     data = {"plate": "陕d 12345", "driver_name": "赵师傅", "driver_phone": "137-0000-1111", "temperature": "",
             "departed_at": "2026-08-19T17:00", "slip_ids": [str(s.id) for s in slips], "note": ""}
     response = client.post(f"/fulfilment/orders/{allocated.order.id}/ship", data=data)
