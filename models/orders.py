@@ -92,6 +92,7 @@ class BuyerOrder(db.Model):
         CheckConstraint("window_end >= window_start", name="window_ordered"),
         CheckConstraint("crate_kg > 0", name="crate_positive"),
         CheckConstraint("expected_cost_per_kg >= 0", name="expected_cost_not_negative"),
+        CheckConstraint("min_pick_kg >= 0 AND min_pick_kg <= quantity_kg", name="min_pick_within_order"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -119,6 +120,8 @@ class BuyerOrder(db.Model):
     km_cost: Mapped[Decimal] = mapped_column(Price, default=Decimal("2"))
     urgency_credit: Mapped[Decimal] = mapped_column(Price, default=Decimal("0.5"))
     urgency_horizon_days: Mapped[int] = mapped_column(Integer, default=14)
+    #: the least one household is given (0: no least): a trip for a few kilograms costs more than it brings
+    min_pick_kg: Mapped[Decimal] = mapped_column(Weight, default=Decimal("0"))
     #: 元/公斤 of logistics and packing expected, for the margin shown before picking
     expected_cost_per_kg: Mapped[Decimal] = mapped_column(Price, default=Decimal("0"))
     #: why the order stands although a grade's farm-gate price plus costs exceeds the delivered price

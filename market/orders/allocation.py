@@ -21,7 +21,12 @@ Two policies, both deterministic (inputs are sorted by lot id; every tie breaks 
     (``fixed_charge``), so the programme HiGHS solves holds tens of lots, not the whole village's;
     its optimum is the whole programme's.
 
-Both fill exactly ``min(order, eligible supply)`` grams and report the shortfall.
+Both fill exactly ``min(order, eligible supply)`` grams and report the shortfall, unless the
+order sets a least pick per household (``min_pick_g``): a trip to a household for a few kilograms
+costs more than it brings, so a household is given at least that much or nothing. A household
+given less is left out — all those whose whole offer is below it at once, then the least
+preferred first (the lowest tier, then the smallest share, then the latest registered) — and the
+policy runs again on the others; what they cannot give is the shortfall.
 """
 from __future__ import annotations
 
@@ -71,6 +76,8 @@ class FairParams:
     share_cap: Decimal = Decimal("0.10")
     urgent_days: int = 3
     priority_first: bool = True
+    #: the least one household is given, grams (0: no least)
+    min_pick_g: int = 0
 
 
 @dataclass(frozen=True)
@@ -80,6 +87,8 @@ class OptimalParams:
     km_cost: Decimal = Decimal("2.0")
     urgency_credit: Decimal = Decimal("0.5")
     urgency_horizon_days: int = 14
+    #: the least one household is given, grams (0: no least)
+    min_pick_g: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +108,8 @@ class HouseholdExplanation:
     allocated_g: int
     cap_g: int
     #: why the household got less than it offered: cap | order_filled | crate_rounding (its exact share
-    #: was rounded down to whole crates) | lower_tier_filled | cost
+    #: was rounded down to whole crates) | lower_tier_filled | cost | min_pick (it would have been
+    #: given less than the order's least pick per household, so it was left out)
     reasons: tuple[str, ...]
 
 
@@ -189,9 +199,18 @@ def _digest(order: OrderSpec, ordered: Sequence[Candidate], policy: str, params:
                     pass
             append(_DUMP(_canonical(asdict(c))))
     text = "".join(('{"candidates":[', ",".join(parts), '],"order":', _DUMP(_canonical(asdict(order))),
-                    ',"params":', _DUMP(_canonical(asdict(params))),  # type: ignore[arg-type]
+                    ',"params":', _DUMP(params_record(params)),
                     ',"policy":', _DUMP(policy), "}"))
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def params_record(params) -> dict:
+    """The parameters as stored with a run and hashed: without a least pick when there is none, so
+    every run stored before orders had one keeps its input hash."""
+    record = _canonical(asdict(params))
+    if not record.get("min_pick_g"):
+        record.pop("min_pick_g", None)
+    return record
 
 
 def _canonical(value):
@@ -276,22 +295,55 @@ def _allocate(order: OrderSpec, candidates: Sequence[Candidate], policy: str,
         else:
             eligible.append(lot)
     supply = sum(c.available_g for c in eligible)
-    target = min(order.quantity_g, supply)
     digest = _digest(order, ordered, policy, params)
-    if policy == "fair":
-        assert isinstance(params, FairParams)
-        lines, households, cost = _fair(order, eligible, target, params)
-    else:
-        assert isinstance(params, OptimalParams)
-        lines, households, cost = _optimal(order, eligible, target, params)
+    if params.min_pick_g < 0:
+        raise AllocationError("the least pick cannot be negative")
+    solve = _fair if policy == "fair" else _optimal
+    lines, households, cost = _at_least(order, eligible, params, solve)
     filled = sum(line.grams for line in lines)
-    assert filled == target, (filled, target)
     return AllocationResult(
-        policy=policy, params=_canonical(asdict(params)), input_hash=digest,
+        policy=policy, params=params_record(params), input_hash=digest,
         requested_g=order.quantity_g, eligible_g=supply, filled_g=filled,
         shortfall_g=order.quantity_g - filled, lines=tuple(lines), households=tuple(households),
         ineligible=ineligible, cost=cost,
     )
+
+
+def _at_least(order: OrderSpec, eligible: list[Candidate], params, solve):
+    """``solve`` on the eligible lots, leaving out each household it gives less than the least pick
+    and solving again, until none is (the module's docstring says who goes first)."""
+    least = params.min_pick_g
+    offered: dict[int, int] = {}
+    for lot in eligible:
+        offered[lot.household_id] = offered.get(lot.household_id, 0) + lot.available_g
+    left_out: dict[int, HouseholdExplanation] = {}
+    pool = eligible
+    while True:
+        target = min(order.quantity_g, sum(lot.available_g for lot in pool))
+        lines, households, cost = solve(order, pool, target, params)
+        filled = sum(line.grams for line in lines)
+        # (the optimal policy keeps the least pick itself, and may leave the fill short for it)
+        assert filled == target or (least and solve is _optimal and filled < target), (filled, target)
+        if not least:
+            return lines, households, cost
+        served = [h for h in households if h.allocated_g > 0]
+        short = [h for h in served if h.allocated_g < least]
+        if not short:
+            break
+        hopeless = [h for h in short if offered[h.household_id] < least]
+        if hopeless:  # their whole offer is below the least pick: no order of leaving out helps them
+            going = hopeless
+        else:
+            served.sort(key=lambda h: (-h.tier, h.allocated_g, -h.household_id))
+            # Every household still in the pool is served: no other comes in as these go, so
+            # leaving out as many as the least pick forces at once is what one at a time would do.
+            everyone_served = len(served) == len(households)
+            going = served[:max(1, len(served) - target // least)] if everyone_served else served[:1]
+        for h in going:
+            left_out[h.household_id] = HouseholdExplanation(
+                h.household_id, h.tier, h.tier_reason, h.offered_g, 0, h.cap_g, ("min_pick",))
+        pool = [lot for lot in pool if lot.household_id not in left_out]
+    return lines, sorted([*households, *left_out.values()], key=attrgetter("household_id")), cost
 
 
 # --- fair ------------------------------------------------------------------------------
@@ -418,7 +470,7 @@ def _optimal(order: OrderSpec, eligible: list[Candidate], target: int, params: O
         offered[lot.household_id] = offered.get(lot.household_id, 0) + lot.available_g
     excess_allowed = unavoidable_excess(offered, cap, target)
     if target == 0:
-        return [], _explain(order, eligible, {}, offered, cap, {}), Decimal(0)
+        return [], _explain(order, eligible, {}, offered, cap, params.min_pick_g), Decimal(0)
 
     # The costs of ``lot_costs``, for every lot at once.
     n = len(eligible)
@@ -434,16 +486,20 @@ def _optimal(order: OrderSpec, eligible: list[Candidate], target: int, params: O
         weight = np.zeros(n)
     per_kg = price - float(params.urgency_credit) * weight
     fixed = float(params.stop_cost) + float(params.km_cost) * distance
+    least = params.min_pick_g
     try:
-        taken_kg = solve(per_kg, fixed, avail_kg, household, cap / 1000, target / 1000, excess_allowed / 1000)
+        taken_kg = solve(per_kg, fixed, avail_kg, household, cap / 1000, target / 1000, excess_allowed / 1000,
+                         least=least / 1000)
     except SolverFailed as exc:
         raise AllocationError(f"solver failed: {exc}") from exc
+    if least:  # what no household could give at the least pick or more is short
+        target = min(target, round(float(taken_kg.sum()) * 1000))
     grams = _integral_grams({int(j): float(taken_kg[j]) for j in np.flatnonzero(taken_kg > 0)}, eligible, target)
     lines = [LotAllocation(eligible[j].lot_id, eligible[j].household_id, g) for j, g in sorted(grams.items()) if g > 0]
     per_household: dict[int, int] = {}
     for line in lines:
         per_household[line.household_id] = per_household.get(line.household_id, 0) + line.grams
-    explanations = _explain(order, eligible, per_household, offered, cap, {})
+    explanations = _explain(order, eligible, per_household, offered, cap, least)
     chosen = [eligible[j] for j, g in sorted(grams.items()) if g > 0]
     return lines, explanations, objective(order, chosen, lines, params)
 
@@ -474,13 +530,14 @@ def _integral_grams(taken_kg: dict[int, float], eligible: list[Candidate], targe
     return grams
 
 
-def _explain(order, eligible, per_household, offered, cap, _unused) -> list[HouseholdExplanation]:
+def _explain(order, eligible, per_household, offered, cap, least) -> list[HouseholdExplanation]:
     explanations = []
     for household_id in sorted(offered):
         allocated = per_household.get(household_id, 0)
         reasons: list[str] = []
         if allocated < offered[household_id]:
-            reasons.append("cap" if allocated >= cap else "cost")
+            reasons.append("cap" if allocated >= cap else "min_pick" if not allocated and offered[household_id] < least
+                           else "cost")
         explanations.append(HouseholdExplanation(
             household_id=household_id, tier=0, tier_reason="cost", offered_g=offered[household_id],
             allocated_g=allocated, cap_g=cap, reasons=tuple(reasons)))

@@ -19,7 +19,7 @@ from .. import audit
 from ..auth.permissions import require_role
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from ..locking import lock_row
-from ..units import Unit, UnitError, Weight
+from ..units import Unit, UnitError, Weight, format_number
 from . import allocation as engine
 from .common import ORDER_STAFF, to_grams
 from .states import ALLOCATABLE, ORDER
@@ -77,11 +77,12 @@ def candidates(order: BuyerOrder) -> list[engine.Candidate]:
 
 def policy_params(order: BuyerOrder, policy: AllocationPolicy, *, priority_first: bool = True):
     share_cap = order.share_cap_pct / 100
+    least = to_grams(order.min_pick_kg)
     if policy is AllocationPolicy.FAIR:
-        return engine.FairParams(share_cap=share_cap, priority_first=priority_first)
+        return engine.FairParams(share_cap=share_cap, priority_first=priority_first, min_pick_g=least)
     return engine.OptimalParams(share_cap=share_cap, stop_cost=order.stop_cost, km_cost=order.km_cost,
                                 urgency_credit=order.urgency_credit,
-                                urgency_horizon_days=order.urgency_horizon_days)
+                                urgency_horizon_days=order.urgency_horizon_days, min_pick_g=least)
 
 
 def run_allocation(actor: User, order: BuyerOrder, policy: AllocationPolicy | str = AllocationPolicy.FAIR,
@@ -169,6 +170,11 @@ def adjust_line(actor: User, run: AllocationRun, lot_id: int, kg: Any, reason: s
     total = sum((l.kg for l in run.lines), Decimal(0))
     if total > run.requested_kg:
         raise ValidationFailed(_l("That would allocate more than the order still needs."), field="kg")
+    least = run.order.min_pick_kg
+    from_household = sum((l.kg for l in run.lines if l.household_id == lot.household_id), Decimal(0))
+    if 0 < from_household < least:  # a change by hand keeps the order's least pick like the engine does
+        raise ValidationFailed(_l("This order picks at least %(kg)s 公斤 from a household: give this one that much "
+                                  "or take all its lots out."), field="kg", kg=format_number(least))
     run.filled_kg = total
     run.shortfall_kg = run.requested_kg - total
     run.adjusted = True

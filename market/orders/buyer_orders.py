@@ -32,7 +32,7 @@ MAX_ORDER_KG = Decimal("1000000")
 ORDER_FIELDS = ("number", "buyer_id", "variety_id", "min_grade_id", "quantity_kg", "delivered_price", "mode",
                 "window_start", "window_end", "destination", "crate_kg", "party_group_id", "reject_policy",
                 "status", "share_cap_pct", "stop_cost", "km_cost", "urgency_credit", "urgency_horizon_days",
-                "expected_cost_per_kg", "below_cost_reason")
+                "min_pick_kg", "expected_cost_per_kg", "below_cost_reason")
 #: the most logistics and packing an order may expect per kilogram (元): more is a typing error
 MAX_EXPECTED_COST_PER_KG = Decimal("100")
 
@@ -116,6 +116,17 @@ def _order_values(errors: Errors, data: Mapping[str, Any], current: BuyerOrder |
         if crate is None or not Decimal("0.5") <= crate <= Decimal("50"):
             errors.add("crate_kg", _l("A crate holds 0.5 to 50 公斤."))
         values["crate_kg"] = crate
+    if "min_pick_kg" in data:
+        try:
+            least = Weight(str(data["min_pick_kg"] or "0"), Unit.KG).kg
+        except (UnitError, ValueError):
+            least = None
+        quantity = values.get("quantity_kg", current.quantity_kg if current else None)
+        if least is None or least < 0:
+            errors.add("min_pick_kg", _l("Enter the least one household is picked for, in 公斤 (0 for no least)."))
+        elif quantity is not None and least > quantity:
+            errors.add("min_pick_kg", _l("The least pick cannot be more than the order."))
+        values["min_pick_kg"] = least
     if "expected_cost_per_kg" in data:
         try:
             cost = price_per_kg(str(data.get("expected_cost_per_kg") or "0"), data.get("price_unit") or Unit.KG)

@@ -22,6 +22,11 @@ household up to its cap) or, when the caps cannot fill the order, by HiGHS's LP.
 first solved over a pool (the relaxation's lots and the lots with the smallest ``δ``), which gives
 ``UB``; every lot the bound keeps is then in the pool, or the programme is solved again over all of
 them. Either way the answer is an optimum of the whole programme, to HiGHS's gap.
+
+With a least pick per household ``m`` (``least``), each household is visited or not (``z_h``):
+``Σ_{l∈h} x_l ≥ m·z_h`` and ``y_l ≤ z_h``, and the fill may fall short (``s``, at a price above any
+lot's cost, so only what no household can give at ``m`` or more is short): ``Σ x_l + s = T``. That
+programme goes to HiGHS whole (the bound above assumes the fill is exact).
 """
 from __future__ import annotations
 
@@ -39,13 +44,16 @@ class SolverFailed(RuntimeError):
 
 def solve(per_kg: np.ndarray, fixed: np.ndarray, available: np.ndarray, household: np.ndarray, cap: float,
           target: float, excess: float, *, gap: float = 1e-4, direct_lots: int = DIRECT_LOTS,
-          pool_extra: int = POOL_EXTRA) -> np.ndarray:
+          pool_extra: int = POOL_EXTRA, least: float = 0.0) -> np.ndarray:
     """Kilograms taken from each lot in an optimal solution (to ``gap``).
 
-    ``household`` numbers each lot's household 0 … m−1; quantities are kilograms.
+    ``household`` numbers each lot's household 0 … m−1; quantities are kilograms. With ``least``,
+    each household gives at least that or nothing, and the sum may fall short of ``target``.
     """
     n = len(per_kg)
     usable = np.minimum(available, min(cap + excess, target))
+    if least > 0:
+        return _solve_on(np.arange(n), per_kg, fixed, usable, household, cap, target, excess, gap, least)[0]
     if n <= direct_lots:
         return _solve_on(np.arange(n), per_kg, fixed, usable, household, cap, target, excess, gap)[0]
     prices = _prices(per_kg, fixed, usable, household, cap, target, excess)
@@ -122,7 +130,7 @@ def _lp_prices(unit, usable, household, m, cap, target, excess):
     return float(result.eqlin.marginals[0]), mu, nu, np.flatnonzero(result.x[:n] > 1e-9)
 
 
-def _solve_on(pool, per_kg, fixed, usable, household, cap, target, excess, gap):
+def _solve_on(pool, per_kg, fixed, usable, household, cap, target, excess, gap, least=0.0):
     """The programme over the lots in ``pool`` (sorted indices): (kilograms for every lot, cost)."""
     from scipy.optimize import Bounds, LinearConstraint, milp
     from scipy.sparse import csr_array
@@ -146,11 +154,32 @@ def _solve_on(pool, per_kg, fixed, usable, household, cap, target, excess, gap):
         vals += [-np.ones(m), np.ones(m)]
         lower.append([0.0])
         upper.append([excess + 1e-9])
-    matrix = csr_array((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-                       shape=(1 + k + n_households + (1 if m else 0), 2 * k + m))
-    costs = np.concatenate([per_kg[pool], fixed[pool], np.zeros(m)])
-    integrality = np.concatenate([np.zeros(k), np.ones(k), np.zeros(m)])
-    bounds = Bounds(np.zeros(2 * k + m), np.concatenate([usable[pool], np.ones(k), np.full(m, np.inf)]))
+    n_rows, n_vars = 1 + k + n_households + (1 if m else 0), 2 * k + m
+    costs = [per_kg[pool], fixed[pool], np.zeros(m)]
+    integrality = [np.zeros(k), np.ones(k), np.zeros(m)]
+    upper_bounds = [usable[pool], np.ones(k), np.full(m, np.inf)]
+    if least > 0:
+        # z_h (household visited) after the other variables, then the shortfall s. Rows: Σ_h x − m·z_h ≥ 0
+        # per household; y_l − z_h ≤ 0 per lot; and s joins the fill row.
+        z = n_vars + np.arange(n_households)
+        short = n_vars + n_households
+        rows += [n_rows + h, np.full(n_households, n_rows) + np.arange(n_households),
+                 n_rows + n_households + lots, n_rows + n_households + lots, [0]]
+        cols += [lots, z, k + lots, z[h], [short]]
+        vals += [np.ones(k), -np.full(n_households, least), np.ones(k), -np.ones(k), [1.0]]
+        lower += [np.zeros(n_households), np.full(k, -np.inf)]
+        upper += [np.full(n_households, np.inf), np.zeros(k)]
+        n_rows += n_households + k
+        n_vars += n_households + 1
+        # a kilogram short costs more than any kilogram and any visit could
+        penalty = 1.0 + float(np.abs(per_kg[pool]).max(initial=0.0)) + float(np.abs(fixed[pool]).sum()) / max(least, 1e-3)
+        costs += [np.zeros(n_households), [penalty]]
+        integrality += [np.ones(n_households), [0.0]]
+        upper_bounds += [np.ones(n_households), [target]]
+    matrix = csr_array((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(n_rows, n_vars))
+    costs = np.concatenate(costs)
+    integrality = np.concatenate(integrality)
+    bounds = Bounds(np.zeros(n_vars), np.concatenate(upper_bounds))
     result = milp(costs, constraints=LinearConstraint(matrix, np.concatenate(lower), np.concatenate(upper)),
                    integrality=integrality, bounds=bounds,
                    options={"mip_rel_gap": gap, "presolve": True, "disp": False})

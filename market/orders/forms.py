@@ -123,6 +123,10 @@ class OrderForm(FlaskForm):
                                 render_kw={"inputmode": "decimal"},
                                 description=_l("Spreads the order over many households; lifted only when "
                                                "the order cannot be filled otherwise."))
+    min_pick_kg = StringField(_l("Least one household is picked for (公斤)"), default="0",
+                              render_kw={"inputmode": "decimal"},
+                              description=_l("A household that would give less is left out and the others share "
+                                             "its part; 0 for no least."))
     stop_cost = StringField(_l("Cost of one collection stop (元)"), default="30", render_kw={"inputmode": "decimal"})
     km_cost = StringField(_l("Cost per kilometre (元)"), default="2", render_kw={"inputmode": "decimal"})
     urgency_credit = StringField(_l("Credit for fruit about to spoil (元/公斤)"), default="0.5",
@@ -159,7 +163,7 @@ class OrderForm(FlaskForm):
 
     #: what only the company's staff see and set: the margin is the company's own business
     MARGIN_FIELDS = ("expected_cost_per_kg", "below_cost_reason")
-    ALLOCATION_FIELDS = ("share_cap_pct", "stop_cost", "km_cost", "urgency_credit", "urgency_horizon_days")
+    ALLOCATION_FIELDS = ("share_cap_pct", "min_pick_kg", "stop_cost", "km_cost", "urgency_credit", "urgency_horizon_days")
 
 
 def order_form(grades: Iterable[Grade], **kwargs) -> OrderForm:

@@ -120,6 +120,7 @@ class OrderSchema(ma.Schema):
     km_cost = _out(2, "元 per kilometre (lowest-cost allocation)")
     urgency_credit = _out(2, "元/公斤 credit for fruit about to spoil (lowest-cost allocation)")
     urgency_horizon_days = ma.fields.Integer()
+    min_pick_kg = _out(3, "公斤: the least one household is picked for (0: no least)")
     note = ma.fields.String()
     cancelled_reason = ma.fields.String()
     created_at = ma.fields.DateTime()
@@ -179,6 +180,9 @@ class OrderUpdateSchema(ma.Schema):
     km_cost = ExactNumber()
     urgency_credit = ExactNumber()
     urgency_horizon_days = ma.fields.Integer()
+    min_pick_kg = ExactNumber(metadata={
+        "description": "公斤: the least one household is picked for; a household that would give less is left "
+                       "out and the others share its part (0, the default: no least)", "example": "50"})
     expected_cost_per_kg = ExactNumber(metadata={
         "description": "logistics and packing expected, per price_unit (default: the company's setting)",
         "example": "1.10"})

@@ -44,6 +44,7 @@ REASON_TEXT = {
     "crate_rounding": _l("Its fair share was rounded down to whole crates"),
     "lower_tier_filled": _l("More urgent households filled the order first"),
     "cost": _l("Cheaper to collect elsewhere"),
+    "min_pick": _l("Would be given less than the order's least pick per household, so left out"),
 }
 INELIGIBLE_TEXT = {
     "variety": _l("another variety"),
@@ -113,7 +114,9 @@ def _fill_from_order(form, order: BuyerOrder) -> None:
         form.party_group_id.data = order.party_group_id
         for name in form.ALLOCATION_FIELDS:
             value = getattr(order, name)
-            getattr(form, name).data = str(value) if isinstance(value, int) else format_number(value, 2)
+            # as typed back in: no thousands separators; weights to the gram
+            getattr(form, name).data = (str(value) if isinstance(value, int) else
+                                        format_number(value, 3 if name.endswith("_kg") else 2).replace(",", ""))
 
 
 def _order_data(form, variety: Variety, staff: bool) -> dict:
