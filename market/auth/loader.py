@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Flask, g, request, session
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
 
 from models import User, db
 
@@ -23,7 +24,9 @@ def init_app(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() and len(user_id) < 12 else None
+        # the user and their roles in one statement: every signed-in page asks it first
+        user = (db.session.get(User, int(user_id), options=[joinedload(User.roles)])
+                if user_id.isdigit() and len(user_id) < 12 else None)
         if user is None or not user.is_active:
             return None
         if session.get(SESSION_VERSION_KEY) != user.session_version:
