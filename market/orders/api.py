@@ -14,6 +14,7 @@ from ..api import Blueprint, PageArgsSchema, creates, page_schema, paginate, rol
 from ..errors import PermissionDenied
 from . import allocation_runs, buyer_orders, buyers
 from .common import ORDER_STAFF
+from .inputs import OrderInput
 from .schemas import (AdjustSchema, BuyerCreateSchema, BuyerQuerySchema, BuyerSchema, BuyerUpdateSchema,
                       CancelSchema, MyAllocationSchema, OrderCreateSchema, OrderQuerySchema, OrderSchema,
                       OrderUpdateSchema, RunCreateSchema, RunDetailSchema, RunSchema)
@@ -94,7 +95,7 @@ def create_order(body):
     A buyer's staff may leave ``buyer_id`` out: the order is for their buyer."""
     if body.get("buyer_id") is None:
         body["buyer_id"] = current_user.buyer_id
-    return buyer_orders.create_order(current_user, **body)
+    return buyer_orders.create_order(current_user, OrderInput.parse(body))
 
 
 @blp.route("/orders/<int:order_id>")
@@ -110,7 +111,7 @@ def get_order(order_id: int):
 def update_order(body, order_id: int):
     """Change a draft or open order (409 once kilograms are reserved)."""
     order = buyer_orders.get_order(current_user, order_id)
-    buyer_orders.update_order(current_user, order, **body)
+    buyer_orders.update_order(current_user, order, OrderInput.parse(body))
     db.session.commit()
     return order
 

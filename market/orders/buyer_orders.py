@@ -20,10 +20,10 @@ from ..auth.permissions import require_role
 from ..errors import Conflict, FieldErrors as Errors, NotFound, PermissionDenied, ValidationFailed
 from ..locking import lock_row
 from ..numbering import next_number
-from ..units import Unit, UnitError, Weight, parse_quantity, price_per_kg
 from . import margin
 from .allocation_runs import confirmed_lines, lock_lots
-from .common import ORDER_STAFF, entered_decimal
+from .common import ORDER_STAFF
+from .inputs import UNSET, OrderInput
 from .states import ORDER
 
 MAX_ORDER_KG = Decimal("1000000")
@@ -50,56 +50,37 @@ def _grade_of(variety: Variety, grade_id: Any) -> Grade | None:
     return grade
 
 
-def _order_values(errors: Errors, data: Mapping[str, Any], current: BuyerOrder | None) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    variety = None
-    if "buyer_id" in data or current is None:
-        buyer = db.session.get(Buyer, data.get("buyer_id")) if isinstance(data.get("buyer_id"), int) else None
+def _order_values(errors: Errors, entry: OrderInput, current: BuyerOrder | None) -> dict[str, Any]:
+    """The columns ``entry`` sets, once the rules hold: what exists, what is in range, in order."""
+    values = entry.given()
+    new = current is None
+    variety = current.variety if current is not None else None
+    if entry.has("buyer_id") or new:
+        buyer = db.session.get(Buyer, entry.buyer_id) if entry.buyer_id else None
         if buyer is None or not buyer.active:
             errors.add("buyer_id", _l("Choose a buyer from the list."))
         values["buyer_id"] = buyer.id if buyer else None
-    if "variety_id" in data or current is None:
-        variety = db.session.get(Variety, data.get("variety_id")) if isinstance(data.get("variety_id"), int) else None
+    if entry.has("variety_id") or new:
+        variety = db.session.get(Variety, entry.variety_id) if entry.variety_id else None
         if variety is None:
             errors.add("variety_id", _l("Choose a variety from the list."))
         values["variety_id"] = variety.id if variety else None
-    else:
-        variety = current.variety
-    if "min_grade_id" in data or current is None:
-        grade = _grade_of(variety, data.get("min_grade_id")) if variety else None
+    if entry.has("min_grade_id") or new:
+        grade = _grade_of(variety, entry.min_grade_id) if variety else None
         if grade is None:
             errors.add("min_grade_id", _l("Choose a grade of this variety."))
         values["min_grade_id"] = grade.id if grade else None
-    if "quantity" in data or current is None:
-        try:
-            quantity = parse_quantity(str(data.get("quantity") or ""), data.get("unit") or Unit.KG)
-        except UnitError:
-            errors.add("quantity", _l("Enter the quantity as a number with a unit: 5.4 吨, 5400 公斤 or 10800 斤."))
-        else:
-            if quantity.weight.kg > MAX_ORDER_KG:
-                errors.add("quantity", _l("An order can be at most 1,000 吨."))
-            values["quantity_kg"] = quantity.weight.kg
-            values["entered_unit"] = QuantityUnit(quantity.unit.value)
-    if "delivered_price" in data or current is None:
-        try:
-            price = price_per_kg(str(data.get("delivered_price") or ""), data.get("price_unit") or Unit.KG)
-        except (UnitError, ValueError):
-            price = None
-        if price is None or price <= 0:
-            errors.add("delivered_price", _l("Enter the delivered price above zero, to the fen."))
-        values["delivered_price"] = price
-    if "mode" in data or current is None:
-        try:
-            values["mode"] = SaleMode(data.get("mode"))
-        except ValueError:
-            errors.add("mode", _l("Choose field-direct or farm-to-supermarket."))
-    if "reject_policy" in data:
-        try:
-            values["reject_policy"] = RejectPolicy(data.get("reject_policy"))
-        except ValueError:
-            errors.add("reject_policy", _l("Choose who bears rejects."))
-    start = data.get("window_start", current.window_start if current else None)
-    end = data.get("window_end", current.window_end if current else None)
+    if new and not entry.has("quantity_kg") and "quantity" not in entry.errors:
+        errors.add("quantity", _l("Enter the quantity as a number with a unit: 5.4 吨, 5400 公斤 or 10800 斤."))
+    if entry.quantity_kg is not None and entry.quantity_kg is not UNSET and entry.quantity_kg > MAX_ORDER_KG:
+        errors.add("quantity", _l("An order can be at most 1,000 吨."))
+    if new and not entry.has("delivered_price"):
+        errors.add("delivered_price", _l("Enter the delivered price above zero, to the fen."))
+    if new and not entry.has("mode"):
+        errors.add("mode", _l("Choose field-direct or farm-to-supermarket."))
+    start = entry.window_start if entry.has("window_start") else (current.window_start if current else None)
+    end = entry.window_end if entry.has("window_end") else (current.window_end if current else None)
+    values.pop("window_start", None), values.pop("window_end", None)
     if not isinstance(start, date):
         errors.add("window_start", _l("Enter the first delivery day."))
     if not isinstance(end, date):
@@ -108,81 +89,35 @@ def _order_values(errors: Errors, data: Mapping[str, Any], current: BuyerOrder |
         if end < start:
             errors.add("window_end", _l("The last day cannot be before the first."))
         values["window_start"], values["window_end"] = start, end
-    if "crate_kg" in data:
-        try:
-            crate = Weight(str(data["crate_kg"]), Unit.KG).kg
-        except (UnitError, ValueError):
-            crate = None
-        if crate is None or not Decimal("0.5") <= crate <= Decimal("50"):
-            errors.add("crate_kg", _l("A crate holds 0.5 to 50 公斤."))
-        values["crate_kg"] = crate
-    if "min_pick_kg" in data:
-        try:
-            least = Weight(str(data["min_pick_kg"] or "0"), Unit.KG).kg
-        except (UnitError, ValueError):
-            least = None
+    if entry.has("crate_kg") and (entry.crate_kg is None or not Decimal("0.5") <= entry.crate_kg <= Decimal("50")):
+        errors.add("crate_kg", _l("A crate holds 0.5 to 50 公斤."))
+    if entry.min_pick_kg:
         quantity = values.get("quantity_kg", current.quantity_kg if current else None)
-        if least is None or least < 0:
-            errors.add("min_pick_kg", _l("Enter the least one household is picked for, in 公斤 (0 for no least)."))
-        elif quantity is not None and least > quantity:
+        if quantity is not None and entry.min_pick_kg > quantity:
             errors.add("min_pick_kg", _l("The least pick cannot be more than the order."))
-        values["min_pick_kg"] = least
-    if "expected_cost_per_kg" in data:
-        try:
-            cost = price_per_kg(str(data.get("expected_cost_per_kg") or "0"), data.get("price_unit") or Unit.KG)
-        except (UnitError, ValueError):
-            cost = None
-        if cost is None or not Decimal("0") <= cost <= MAX_EXPECTED_COST_PER_KG:
-            errors.add("expected_cost_per_kg", _l("Enter the expected logistics and packing per 公斤, "
-                                                  "0 to 100 元, to the fen."))
-        values["expected_cost_per_kg"] = cost
-    for key in ("destination", "note", "below_cost_reason"):
-        if key in data:
-            values[key] = (data.get(key) or "").strip()
-    if "party_group_id" in data:
-        group_id = data.get("party_group_id") or None
-        if group_id is not None and (not isinstance(group_id, int) or db.session.get(PartyGroup, group_id) is None):
-            errors.add("party_group_id", _l("Choose a party group from the list."))
-        values["party_group_id"] = group_id
-    for key, low, high in (("share_cap_pct", "0.01", "100"), ("stop_cost", "0", "100000"),
-                           ("km_cost", "0", "1000"), ("urgency_credit", "0", "1000")):
-        if key in data and data[key] is not None:
-            value = entered_decimal(data[key], key, errors, _l("Enter a number."))
-            if value is not None and (not Decimal(low) <= value <= Decimal(high) or value != value.quantize(Decimal("0.01"))):
-                errors.add(key, _l("Enter a number between %(low)s and %(high)s, to two decimals.") % {"low": low, "high": high})
-            values[key] = value
-    if "urgency_horizon_days" in data and data["urgency_horizon_days"] is not None:
-        try:
-            horizon = int(data["urgency_horizon_days"])
-        except (TypeError, ValueError):
-            horizon = 0
-        if not 1 <= horizon <= 90:
-            errors.add("urgency_horizon_days", _l("Enter 1 to 90 days."))
-        values["urgency_horizon_days"] = horizon
+    if entry.has("expected_cost_per_kg") and (entry.expected_cost_per_kg is None
+                                              or not 0 <= entry.expected_cost_per_kg <= MAX_EXPECTED_COST_PER_KG):
+        errors.add("expected_cost_per_kg", _l("Enter the expected logistics and packing per 公斤, "
+                                              "0 to 100 元, to the fen."))
+    if entry.has("party_group_id") and entry.party_group_id is not None and (
+            entry.party_group_id == -1 or db.session.get(PartyGroup, entry.party_group_id) is None):
+        errors.add("party_group_id", _l("Choose a party group from the list."))
+    for name, messages in entry.errors.items():
+        for message in messages:
+            errors.add(name, message)
     return values
 
 
 def _farm_gate_prices(errors: Errors, order_variety: Variety | None, min_grade_id: int | None,
-                      prices: Mapping[Any, Any] | None, unit: Any) -> dict[int, Decimal]:
-    """Every grade the order accepts needs a farm-gate price."""
+                      given: Mapping[int, Decimal | None]) -> dict[int, Decimal]:
+    """Every grade the order accepts needs a farm-gate price (``given`` in 元/公斤, read at the edge)."""
     result: dict[int, Decimal] = {}
-    if order_variety is None or min_grade_id is None:
+    if order_variety is None or min_grade_id is None or "farm_gate_prices" in errors.fields:
         return result
     min_grade = db.session.get(Grade, min_grade_id)
-    accepted = [g for g in min_grade.table.grades if g.rank <= min_grade.rank]
-    given: dict[int, Any] = {}
-    for key, value in (prices or {}).items():
-        if not (isinstance(key, int) or (isinstance(key, str) and key.isascii() and key.isdigit() and len(key) <= 9)):
-            errors.add("farm_gate_prices", _l("Give the farm-gate prices by grade id, e.g. {\"1\": \"8.00\"}."))
-            return result
-        given[int(key)] = value
-    for grade in accepted:
-        raw = given.get(grade.id)
-        try:
-            price = price_per_kg(str(raw), unit or Unit.KG) if raw not in (None, "") else None
-        except (UnitError, ValueError):
-            price = None
-        if price is None or price < 0:
+    for grade in (g for g in min_grade.table.grades if g.rank <= min_grade.rank):
+        price = given.get(grade.id)
+        if price is None:
             errors.add("farm_gate_prices", _l("Enter the farm-gate price for %(grade)s.") % {"grade": grade.name})
         else:
             result[grade.id] = price
@@ -221,21 +156,24 @@ def _require_reason_below_cost(errors: Errors, delivered: Decimal | None, prices
             % {"grades": _below_cost_text(grades, losses)})
 
 
-def create_order(actor: User, **data: Any) -> BuyerOrder:
+def create_order(actor: User, entry: OrderInput | None = None, **data: Any) -> BuyerOrder:
     """Enter a buyer order (draft). Coordinators and admins; a buyer's staff for their own buyer.
 
-    :param quantity: text with a unit ("5.4吨") or a number in ``unit``.
-    :param farm_gate_prices: ``{grade_id: price}`` per ``price_unit`` for every accepted grade.
+    ``entry`` is the order as the form or the API read it; a caller without one (the demo, a
+    script) passes the fields as typed, read here by the same :meth:`OrderInput.parse`
+    (``quantity`` as text with a unit or a number in ``unit``; ``farm_gate_prices`` as
+    ``{grade_id: price}`` per ``price_unit`` for every accepted grade).
+
     :raises ValidationFailed: every wrong field named.
     """
-    if not _may_write_order(actor, data.get("buyer_id")):
+    entry = entry if entry is not None else OrderInput.parse(data)
+    if not _may_write_order(actor, entry.buyer_id or None):
         raise PermissionDenied()
     errors = Errors()
-    values = _order_values(errors, data, None)
+    values = _order_values(errors, entry, None)
     variety = db.session.get(Variety, values["variety_id"]) if values.get("variety_id") else None
-    prices = _farm_gate_prices(errors, variety, values.get("min_grade_id"), data.get("farm_gate_prices"),
-                               data.get("price_unit"))
-    if "expected_cost_per_kg" not in values:
+    prices = _farm_gate_prices(errors, variety, values.get("min_grade_id"), entry.farm_gate_prices or {})
+    if values.get("expected_cost_per_kg") is None:
         values["expected_cost_per_kg"] = default_expected_cost()
     if actor.has_role(*ORDER_STAFF):
         _require_reason_below_cost(errors, values.get("delivered_price"), prices, values["expected_cost_per_kg"],
@@ -251,21 +189,21 @@ def create_order(actor: User, **data: Any) -> BuyerOrder:
     return order
 
 
-def update_order(actor: User, order: BuyerOrder, **data: Any) -> BuyerOrder:
-    """Change a draft or open order (before anything is reserved)."""
+def update_order(actor: User, order: BuyerOrder, entry: OrderInput | None = None, **data: Any) -> BuyerOrder:
+    """Change a draft or open order (before anything is reserved): only the fields ``entry`` carries."""
+    entry = entry if entry is not None else OrderInput.parse(data)
     if not _may_write_order(actor, order.buyer_id):
         raise PermissionDenied()
     if order.status not in (OrderStatus.DRAFT, OrderStatus.OPEN):
         raise Conflict(_l("This order can no longer be changed."))
     before = audit.snapshot(order, ORDER_FIELDS)
     errors = Errors()
-    values = _order_values(errors, data, order)
+    values = _order_values(errors, entry, order)
     prices = None
-    if "farm_gate_prices" in data or "min_grade_id" in data or "variety_id" in data:
+    if entry.has("farm_gate_prices") or entry.has("min_grade_id") or entry.has("variety_id"):
         variety = db.session.get(Variety, values.get("variety_id", order.variety_id))
         prices = _farm_gate_prices(errors, variety, values.get("min_grade_id", order.min_grade_id),
-                                   data.get("farm_gate_prices") or {p.grade_id: p.price for p in order.prices},
-                                   data.get("price_unit"))
+                                   entry.farm_gate_prices or {p.grade_id: p.price for p in order.prices})
     if actor.has_role(*ORDER_STAFF):
         _require_reason_below_cost(
             errors, values.get("delivered_price", order.delivered_price),

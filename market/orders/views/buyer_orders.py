@@ -26,6 +26,7 @@ from ...pages import act, submit
 from ...units import Weight, format_number
 from .. import allocation_runs, buyer_orders, margin
 from ..forms import AdjustForm, CancelForm, OrderFilterForm, RunForm, order_form
+from ..inputs import OrderInput
 from ..states import ALLOCATABLE, ORDER
 from .blueprint import bp
 from .common import (PAGE_SIZE, all_varieties, can_manage, can_see_runs, is_buyer_staff, kg_of,
@@ -178,10 +179,10 @@ def _order_form_page(order: BuyerOrder | None):
                 form.buyer_id.data = request.args.get("buyer_id", type=int)
 
     def save():
-        data = _order_data(form, variety, staff)
+        entry = OrderInput.parse(_order_data(form, variety, staff))
         if order is None:
-            return buyer_orders.create_order(current_user, **data)
-        return buyer_orders.update_order(current_user, order, **data)
+            return buyer_orders.create_order(current_user, entry)
+        return buyer_orders.update_order(current_user, order, entry)
 
     form.mark_required_prices()
     outcome = submit(form, save,
