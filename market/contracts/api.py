@@ -11,6 +11,7 @@ from ..auth.permissions import STAFF, require_role
 from ..api import Blueprint, creates, page_schema, paginate, roles_first
 from ..errors import NotFound
 from . import services
+from .inputs import ContractInput
 from .schemas import (ContractCreateSchema, ContractQuerySchema, ContractSchema, PrepaymentCreateSchema,
                       PrepaymentSchema, ProgressSchema, QuoteCorrectionSchema, QuoteCreateSchema,
                       QuoteQuerySchema, QuoteSchema, TerminateSchema)
@@ -44,7 +45,7 @@ def list_contracts(args):
 def create_contract(body):
     """Draw up a contract (draft). Coordinators and admins only; every grade of the table needs a price."""
     body["expected_kg"] = body.pop("expected")
-    return services.create_contract(current_user, **body)
+    return services.create_contract(current_user, ContractInput.parse(**body))
 
 
 @blp.route("/contracts/<int:contract_id>")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any, Mapping
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
@@ -18,12 +18,11 @@ from .. import audit
 from ..numbering import next_number
 from ..auth.permissions import require_household_access, require_role, visible_household_id
 from ..errors import NotFound, ValidationFailed
-from ..units import Unit
 from . import pricing
 from .progress import Progress
 from .states import CONTRACT
-from .common import (ACTIONS, CONTRACT_FIELDS, CONTRACT_MANAGERS, MAX_AREA_MU, MAX_PERCENT, MAX_TOLERANCE,
-                     SEASON_RE, Errors, date_of, enum_of, fixed_of, price_of, unit_of, weight_kg_of)
+from .common import ACTIONS, CONTRACT_FIELDS, CONTRACT_MANAGERS, Errors
+from .inputs import ContractInput
 from .quotes import quote_for
 
 
@@ -69,70 +68,56 @@ def next_contract_number(season: str) -> str:
     return next_number(PurchaseContract.number, f"HT{season}-")
 
 
-def create_contract(actor: User, *, household_id: int, season: str, variety_id: int,
-                    grade_table_id: int | None = None, main_grade_id: int, area_mu: Any, expected_kg: Any,
-                    tolerance_pct: Any = Decimal("5"), mechanism: PriceMechanism | str,
-                    grade_prices: Mapping[int, Any], price_unit: Unit | str = Unit.KG,
-                    premium_pct: Any = Decimal("0"), bonus_per_kg: Any = Decimal("0"),
-                    quote_source: str = "", starts_on: date, ends_on: date,
-                    delivery_terms: str = "") -> PurchaseContract:
+def create_contract(actor: User, entry: ContractInput | None = None, **data: Any) -> PurchaseContract:
     """Draw up a purchase contract (draft) for one household and season.
 
-    :param expected_kg: kilograms, or text with a unit ("6000斤"), a ``Weight`` or a ``Quantity``.
-    :param grade_prices: ``{grade_id: price}`` for every grade of the table, per ``price_unit``
-        (元/公斤 by default; 元/斤 is converted exactly). By mechanism the price is the fixed
-        price, the floor or the base price.
-    :param bonus_per_kg: per ``price_unit`` as well.
+    ``entry`` is the contract as the form or the API read it; a caller without one (the demo, a
+    script) passes the fields as typed, read here by the same :meth:`ContractInput.parse`
+    (``expected_kg`` in 公斤 or text with a unit ("6000斤"); ``grade_prices`` ``{grade_id: price}``
+    for every grade of the table per ``price_unit``, as is ``bonus_per_kg``). By mechanism the price
+    is the fixed price, the floor or the base price.
+
     :raises ValidationFailed: with every wrong field named.
     """
     require_role(actor, *CONTRACT_MANAGERS)
+    entry = entry if entry is not None else ContractInput.parse(**data)
     errors = Errors()
-    unit = unit_of(price_unit, errors, "price_unit")
+    for name, messages in entry.errors.items():
+        for message in messages:
+            errors.add(name, message)
 
-    household = db.session.get(Household, household_id) if isinstance(household_id, int) else None
+    household = db.session.get(Household, entry.household_id) if entry.household_id is not None else None
     if household is None:
         errors.add("household_id", _l("Choose a household."))
     elif not household.active:
         errors.add("household_id", _l("This household is no longer active."))
 
-    season = (season or "").strip() if isinstance(season, str) else str(season or "")
-    if not SEASON_RE.match(season):
-        errors.add("season", _l("Enter the season as a year, e.g. 2026."))
-
-    variety = db.session.get(Variety, variety_id) if isinstance(variety_id, int) else None
+    variety = db.session.get(Variety, entry.variety_id) if entry.variety_id is not None else None
     table = None
     if variety is None:
         errors.add("variety_id", _l("Choose a variety."))
+    elif entry.grade_table_id is None:
+        table = variety.product.default_grade_table
+        if table is None:
+            errors.add("grade_table_id", _l("This product has no default grade table; choose one."))
     else:
-        if grade_table_id is None:
-            table = variety.product.default_grade_table
-            if table is None:
-                errors.add("grade_table_id", _l("This product has no default grade table; choose one."))
-        else:
-            table = db.session.get(GradeTable, grade_table_id) if isinstance(grade_table_id, int) else None
-            if table is None or table.product_id != variety.product_id:
-                errors.add("grade_table_id", _l("Choose a grade table of this product."))
-                table = None
+        table = db.session.get(GradeTable, entry.grade_table_id) if entry.grade_table_id > 0 else None
+        if table is None or table.product_id != variety.product_id:
+            errors.add("grade_table_id", _l("Choose a grade table of this product."))
+            table = None
     grades = {g.id: g for g in table.grades} if table is not None else {}
     if table is not None and not grades:
         errors.add("grade_table_id", _l("This grade table has no grades."))
+    main_grade_id = entry.main_grade_id
     if table is not None and main_grade_id not in grades:
         errors.add("main_grade_id", _l("Choose the main grade from the contract's grade table."))
 
-    area = fixed_of(area_mu, errors, "area_mu", low=Decimal(0), low_inclusive=False, high=MAX_AREA_MU,
-                  message=_l("Enter the planted area in mu, above zero."))
-    expected = weight_kg_of(expected_kg, errors, "expected_kg")
-    tolerance = fixed_of(tolerance_pct, errors, "tolerance_pct", high=MAX_TOLERANCE,
-                       message=_l("The tolerance must be between 0 and 50 percent."))
-    chosen = enum_of(PriceMechanism, mechanism, errors, "mechanism")
-    premium = fixed_of(premium_pct if premium_pct not in (None, "") else "0", errors, "premium_pct",
-                     high=MAX_PERCENT, message=_l("The premium cannot be negative."))
-    bonus = price_of(bonus_per_kg if bonus_per_kg not in (None, "") else "0", unit, errors, "bonus_per_kg")
-    if chosen is not None and chosen is not PriceMechanism.MARKET_PLUS and premium:
+    chosen = entry.mechanism
+    if chosen is not None and chosen is not PriceMechanism.MARKET_PLUS and entry.premium_pct:
         errors.add("premium_pct", _l("A premium applies only to the market-plus mechanism."))
-    if chosen is not None and chosen is not PriceMechanism.BASE_BONUS and bonus:
+    if chosen is not None and chosen is not PriceMechanism.BASE_BONUS and entry.bonus_per_kg:
         errors.add("bonus_per_kg", _l("A bonus applies only to the base-plus-bonus mechanism."))
-    quote_source = (quote_source or "").strip()
+    quote_source = entry.quote_source
     if chosen in pricing.NEEDS_QUOTE and not quote_source:
         errors.add("quote_source", _l("Name the market whose daily quote this contract follows."))
     if len(quote_source) > 64:
@@ -140,38 +125,29 @@ def create_contract(actor: User, *, household_id: int, season: str, variety_id: 
     if chosen not in pricing.NEEDS_QUOTE:
         quote_source = ""
 
-    start = date_of(starts_on, errors, "starts_on")
-    end = date_of(ends_on, errors, "ends_on")
+    start, end = entry.starts_on, entry.ends_on
     if start is not None and end is not None and end < start:
         errors.add("ends_on", _l("The last delivery day cannot be before the first."))
 
     prices: dict[int, Decimal] = {}
-    given = {}
-    for key, value in (grade_prices or {}).items():
-        try:
-            given[int(key)] = value
-        except (TypeError, ValueError):
-            errors.add("grade_prices", _l("Prices must be given per grade."))
-    for grade_id in set(given) - set(grades):
+    for grade_id in set(entry.grade_prices) - set(grades):
         if table is not None:
             errors.add(f"grade_prices.{grade_id}", _l("This grade is not in the contract's grade table."))
     for grade_id, grade in grades.items():
-        field = f"grade_prices.{grade_id}"
-        if given.get(grade_id) in (None, ""):
-            errors.add(field, _l("Enter a price for %(grade)s.", grade=grade.name))
-            continue
-        per_kg = price_of(given[grade_id], unit, errors, field)
-        if per_kg is not None:
-            prices[grade_id] = per_kg
+        if grade_id not in entry.grade_prices:
+            errors.add(f"grade_prices.{grade_id}", _l("Enter a price for %(grade)s.", grade=grade.name))
+        elif entry.grade_prices[grade_id] is not None:  # (one that could not be read is named already)
+            prices[grade_id] = entry.grade_prices[grade_id]
     if chosen in (PriceMechanism.FIXED, PriceMechanism.BASE_BONUS) and prices.get(main_grade_id) == 0:
         errors.add(f"grade_prices.{main_grade_id}", _l("The main grade needs a price above zero."))
     errors.raise_any()
 
     contract = PurchaseContract(
-        number=next_contract_number(season), household_id=household.id, season=season, variety_id=variety.id,
-        grade_table_id=table.id, main_grade_id=main_grade_id, area_mu=area, expected_kg=expected,
-        tolerance_pct=tolerance, mechanism=chosen, premium_pct=premium, bonus_per_kg=bonus,
-        quote_source=quote_source, starts_on=start, ends_on=end, delivery_terms=(delivery_terms or "").strip(),
+        number=next_contract_number(entry.season), household_id=household.id, season=entry.season,
+        variety_id=variety.id, grade_table_id=table.id, main_grade_id=main_grade_id, area_mu=entry.area_mu,
+        expected_kg=entry.expected_kg, tolerance_pct=entry.tolerance_pct, mechanism=chosen,
+        premium_pct=entry.premium_pct, bonus_per_kg=entry.bonus_per_kg, quote_source=quote_source,
+        starts_on=start, ends_on=end, delivery_terms=entry.delivery_terms,
         status=ContractStatus.DRAFT, created_by_id=actor.id,
     )
     contract.prices = [ContractGradePrice(grade_id=g.id, price=prices[g.id]) for g in table.grades]

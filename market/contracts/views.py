@@ -15,6 +15,7 @@ from ..labels import label
 from ..units import format_number
 from . import services
 from .forms import ContractFilterForm, PrepaymentForm, QuoteForm, TerminateForm, contract_form
+from .inputs import ContractInput
 from .progress import tolerance_bounds
 from .schemas import per_jin
 from .states import ACCEPTS_DELIVERIES, CONTRACT
@@ -119,14 +120,14 @@ def new_contract():
     rename = {f"grade_prices.{g.id}": name for g, name in form.price_fields}
     rename.update(expected_kg="expected")
     outcome = submit(
-        form, lambda: services.create_contract(
-            current_user, household_id=form.household_id.data, season=form.season.data,
+        form, lambda: services.create_contract(current_user, ContractInput.parse(
+            household_id=form.household_id.data, season=form.season.data,
             variety_id=variety.id, grade_table_id=table.id if table else None,
             main_grade_id=form.main_grade_id.data, area_mu=form.area_mu.data, expected_kg=form.expected.data,
             tolerance_pct=form.tolerance_pct.data, mechanism=form.mechanism.data,
             grade_prices=form.prices(), price_unit="kg", premium_pct=form.premium_pct.data,
             bonus_per_kg=form.bonus_per_kg.data, quote_source=form.quote_source.data,
-            starts_on=form.starts_on.data, ends_on=form.ends_on.data, delivery_terms=form.delivery_terms.data),
+            starts_on=form.starts_on.data, ends_on=form.ends_on.data, delivery_terms=form.delivery_terms.data)),
         done=lambda contract: _("Contract %(number)s drawn up. Sign it when both sides agree.",
                                 number=contract.number),
         then=lambda contract: url_for("contracts.show_contract", contract_id=contract.id), rename=rename)
