@@ -13,11 +13,12 @@ from flask import Blueprint, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import selectinload
 
-from models import (BuyerOrder, PaymentApplication, PurchaseInvoice, Settlement, SettlementHousehold,
-                    SettlementKind, SettlementStatus, Voucher, VoucherSource, db)
+from models import (BuyerOrder, Household, PaymentApplication, PurchaseInvoice, Settlement, SettlementHousehold,
+                    SettlementKind, SettlementStatus, Variety, Voucher, VoucherLine, VoucherSource, WeighSlip, db,
+                    settlement_slips)
 
 from ..clock import local_today
 from ..errors import NotFound, ValidationFailed
@@ -190,15 +191,29 @@ def household_totals(settlement: Settlement) -> HouseholdTotals:
 
 
 def _vouchers(settlement: Settlement) -> list[Voucher]:
-    return list(db.session.scalars(select(Voucher).options(selectinload(Voucher.lines), selectinload(Voucher.period))
+    return list(db.session.scalars(select(Voucher).options(selectinload(Voucher.lines).selectinload(VoucherLine.account),
+                                                           selectinload(Voucher.period))
                                    .where(Voucher.source == VoucherSource.SETTLEMENT,
                                           Voucher.source_id == settlement.id).order_by(Voucher.id)))
 
 
 def _invoices(settlement: Settlement) -> list[PurchaseInvoice]:
-    return list(db.session.scalars(select(PurchaseInvoice).join(SettlementHousehold)
-                                   .where(SettlementHousehold.settlement_id == settlement.id)
-                                   .order_by(PurchaseInvoice.number)))
+    """The purchase invoices of its lines (one at most each), by number: those loaded with the whole
+    settlement when it was, else asked for at once rather than line by line."""
+    lines = settlement.households
+    if any("invoice" in inspect(line).unloaded for line in lines):
+        return list(db.session.scalars(select(PurchaseInvoice).join(SettlementHousehold)
+                                       .where(SettlementHousehold.settlement_id == settlement.id)
+                                       .order_by(PurchaseInvoice.number)))
+    return sorted((line.invoice for line in lines if line.invoice is not None), key=lambda invoice: invoice.number)
+
+
+def _product(settlement: Settlement) -> Variety | None:
+    """The variety of its first weigh slip, without loading every slip for it."""
+    return db.session.scalar(select(Variety).join(WeighSlip, WeighSlip.variety_id == Variety.id)
+                             .join(settlement_slips, settlement_slips.c.slip_id == WeighSlip.id)
+                             .where(settlement_slips.c.settlement_id == settlement.id)
+                             .order_by(WeighSlip.id).limit(1))
 
 
 def _receipts(settlement: Settlement) -> list[PaymentApplication]:
@@ -242,12 +257,22 @@ def _profit(settlement: Settlement):
 HOUSEHOLDS_PAGE_SIZE = 15
 
 
+def _load_groups(lines: list[SettlementHousehold]) -> None:
+    """The village group (组) each shown household names, in one statement for the page rather than
+    one per group as each row asks for it."""
+    ids = [line.household_id for line in lines]
+    if ids:
+        db.session.scalars(select(Household).where(Household.id.in_(ids))
+                           .options(selectinload(Household.group))).all()
+
+
 def _detail_context(settlement: Settlement) -> dict[str, Any]:
     accountant = _is_accountant()
     submitted = settlement.status is SettlementStatus.SUBMITTED
     prepared_it = settlement.prepared_by_id == current_user.id
     households = list_page(settlement.households, size=HOUSEHOLDS_PAGE_SIZE, matches=lambda line, query: (
         query in line.household.head_name or query in line.household.village.name))
+    _load_groups(households.rows)
     return dict(
         settlement=settlement, totals=household_totals(settlement), vouchers=_vouchers(settlement),
         households=households,
@@ -255,7 +280,7 @@ def _detail_context(settlement: Settlement) -> dict[str, Any]:
         stock_lines=stock.stock_lines(settlement.order_id) if settlement.order_id else [],
         stock_moved=stock.settlement_movements(settlement),
         invoices=_invoices(settlement), receipts=_receipts(settlement),
-        product=settlement.slips[0].variety if settlement.slips else None,
+        product=_product(settlement),
         draft=settlement.status is SettlementStatus.DRAFT, can_prepare=_can_prepare(), accountant=accountant,
         can_approve=accountant and submitted and not prepared_it, own_settlement=accountant and submitted and prepared_it,
         can_return=accountant and settlement.status in (SettlementStatus.SUBMITTED, SettlementStatus.APPROVED),
@@ -342,7 +367,7 @@ def discard(settlement_id: int):
 @login_required
 def print_settlement(settlement_id: int):
     """三方结算单 on A4, always in Chinese."""
-    settlement = services.get(current_user, settlement_id)
+    settlement = services.get(current_user, settlement_id, whole=True)
     with force_locale("zh_CN"):
         return render_template("settlements/print.html", company=COMPANY, **_detail_context(settlement))
 
@@ -356,7 +381,7 @@ def _invoice_pages(invoices: list[PurchaseInvoice]) -> list[dict[str, Any]]:
 @login_required
 def print_invoices(settlement_id: int):
     """Every 农产品收购发票 of a settlement, one per page."""
-    settlement = services.get(current_user, settlement_id)
+    settlement = services.get(current_user, settlement_id, whole=True)
     with force_locale("zh_CN"):
         return render_template("settlements/invoice_print.html", company=COMPANY, settlement=settlement,
                                pages=_invoice_pages(_invoices(settlement)))
