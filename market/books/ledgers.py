@@ -18,6 +18,7 @@ from ..errors import NotFound, ValidationFailed
 from ..labels import label
 from .common import (RunningTotals, STREAM_ROWS, ZERO, balance_side, party_name, party_names, require_reader,
                      yuan)
+from . import sums
 from .periods import Month
 from .vouchers import number_label, voucher_label
 
@@ -159,14 +160,11 @@ def ledger_range(actor: User, account: Account, party_type: Any = None, party_id
             raise ValidationFailed(_l("Choose a household or a buyer."), field="party_type") from None
     if party_id is not None and kind is None:
         kind = account.party_type if account.party_type is not PartyType.NONE else None
-    sums = (_ledger_lines(account, kind, party_id)
-            .with_only_columns(func.coalesce(func.sum(VoucherLine.debit), 0),
-                               func.coalesce(func.sum(VoucherLine.credit), 0))
-            .where(month_key() < start.key))
-    before_debit, before_credit = db.session.execute(sums).one()
+    # the balance at the end of the month before: closed months' snapshots and open months' lines
+    opening = sums.balances(start.previous().key, accounts=subtree(account), kind=kind, party_id=party_id)
     return LedgerRange(account=account, party_type=kind, party_id=party_id,
                        party=party_name(kind, party_id) if party_id else "", start=start, end=end,
-                       opening=yuan(before_debit) - yuan(before_credit))
+                       opening=opening.get(None, ZERO))
 
 
 def account_ledger(actor: User, account: Account, party_type: Any = None, party_id: int | None = None,

@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from models import Account, Period, User, db
 
-from ..ledger import services as ledger
-from .common import ZERO, require_reader, yuan
+from . import sums
+from .common import ZERO, require_reader
 from .periods import Month
 
 
@@ -76,15 +76,9 @@ def trial_balance(actor: User, period: Any = None) -> TrialBalance:
     require_reader(actor)
     month = Month.parse(period) if period not in (None, "") else Month.current()
     found = month.period()
-    closing: dict[int, Decimal] = {}
-    for account_id, _t, _p, debit, credit in ledger.posted_totals(until_period=found or month):
-        closing[account_id] = closing.get(account_id, ZERO) + yuan(debit) - yuan(credit)
-    moved: dict[int, list[Decimal]] = {}
-    if found is not None:
-        for account_id, _t, _p, debit, credit in ledger.posted_totals(only_period=found):
-            row = moved.setdefault(account_id, [ZERO, ZERO])
-            row[0] += yuan(debit)
-            row[1] += yuan(credit)
+    # from the closed months' snapshots and the open months' lines (see .sums), per account
+    closing = sums.balances(month.key, by_account=True)
+    moved = sums.movements(month.key, month.key, by_account=True) if found is not None else {}
     rows = []
     for acct in db.session.scalars(select(Account).order_by(Account.code)):
         debit, credit = moved.get(acct.id, (ZERO, ZERO))
