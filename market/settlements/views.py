@@ -14,10 +14,10 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, inspect, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from models import (BuyerOrder, Household, PaymentApplication, PurchaseInvoice, Settlement, SettlementHousehold,
-                    SettlementKind, SettlementStatus, Variety, Voucher, VoucherLine, VoucherSource, WeighSlip, db,
+                    SettlementKind, SettlementStatus, User, Variety, Voucher, VoucherLine, VoucherSource, WeighSlip, db,
                     settlement_slips)
 
 from ..clock import local_today
@@ -210,7 +210,8 @@ def _invoices(settlement: Settlement) -> list[PurchaseInvoice]:
 
 def _product(settlement: Settlement) -> Variety | None:
     """The variety of its first weigh slip, without loading every slip for it."""
-    return db.session.scalar(select(Variety).join(WeighSlip, WeighSlip.variety_id == Variety.id)
+    return db.session.scalar(select(Variety).options(joinedload(Variety.product))
+                             .join(WeighSlip, WeighSlip.variety_id == Variety.id)
                              .join(settlement_slips, settlement_slips.c.slip_id == WeighSlip.id)
                              .where(settlement_slips.c.settlement_id == settlement.id)
                              .order_by(WeighSlip.id).limit(1))
@@ -266,6 +267,16 @@ def _load_groups(lines: list[SettlementHousehold]) -> None:
                            .options(selectinload(Household.group))).all()
 
 
+def _load_named(settlement: Settlement) -> None:
+    """What the page names besides its households (the order, the buyer, the trucks, who prepared,
+    approved and posted it) in a few statements for the page, not one each where the page comes to it."""
+    people = [joinedload(who).lazyload(User.roles)  # their names only: roles when someone asks
+              for who in (Settlement.prepared_by, Settlement.approved_by, Settlement.posted_by)]
+    db.session.scalars(select(Settlement).where(Settlement.id == settlement.id).options(
+        joinedload(Settlement.order), joinedload(Settlement.buyer), selectinload(Settlement.shipments),
+        *people)).all()
+
+
 def _detail_context(settlement: Settlement) -> dict[str, Any]:
     accountant = _is_accountant()
     submitted = settlement.status is SettlementStatus.SUBMITTED
@@ -273,6 +284,7 @@ def _detail_context(settlement: Settlement) -> dict[str, Any]:
     households = list_page(settlement.households, size=HOUSEHOLDS_PAGE_SIZE, matches=lambda line, query: (
         query in line.household.head_name or query in line.household.village.name))
     _load_groups(households.rows)
+    _load_named(settlement)
     return dict(
         settlement=settlement, totals=household_totals(settlement), vouchers=_vouchers(settlement),
         households=households,
