@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any, Iterator
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, select, tuple_
 from sqlalchemy.orm import selectinload
 
 from models import Account, PartyType, Period, User, Voucher, VoucherLine, VoucherStatus, db
@@ -185,6 +185,125 @@ def account_ledger(actor: User, account: Account, party_type: Any = None, party_
                                    summary=_entry_summary(voucher.summary, line.memo, name),
                                    party=name, debit=line.debit, credit=line.credit, balance=running))
     return AccountLedger(**vars(head), entries=entries)
+
+
+#: lines one page of a 明细账 shows
+PAGE_LINES = 200
+
+
+@dataclass(frozen=True, order=True)
+class LedgerPlace:
+    """Where a line sits in a ledger (its month, voucher number and line number): a page begins after one."""
+
+    key: int      # the month, YYYYMM
+    number: int
+    line_no: int
+
+    @classmethod
+    def parse(cls, text: Any) -> "LedgerPlace | None":
+        """``202603-17-4``; anything else is no place (the first page)."""
+        try:
+            key, number, line_no = (int(part) for part in str(text or "").split("-"))
+        except ValueError:
+            return None
+        if not (200001 <= key <= 299912 and 1 <= key % 100 <= 12 and 0 < number < 2**31 and 0 < line_no < 2**31):
+            return None
+        return cls(key, number, line_no)
+
+    def __str__(self) -> str:
+        return f"{self.key}-{self.number}-{self.line_no}"
+
+
+@dataclass
+class LedgerPage(LedgerRange):
+    """One page of a 明细账: the range's opening, debits, credits and closing, and the lines of the page,
+    each with its running balance, read by keyset (after ``after``) a month at a time."""
+
+    debit: Decimal = ZERO
+    credit: Decimal = ZERO
+    entries: list[LedgerEntry] = field(default_factory=list)
+    #: the balance before the page's first line (承前页): the opening on the first page
+    brought_forward: Decimal = ZERO
+    #: the place the page begins after (None: the first page) and the next page's (None: the last page)
+    after: LedgerPlace | None = None
+    next_after: LedgerPlace | None = None
+
+    @property
+    def closing(self) -> Decimal:
+        return self.opening + self.debit - self.credit
+
+    @property
+    def closing_side(self) -> str:
+        return balance_side(self.closing)
+
+    @property
+    def brought_forward_side(self) -> str:
+        return balance_side(self.brought_forward)
+
+
+def _after_in_month(statement: Select, place: LedgerPlace) -> Select:
+    return statement.where(tuple_(Voucher.number, VoucherLine.line_no) > tuple_(place.number, place.line_no))
+
+
+def ledger_page(actor: User, account: Account, party_type: Any = None, party_id: int | None = None,
+                start_period: Any = None, end_period: Any = None, after: Any = None,
+                size: int | None = None) -> LedgerPage:
+    """A page of the 明细账 of :func:`account_ledger`: the range's totals come from .sums (closed months'
+    snapshots, open months' lines), the page's ``size`` lines from the months in order after ``after``
+    (a :class:`LedgerPlace` or its text), and the balance before its first line from the months before
+    and that month's lines up to ``after``. Memory and time follow the page, not the range."""
+    head = ledger_range(actor, account, party_type, party_id, start_period, end_period)
+    size = size or PAGE_LINES
+    place = after if isinstance(after, LedgerPlace) else LedgerPlace.parse(after)
+    if place is not None and not head.start.key <= place.key <= head.end.key:
+        place = None
+    accounts = subtree(account)
+    totals = sums.movements(head.start.key, head.end.key, accounts=accounts, kind=head.party_type,
+                            party_id=head.party_id).get(None, (ZERO, ZERO))
+    running = head.opening
+    if place is not None:
+        if place.key > head.start.key:
+            debit, credit = sums.movements(head.start.key, Month(place.key // 100, place.key % 100).previous().key,
+                                           accounts=accounts, kind=head.party_type,
+                                           party_id=head.party_id).get(None, (ZERO, ZERO))
+            running += debit - credit
+        month_sums = (_ledger_lines(account, head.party_type, head.party_id)
+                      .with_only_columns(func.coalesce(func.sum(VoucherLine.debit), 0),
+                                         func.coalesce(func.sum(VoucherLine.credit), 0))
+                      .where(month_key() == place.key,
+                             tuple_(Voucher.number, VoucherLine.line_no) <= tuple_(place.number, place.line_no)))
+        debit, credit = db.session.execute(month_sums).one()
+        running += yuan(debit) - yuan(credit)
+    months = [key for key, in db.session.execute(
+        select(month_key()).where(month_key() >= (place.key if place else head.start.key),
+                                  month_key() <= head.end.key).order_by(month_key()))]
+    lines: list[VoucherLine] = []
+    for key in months:
+        statement = (_ledger_lines(account, head.party_type, head.party_id).where(month_key() == key)
+                     .options(selectinload(VoucherLine.voucher).selectinload(Voucher.period))
+                     .order_by(Voucher.number, VoucherLine.line_no).limit(size + 1 - len(lines)))
+        if place is not None and key == place.key:
+            statement = _after_in_month(statement, place)
+        lines += db.session.scalars(statement).all()
+        if len(lines) > size:
+            break
+    more = len(lines) > size
+    lines = lines[:size]
+    brought_forward = running
+    names = party_names((line.party_type, line.party_id) for line in lines if line.party_id and not line.party_name)
+    entries = []
+    for line in lines:
+        running = running + line.debit - line.credit
+        voucher = line.voucher
+        name = (line.party_name or names.get((line.party_type.value, line.party_id), "")) if line.party_id else ""
+        entries.append(LedgerEntry(day=voucher.voucher_date, voucher=voucher,
+                                   summary=_entry_summary(voucher.summary, line.memo, name),
+                                   party=name, debit=line.debit, credit=line.credit, balance=running))
+    last = lines[-1] if lines else None
+    return LedgerPage(**vars(head), debit=totals[0], credit=totals[1], entries=entries,
+                      brought_forward=brought_forward, after=place,
+                      next_after=LedgerPlace(last.voucher.period.year * 100 + last.voucher.period.month,
+                                             last.voucher.number, last.line_no) if more else None)
 
 
 @dataclass

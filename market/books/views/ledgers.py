@@ -42,7 +42,8 @@ def account_ledger():
     if request.args.get("format") in EXPORTS:  # streamed from the database, never all in memory
         head = ledgers.ledger_range(current_user, account, party_type, party_id, start, end)
         return send_table(tables.account_ledger(head))
-    book = ledgers.account_ledger(current_user, account, party_type, party_id, start, end)
+    # a page at a time (keyset: after the last line shown), so the page costs the same in any year
+    book = ledgers.ledger_page(current_user, account, party_type, party_id, start, end, request.args.get("after"))
     chosen = "" if party_id is None else str(party_id) if party_type is account.party_type \
         else f"{party_type.value}:{party_id}"
     args = {"account": account.code, "party_id": chosen, "from": str(start), "to": str(end)}
