@@ -11,7 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Optional
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import db, utcnow
@@ -144,6 +144,9 @@ class VoucherLine(db.Model):
     __table_args__ = (
         UniqueConstraint("voucher_id", "line_no", name="uq_voucher_lines_voucher_line_no"),
         CheckConstraint("(debit > 0 AND credit = 0) OR (credit > 0 AND debit = 0)", name="debit_xor_credit"),
+        # one party's lines on an account (its balance, its 明细账, a payout's limit) without reading the
+        # account's every line: 2202 holds most of a year's lines
+        Index("ix_voucher_lines_account_party", "account_id", "party_type", "party_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
