@@ -54,7 +54,7 @@ AGENT = "market-http-bench"
 def _prepare(env: dict[str, str]) -> dict:
     """Bulk rows on top of the demo; the accountant's token; the 46-household settlement."""
     os.environ.update(env)
-    from sqlalchemy import func, insert, select
+    from sqlalchemy import func, insert, select, text
 
     from market import create_app
     from market.auth import services as auth
@@ -86,6 +86,9 @@ def _prepare(env: dict[str, str]) -> dict:
             .having(func.count(SettlementHousehold.id) == 46).order_by(Settlement.id))
         token = auth.issue_token(accountant, "http bench", days=1)[1]
         lots = db.session.scalar(select(func.count()).select_from(ProduceLot))
+        db.session.commit()
+        # the planner's statistics, as autovacuum keeps them on a database in use (it may be off here)
+        db.session.execute(text("ANALYZE"))
         db.session.commit()
         db.session.remove()
         db.engine.dispose()
