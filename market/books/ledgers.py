@@ -118,8 +118,10 @@ def subtree(account: Account) -> Select:
 
 def _ledger_lines(account: Account, kind: PartyType | None, party_id: int | None) -> Select:
     """Posted lines of the account and its sub-accounts (and party), every month; no order."""
+    # the ids themselves, not a subquery: the planner then knows 2202 from 1002 (see .sums._ids)
+    ids = list(db.session.scalars(subtree(account)))
     base = (select(VoucherLine).join(Voucher).join(Period)
-            .where(VoucherLine.account_id.in_(subtree(account)), Voucher.status == VoucherStatus.POSTED))
+            .where(VoucherLine.account_id.in_(ids), Voucher.status == VoucherStatus.POSTED))
     if kind is not None:
         base = base.where(VoucherLine.party_type == kind)
     if party_id is not None:
@@ -376,9 +378,8 @@ def ledger_parties(actor: User, account: Account) -> list[tuple[str, str]]:
     require_reader(actor)
     if account.party_type is PartyType.NONE:
         return []
-    pairs = db.session.execute(select(VoucherLine.party_type, VoucherLine.party_id).where(
-        VoucherLine.account_id == account.id, VoucherLine.party_type.is_not(None),
-        VoucherLine.party_type != PartyType.NONE, VoucherLine.party_id.is_not(None)).distinct()).all()
+    # from the closed months' snapshot and the other lines, not a distinct over every line (see .sums)
+    pairs = sorted(sums.parties(account.id), key=lambda pair: (pair[0].value, pair[1]))
     names = party_names(pairs)
     own = [(str(i), names.get((kind.value, i), f"#{i}")) for kind, i in pairs if kind is account.party_type]
     other = [(f"{kind.value}:{i}", f"{label(kind)} · {names.get((kind.value, i), f'#{i}')}")

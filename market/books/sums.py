@@ -41,7 +41,7 @@ def _add(sums: Sums, rows) -> None:
         sums[account_id] = (had_debit + yuan(debit), had_credit + yuan(credit))
 
 
-def _live(period_ids: list[int], accounts: Select | None, kind: PartyType | None, party_id: int | None,
+def _live(period_ids: list[int], accounts: list[int] | None, kind: PartyType | None, party_id: int | None,
           by_account: bool) -> Select:
     """Posted lines of the periods ``period_ids``, summed per account (or in all)."""
     group = VoucherLine.account_id if by_account else None
@@ -58,7 +58,7 @@ def _live(period_ids: list[int], accounts: Select | None, kind: PartyType | None
     return statement.group_by(group) if by_account else statement
 
 
-def _snapshot(period_ids: list[int], accounts: Select | None, kind: PartyType | None, party_id: int | None,
+def _snapshot(period_ids: list[int], accounts: list[int] | None, kind: PartyType | None, party_id: int | None,
               by_account: bool, *, closing: bool = False) -> Select:
     """The snapshots of the closed periods ``period_ids``, summed per account (or in all): their own
     debits and credits, or (``closing``) their closing balances as debits."""
@@ -75,11 +75,18 @@ def _snapshot(period_ids: list[int], accounts: Select | None, kind: PartyType | 
     return statement.group_by(group) if by_account else statement
 
 
-def movements(start_key: int | None, end_key: int, *, accounts: Select | None = None,
+def _ids(accounts: Select | list[int] | None) -> list[int] | None:
+    """The account ids themselves: given as a subquery, the planner cannot tell 2202 (most of the
+    lines) from 1002 and reads every line of the account where a month's would do."""
+    return list(db.session.scalars(accounts)) if isinstance(accounts, Select) else accounts
+
+
+def movements(start_key: int | None, end_key: int, *, accounts: Select | list[int] | None = None,
               kind: PartyType | None = None, party_id: int | None = None, by_account: bool = False) -> Sums:
     """Posted debits and credits of the months ``start_key``..``end_key`` (``None``: from the first),
-    of ``accounts`` (a select of account ids; all when ``None``), for one kind of party and one party
-    when given; per account, or under the key ``None``."""
+    of ``accounts`` (account ids or a select of them; all when ``None``), for one kind of party and one
+    party when given; per account, or under the key ``None``."""
+    accounts = _ids(accounts)
     periods = _periods(start_key, end_key)
     closed = [pid for pid, _k, status in periods if status is PeriodStatus.CLOSED]
     open_ = [pid for pid, _k, status in periods if status is not PeriodStatus.CLOSED]
@@ -91,10 +98,11 @@ def movements(start_key: int | None, end_key: int, *, accounts: Select | None = 
     return sums
 
 
-def balances(end_key: int, *, accounts: Select | None = None, kind: PartyType | None = None,
+def balances(end_key: int, *, accounts: Select | list[int] | None = None, kind: PartyType | None = None,
              party_id: int | None = None, by_account: bool = False) -> dict[int | None, Decimal]:
     """Debit-positive balances at the end of the month ``end_key``: the last closed period's snapshot
     up to it, and the lines of every period after that one."""
+    accounts = _ids(accounts)
     periods = _periods(None, end_key)
     last_closed = max((key for _pid, key, status in periods if status is PeriodStatus.CLOSED), default=None)
     sums: Sums = {}
@@ -105,3 +113,32 @@ def balances(end_key: int, *, accounts: Select | None = None, kind: PartyType | 
     if after:
         _add(sums, db.session.execute(_live(after, accounts, kind, party_id, by_account)))
     return {account: debit - credit for account, (debit, credit) in sums.items()}
+
+
+def _pairs(rows) -> set[tuple[PartyType, int]]:
+    return {(kind, party_id) for kind, party_id in rows}
+
+
+def parties(account_id: int) -> set[tuple[PartyType, int]]:
+    """Every (kind, id) of party with a line on the account, whatever its voucher's status: the last
+    closed period's snapshot names every party posted up to it, the lines name the rest (those of the
+    later periods, and those of vouchers never posted)."""
+    periods = _periods(None, 999912)
+    last_closed = max((key for _pid, key, status in periods if status is PeriodStatus.CLOSED), default=None)
+    found: set[tuple[PartyType, int]] = set()
+    lines = (select(VoucherLine.party_type, VoucherLine.party_id).distinct()
+             .where(VoucherLine.account_id == account_id, VoucherLine.party_type != PartyType.NONE,
+                    VoucherLine.party_id.is_not(None)))
+    if last_closed is None:
+        return _pairs(db.session.execute(lines))
+    anchor = next(pid for pid, key, _s in periods if key == last_closed)
+    found.update(_pairs(db.session.execute(select(PeriodBalance.party_type, PeriodBalance.party_key).where(
+        PeriodBalance.period_id == anchor, PeriodBalance.account_id == account_id,
+        PeriodBalance.party_type != PartyType.NONE, PeriodBalance.party_key != 0))))
+    later = [pid for pid, key, _s in periods if key > last_closed]
+    if later:
+        found.update(_pairs(db.session.execute(lines.join(Voucher, Voucher.id == VoucherLine.voucher_id).where(
+            Voucher.period_id.in_(later)))))
+    found.update(_pairs(db.session.execute(lines.join(Voucher, Voucher.id == VoucherLine.voucher_id).where(
+        Voucher.status != VoucherStatus.POSTED))))
+    return found
