@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from models import OrderStatus, RoleName, RunStatus, Variety, db
 
@@ -51,4 +52,6 @@ def only_villager() -> bool:
 
 
 def all_varieties() -> list[Variety]:
-    return list(db.session.scalars(select(Variety).order_by(Variety.product_id, Variety.id)))
+    # each is shown with its product's name: a handful of rows, joined rather than fetched one by one
+    return list(db.session.scalars(select(Variety).options(joinedload(Variety.product))
+                                   .order_by(Variety.product_id, Variety.id)))
