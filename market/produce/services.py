@@ -12,7 +12,7 @@ from typing import IO, Any, Iterable, Protocol, Sequence
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from models import (Grade, GradeTable, Household, LotPhoto, LotStatus, ProduceLot, Product,
                     QuantityUnit, RoleName, User, Variety, Village, VillageGroup, db)
@@ -262,12 +262,13 @@ def lots_query(actor: User, *, household_id: int | None = None, village_id: int 
     Villagers see only their own household's lots whatever they ask for.
     """
     own = visible_household_id(actor)
-    # what a lot names, each in a statement of its own for the whole page: joined into the page's
-    # statement instead, the database would join every lot before it sorts and keeps one page
+    # the small lists a lot names (variety and product, grade, village, group) joined into the page's
+    # own statement: read newest first by ix_produce_lots_newest, only the page's rows are joined; the
+    # households (a district's thousands) and the photos in a statement each for the whole page
     statement = select(ProduceLot).options(
-        selectinload(ProduceLot.variety).selectinload(Variety.product), selectinload(ProduceLot.grade),
-        selectinload(ProduceLot.household), selectinload(ProduceLot.village),
-        selectinload(ProduceLot.group), selectinload(ProduceLot.photos),
+        joinedload(ProduceLot.variety).joinedload(Variety.product), joinedload(ProduceLot.grade),
+        joinedload(ProduceLot.village), joinedload(ProduceLot.group),
+        selectinload(ProduceLot.household), selectinload(ProduceLot.photos),
     )
     if own is not None:
         if household_id is not None and household_id != own:
