@@ -34,110 +34,20 @@ import gc
 import hashlib
 import json
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from datetime import date
-from decimal import ROUND_FLOOR, Decimal
+from decimal import Decimal
 from operator import attrgetter
 from typing import Iterable, Sequence
 
+from .allocation_types import (POLICIES, AllocationError, AllocationResult, Candidate, FairParams,
+                               HouseholdExplanation, LotAllocation, OptimalParams, OrderSpec, cap_grams)
 from .fair_shares import fair_shares, round_to_crates
+from .lowest_cost import lot_costs, objective, optimal as _optimal, unavoidable_excess, urgency_weight
 
-POLICIES = ("fair", "optimal")
-
-
-@dataclass(frozen=True)
-class OrderSpec:
-    quantity_g: int
-    variety_id: int
-    #: the worst acceptable grade's rank (0 is the best grade)
-    min_grade_rank: int
-    window_start: date
-    window_end: date
-    crate_g: int = 10_000
-
-
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    lot_id: int
-    household_id: int
-    variety_id: int
-    grade_rank: int
-    available_g: int
-    ready_from: date
-    spoil_by: date
-    priority: bool = False
-    distance_km: Decimal = Decimal("0")
-    #: farm-gate price the household would be paid, 元/公斤 (the optimal policy's cost)
-    price_per_kg: Decimal = Decimal("0")
-
-
-@dataclass(frozen=True)
-class FairParams:
-    share_cap: Decimal = Decimal("0.10")
-    urgent_days: int = 3
-    priority_first: bool = True
-    #: the least one household is given, grams (0: no least)
-    min_pick_g: int = 0
-
-
-@dataclass(frozen=True)
-class OptimalParams:
-    share_cap: Decimal = Decimal("0.10")
-    stop_cost: Decimal = Decimal("30")
-    km_cost: Decimal = Decimal("2.0")
-    urgency_credit: Decimal = Decimal("0.5")
-    urgency_horizon_days: int = 14
-    #: the least one household is given, grams (0: no least)
-    min_pick_g: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class LotAllocation:
-    lot_id: int
-    household_id: int
-    grams: int
-
-
-@dataclass(frozen=True, slots=True)
-class HouseholdExplanation:
-    household_id: int
-    #: 0 is served first
-    tier: int
-    tier_reason: str
-    offered_g: int
-    allocated_g: int
-    cap_g: int
-    #: why the household got less than it offered: cap | order_filled | crate_rounding (its exact share
-    #: was rounded down to whole crates) | lower_tier_filled | cost | min_pick (it would have been
-    #: given less than the order's least pick per household, so it was left out)
-    reasons: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class AllocationResult:
-    policy: str
-    params: dict
-    input_hash: str
-    requested_g: int
-    eligible_g: int
-    filled_g: int
-    shortfall_g: int
-    lines: tuple[LotAllocation, ...]
-    households: tuple[HouseholdExplanation, ...]
-    #: lot id → why it was not considered
-    ineligible: dict[int, str] = field(default_factory=dict)
-    #: the optimal policy's objective, 元 (None for fair)
-    cost: Decimal | None = None
-
-    def by_household(self) -> dict[int, int]:
-        totals: dict[int, int] = {}
-        for line in self.lines:
-            totals[line.household_id] = totals.get(line.household_id, 0) + line.grams
-        return totals
-
-
-class AllocationError(ValueError):
-    pass
+__all__ = ["POLICIES", "AllocationError", "AllocationResult", "Candidate", "FairParams", "HouseholdExplanation",
+           "LotAllocation", "OptimalParams", "OrderSpec", "allocate", "ineligibility", "input_hash", "lot_costs",
+           "objective", "params_record", "unavoidable_excess", "urgency_weight"]
 
 
 # --- eligibility -------------------------------------------------------------------
@@ -223,12 +133,6 @@ def _canonical(value):
     if isinstance(value, date):
         return value.isoformat()
     return value
-
-
-def _cap_grams(order: OrderSpec, share_cap: Decimal) -> int:
-    if share_cap <= 0:
-        raise AllocationError("share_cap must be positive")
-    return int((Decimal(order.quantity_g) * share_cap).to_integral_value(rounding=ROUND_FLOOR))
 
 
 # --- entry point ---------------------------------------------------------------------
@@ -348,10 +252,6 @@ def _at_least(order: OrderSpec, eligible: list[Candidate], params, solve):
 
 # --- fair ------------------------------------------------------------------------------
 
-def _days_to_spoil(order: OrderSpec, lot: Candidate) -> int:
-    return (lot.spoil_by - max(order.window_start, lot.ready_from)).days
-
-
 #: a tier's name: urgent or not, priority household or not
 _TIER_REASONS = ("urgent_priority", "urgent", "normal_priority", "normal")
 #: lots arrive in lot id order, so a stable sort by spoil-by day orders them by (spoil_by, lot_id)
@@ -359,7 +259,7 @@ _SPOIL_BY = attrgetter("spoil_by")
 
 
 def _fair(order: OrderSpec, eligible: list[Candidate], target: int, params: FairParams):
-    cap = _cap_grams(order, params.share_cap)
+    cap = cap_grams(order, params.share_cap)
     start = order.window_start
     by_household: dict[int, list[Candidate]] = {}
     soonest: dict[int, int] = {}
@@ -425,120 +325,3 @@ def _fair(order: OrderSpec, eligible: list[Candidate], target: int, params: Fair
     return lines, explanations, None
 
 
-# --- optimal ---------------------------------------------------------------------------
-
-def urgency_weight(days_to_spoil: int, horizon_days: int) -> Decimal:
-    if horizon_days <= 0:
-        return Decimal(0)
-    return max(Decimal(0), Decimal(1) - Decimal(days_to_spoil) / Decimal(horizon_days))
-
-
-def lot_costs(order: OrderSpec, lot: Candidate, params: OptimalParams) -> tuple[Decimal, Decimal]:
-    """(cost per kg, fixed cost if visited), 元."""
-    per_kg = lot.price_per_kg - params.urgency_credit * urgency_weight(_days_to_spoil(order, lot),
-                                                                        params.urgency_horizon_days)
-    fixed = params.stop_cost + params.km_cost * lot.distance_km
-    return per_kg, fixed
-
-
-def objective(order: OrderSpec, eligible: Sequence[Candidate], lines: Iterable[LotAllocation],
-              params: OptimalParams) -> Decimal:
-    """The documented cost of an allocation, 元 (exact)."""
-    by_lot = {c.lot_id: c for c in eligible}
-    total = Decimal(0)
-    for line in lines:
-        if line.grams <= 0:
-            continue
-        per_kg, fixed = lot_costs(order, by_lot[line.lot_id], params)
-        total += per_kg * Decimal(line.grams) / 1000 + fixed
-    return total
-
-
-def unavoidable_excess(offered: dict[int, int], cap: int, target: int) -> int:
-    """Grams above the caps that any allocation of ``target`` must contain."""
-    return max(0, target - sum(min(v, cap) for v in offered.values()))
-
-
-def _optimal(order: OrderSpec, eligible: list[Candidate], target: int, params: OptimalParams):
-    import numpy as np
-
-    from .fixed_charge import SolverFailed, solve
-
-    cap = _cap_grams(order, params.share_cap)
-    offered: dict[int, int] = {}
-    for lot in eligible:
-        offered[lot.household_id] = offered.get(lot.household_id, 0) + lot.available_g
-    excess_allowed = unavoidable_excess(offered, cap, target)
-    if target == 0:
-        return [], _explain(order, eligible, {}, offered, cap, params.min_pick_g), Decimal(0)
-
-    # The costs of ``lot_costs``, for every lot at once.
-    n = len(eligible)
-    start = order.window_start
-    avail_kg = np.fromiter((lot.available_g for lot in eligible), np.float64, n) / 1000
-    price = np.fromiter((float(lot.price_per_kg) for lot in eligible), np.float64, n)
-    distance = np.fromiter((float(lot.distance_km) for lot in eligible), np.float64, n)
-    days = np.fromiter(((lot.spoil_by - max(start, lot.ready_from)).days for lot in eligible), np.float64, n)
-    _, household = np.unique(np.fromiter((lot.household_id for lot in eligible), np.int64, n), return_inverse=True)
-    if params.urgency_horizon_days > 0:
-        weight = np.maximum(0.0, 1.0 - days / params.urgency_horizon_days)
-    else:
-        weight = np.zeros(n)
-    per_kg = price - float(params.urgency_credit) * weight
-    fixed = float(params.stop_cost) + float(params.km_cost) * distance
-    least = params.min_pick_g
-    try:
-        taken_kg = solve(per_kg, fixed, avail_kg, household, cap / 1000, target / 1000, excess_allowed / 1000,
-                         least=least / 1000)
-    except SolverFailed as exc:
-        raise AllocationError(f"solver failed: {exc}") from exc
-    if least:  # what no household could give at the least pick or more is short
-        target = min(target, round(float(taken_kg.sum()) * 1000))
-    grams = _integral_grams({int(j): float(taken_kg[j]) for j in np.flatnonzero(taken_kg > 0)}, eligible, target)
-    lines = [LotAllocation(eligible[j].lot_id, eligible[j].household_id, g) for j, g in sorted(grams.items()) if g > 0]
-    per_household: dict[int, int] = {}
-    for line in lines:
-        per_household[line.household_id] = per_household.get(line.household_id, 0) + line.grams
-    explanations = _explain(order, eligible, per_household, offered, cap, least)
-    chosen = [eligible[j] for j, g in sorted(grams.items()) if g > 0]
-    return lines, explanations, objective(order, chosen, lines, params)
-
-
-def _integral_grams(taken_kg: dict[int, float], eligible: list[Candidate], target: int) -> dict[int, int]:
-    """Solver kilograms (by index into ``eligible``; the lots not named take none) → whole grams
-    summing to ``target``, never above a lot's quantity."""
-    exact = {j: max(0.0, min(kg * 1000, eligible[j].available_g)) for j, kg in taken_kg.items()}
-    grams = {j: min(int(round(g)) if abs(g - round(g)) < 1e-6 else int(g), eligible[j].available_g)
-             for j, g in exact.items()}
-    diff = target - sum(grams.values())
-    # Adjust on lots already in use first (no new stop), largest fractional part first; then, in
-    # lot order, lots the solver left out.
-    named = sorted(grams, key=lambda j: (grams[j] == 0, -(exact[j] - int(exact[j])), eligible[j].lot_id))
-    for j in [*named, *(j for j in range(len(eligible)) if j not in grams)] if diff else ():
-        if diff == 0:
-            break
-        had = grams.get(j, 0)
-        if diff > 0:
-            take = min(diff, eligible[j].available_g - had)
-            grams[j] = had + take
-            diff -= take
-        else:
-            give = min(-diff, had)
-            grams[j] = had - give
-            diff += give
-    assert diff == 0
-    return grams
-
-
-def _explain(order, eligible, per_household, offered, cap, least) -> list[HouseholdExplanation]:
-    explanations = []
-    for household_id in sorted(offered):
-        allocated = per_household.get(household_id, 0)
-        reasons: list[str] = []
-        if allocated < offered[household_id]:
-            reasons.append("cap" if allocated >= cap else "min_pick" if not allocated and offered[household_id] < least
-                           else "cost")
-        explanations.append(HouseholdExplanation(
-            household_id=household_id, tier=0, tier_reason="cost", offered_g=offered[household_id],
-            allocated_g=allocated, cap_g=cap, reasons=tuple(reasons)))
-    return explanations
