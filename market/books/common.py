@@ -45,6 +45,10 @@ def yuan(value: Any) -> Decimal:
     return Decimal(value).quantize(Decimal("0.01"))
 
 
+#: above this many ids, :func:`party_names` reads every name of the kind instead of binding each id
+MANY_PARTIES = 500
+
+
 def party_names(pairs: Iterable[tuple[PartyType | str | None, int | None]]) -> dict[tuple[str, int], str]:
     """Names of parties, keyed by (party type value, id): households by head, buyers and suppliers by name."""
     wanted: dict[str, set[int]] = {}
@@ -53,17 +57,19 @@ def party_names(pairs: Iterable[tuple[PartyType | str | None, int | None]]) -> d
             continue
         wanted.setdefault(PartyType(party_type).value, set()).add(party_id)
     names: dict[tuple[str, int], str] = {}
-    if wanted.get("household"):
-        for household_id, name in db.session.execute(
-                select(Household.id, Household.head_name).where(Household.id.in_(wanted["household"]))):
-            names[("household", household_id)] = name
-    if wanted.get("buyer"):
-        for buyer_id, name in db.session.execute(select(Buyer.id, Buyer.name).where(Buyer.id.in_(wanted["buyer"]))):
-            names[("buyer", buyer_id)] = name
-    if wanted.get("supplier"):
-        for supplier_id, name in db.session.execute(
-                select(Supplier.id, Supplier.name).where(Supplier.id.in_(wanted["supplier"]))):
-            names[("supplier", supplier_id)] = name
+    for kind, column, name in (("household", Household.id, Household.head_name), ("buyer", Buyer.id, Buyer.name),
+                               ("supplier", Supplier.id, Supplier.name)):
+        ids = wanted.get(kind)
+        if not ids:
+            continue
+        statement = select(column, name)
+        # a few parties by their ids; many (a whole account's: thousands of households) by reading every
+        # name, which costs less than binding thousands of ids one parameter each
+        if len(ids) <= MANY_PARTIES:
+            statement = statement.where(column.in_(ids))
+        for party_id, text in db.session.execute(statement):
+            if party_id in ids:
+                names[(kind, party_id)] = text
     return names
 
 

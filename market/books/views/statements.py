@@ -26,7 +26,7 @@ def _range_args() -> tuple[str, str]:
 @bp.route("/books/households")
 @login_required
 def household_statement():
-    households = statements.households(current_user)
+    households = statements.household_choices(current_user)
     household_id = request.args.get("household_id", type=int)
     start, end = _range_args()
     statement = None
