@@ -2,8 +2,9 @@
 
 A raw ``INSERT``, ``UPDATE`` or ``DELETE`` of a posted voucher's lines fails, on SQLite and PostgreSQL alike
 (and an ``UPDATE`` or ``DELETE`` of a stock movement: the stock ledger is append-only);
-a voucher cannot be posted unbalanced; on PostgreSQL a deferred constraint trigger also refuses,
-at commit, any posted voucher whose lines do not balance. The migrations install the same
+a voucher cannot be posted unbalanced: on PostgreSQL a deferred constraint trigger refuses, at commit and
+once per voucher posted, any whose lines do not balance, and a statement that leaves a posted voucher's
+lines unbalanced (were the guard lifted) fails at its end. The migrations install the same
 statements (copied into the migration, so history does not move); tests that build the schema with
 ``create_all`` install them with :func:`install`.
 """
@@ -230,21 +231,16 @@ END $$""",
     """DROP TRIGGER IF EXISTS trg_vouchers_guard ON vouchers""",
     """CREATE TRIGGER trg_vouchers_guard BEFORE UPDATE OR DELETE ON vouchers
 FOR EACH ROW EXECUTE FUNCTION ledger_guard_vouchers()""",
+    # Posting is where a voucher must balance: checked at commit, once per voucher, and only for a row that
+    # became posted (the WHEN is read as the row changes, so preparing and approving queue nothing).
     f"""CREATE OR REPLACE FUNCTION ledger_check_balanced() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-  target integer;
   lines integer;
   difference bigint;
 BEGIN
-  IF TG_TABLE_NAME = 'vouchers' THEN
-    IF NEW.status <> 'posted' THEN RETURN NULL; END IF;
-    target := NEW.id;
-  ELSE
-    target := COALESCE(NEW.voucher_id, OLD.voucher_id);
-    IF NOT EXISTS (SELECT 1 FROM vouchers WHERE id = target AND status = 'posted') THEN RETURN NULL; END IF;
-  END IF;
+  IF NEW.status <> 'posted' THEN RETURN NULL; END IF;
   SELECT COUNT(*), COALESCE(SUM(debit), 0) - COALESCE(SUM(credit), 0) INTO lines, difference
-    FROM voucher_lines WHERE voucher_id = target;
+    FROM voucher_lines WHERE voucher_id = NEW.id;
   IF lines < 2 OR difference <> 0 THEN
     RAISE EXCEPTION '{UNBALANCED}' USING ERRCODE = 'check_violation';
   END IF;
@@ -252,10 +248,42 @@ BEGIN
 END $$""",
     """DROP TRIGGER IF EXISTS trg_vouchers_balanced ON vouchers""",
     """CREATE CONSTRAINT TRIGGER trg_vouchers_balanced AFTER INSERT OR UPDATE ON vouchers
-DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ledger_check_balanced()""",
+DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.status = 'posted') EXECUTE FUNCTION ledger_check_balanced()""",
+    # Behind the guard (which refuses any change to a posted voucher's lines), a statement that still
+    # leaves a posted voucher's lines unbalanced fails at its end: once per voucher it touched, not once
+    # per line at commit (a settlement's purchase voucher has a line per household, and summing all of
+    # them for each of them was most of its commit). Lines written while the voucher waits for review
+    # are checked when it is posted, by the trigger above.
+    f"""CREATE OR REPLACE FUNCTION ledger_check_lines_balanced() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  touched integer[];
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    touched := ARRAY(SELECT DISTINCT voucher_id FROM changed_new);
+  ELSIF TG_OP = 'DELETE' THEN
+    touched := ARRAY(SELECT DISTINCT voucher_id FROM changed_old);
+  ELSE
+    touched := ARRAY(SELECT voucher_id FROM changed_old UNION SELECT voucher_id FROM changed_new);
+  END IF;
+  IF EXISTS (SELECT 1 FROM vouchers v WHERE v.id = ANY (touched) AND v.status = 'posted'
+             AND (SELECT COUNT(*) < 2 OR COALESCE(SUM(l.debit), 0) <> COALESCE(SUM(l.credit), 0)
+                  FROM voucher_lines l WHERE l.voucher_id = v.id)) THEN
+    RAISE EXCEPTION '{UNBALANCED}' USING ERRCODE = 'check_violation';
+  END IF;
+  RETURN NULL;
+END $$""",
+    # the deferred per-line trigger this replaces (a database migrated before c9e2f4a6b8d1 has it)
     """DROP TRIGGER IF EXISTS trg_voucher_lines_balanced ON voucher_lines""",
-    """CREATE CONSTRAINT TRIGGER trg_voucher_lines_balanced AFTER INSERT OR UPDATE OR DELETE ON voucher_lines
-DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ledger_check_balanced()""",
+    """DROP TRIGGER IF EXISTS trg_voucher_lines_balanced_insert ON voucher_lines""",
+    """CREATE TRIGGER trg_voucher_lines_balanced_insert AFTER INSERT ON voucher_lines
+REFERENCING NEW TABLE AS changed_new FOR EACH STATEMENT EXECUTE FUNCTION ledger_check_lines_balanced()""",
+    """DROP TRIGGER IF EXISTS trg_voucher_lines_balanced_update ON voucher_lines""",
+    """CREATE TRIGGER trg_voucher_lines_balanced_update AFTER UPDATE ON voucher_lines
+REFERENCING OLD TABLE AS changed_old NEW TABLE AS changed_new FOR EACH STATEMENT
+EXECUTE FUNCTION ledger_check_lines_balanced()""",
+    """DROP TRIGGER IF EXISTS trg_voucher_lines_balanced_delete ON voucher_lines""",
+    """CREATE TRIGGER trg_voucher_lines_balanced_delete AFTER DELETE ON voucher_lines
+REFERENCING OLD TABLE AS changed_old FOR EACH STATEMENT EXECUTE FUNCTION ledger_check_lines_balanced()""",
 ]
 
 SQLITE += GUARDS_SQLITE
@@ -279,7 +307,8 @@ TRIGGER_NAMES = {
                "trg_audit_events_no_update", "trg_audit_events_no_delete",
                "trg_stock_movements_no_update", "trg_stock_movements_no_delete"},
     "postgresql": {"trg_voucher_lines_guard", "trg_vouchers_guard", "trg_vouchers_balanced",
-                   "trg_voucher_lines_balanced"} | {f"trg_{table}_guard" for table in GUARD_TABLES},
+                   "trg_voucher_lines_balanced_insert", "trg_voucher_lines_balanced_update",
+                   "trg_voucher_lines_balanced_delete"} | {f"trg_{table}_guard" for table in GUARD_TABLES},
 }
 
 

@@ -329,3 +329,79 @@ def test_a_closed_month_opened_behind_the_audit_log(paid, runner, accountant, re
     behind_the_guards(("UPDATE periods SET status = 'open', closed_at = NULL, closed_by_id = NULL WHERE id = :id",
                        {"id": august.id}))
     verify_fails(runner, f"{august} is open but the audit log has it closed")
+
+
+def _forged_voucher(original: Voucher) -> int:
+    """A voucher row written in SQL beside ``original``, approved and waiting to be posted."""
+    db.session.execute(text(
+        "INSERT INTO vouchers (period_id, voucher_date, summary, attachments, status, source, source_id, "
+        "idempotency_key, body_hash, prepared_by_id, prepared_at, approved_by_id, approved_at, rejected_reason) "
+        "SELECT period_id, voucher_date, summary, attachments, 'approved', source, source_id, 'forged', body_hash, "
+        "prepared_by_id, prepared_at, approved_by_id, approved_at, '' FROM vouchers WHERE id = :id"),
+        {"id": original.id})
+    return db.session.scalar(select(Voucher.id).where(Voucher.idempotency_key == "forged"))
+
+
+#: ``original``'s lines copied to the forged voucher in one multi-row statement, the debits raised by ``more``
+COPY_LINES = ("INSERT INTO voucher_lines (voucher_id, line_no, account_id, party_type, party_id, debit, credit, memo, "
+              "party_name) SELECT :forged, line_no, account_id, party_type, party_id, "
+              "CASE WHEN debit > 0 THEN debit + :more ELSE 0 END, credit, memo, party_name "
+              "FROM voucher_lines WHERE voucher_id = :id")
+POST = "UPDATE vouchers SET status = 'posted', number = 9999, posted_by_id = approved_by_id WHERE id = :forged"
+
+
+def _posting_refused(statements: list[tuple[str, dict]]) -> None:
+    with pytest.raises(exc.DBAPIError) as caught:
+        for statement, params in statements:
+            db.session.execute(text(statement), params)
+        db.session.commit()  # PostgreSQL checks the balance here, SQLite when the status changes
+    db.session.rollback()
+    assert database_rules.UNBALANCED in str(caught.value), caught.value
+
+
+def test_a_voucher_written_in_sql_is_posted_only_balanced(good):
+    original = _payout_voucher(good)
+    forged = _forged_voucher(original)
+    # its lines in one multi-row statement, unbalanced, then posted
+    _posting_refused([(COPY_LINES, {"forged": forged, "id": original.id, "more": 100}), (POST, {"forged": forged})])
+    # written balanced, one line raised by an update, then posted
+    forged = _forged_voucher(original)
+    _posting_refused([(COPY_LINES, {"forged": forged, "id": original.id, "more": 0}),
+                      ("UPDATE voucher_lines SET credit = credit + 1 WHERE voucher_id = :forged AND line_no = "
+                       "(SELECT MAX(line_no) FROM voucher_lines WHERE voucher_id = :forged AND credit > 0)",
+                       {"forged": forged}),
+                      (POST, {"forged": forged})])
+    # posted with no lines at all
+    forged = _forged_voucher(original)
+    _posting_refused([(POST, {"forged": forged})])
+    # balanced, it posts: the check refuses what is unbalanced, not what is written in SQL
+    forged = _forged_voucher(original)
+    db.session.execute(text(COPY_LINES), {"forged": forged, "id": original.id, "more": 0})
+    db.session.execute(text(POST), {"forged": forged})
+    db.session.commit()
+    assert db.session.get(Voucher, forged).status is VoucherStatus.POSTED
+
+
+@pytest.mark.postgres_only
+def test_behind_the_line_guard_a_statement_unbalancing_a_posted_voucher_is_refused(good):
+    """With the guard of posted lines lifted, the balance check still refuses, at the end of each statement,
+    one that leaves a posted voucher unbalanced: a line raised, a line added (in a multi-row insert), a line taken."""
+    voucher = _payout_voucher(good)
+    line = db.session.scalar(select(VoucherLine).where(VoucherLine.voucher_id == voucher.id, VoucherLine.debit > 0))
+    attempts = [("UPDATE voucher_lines SET debit = debit + 1 WHERE id = :line", {"line": line.id}),
+                ("INSERT INTO voucher_lines (voucher_id, line_no, account_id, party_type, party_id, debit, credit, memo, "
+                 "party_name) SELECT voucher_id, line_no + 100, account_id, party_type, party_id, debit, credit, memo, "
+                 "party_name FROM voucher_lines WHERE voucher_id = :id AND debit > 0", {"id": voucher.id}),
+                ("DELETE FROM voucher_lines WHERE id = :line", {"line": line.id})]
+    for statement, params in attempts:
+        with pytest.raises(exc.DBAPIError) as caught:
+            db.session.execute(text("ALTER TABLE voucher_lines DISABLE TRIGGER trg_voucher_lines_guard"))
+            db.session.execute(text(statement), params)
+        db.session.rollback()  # the guard comes back with the rollback
+        assert database_rules.UNBALANCED in str(caught.value), caught.value
+    # both sides raised alike in one statement balance: that is the hash chain's and verify's to find
+    db.session.execute(text("ALTER TABLE voucher_lines DISABLE TRIGGER trg_voucher_lines_guard"))
+    db.session.execute(text("UPDATE voucher_lines SET debit = CASE WHEN debit > 0 THEN debit + 1 ELSE 0 END, "
+                            "credit = CASE WHEN credit > 0 THEN credit + 1 ELSE 0 END WHERE voucher_id = :id"),
+                       {"id": voucher.id})
+    db.session.rollback()
