@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from models import db
 
@@ -21,7 +21,14 @@ T = TypeVar("T")
 
 
 def lock_row(obj: T) -> T:
+    """Lock ``obj``'s row and read its columns again, in one statement; what it refers to is read
+    afresh when next used."""
     model = type(obj)
-    db.session.execute(select(model.id).where(model.id == obj.id).with_for_update(key_share=True))
-    db.session.refresh(obj)
+    state = inspect(obj)
+    # (the row must be fetched: populate_existing refreshes the object as the row is read)
+    db.session.scalars(select(model).where(model.id == obj.id).with_for_update(key_share=True)
+                       .execution_options(populate_existing=True)).all()
+    loaded = [r.key for r in state.mapper.relationships if r.key not in state.unloaded]
+    if loaded:
+        db.session.expire(obj, loaded)
     return obj

@@ -21,7 +21,7 @@ from typing import Any, Sequence
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, insert, select
+from sqlalchemy import and_, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from models import (Account, AccountKind, AuditEvent, Buyer, Household, PartyType, Supplier, Period, PeriodBalance, PeriodStatus,
@@ -136,6 +136,27 @@ def account(code: str, *, share_lock: bool = False) -> Account:
     return found
 
 
+def _accounts_for_lines(codes: Sequence[str]) -> dict[str, Account]:
+    """The active accounts of a voucher's lines by code, share-locked (:func:`account`), in two
+    statements whatever their number. Refused, for the first line's account that fails: one that does
+    not exist or is retired, and one broken down into sub-accounts (明细核算: every amount then goes to
+    one of them)."""
+    wanted = list(dict.fromkeys(codes))
+    found = {a.code: a for a in db.session.scalars(
+        select(Account).where(Account.code.in_(wanted)).with_for_update(read=True)
+        .execution_options(populate_existing=True))}
+    children = set(db.session.scalars(select(Account.code).where(Account.active.is_(True), or_(*(
+        and_(Account.code.like(f"{code}__"), func.length(Account.code) == len(code) + 2) for code in wanted)))))
+    for code in wanted:
+        acct = found.get(code)
+        if acct is None or not acct.active:  # a retired account takes no new voucher
+            raise ValidationFailed(_l("There is no account %(code)s."), field="lines", code=code)
+        if any(child[:-2] == code for child in children):
+            raise ValidationFailed(_l("Account %(code)s has sub-accounts; post to one of them."), field="lines",
+                                   code=code)
+    return found
+
+
 def has_sub_accounts(code: str) -> bool:
     """Whether an active account sits right below ``code`` (its code plus two digits)."""
     return db.session.scalar(select(Account.id).where(
@@ -229,18 +250,12 @@ def prepare_voucher(actor: User, *, voucher_date: date, summary: str, lines: Seq
                       source_id=source_id, idempotency_key=idempotency_key, body_hash=digest,
                       reverses_id=reverses_id, prepared_by_id=actor.id)
     names = _names_now(body["lines"])
-    # each account looked up (and share-locked) once, however many lines use it (a settlement's
+    # every account looked up (and share-locked) at once, however many lines use it (a settlement's
     # purchase voucher has a 2202 line per household)
-    accounts: dict[str, Account] = {}
+    accounts = _accounts_for_lines([line[0] for line in body["lines"]])
     lines: list[VoucherLine] = []
     for number, (code, debit, credit, ptype, pid, memo) in enumerate(body["lines"], start=1):
-        acct = accounts.get(code)
-        if acct is None:
-            acct = accounts[code] = account(code, share_lock=True)
-            if has_sub_accounts(code):
-                # 明细核算: once an account is broken down, every amount goes to one of its sub-accounts
-                raise ValidationFailed(_l("Account %(code)s has sub-accounts; post to one of them."), field="lines",
-                                       code=code)
+        acct = accounts[code]
         party_type = PartyType(ptype)
         if acct.party_type is not PartyType.NONE and (party_type not in party_types_of(acct) or not pid):
             raise ValidationFailed(_l("Account %(code)s needs a party (辅助核算)."), field="lines", code=code)
@@ -392,19 +407,23 @@ def post(actor: User, voucher: Voucher) -> Voucher:
     lock_row(voucher)
     if voucher.status is not VoucherStatus.APPROVED:
         REVIEW.apply(actor, voucher, "post")  # raises InvalidTransition
+    cash.refuse_cash_below_zero(voucher.voucher_date, cash.cash_changes(
+        [(line.account_id, Money(line.debit).fen, Money(line.credit).fen) for line in voucher.lines],
+        voucher.source), waiting=False, field="lines", excluding=voucher.id)
+    # The month's row is locked last: every poster of the month waits on it until commit, so what
+    # can be checked before (the voucher's state, cash) is checked before.
     period = lock_row(voucher.period)
     if period.status is PeriodStatus.CLOSED:
         raise Conflict(_l("The period %(period)s is closed."), period=str(period))
     _refuse_before_closed(period, lock=True)
-    cash.refuse_cash_below_zero(voucher.voucher_date, cash.cash_changes(
-        [(line.account_id, Money(line.debit).fen, Money(line.credit).fen) for line in voucher.lines],
-        voucher.source), waiting=False, field="lines", excluding=voucher.id)
     period.last_number += 1
-    voucher.number = period.last_number
-    voucher.posted_by_id, voucher.posted_at = actor.id, utcnow()
-    previous = db.session.scalar(select(Voucher.chain_hash).where(
-        Voucher.period_id == period.id, Voucher.number == voucher.number - 1, Voucher.status == VoucherStatus.POSTED))
-    voucher.chain_hash = chain_hash_of(voucher, previous or "")
+    with db.session.no_autoflush:  # the voucher is written once, numbered, chained and posted
+        voucher.number = period.last_number
+        voucher.posted_by_id, voucher.posted_at = actor.id, utcnow()
+        previous = db.session.scalar(select(Voucher.chain_hash).where(
+            Voucher.period_id == period.id, Voucher.number == voucher.number - 1,
+            Voucher.status == VoucherStatus.POSTED))
+        voucher.chain_hash = chain_hash_of(voucher, previous or "")
     REVIEW.apply(actor, voucher, "post")
     db.session.flush()
     return voucher
@@ -412,7 +431,8 @@ def post(actor: User, voucher: Voucher) -> Voucher:
 
 def chain_hash_of(voucher: Voucher, previous: str) -> str:
     """``voucher``'s link in its period's hash chain, after the link ``previous``."""
-    codes = dict(db.session.execute(select(Account.id, Account.code)).all())
+    codes = dict(db.session.execute(select(Account.id, Account.code).where(
+        Account.id.in_({line.account_id for line in voucher.lines}))).all())
     lines = [(codes[line.account_id], PartyType(line.party_type).value, line.party_id, Money(line.debit).fen,
               Money(line.credit).fen) for line in sorted(voucher.lines, key=lambda l: l.line_no)]
     return rules.chain_hash(previous, voucher_date=voucher.voucher_date.isoformat(), number=voucher.number,
