@@ -24,15 +24,17 @@ CASH_ROOTS = ("1001", "1002", "1012")
 CASH_GUARDED = (VoucherSource.MANUAL, VoucherSource.PAYMENT)
 
 
-def cash_changes(lines, source: VoucherSource) -> dict[int, int]:
-    """Net fen each cash or bank account takes from a voucher's lines ((account id, debit fen, credit fen))."""
+def cash_changes(lines, source: VoucherSource, *, codes: dict[int, str] | None = None) -> dict[int, int]:
+    """Net fen each cash or bank account takes from a voucher's lines ((account id, debit fen, credit fen));
+    ``codes`` are the accounts' codes by id when the caller has them already."""
     if source not in CASH_GUARDED:
         return {}
     overdraft = tuple(current_app.config.get("OVERDRAFT_ACCOUNTS", ()))
     changes: dict[int, int] = {}
     for account_id, debit, credit in lines:
         changes[account_id] = changes.get(account_id, 0) + debit - credit
-    codes = dict(db.session.execute(select(Account.id, Account.code).where(Account.id.in_(changes))).all())
+    if codes is None:
+        codes = dict(db.session.execute(select(Account.id, Account.code).where(Account.id.in_(changes))).all())
     return {account_id: change for account_id, change in changes.items()
             if change < 0 and codes[account_id].startswith(CASH_ROOTS)
             and not any(codes[account_id].startswith(code) for code in overdraft)}

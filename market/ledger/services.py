@@ -21,8 +21,9 @@ from typing import Any, Sequence
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, insert, or_, select
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from models import (Account, AccountKind, AuditEvent, Buyer, Household, PartyType, Supplier, Period, PeriodBalance, PeriodStatus,
                     RoleName, User, Voucher, VoucherLine, VoucherSource, VoucherStatus, db, utcnow)
@@ -407,37 +408,60 @@ def post(actor: User, voucher: Voucher) -> Voucher:
     lock_row(voucher)
     if voucher.status is not VoucherStatus.APPROVED:
         REVIEW.apply(actor, voucher, "post")  # raises InvalidTransition
+    content = _chain_lines(voucher)
     cash.refuse_cash_below_zero(voucher.voucher_date, cash.cash_changes(
-        [(line.account_id, Money(line.debit).fen, Money(line.credit).fen) for line in voucher.lines],
-        voucher.source), waiting=False, field="lines", excluding=voucher.id)
-    # The month's row is locked last: every poster of the month waits on it until commit, so what
-    # can be checked before (the voucher's state, cash) is checked before.
-    period = lock_row(voucher.period)
+        [(account_id, debit, credit) for account_id, _code, _t, _p, debit, credit in content], voucher.source,
+        codes={account_id: code for account_id, code, *_rest in content}),
+        waiting=False, field="lines", excluding=voucher.id)
+    period = voucher.period
     if period.status is PeriodStatus.CLOSED:
         raise Conflict(_l("The period %(period)s is closed."), period=str(period))
+    # Later months are share-locked before this month's row, so that closing one waits for this posting.
     _refuse_before_closed(period, lock=True)
-    period.last_number += 1
+    # The month's row is locked last, and every poster of the month waits on it until commit: what can
+    # be checked and read before (the voucher's state, cash, its lines and their accounts) is. Its lock,
+    # the check that it is still open and its next number are one statement; then the previous link of
+    # the chain (read after the lock, so it is the last poster's), and the voucher written once.
+    number = db.session.execute(
+        update(Period).where(Period.id == period.id, Period.status == PeriodStatus.OPEN)
+        .values(last_number=Period.last_number + 1).returning(Period.last_number),
+        execution_options={"synchronize_session": False}).scalar()
+    if number is None:  # closed while this voucher waited (closing took the row first)
+        db.session.refresh(period)
+        raise Conflict(_l("The period %(period)s is closed."), period=str(period))
+    set_committed_value(period, "last_number", number)
     with db.session.no_autoflush:  # the voucher is written once, numbered, chained and posted
-        voucher.number = period.last_number
+        voucher.number = number
         voucher.posted_by_id, voucher.posted_at = actor.id, utcnow()
         previous = db.session.scalar(select(Voucher.chain_hash).where(
-            Voucher.period_id == period.id, Voucher.number == voucher.number - 1,
-            Voucher.status == VoucherStatus.POSTED))
-        voucher.chain_hash = chain_hash_of(voucher, previous or "")
+            Voucher.period_id == period.id, Voucher.number == number - 1, Voucher.status == VoucherStatus.POSTED))
+        voucher.chain_hash = _chain_hash(voucher, previous or "", content)
     REVIEW.apply(actor, voucher, "post")
     db.session.flush()
     return voucher
 
 
-def chain_hash_of(voucher: Voucher, previous: str) -> str:
-    """``voucher``'s link in its period's hash chain, after the link ``previous``."""
-    codes = dict(db.session.execute(select(Account.id, Account.code).where(
-        Account.id.in_({line.account_id for line in voucher.lines}))).all())
-    lines = [(codes[line.account_id], PartyType(line.party_type).value, line.party_id, Money(line.debit).fen,
-              Money(line.credit).fen) for line in sorted(voucher.lines, key=lambda l: l.line_no)]
+def _chain_lines(voucher: Voucher) -> list[tuple[int, str, str, int | None, int, int]]:
+    """A voucher's lines in order as (account id, account code, party type, party id, debit fen, credit
+    fen), in one statement: what the hash chain and the cash check read."""
+    return [(account_id, code, PartyType(party_type).value, party_id, Money(debit).fen, Money(credit).fen)
+            for account_id, code, party_type, party_id, debit, credit in db.session.execute(
+                select(VoucherLine.account_id, Account.code, VoucherLine.party_type, VoucherLine.party_id,
+                       VoucherLine.debit, VoucherLine.credit)
+                .join(Account, Account.id == VoucherLine.account_id)
+                .where(VoucherLine.voucher_id == voucher.id).order_by(VoucherLine.line_no))]
+
+
+def _chain_hash(voucher: Voucher, previous: str, content) -> str:
     return rules.chain_hash(previous, voucher_date=voucher.voucher_date.isoformat(), number=voucher.number,
                             period=f"{voucher.period.year}-{voucher.period.month:02d}", summary=voucher.summary,
-                            lines=lines)
+                            lines=[(code, party_type, party_id, debit, credit)
+                                   for _a, code, party_type, party_id, debit, credit in content])
+
+
+def chain_hash_of(voucher: Voucher, previous: str) -> str:
+    """``voucher``'s link in its period's hash chain, after the link ``previous``."""
+    return _chain_hash(voucher, previous, _chain_lines(voucher))
 
 
 def reversal_key(voucher: Voucher) -> str:
