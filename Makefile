@@ -73,6 +73,8 @@ test-postgres:
 
 # BENCH names some of the benches (BENCH=allocation); all of them otherwise.
 bench: install-test
+	@command -v wrk >/dev/null 2>&1 || { echo "== installing wrk for the HTTP bench =="; apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 	$(BIN)/python -m bench $(BENCH)
 
 # Not in CI: a minute of harvest-day load on gunicorn + PostgreSQL with workers and the server
