@@ -265,12 +265,13 @@ def prepare_voucher(actor: User, *, voucher_date: date, summary: str, lines: Seq
                                  credit=Decimal(credit).scaleb(-2), memo=(memo or "")[:255],
                                  party_name=names.get((PartyType(ptype).value, pid), "") if pid else ""))
     if not system and not actor.has_role(*ACCOUNTANTS):
-        _refuse_beyond_the_cashier(lines)
+        _refuse_beyond_the_cashier(lines, accounts)
     if source is VoucherSource.MANUAL:
-        _refuse_party_balance_by_hand(lines)
+        _refuse_party_balance_by_hand(accounts)
+    # the accounts read (and share-locked) above answer these checks too: no second look at them
     cash.refuse_cash_below_zero(voucher_date, cash.cash_changes(
-        [(line.account_id, Money(line.debit).fen, Money(line.credit).fen) for line in lines], source),
-        waiting=True, field=cash_field)
+        [(line.account_id, Money(line.debit).fen, Money(line.credit).fen) for line in lines], source,
+        codes={a.id: a.code for a in accounts.values()}), waiting=True, field=cash_field)
     try:
         with db.session.begin_nested():
             db.session.add(voucher)
@@ -297,12 +298,12 @@ def prepare_voucher(actor: User, *, voucher_date: date, summary: str, lines: Seq
 LINE_COLUMNS = ("line_no", "account_id", "party_type", "party_id", "debit", "credit", "memo", "party_name")
 
 
-def _refuse_beyond_the_cashier(lines: list[VoucherLine]) -> None:
+def _refuse_beyond_the_cashier(lines: list[VoucherLine], accounts: dict[str, Account]) -> None:
     """The cashier prepares only 收付款凭证 (a line on cash, a bank account or 1012) and keeps no revenue,
-    receivable or payable (会计基础工作规范): money owed by or to a party moves through a payment."""
-    accounts = {a.id: a for a in db.session.scalars(select(Account).where(
-        Account.id.in_({line.account_id for line in lines})))}
-    lines = [accounts[line.account_id] for line in lines]
+    receivable or payable (会计基础工作规范): money owed by or to a party moves through a payment.
+    ``accounts`` are the lines' accounts by code."""
+    by_id = {a.id: a for a in accounts.values()}
+    lines = [by_id[line.account_id] for line in lines]
     if not any(a.code.startswith(CASH_ROOTS) for a in lines):
         raise ValidationFailed(_l("A cashier prepares only receipts and payments: a voucher with a cash or bank "
                                   "line."), field="lines", rule="cashier_voucher_scope")
@@ -319,9 +320,9 @@ def _refuse_beyond_the_cashier(lines: list[VoucherLine]) -> None:
 DOCUMENT_KEPT = ("1122", "1123", "1221", "2202")
 
 
-def _refuse_party_balance_by_hand(lines: list[VoucherLine]) -> None:
-    accounts = db.session.scalars(select(Account).where(Account.id.in_({line.account_id for line in lines})))
-    kept = sorted((a for a in accounts if a.code.startswith(DOCUMENT_KEPT)), key=lambda a: a.code)
+def _refuse_party_balance_by_hand(accounts: dict[str, Account]) -> None:
+    """``accounts``: a voucher's accounts by code."""
+    kept = sorted((a for a in accounts.values() if a.code.startswith(DOCUMENT_KEPT)), key=lambda a: a.code)
     if kept:
         raise ValidationFailed(_l("%(code)s %(name)s is kept per party by documents: a buyer's allowance or a "
                                   "household's price correction is an adjustment (调整单), money received or paid a "
