@@ -18,7 +18,7 @@ rounds interleaved), and eight posters (processes, each its own connection and i
 accountants) ≥ 3 × one poster on the services path.
 
 ``POSTING_BENCH_DATABASE_URL`` names a PostgreSQL database the bench may empty (default
-``postgresql://postgres@127.0.0.1:5432/hx_post2_bench``, created when missing).
+``postgresql://postgres@127.0.0.1:5432/hx_posting_bench``, created when missing).
 """
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ import statistics
 import time
 from datetime import date, datetime, timezone
 
-DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/hx_post2_bench"
+DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/hx_posting_bench"
 RAW_SHARE_TARGET = 0.30
 SCALE_TARGET = 3.0
 WORKERS = 8
