@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 RESULTS = Path(__file__).with_name("results.json")
-BENCHES = ("allocation", "exports", "posting", "settlement", "http")
+BENCHES = ("allocation", "books", "exports", "posting", "settlement", "http")
 
 
 def report(rows: list[dict], path: Path | None = None) -> int:
