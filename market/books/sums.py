@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import Select, func, literal, null, select, union_all
+from sqlalchemy import Select, func, literal, null, select
 
 from models import Period, PeriodBalance, PeriodStatus, PartyType, Voucher, VoucherLine, VoucherStatus, db
 
@@ -35,16 +35,10 @@ def _periods(start_key: int | None, end_key: int) -> list[tuple[int, int, Period
     return list(db.session.execute(statement.order_by(_key())))
 
 
-def _summed(parts: list[Select]) -> Sums:
-    """The snapshot's and the lines' sums added up per account, asked in one round trip."""
-    sums: Sums = {}
-    if not parts:
-        return sums
-    statement = parts[0] if len(parts) == 1 else union_all(*parts)
-    for account_id, debit, credit in db.session.execute(statement):
+def _add(sums: Sums, rows) -> None:
+    for account_id, debit, credit in rows:
         had_debit, had_credit = sums.get(account_id, (ZERO, ZERO))
         sums[account_id] = (had_debit + yuan(debit), had_credit + yuan(credit))
-    return sums
 
 
 def _live(period_ids: list[int], accounts: list[int] | None, kind: PartyType | None, party_id: int | None,
@@ -69,8 +63,7 @@ def _snapshot(period_ids: list[int], accounts: list[int] | None, kind: PartyType
     """The snapshots of the closed periods ``period_ids``, summed per account (or in all): their own
     debits and credits, or (``closing``) their closing balances as debits."""
     group = PeriodBalance.account_id if by_account else None
-    # every figure typed as money, the zero too: a union reads its columns by the first select's types
-    figures = ((func.coalesce(func.sum(PeriodBalance.closing), 0), literal(0, PeriodBalance.credit.type)) if closing else
+    figures = ((func.coalesce(func.sum(PeriodBalance.closing), 0), literal(0)) if closing else
                (func.coalesce(func.sum(PeriodBalance.debit), 0), func.coalesce(func.sum(PeriodBalance.credit), 0)))
     statement = select(group if by_account else null(), *figures).where(PeriodBalance.period_id.in_(period_ids))
     if accounts is not None:
@@ -97,9 +90,12 @@ def movements(start_key: int | None, end_key: int, *, accounts: Select | list[in
     periods = _periods(start_key, end_key)
     closed = [pid for pid, _k, status in periods if status is PeriodStatus.CLOSED]
     open_ = [pid for pid, _k, status in periods if status is not PeriodStatus.CLOSED]
-    parts = (([_snapshot(closed, accounts, kind, party_id, by_account)] if closed else [])
-             + ([_live(open_, accounts, kind, party_id, by_account)] if open_ else []))
-    return _summed(parts)
+    sums: Sums = {}
+    if closed:
+        _add(sums, db.session.execute(_snapshot(closed, accounts, kind, party_id, by_account)))
+    if open_:
+        _add(sums, db.session.execute(_live(open_, accounts, kind, party_id, by_account)))
+    return sums
 
 
 def balances(end_key: int, *, accounts: Select | list[int] | None = None, kind: PartyType | None = None,
@@ -109,14 +105,14 @@ def balances(end_key: int, *, accounts: Select | list[int] | None = None, kind: 
     accounts = _ids(accounts)
     periods = _periods(None, end_key)
     last_closed = max((key for _pid, key, status in periods if status is PeriodStatus.CLOSED), default=None)
-    parts = []
+    sums: Sums = {}
     if last_closed is not None:
         anchor = [pid for pid, key, _s in periods if key == last_closed]
-        parts.append(_snapshot(anchor, accounts, kind, party_id, by_account, closing=True))
+        _add(sums, db.session.execute(_snapshot(anchor, accounts, kind, party_id, by_account, closing=True)))
     after = [pid for pid, key, _s in periods if last_closed is None or key > last_closed]
     if after:
-        parts.append(_live(after, accounts, kind, party_id, by_account))
-    return {account: debit - credit for account, (debit, credit) in _summed(parts).items()}
+        _add(sums, db.session.execute(_live(after, accounts, kind, party_id, by_account)))
+    return {account: debit - credit for account, (debit, credit) in sums.items()}
 
 
 def _pairs(rows) -> set[tuple[PartyType, int]]:
