@@ -1,6 +1,6 @@
 """All models. Importing this package registers every table on ``db.metadata``."""
 from .base import Base, db, utcnow  # noqa: F401
-from . import users, places, catalogue, produce, contracts, weighing, audit, orders, ledger, fulfilment, settlement, stock, adjustments, reversals  # noqa: F401
+from . import users, places, catalogue, produce, contracts, weighing, audit, orders, ledger, fulfilment, settlement, payments, stock, adjustments, reversals  # noqa: F401
 from .users import ApiToken, Role, RoleName, User  # noqa: F401
 from .audit import AuditEvent, IdempotencyRecord  # noqa: F401
 from .places import (Household, PartyBranch, PartyGroup, PayeeChange, PayeeChangeStatus, PayoutMethod, Village,  # noqa: F401
@@ -24,9 +24,11 @@ from .ledger import (  # noqa: F401
     Account, AccountKind, PartyType, Period, PeriodBalance, PeriodStatus, Voucher, VoucherLine, VoucherSource, VoucherStatus,
 )
 from .settlement import (  # noqa: F401
-    LARGE_PAYOUT, DepositClosure, DepositOutcome, InputCredit, Payment, PaymentApplication, PaymentBatch, PaymentKind, PurchaseInvoice, Settlement,
-    SettlementHousehold, SettlementItem, SettlementKind, SettlementStatus, Supplier, settlement_shipments, settlement_slips,
+    PurchaseInvoice, Settlement, SettlementHousehold, SettlementItem, SettlementKind, SettlementStatus, Supplier, settlement_shipments, settlement_slips,
     SETTLEMENT_COUNTING, SETTLEMENT_IN_BOOKS,
+)
+from .payments import (  # noqa: F401
+    LARGE_PAYOUT, DepositClosure, DepositOutcome, InputCredit, Payment, PaymentApplication, PaymentBatch, PaymentKind,
 )
 from .stock import (  # noqa: F401
     LossKind, OrderStockLine, StockCount, StockCountLine, StockCountStatus, StockMovement, StockMovementKind,

@@ -19,7 +19,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .base import db, utcnow
 from .orders import Buyer
 from .places import Household
-from .settlement import Payment, Settlement
+from .payments import Payment
+from .settlement import Settlement
 from .types import Money, UTCDateTime, enum_column
 from .users import User
 from .weighing import WeighSlip
