@@ -22,8 +22,8 @@ from ..errors import Conflict, ValidationFailed
 from ..locking import lock_row
 from ..units import Money
 from . import rules
-from .vouchers import (ACCOUNTANTS, CLOSERS, PROFIT_AND_LOSS_CLASS, PROFIT_DISTRIBUTION, PROFIT_THIS_YEAR, LineInput,
-                       prepare_voucher)
+from .accounts import PROFIT_AND_LOSS_CLASS, PROFIT_DISTRIBUTION, PROFIT_THIS_YEAR
+from .vouchers import ACCOUNTANTS, CLOSERS, LineInput, prepare_voucher
 
 
 def posted_totals(until_period: Period | None = None, only_period: Period | None = None):
