@@ -19,6 +19,7 @@ from ..idempotency import body_hash, checked_key, insert_once, replay
 from ..locking import lock_row
 from ..units import Money, UnitError, parse_money
 
+
 #: who records payouts and receipts: an accountant or the cashier (出纳)
 ACCOUNTANTS = (RoleName.ACCOUNTANT, RoleName.CASHIER)
 #: the account money leaves or arrives by

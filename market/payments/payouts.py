@@ -27,6 +27,7 @@ from .applying import ApplyError, Open, apply_oldest_first
 from .common import (ACCOUNTANTS, CASH_ACCOUNT, PaymentInput, _check, _columns, _digest, _key, _record,
                      _replay_or_lock, _save)
 
+
 # --- households ----------------------------------------------------------------------------------
 
 def household_of(household_id: int) -> Household:
