@@ -55,7 +55,9 @@ import tracemalloc
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, select
+
+from .exports import read as read_download
 
 HOUSEHOLDS = 5000
 BUYERS = 200
@@ -248,19 +250,6 @@ def _page(client, url: str) -> None:
     assert response.status_code == 200, (url, response.status_code)
 
 
-def _stream(client, url: str) -> tuple[int, int]:
-    response = client.get(url, buffered=False)
-    assert response.status_code == 200 and response.is_streamed, response.status_code
-    chunks = size = 0
-    try:
-        for chunk in response.response:
-            chunks += 1
-            size += len(chunk)
-    finally:
-        response.close()
-    return chunks, size
-
-
 def _maxrss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
@@ -310,18 +299,18 @@ def measure(app, client) -> list[dict]:
     figures.append(_figure("flask ledger verify", "seconds", round(seconds, 1), f"≤ {TARGET_VERIFY_S:g} s and clean",
                            seconds <= TARGET_VERIFY_S and not found, problems=len(found), first=found[:3]))
     url = f"/books/ledger?account=2202&from={YEAR}-01&to={YEAR}-12&format=csv"
-    _stream(client, f"/books/ledger?account=2202&from={YEAR}-01&to={YEAR}-01&format=csv")  # warm the caches
+    read_download(client, f"/books/ledger?account=2202&from={YEAR}-01&to={YEAR}-01&format=csv")  # warm the caches
     gc.collect()
     rss_before = _maxrss_mb()
     started, cpu = time.perf_counter(), time.process_time()
-    chunks, size = _stream(client, url)
+    chunks, size = read_download(client, url)
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     rss_growth = _maxrss_mb() - rss_before
     lines = chunks - 3  # header, opening, totals
     gc.collect()
     tracemalloc.start()
     base = tracemalloc.get_traced_memory()[0]
-    _stream(client, url)
+    read_download(client, url)
     peak = (tracemalloc.get_traced_memory()[1] - base) / 2**20
     tracemalloc.stop()
     case = f"明细账 CSV 2202, {lines:,} lines"
