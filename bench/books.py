@@ -57,6 +57,7 @@ from pathlib import Path
 
 from sqlalchemy import func, insert, select
 
+from . import ensure_database
 from .exports import read as read_download
 
 HOUSEHOLDS = 5000
@@ -76,7 +77,7 @@ TARGET_PAGE_MS = 300.0
 TARGET_VERIFY_S = 60.0
 TARGET_LINES_PER_S = 100_000
 TARGET_PEAK_MB = 100.0
-DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/hx_books_bench"
+DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/market_bench_books"
 
 
 def _plan(household_names: dict[int, str], buyer_names: dict[int, str]) -> dict[int, list[tuple]]:
@@ -332,6 +333,7 @@ def run() -> list[dict]:
 
     folder = Path(tempfile.mkdtemp(prefix="books-bench-"))
     url = os.environ.get("BOOKS_BENCH_DATABASE_URL") or DEFAULT_URL
+    ensure_database(url)
     try:
         config = {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
         config.update(SQLALCHEMY_DATABASE_URI=url, RATELIMIT_ENABLED=False, TESTING=False,

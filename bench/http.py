@@ -1,7 +1,7 @@
 """Five pages and API routes under gunicorn, each against a bare endpoint of the same workers.
 
 Prepares a PostgreSQL database (``HTTP_BENCH_DATABASE_URL``, default
-``postgresql://postgres@127.0.0.1:5432/hx_http_bench``; this bench drops and creates it): migrated and
+``postgresql://postgres@127.0.0.1:5432/market_bench_http``; this bench drops and creates it): migrated and
 the demo loaded as ``make run`` does, then 3,000 more households of 北里村 with a listed lot each and 300
 more lots of the demo villager's own household (inserted in bulk, as bench/settlement.py does), so
 every list has pages. Serves ``bench.wsgi:app`` (the real application plus ``/bench/bare/lots``, 50
@@ -39,7 +39,7 @@ from statistics import median
 from bench.soak import flask, fresh_database, _free_port
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/hx_http_bench"
+DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/market_bench_http"
 HOUSEHOLDS = 3000
 OWN_LOTS = 300
 CONNECTIONS = 16

@@ -18,7 +18,7 @@ rounds interleaved), and eight posters (processes, each its own connection and i
 accountants) ≥ 3 × one poster on the services path.
 
 ``POSTING_BENCH_DATABASE_URL`` names a PostgreSQL database the bench may empty (default
-``postgresql://postgres@127.0.0.1:5432/hx_posting_bench``, created when missing).
+``postgresql://postgres@127.0.0.1:5432/market_bench_posting``, created when missing).
 """
 from __future__ import annotations
 
@@ -29,7 +29,9 @@ import statistics
 import time
 from datetime import date, datetime, timezone
 
-DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/hx_posting_bench"
+from . import ensure_database
+
+DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/market_bench_posting"
 RAW_SHARE_TARGET = 0.30
 SCALE_TARGET = 3.0
 WORKERS = 8
@@ -43,18 +45,6 @@ CONFIG = {"TESTING": True, "SECRET_KEY": "bench", "PASSWORD_HASH_TIME_COST": 1, 
 
 def _url() -> str:
     return os.environ.get("POSTING_BENCH_DATABASE_URL") or DEFAULT_URL
-
-
-def _ensure_database(url: str) -> None:
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    target = make_url(url)
-    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        if conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": target.database}) is None:
-            conn.execute(text(f'CREATE DATABASE "{target.database}"'))
-    admin.dispose()
 
 
 def _app(url: str):
@@ -240,7 +230,6 @@ def _statements_per_voucher(url: str, pair: tuple[int, int]) -> int:
 def _verify(url: str) -> tuple[bool, int]:
     from sqlalchemy import func, select
 
-    from market.ledger import services
     from models import Voucher, VoucherSource, db
 
     app = _app(url)
@@ -258,7 +247,7 @@ def run() -> list[dict]:
     url = _url()
     if not url.startswith("postgresql"):
         raise SystemExit("the posting bench runs on PostgreSQL (POSTING_BENCH_DATABASE_URL)")
-    _ensure_database(url)
+    ensure_database(url)
     setup = _setup(url)
     pairs = setup["pairs"]
     statements = _statements_per_voucher(url, pairs[0])

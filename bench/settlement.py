@@ -33,7 +33,7 @@ def _build(app) -> dict:
     from market.fulfilment import receipts, shipments
     from market.orders import allocation_runs, buyer_orders
     from market.weighing import services as weighing
-    from models import (Buyer, Grade, GradeTable, Household, LotStatus, ProduceLot, QuantityUnit, RoleName, User, Variety,
+    from models import (Buyer, Grade, GradeTable, Household, LotStatus, ProduceLot, QuantityUnit, User, Variety,
                         Village, db)
 
     demo.seed(today=DAY)
