@@ -74,12 +74,13 @@ def test_a_line_is_a_debit_xor_a_credit(app, accountant):
 def test_postgresql_refuses_an_unbalanced_posted_voucher_at_commit(app, accountant):
     voucher = _voucher(accountant, "50.00", "50.00")
     # Inside one transaction: post, then (as a forger with the triggers' row guard out of the way
-    # would) unbalance a line. The deferred trigger checks at COMMIT.
+    # would) unbalance a line. The statement-level check on the lines refuses the update itself; the
+    # deferred check on the voucher would refuse it at COMMIT.
     db.session.execute(text("ALTER TABLE voucher_lines DISABLE TRIGGER trg_voucher_lines_guard"))
     db.session.execute(text("UPDATE vouchers SET status = 'posted', number = 1 WHERE id = :id"), {"id": voucher.id})
-    db.session.execute(text("UPDATE voucher_lines SET debit = 4000 WHERE voucher_id = :id AND line_no = 1"),
-                       {"id": voucher.id})
     with pytest.raises(exc.IntegrityError):
+        db.session.execute(text("UPDATE voucher_lines SET debit = 4000 WHERE voucher_id = :id AND line_no = 1"),
+                           {"id": voucher.id})
         db.session.commit()
     db.session.rollback()
     assert db.session.scalar(text("SELECT status FROM vouchers WHERE id = :id"), {"id": voucher.id}) == "approved"
