@@ -63,9 +63,23 @@ def live_app(database_url, tmp_path):
         db.engine.dispose()
 
 
+def _whole_responses(app):
+    """Each response read whole (and its file closed) before the test server sends it: the browser may
+    drop a connection mid-file (an icon the page no longer needs), and the development server then
+    leaves the response's file for the garbage collector, a ResourceWarning in some later test."""
+    def serve(environ, start_response):
+        body = app(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+    return serve
+
+
 @pytest.fixture
 def live_server(live_app):
-    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    server = make_server("127.0.0.1", 0, _whole_responses(live_app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
