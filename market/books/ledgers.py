@@ -60,8 +60,20 @@ class LedgerRange:
         return balance_side(self.opening)
 
 
+class _Closing:
+    """The closing balance of a ledger that knows its opening and its debits and credits."""
+
+    @property
+    def closing(self) -> Decimal:
+        return self.opening + self.debit - self.credit  # type: ignore[attr-defined]
+
+    @property
+    def closing_side(self) -> str:
+        return balance_side(self.closing)
+
+
 @dataclass
-class AccountLedger(LedgerRange):
+class AccountLedger(_Closing, LedgerRange):
     """The 明细账 as a page shows it: every entry in memory, with its voucher."""
 
     entries: list[LedgerEntry] = field(default_factory=list)
@@ -73,14 +85,6 @@ class AccountLedger(LedgerRange):
     @property
     def credit(self) -> Decimal:
         return sum((e.credit for e in self.entries), ZERO)
-
-    @property
-    def closing(self) -> Decimal:
-        return self.opening + self.debit - self.credit
-
-    @property
-    def closing_side(self) -> str:
-        return balance_side(self.closing)
 
 
 def accounts(actor: User) -> list[Account]:
@@ -218,7 +222,7 @@ class LedgerPlace:
 
 
 @dataclass
-class LedgerPage(LedgerRange):
+class LedgerPage(_Closing, LedgerRange):
     """One page of a 明细账: the range's opening, debits, credits and closing, and the lines of the page,
     each with its running balance, read by keyset (after ``after``) a month at a time."""
 
@@ -230,14 +234,6 @@ class LedgerPage(LedgerRange):
     #: the place the page begins after (None: the first page) and the next page's (None: the last page)
     after: LedgerPlace | None = None
     next_after: LedgerPlace | None = None
-
-    @property
-    def closing(self) -> Decimal:
-        return self.opening + self.debit - self.credit
-
-    @property
-    def closing_side(self) -> str:
-        return balance_side(self.closing)
 
     @property
     def brought_forward_side(self) -> str:
